@@ -1,0 +1,8 @@
+import type { LocationsReader } from '../locations';
+import type { RatesService } from '../rates';
+
+/** What every resolver receives; built anew for each request. */
+export interface RequestContext {
+  readonly locations: LocationsReader;
+  readonly rates: RatesService;
+}

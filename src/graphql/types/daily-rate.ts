@@ -1,0 +1,17 @@
+import { Field, Float, Int, ObjectType } from 'type-graphql';
+import { DateScalar } from './date-scalar';
+
+@ObjectType('DailyRate', { description: 'The average price of one day on a lane.' })
+export class DailyRateType {
+  @Field(() => DateScalar)
+  day!: string;
+
+  @Field(() => Float, {
+    nullable: true,
+    description: 'Mean price in USD rounded to 2 decimals; null when the day has fewer than minPrices prices.',
+  })
+  averagePrice!: number | null;
+
+  @Field(() => Int, { description: 'Number of prices counted on this day.' })
+  priceCount!: number;
+}

@@ -1,0 +1,1 @@
+export { LocationsService, LocationsReader } from './locations-service';

@@ -1,0 +1,70 @@
+import DataLoader from 'dataloader';
+import type { Port, Region } from '../domain/model';
+import type { OperationalStore } from '../stores/operational';
+
+/**
+ * Ports and regions as one request sees them. Every lookup goes through a DataLoader created for this
+ * request only, so a query over all regions with their parents, children and ports costs a handful
+ * of store calls however many regions there are, and no request sees another's cache.
+ */
+export class LocationsReader {
+  private readonly portByCode: DataLoader<string, Port | undefined>;
+  private readonly regionBySlug: DataLoader<string, Region | undefined>;
+  private readonly childrenBySlug: DataLoader<string, Region[]>;
+  private readonly portsWithinSlug: DataLoader<string, Port[]>;
+
+  constructor(private readonly store: OperationalStore) {
+    this.portByCode = new DataLoader((codes) => store.portsByCodes(codes));
+    this.regionBySlug = new DataLoader((slugs) => store.regionsBySlugs(slugs));
+    this.childrenBySlug = new DataLoader((slugs) => store.childRegionsFor(slugs));
+    this.portsWithinSlug = new DataLoader((slugs) => store.portsWithinRegions(slugs));
+  }
+
+  port(code: string): Promise<Port | undefined> {
+    return this.portByCode.load(code);
+  }
+
+  region(slug: string): Promise<Region | undefined> {
+    return this.regionBySlug.load(slug);
+  }
+
+  async ports(): Promise<Port[]> {
+    const ports = await this.store.allPorts();
+    for (const port of ports) this.portByCode.prime(port.code, port);
+    return ports;
+  }
+
+  async regions(): Promise<Region[]> {
+    const regions = await this.store.allRegions();
+    for (const region of regions) this.regionBySlug.prime(region.slug, region);
+    return regions;
+  }
+
+  async regionOf(port: Port): Promise<Region> {
+    const region = await this.regionBySlug.load(port.regionSlug);
+    // The store's foreign keys make this impossible; failing loudly beats answering null for a non-null field.
+    if (!region) throw new Error(`Port ${port.code} names missing region ${port.regionSlug}`);
+    return region;
+  }
+
+  parentOf(region: Region): Promise<Region | undefined> {
+    return region.parentSlug === null ? Promise.resolve(undefined) : this.regionBySlug.load(region.parentSlug);
+  }
+
+  childrenOf(region: Region): Promise<Region[]> {
+    return this.childrenBySlug.load(region.slug);
+  }
+
+  /** Every port in the region or in any region below it. */
+  portsWithin(region: Region): Promise<Port[]> {
+    return this.portsWithinSlug.load(region.slug);
+  }
+}
+
+export class LocationsService {
+  constructor(private readonly store: OperationalStore) {}
+
+  forRequest(): LocationsReader {
+    return new LocationsReader(this.store);
+  }
+}

@@ -1,0 +1,1 @@
+export { RatesService, DEFAULT_MIN_PRICES, type DailyRate, type RatesQuery } from './rates-service';

@@ -1,0 +1,65 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+
+/**
+ * Versioned migrations of the analytics schema. Every statement is idempotent (`IF NOT EXISTS`), and a
+ * version is recorded only after all its statements ran, so re-running after a crash, or two processes
+ * racing at start, converges on the same schema. Versions are only ever appended.
+ *
+ * The `prices` layout (docs/architecture.md, "Analytics store") in short:
+ * - `ORDER BY (origin_code, destination_code, day)`: the rates query filters on a set of origin ports,
+ *   a set of destination ports and a day range, so the primary index narrows each lane to the days
+ *   asked for and reads nothing else.
+ * - No `PARTITION BY`: an INSERT of up to `max_insert_block_size` rows then becomes exactly one part,
+ *   which ClickHouse makes visible atomically. The replicator relies on that: `change_seq` (the
+ *   operational change-log position that produced a row) doubles as its checkpoint, read back as
+ *   `max(change_seq)`, so a crash between insert and checkpoint cannot double-count.
+ * - `batch_id` lets a retraction exclude a whole batch; `price_id` identifies a row across stores.
+ */
+interface Migration {
+  readonly version: number;
+  readonly description: string;
+  readonly statements: (db: string) => readonly string[];
+}
+
+const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'prices laid out by lane then day',
+    statements: (db) => [
+      `CREATE TABLE IF NOT EXISTS ${db}.prices (
+         origin_code      LowCardinality(String),
+         destination_code LowCardinality(String),
+         day              Date,
+         usd_cents        Int64,
+         batch_id         String,
+         price_id         UInt64,
+         change_seq       UInt64
+       ) ENGINE = MergeTree
+       ORDER BY (origin_code, destination_code, day)`,
+    ],
+  },
+];
+
+export async function migrateAnalyticsSchema(client: ClickHouseClient, database: string): Promise<number> {
+  await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
+  await client.command({
+    query: `CREATE TABLE IF NOT EXISTS ${database}.schema_migrations (
+              version UInt32, description String, applied_at DateTime DEFAULT now()
+            ) ENGINE = MergeTree ORDER BY version`,
+  });
+  const result = await client.query({
+    query: `SELECT max(version) AS version FROM ${database}.schema_migrations`,
+    format: 'JSONEachRow',
+  });
+  const [row] = await result.json<{ version: number | string }>();
+  const applied = Number(row?.version ?? 0);
+  for (const migration of migrations.filter((m) => m.version > applied)) {
+    for (const statement of migration.statements(database)) await client.command({ query: statement });
+    await client.insert({
+      table: `${database}.schema_migrations`,
+      values: [{ version: migration.version, description: migration.description }],
+      format: 'JSONEachRow',
+    });
+  }
+  return migrations.at(-1)?.version ?? 0;
+}

@@ -1,0 +1,2 @@
+export type { AnalyticsPrice, AnalyticsStore, DailyPriceTotal, DayRange, LanePorts } from './analytics-store';
+export { ClickHouseAnalyticsStore, dailyPriceTotalsQuery } from './clickhouse/clickhouse-analytics-store';

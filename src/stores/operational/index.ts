@@ -1,0 +1,2 @@
+export type { OperationalStore, ReferenceData, ReferenceDataCounts } from './operational-store';
+export { SqliteOperationalStore } from './sqlite/sqlite-operational-store';

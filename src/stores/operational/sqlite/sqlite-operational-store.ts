@@ -1,0 +1,159 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
+import type { Port, Region, ResolvedLocation } from '../../../domain/model';
+import type { OperationalStore, ReferenceData, ReferenceDataCounts } from '../operational-store';
+import { migrateOperationalSchema } from './schema';
+
+interface PortRow {
+  code: string;
+  name: string;
+  region_slug: string;
+}
+interface RegionRow {
+  slug: string;
+  name: string;
+  parent_slug: string | null;
+}
+interface KeyedPortRow extends PortRow {
+  key: string;
+}
+
+const toPort = (row: PortRow): Port => ({ code: row.code, name: row.name, regionSlug: row.region_slug });
+const toRegion = (row: RegionRow): Region => ({ slug: row.slug, name: row.name, parentSlug: row.parent_slug });
+
+/** Groups rows by `key` into one list per requested key, in the order the keys were asked for. */
+function groupByKey<Row extends { key: string }, T>(keys: readonly string[], rows: Row[], map: (row: Row) => T): T[][] {
+  const grouped = new Map<string, T[]>(keys.map((k) => [k, []]));
+  for (const row of rows) grouped.get(row.key)?.push(map(row));
+  return keys.map((k) => grouped.get(k) ?? []);
+}
+
+/** Regions at or below each root, recursively; UNION (not UNION ALL) stops on a cycle. */
+const REGION_TREE = `
+  WITH RECURSIVE tree(key, slug) AS (
+    SELECT slug, slug FROM regions WHERE slug IN (SELECT value FROM json_each(?))
+    UNION
+    SELECT tree.key, regions.slug FROM regions JOIN tree ON regions.parent_slug = tree.slug
+  )`;
+
+/** The embedded operational store on SQLite (better-sqlite3, WAL, synchronous=FULL). */
+export class SqliteOperationalStore implements OperationalStore {
+  private readonly statements: {
+    portsByCodes: Statement<[string], PortRow>;
+    regionsBySlugs: Statement<[string], RegionRow>;
+    childRegions: Statement<[string], RegionRow & { key: string }>;
+    portsWithin: Statement<[string], KeyedPortRow>;
+    allPorts: Statement<[], PortRow>;
+    allRegions: Statement<[], RegionRow>;
+    portByCode: Statement<[string], PortRow>;
+    regionBySlug: Statement<[string], RegionRow>;
+    upsertRegion: Statement<[RegionRow]>;
+    upsertPort: Statement<[PortRow]>;
+    counts: Statement<[], ReferenceDataCounts>;
+  };
+
+  private constructor(private readonly db: Database) {
+    this.statements = {
+      portsByCodes: db.prepare('SELECT code, name, region_slug FROM ports WHERE code IN (SELECT value FROM json_each(?))'),
+      regionsBySlugs: db.prepare(
+        'SELECT slug, name, parent_slug FROM regions WHERE slug IN (SELECT value FROM json_each(?))',
+      ),
+      childRegions: db.prepare(
+        `SELECT parent_slug AS key, slug, name, parent_slug FROM regions
+          WHERE parent_slug IN (SELECT value FROM json_each(?)) ORDER BY slug`,
+      ),
+      portsWithin: db.prepare(
+        `${REGION_TREE}
+         SELECT tree.key, ports.code, ports.name, ports.region_slug
+           FROM tree JOIN ports ON ports.region_slug = tree.slug ORDER BY tree.key, ports.code`,
+      ),
+      allPorts: db.prepare('SELECT code, name, region_slug FROM ports ORDER BY code'),
+      allRegions: db.prepare('SELECT slug, name, parent_slug FROM regions ORDER BY slug'),
+      portByCode: db.prepare('SELECT code, name, region_slug FROM ports WHERE code = ?'),
+      regionBySlug: db.prepare('SELECT slug, name, parent_slug FROM regions WHERE slug = ?'),
+      upsertRegion: db.prepare(
+        `INSERT INTO regions (slug, name, parent_slug) VALUES (@slug, @name, @parent_slug)
+         ON CONFLICT (slug) DO UPDATE SET name = excluded.name, parent_slug = excluded.parent_slug`,
+      ),
+      upsertPort: db.prepare(
+        `INSERT INTO ports (code, name, region_slug) VALUES (@code, @name, @region_slug)
+         ON CONFLICT (code) DO UPDATE SET name = excluded.name, region_slug = excluded.region_slug`,
+      ),
+      counts: db.prepare('SELECT (SELECT count(*) FROM regions) AS regions, (SELECT count(*) FROM ports) AS ports'),
+    };
+  }
+
+  /** Opens (creating if needed) `operational.sqlite` under `dataDir` and brings its schema up to date. */
+  static open(dataDir: string): SqliteOperationalStore {
+    fs.mkdirSync(dataDir, { recursive: true });
+    const db = new BetterSqlite3(path.join(dataDir, 'operational.sqlite'));
+    db.pragma('journal_mode = WAL');
+    // FULL: an acknowledged write survives power loss, not only a process crash.
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    migrateOperationalSchema(db);
+    return new SqliteOperationalStore(db);
+  }
+
+  portsByCodes(codes: readonly string[]): Promise<(Port | undefined)[]> {
+    const found = new Map(this.statements.portsByCodes.all(JSON.stringify(codes)).map((r) => [r.code, toPort(r)]));
+    return Promise.resolve(codes.map((c) => found.get(c)));
+  }
+
+  regionsBySlugs(slugs: readonly string[]): Promise<(Region | undefined)[]> {
+    const found = new Map(
+      this.statements.regionsBySlugs.all(JSON.stringify(slugs)).map((r) => [r.slug, toRegion(r)]),
+    );
+    return Promise.resolve(slugs.map((s) => found.get(s)));
+  }
+
+  childRegionsFor(parentSlugs: readonly string[]): Promise<Region[][]> {
+    const rows = this.statements.childRegions.all(JSON.stringify(parentSlugs));
+    return Promise.resolve(groupByKey(parentSlugs, rows, toRegion));
+  }
+
+  portsWithinRegions(slugs: readonly string[]): Promise<Port[][]> {
+    const rows = this.statements.portsWithin.all(JSON.stringify(slugs));
+    return Promise.resolve(groupByKey(slugs, rows, toPort));
+  }
+
+  allPorts(): Promise<Port[]> {
+    return Promise.resolve(this.statements.allPorts.all().map(toPort));
+  }
+
+  allRegions(): Promise<Region[]> {
+    return Promise.resolve(this.statements.allRegions.all().map(toRegion));
+  }
+
+  resolveLocation(id: string): Promise<ResolvedLocation | undefined> {
+    if (this.statements.portByCode.get(id)) return Promise.resolve({ kind: 'port', id, portCodes: [id] });
+    if (!this.statements.regionBySlug.get(id)) return Promise.resolve(undefined);
+    const ports = this.statements.portsWithin.all(JSON.stringify([id]));
+    return Promise.resolve({ kind: 'region', id, portCodes: ports.map((p) => p.code) });
+  }
+
+  upsertReferenceData(data: ReferenceData): Promise<ReferenceDataCounts> {
+    this.db.transaction(() => {
+      // Parents first would need a topological sort; deferring the foreign keys to commit is simpler.
+      this.db.pragma('defer_foreign_keys = ON');
+      for (const r of data.regions) {
+        this.statements.upsertRegion.run({ slug: r.slug, name: r.name, parent_slug: r.parentSlug });
+      }
+      for (const p of data.ports) {
+        this.statements.upsertPort.run({ code: p.code, name: p.name, region_slug: p.regionSlug });
+      }
+    })();
+    return this.referenceDataCounts();
+  }
+
+  referenceDataCounts(): Promise<ReferenceDataCounts> {
+    return Promise.resolve(this.statements.counts.get() ?? { regions: 0, ports: 0 });
+  }
+
+  close(): Promise<void> {
+    this.db.close();
+    return Promise.resolve();
+  }
+}
