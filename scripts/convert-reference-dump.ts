@@ -42,24 +42,33 @@ function applyTrailingStatements(lines: readonly string[], prices: Row[]): Row[]
   return result;
 }
 
-function writeTsv(file: string, header: readonly string[], rows: readonly Row[]): void {
-  fs.writeFileSync(file, [header, ...rows].map((r) => r.join('\t')).join('\n') + '\n');
+function tsv(header: readonly string[], rows: readonly Row[]): string {
+  return [header, ...rows].map((r) => r.join('\t')).join('\n') + '\n';
 }
 
-function main(dumpPath: string): void {
-  const lines = fs.readFileSync(dumpPath, 'utf8').split('\n');
+/** The project's files (name → content) for a dump's text. */
+export function convertDump(dumpText: string): Record<'regions.tsv' | 'ports.tsv' | 'prices.tsv', string> {
+  const lines = dumpText.split('\n');
   const sections = copySections(lines);
-  const prices = applyTrailingStatements(lines, sections.get('prices') ?? []);
-  const outDir = path.join(projectRoot(), 'reference');
-  writeTsv(path.join(outDir, 'regions.tsv'), ['slug', 'name', 'parent_slug'], sections.get('regions') ?? []);
-  writeTsv(path.join(outDir, 'ports.tsv'), ['code', 'name', 'region_slug'], sections.get('ports') ?? []);
-  writeTsv(path.join(outDir, 'prices.tsv'), ['origin_code', 'destination_code', 'day', 'price_usd'], prices);
-  console.log(`wrote ${outDir}: ${sections.get('regions')?.length} regions, ${sections.get('ports')?.length} ports, ${prices.length} prices`);
+  return {
+    'regions.tsv': tsv(['slug', 'name', 'parent_slug'], sections.get('regions') ?? []),
+    'ports.tsv': tsv(['code', 'name', 'region_slug'], sections.get('ports') ?? []),
+    'prices.tsv': tsv(
+      ['origin_code', 'destination_code', 'day', 'price_usd'],
+      applyTrailingStatements(lines, sections.get('prices') ?? []),
+    ),
+  };
 }
 
-const [dump] = process.argv.slice(2);
-if (!dump) {
-  console.error('usage: convert-reference-dump DUMP.sql');
-  process.exit(2);
+if (require.main === module) {
+  const [dump] = process.argv.slice(2);
+  if (!dump) {
+    console.error('usage: node dist/scripts/convert-reference-dump.js DUMP.sql');
+    process.exit(2);
+  }
+  const outDir = path.join(projectRoot(), 'reference');
+  for (const [name, content] of Object.entries(convertDump(fs.readFileSync(dump, 'utf8')))) {
+    fs.writeFileSync(path.join(outDir, name), content);
+  }
+  console.log(`wrote ${outDir}`);
 }
-main(dump);

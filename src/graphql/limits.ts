@@ -20,13 +20,20 @@ export function queryLimitsPlugin(
         didResolveOperation: ({ document, request, operationName }) => {
           const [tooDeep] = validate(schema, document, [depthRule]);
           if (tooDeep) throw tooComplex(`${tooDeep.message} (MAX_QUERY_DEPTH)`, limits.maxQueryDepth);
-          const complexity = getComplexity({
-            schema,
-            query: document,
-            operationName: operationName ?? undefined,
-            variables: request.variables ?? {},
-            estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
-          });
+          let complexity: number;
+          try {
+            complexity = getComplexity({
+              schema,
+              query: document,
+              operationName: operationName ?? undefined,
+              variables: request.variables ?? {},
+              estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
+            });
+          } catch (error) {
+            // Variables that do not coerce: execution reports that, field by field, before resolving anything.
+            if (error instanceof GraphQLError) return Promise.resolve();
+            throw error;
+          }
           if (complexity > limits.maxQueryComplexity) {
             throw tooComplex(
               `The operation costs ${complexity}, over the limit of ${limits.maxQueryComplexity} (MAX_QUERY_COMPLEXITY); select fewer nested lists`,

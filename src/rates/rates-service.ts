@@ -73,7 +73,7 @@ export class RatesService {
       throw badUserInput(
         'dateTo',
         query.dateTo,
-        `the range covers ${days} days; at most ${this.limits.maxRatesRangeDays} are allowed per query`,
+        `dateFrom to dateTo covers ${days} days; at most ${this.limits.maxRatesRangeDays} are allowed per query`,
       );
     }
     const minPrices = query.minPrices ?? DEFAULT_MIN_PRICES;

@@ -1,0 +1,74 @@
+/**
+ * Starts Rateline's real components for tests: SQLite and chDB on a fresh temporary data directory,
+ * or the whole HTTP service on a free port. Everything runs for real; nothing here is a mock.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { startRateline, type RunningRateline } from '../../src/app/rateline';
+import { loadConfig, type Config } from '../../src/config';
+import { ClickHouseAnalyticsStore } from '../../src/stores/analytics';
+import { SqliteOperationalStore } from '../../src/stores/operational';
+
+export const silentLog = pino({ level: 'silent' });
+
+export function temporaryDataDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'rateline-test-'));
+}
+
+export function removeDataDir(dir: string): void {
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+export function testConfig(dataDir: string, env: NodeJS.ProcessEnv = {}): Config {
+  return loadConfig({ DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'silent', NODE_ENV: 'test', ...env });
+}
+
+export function openSqliteStore(dataDir: string): SqliteOperationalStore {
+  return SqliteOperationalStore.open(dataDir);
+}
+
+export function openChdbStore(dataDir: string): Promise<ClickHouseAnalyticsStore> {
+  return ClickHouseAnalyticsStore.open(testConfig(dataDir).clickhouse, dataDir);
+}
+
+export interface GraphqlResponse<Data> {
+  status: number;
+  data?: Data | null;
+  errors?: { message: string; extensions?: Record<string, unknown> }[];
+}
+
+export interface TestService {
+  readonly running: RunningRateline;
+  readonly dataDir: string;
+  graphql<Data = Record<string, unknown>>(query: string, variables?: Record<string, unknown>): Promise<GraphqlResponse<Data>>;
+  get(pathAndQuery: string): Promise<{ status: number; body: unknown }>;
+  stop(): Promise<void>;
+}
+
+/** The whole service on a free port, with the reference dataset loaded as on a first start. */
+export async function startTestService(env: NodeJS.ProcessEnv = {}): Promise<TestService> {
+  const dataDir = temporaryDataDir();
+  const running = await startRateline(testConfig(dataDir, env), silentLog);
+  return {
+    running,
+    dataDir,
+    async graphql<Data>(query: string, variables?: Record<string, unknown>) {
+      const response = await fetch(`${running.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query, variables }),
+      });
+      return { status: response.status, ...((await response.json()) as Omit<GraphqlResponse<Data>, 'status'>) };
+    },
+    async get(pathAndQuery: string) {
+      const response = await fetch(`${running.url}${pathAndQuery}`);
+      return { status: response.status, body: (await response.json()) as unknown };
+    },
+    async stop() {
+      await running.close();
+      removeDataDir(dataDir);
+    },
+  };
+}
