@@ -1,10 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { Config } from '../config';
-import { buildRatelineSchema, createErrorFormatter, queryLimitsPlugin, type RequestContext } from '../graphql';
+import { buildRatelineSchema, createGraphqlServer } from '../graphql';
 import { createHttpApp } from '../http/app';
 import { LocationsService } from '../locations';
 import type { Logger } from '../logging/logger';
@@ -58,15 +56,11 @@ export async function startRateline(config: Config, log: Logger): Promise<Runnin
     await seedIfEmpty(config, stores, log);
     const schema = await buildRatelineSchema();
     const httpServer = http.createServer();
-    const apollo = new ApolloServer<RequestContext>({
+    const apollo = createGraphqlServer({
       schema,
-      formatError: createErrorFormatter(log),
-      includeStacktraceInErrorResponses: false,
-      plugins: [
-        ApolloServerPluginDrainHttpServer({ httpServer }),
-        ApolloServerPluginLandingPageDisabled(),
-        queryLimitsPlugin(schema, config.limits),
-      ],
+      limits: config.limits,
+      log,
+      plugins: [ApolloServerPluginDrainHttpServer({ httpServer })],
     });
     await apollo.start();
     const rates = new RatesService(stores.operational, stores.analytics, config.limits);

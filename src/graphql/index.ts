@@ -1,4 +1,3 @@
 export { buildRatelineSchema, printRatelineSchema } from './schema';
-export { createErrorFormatter } from './errors';
-export { queryLimitsPlugin } from './limits';
+export { createGraphqlServer } from './server';
 export type { RequestContext } from './context';

@@ -29,6 +29,15 @@ function groupByKey<Row extends { key: string }, T>(keys: readonly string[], row
   return keys.map((k) => grouped.get(k) ?? []);
 }
 
+/** better-sqlite3 is synchronous; the store's contract is asynchronous, failures included. */
+function answer<T>(work: () => T): Promise<T> {
+  try {
+    return Promise.resolve(work());
+  } catch (error) {
+    return Promise.reject(error as Error);
+  }
+}
+
 /** Regions at or below each root, recursively; UNION (not UNION ALL) stops on a cycle. */
 const REGION_TREE = `
   WITH RECURSIVE tree(key, slug) AS (
@@ -98,62 +107,71 @@ export class SqliteOperationalStore implements OperationalStore {
   }
 
   portsByCodes(codes: readonly string[]): Promise<(Port | undefined)[]> {
-    const found = new Map(this.statements.portsByCodes.all(JSON.stringify(codes)).map((r) => [r.code, toPort(r)]));
-    return Promise.resolve(codes.map((c) => found.get(c)));
+    return answer(() => {
+      const found = new Map(this.statements.portsByCodes.all(JSON.stringify(codes)).map((r) => [r.code, toPort(r)]));
+      return codes.map((c) => found.get(c));
+    });
   }
 
   regionsBySlugs(slugs: readonly string[]): Promise<(Region | undefined)[]> {
-    const found = new Map(
-      this.statements.regionsBySlugs.all(JSON.stringify(slugs)).map((r) => [r.slug, toRegion(r)]),
-    );
-    return Promise.resolve(slugs.map((s) => found.get(s)));
+    return answer(() => {
+      const found = new Map(this.statements.regionsBySlugs.all(JSON.stringify(slugs)).map((r) => [r.slug, toRegion(r)]));
+      return slugs.map((s) => found.get(s));
+    });
   }
 
   childRegionsFor(parentSlugs: readonly string[]): Promise<Region[][]> {
-    const rows = this.statements.childRegions.all(JSON.stringify(parentSlugs));
-    return Promise.resolve(groupByKey(parentSlugs, rows, toRegion));
+    return answer(() => groupByKey(parentSlugs, this.statements.childRegions.all(JSON.stringify(parentSlugs)), toRegion));
   }
 
   portsWithinRegions(slugs: readonly string[]): Promise<Port[][]> {
-    const rows = this.statements.portsWithin.all(JSON.stringify(slugs));
-    return Promise.resolve(groupByKey(slugs, rows, toPort));
+    return answer(() => groupByKey(slugs, this.statements.portsWithin.all(JSON.stringify(slugs)), toPort));
   }
 
   allPorts(): Promise<Port[]> {
-    return Promise.resolve(this.statements.allPorts.all().map(toPort));
+    return answer(() => this.statements.allPorts.all().map(toPort));
   }
 
   allRegions(): Promise<Region[]> {
-    return Promise.resolve(this.statements.allRegions.all().map(toRegion));
+    return answer(() => this.statements.allRegions.all().map(toRegion));
   }
 
   resolveLocation(id: string): Promise<ResolvedLocation | undefined> {
-    if (this.statements.portByCode.get(id)) return Promise.resolve({ kind: 'port', id, portCodes: [id] });
-    if (!this.statements.regionBySlug.get(id)) return Promise.resolve(undefined);
-    const ports = this.statements.portsWithin.all(JSON.stringify([id]));
-    return Promise.resolve({ kind: 'region', id, portCodes: ports.map((p) => p.code) });
+    return answer((): ResolvedLocation | undefined => {
+      if (this.statements.portByCode.get(id)) return { kind: 'port', id, portCodes: [id] };
+      if (!this.statements.regionBySlug.get(id)) return undefined;
+      const ports = this.statements.portsWithin.all(JSON.stringify([id]));
+      return { kind: 'region', id, portCodes: ports.map((p) => p.code) };
+    });
   }
 
   upsertReferenceData(data: ReferenceData): Promise<ReferenceDataCounts> {
-    this.db.transaction(() => {
-      // Parents first would need a topological sort; deferring the foreign keys to commit is simpler.
-      this.db.pragma('defer_foreign_keys = ON');
-      for (const r of data.regions) {
-        this.statements.upsertRegion.run({ slug: r.slug, name: r.name, parent_slug: r.parentSlug });
-      }
-      for (const p of data.ports) {
-        this.statements.upsertPort.run({ code: p.code, name: p.name, region_slug: p.regionSlug });
-      }
-    })();
-    return this.referenceDataCounts();
+    return answer(() => {
+      this.db.transaction(() => {
+        // Parents first would need a topological sort; deferring the foreign keys to commit is simpler.
+        this.db.pragma('defer_foreign_keys = ON');
+        for (const r of data.regions) {
+          this.statements.upsertRegion.run({ slug: r.slug, name: r.name, parent_slug: r.parentSlug });
+        }
+        for (const p of data.ports) {
+          this.statements.upsertPort.run({ code: p.code, name: p.name, region_slug: p.regionSlug });
+        }
+      })();
+      return this.countReferenceData();
+    });
   }
 
   referenceDataCounts(): Promise<ReferenceDataCounts> {
-    return Promise.resolve(this.statements.counts.get() ?? { regions: 0, ports: 0 });
+    return answer(() => this.countReferenceData());
   }
 
   close(): Promise<void> {
-    this.db.close();
-    return Promise.resolve();
+    return answer(() => {
+      this.db.close();
+    });
+  }
+
+  private countReferenceData(): ReferenceDataCounts {
+    return this.statements.counts.get() ?? { regions: 0, ports: 0 };
   }
 }

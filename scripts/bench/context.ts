@@ -1,0 +1,37 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { RunningRateline } from '../../src/app/rateline';
+import type { Config } from '../../src/config';
+import type { BenchRow } from './stats';
+
+/** Everything a benchmark section may use; run.ts builds it once and closes it at the end. */
+export interface BenchContext {
+  readonly config: Config;
+  /** The real service, started in this process on an ephemeral port. */
+  readonly running: RunningRateline;
+  /** A second client on the service's analytics store, for the queries measured "directly". */
+  readonly direct: ClickHouseClient;
+  /** Timed iterations per measured case (BENCH_ITERATIONS). */
+  readonly iterations: number;
+  /** Untimed iterations per measured case before the timed ones (BENCH_WARMUP). */
+  readonly warmup: number;
+  /** A progress line on stderr; stdout carries only the table. */
+  readonly progress: (message: string) => void;
+}
+
+/** One part of the benchmark: measures something and returns its rows of the table. */
+export interface BenchSection {
+  readonly name: string;
+  run(context: BenchContext): Promise<BenchRow[]>;
+}
+
+/** Runs `fn` and returns how long it took, in milliseconds. */
+export async function timed(fn: () => Promise<void>): Promise<number> {
+  const start = performance.now();
+  await fn();
+  return performance.now() - start;
+}
+
+/** Collects garbage between phases when node runs with --expose-gc (as `npm run bench` does). */
+export function collectGarbage(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}

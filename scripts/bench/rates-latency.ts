@@ -1,0 +1,169 @@
+import { dailyPriceTotalsQuery } from '../../src/stores/analytics';
+import { collectGarbage, timed, type BenchContext, type BenchSection } from './context';
+import { formatCount, formatMs, formatRatio, summarize, type BenchRow } from './stats';
+
+/**
+ * `rates` latency end to end (HTTP POST of the GraphQL query to the running service, JSON parsed on the
+ * client) against the same ClickHouse query issued directly on a second client with the locations
+ * already resolved to ports. The two are interleaved, alternating which goes first, so that drift
+ * (merges, GC, CPU frequency) hits both alike.
+ */
+
+export interface RatesCase {
+  readonly name: string;
+  readonly origin: string;
+  readonly destination: string;
+  readonly dateFrom: string;
+  readonly dateTo: string;
+}
+
+export const RATES_CASES: readonly RatesCase[] = [
+  { name: 'rates port → port, 1 month', origin: 'CNSGH', destination: 'NLRTM', dateFrom: '2019-03-01', dateTo: '2019-03-31' },
+  {
+    name: 'rates port → region, 1 year',
+    origin: 'CNSGH',
+    destination: 'north_europe_main',
+    dateFrom: '2019-01-01',
+    dateTo: '2019-12-31',
+  },
+  {
+    name: 'rates region → region, 1 year',
+    origin: 'china_main',
+    destination: 'north_europe_main',
+    dateFrom: '2019-01-01',
+    dateTo: '2019-12-31',
+  },
+];
+
+const RATES_QUERY = `query Rates($origin: String!, $destination: String!, $dateFrom: Date!, $dateTo: Date!) {
+  rates(origin: $origin, destination: $destination, dateFrom: $dateFrom, dateTo: $dateTo) { day averagePrice priceCount }
+}`;
+
+interface RatesResponse {
+  readonly data?: { readonly rates?: readonly { day: string; averagePrice: number | null; priceCount: number }[] } | null;
+  readonly errors?: readonly { readonly message: string }[];
+}
+
+interface TotalsRow {
+  readonly day: string;
+  readonly priceCount: number | string;
+  readonly totalUsdCents: number | string;
+}
+
+interface CaseRunner {
+  /** One GraphQL request; returns the sum of the days' priceCount. */
+  e2e(): Promise<number>;
+  /** The API's ClickHouse query; returns the sum of the rows' priceCount. */
+  direct(): Promise<number>;
+}
+
+async function caseRunner(context: BenchContext, ratesCase: RatesCase): Promise<CaseRunner> {
+  const { running, direct, config } = context;
+  const [origin, destination] = await Promise.all([
+    running.stores.operational.resolveLocation(ratesCase.origin),
+    running.stores.operational.resolveLocation(ratesCase.destination),
+  ]);
+  if (!origin || !destination) {
+    throw new Error(`${ratesCase.name}: ${ratesCase.origin} or ${ratesCase.destination} is not in the reference data`);
+  }
+  const expectedDays = (Date.parse(ratesCase.dateTo) - Date.parse(ratesCase.dateFrom)) / 86_400_000 + 1;
+  const body = JSON.stringify({
+    query: RATES_QUERY,
+    variables: {
+      origin: ratesCase.origin,
+      destination: ratesCase.destination,
+      dateFrom: ratesCase.dateFrom,
+      dateTo: ratesCase.dateTo,
+    },
+  });
+  const query = dailyPriceTotalsQuery(config.clickhouse.database);
+  const queryParams = {
+    origins: origin.portCodes,
+    destinations: destination.portCodes,
+    from: ratesCase.dateFrom,
+    to: ratesCase.dateTo,
+  };
+  return {
+    async e2e() {
+      const response = await fetch(`${running.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        body,
+      });
+      const json = (await response.json()) as RatesResponse;
+      if (!response.ok || json.errors?.length) {
+        throw new Error(`${ratesCase.name}: HTTP ${response.status} ${JSON.stringify(json.errors ?? json)}`);
+      }
+      const rates = json.data?.rates ?? [];
+      if (rates.length !== expectedDays) throw new Error(`${ratesCase.name}: ${rates.length} days, expected ${expectedDays}`);
+      return rates.reduce((sum, r) => sum + r.priceCount, 0);
+    },
+    async direct() {
+      const result = await direct.query({ query, query_params: queryParams, format: 'JSONEachRow' });
+      const rows = await result.json<TotalsRow>();
+      return rows.reduce((sum, r) => sum + Number(r.priceCount), 0);
+    },
+  };
+}
+
+async function measureCase(context: BenchContext, ratesCase: RatesCase): Promise<BenchRow> {
+  const runner = await caseRunner(context, ratesCase);
+  const [e2eCount, directCount] = [await runner.e2e(), await runner.direct()];
+  if (e2eCount !== directCount) {
+    throw new Error(`${ratesCase.name}: the API counted ${e2eCount} prices, the direct query ${directCount}`);
+  }
+  const noop = (): void => undefined;
+  for (let i = 0; i < context.warmup; i += 1) {
+    await runner.e2e();
+    await runner.direct();
+  }
+  collectGarbage();
+  const e2eMs: number[] = [];
+  const directMs: number[] = [];
+  const timeE2e = async (): Promise<void> => {
+    e2eMs.push(await timed(() => runner.e2e().then(noop)));
+  };
+  const timeDirect = async (): Promise<void> => {
+    directMs.push(await timed(() => runner.direct().then(noop)));
+  };
+  for (let i = 0; i < context.iterations; i += 1) {
+    if (i % 2 === 0) {
+      await timeE2e();
+      await timeDirect();
+    } else {
+      await timeDirect();
+      await timeE2e();
+    }
+  }
+  const e2e = summarize(e2eMs);
+  const directStats = summarize(directMs);
+  context.progress(
+    `${ratesCase.name}: ${formatCount(directCount)} prices; e2e p50 ${formatMs(e2e.p50)} p95 ${formatMs(e2e.p95)} ` +
+      `p99 ${formatMs(e2e.p99)} max ${formatMs(e2e.max)} ms; direct p50 ${formatMs(directStats.p50)} ` +
+      `p95 ${formatMs(directStats.p95)} p99 ${formatMs(directStats.p99)} max ${formatMs(directStats.max)} ms`,
+  );
+  return {
+    name: ratesCase.name,
+    cells: new Map([
+      ['prices in range', formatCount(directCount)],
+      ['e2e p50 ms', formatMs(e2e.p50)],
+      ['e2e p95 ms', formatMs(e2e.p95)],
+      ['direct p50 ms', formatMs(directStats.p50)],
+      ['direct p95 ms', formatMs(directStats.p95)],
+      ['ratio p50', formatRatio(e2e.p50 / directStats.p50)],
+      ['ratio p95', formatRatio(e2e.p95 / directStats.p95)],
+    ]),
+  };
+}
+
+export const ratesLatencySection: BenchSection = {
+  name: 'rates latency',
+  async run(context) {
+    const rows: BenchRow[] = [];
+    for (const ratesCase of RATES_CASES) {
+      context.progress(`measuring ${ratesCase.name} (${context.warmup} warm-up + ${context.iterations} timed, each way)`);
+      rows.push(await measureCase(context, ratesCase));
+    }
+    return rows;
+  },
+};

@@ -1,0 +1,102 @@
+import 'reflect-metadata';
+import os from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { startRateline, type RunningRateline } from '../../src/app/rateline';
+import { loadConfig } from '../../src/config';
+import { projectRoot, readReferenceDataset } from '../../src/reference-data';
+import { createClickHouseClient } from '../../src/stores/analytics/clickhouse/client';
+import type { BenchContext, BenchSection } from './context';
+import { ratesLatencySection } from './rates-latency';
+import { formatCount, formatSeconds, formatTable, type BenchRow } from './stats';
+import { DEFAULT_SYNTHETIC_OPTIONS, describeSyntheticPrices, ensureSyntheticPrices } from './synthetic-prices';
+
+/**
+ * `npm run bench`: fills a bench data dir with synthetic prices (once), starts the real service in this
+ * process on it, runs every section and prints one markdown table on stdout; progress goes to stderr.
+ *
+ * Environment: BENCH_PRICES (10,000,000), BENCH_DATA_DIR (./data/bench), BENCH_ITERATIONS (200),
+ * BENCH_WARMUP (20). Other Rateline variables (CLICKHOUSE_URL, limits…) pass through to the config.
+ */
+
+/** The table's sections, in order; later issues append theirs (ingest, replication lag). */
+const SECTIONS: readonly BenchSection[] = [ratesLatencySection];
+
+function positiveInteger(name: string, fallback: number): number {
+  const raw = process.env[name]?.trim().replace(/[_,]/g, '');
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new Error(`${name} must be a positive whole number (got "${raw}")`);
+  return Number(raw);
+}
+
+const started = performance.now();
+function progress(message: string): void {
+  process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${message}\n`);
+}
+
+function machine(): string {
+  const cpus = os.cpus();
+  const model = cpus[0]?.model.trim().replace(/\s+/g, ' ') ?? 'unknown CPU';
+  return `${cpus.length} cores (${model}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.arch()}`;
+}
+
+async function main(): Promise<void> {
+  const prices = positiveInteger('BENCH_PRICES', 10_000_000);
+  const iterations = positiveInteger('BENCH_ITERATIONS', 200);
+  const warmup = positiveInteger('BENCH_WARMUP', 20);
+  const dataDir = path.resolve(process.env.BENCH_DATA_DIR ?? path.join(projectRoot(), 'data', 'bench'));
+  const config = loadConfig({
+    ...process.env,
+    DATA_DIR: dataDir,
+    PORT: '0',
+    SEED_ON_EMPTY_STORE: 'false',
+    LOG_LEVEL: 'warn',
+  });
+  // The service's own logs go to stderr so that stdout carries only the table.
+  const log = pino({ level: config.logLevel, base: { service: 'rateline' } }, pino.destination({ fd: 2, sync: true }));
+
+  progress(`bench data dir ${dataDir}; starting Rateline (${config.clickhouse.url ?? 'embedded chDB'})`);
+  const running: RunningRateline = await startRateline(config, log);
+  const direct = createClickHouseClient(config.clickhouse, config.dataDir);
+  try {
+    const dataset = readReferenceDataset();
+    const counts = await running.stores.operational.upsertReferenceData(dataset);
+    progress(`reference data: ${counts.regions} regions, ${counts.ports} ports; service at ${running.url}/graphql`);
+
+    const synthetic = await ensureSyntheticPrices(
+      direct,
+      config.clickhouse.database,
+      dataset,
+      { ...DEFAULT_SYNTHETIC_OPTIONS, prices },
+      progress,
+    );
+    await describeSyntheticPrices(direct, config.clickhouse.database, synthetic, progress);
+
+    const context: BenchContext = { config, running, direct, iterations, warmup, progress };
+    const rows: BenchRow[] = [];
+    for (const section of SECTIONS) {
+      progress(`section: ${section.name}`);
+      rows.push(...(await section.run(context)));
+    }
+
+    const generation = synthetic.generated ? `generated in ${formatSeconds(synthetic.seconds)}` : 'reused';
+    process.stdout.write(
+      `Rateline bench: ${formatCount(synthetic.prices)} synthetic prices (${synthetic.lanes} lanes × ${synthetic.days} days, ` +
+        `${generation}), ${config.clickhouse.url ? 'ClickHouse server' : 'embedded chDB'}; ${machine()}; ` +
+        `node ${process.version}; ${new Date().toISOString()}; ${warmup} warm-up + ${iterations} timed runs per case\n\n` +
+        `${formatTable(rows)}\n`,
+    );
+  } finally {
+    await direct.close();
+    await running.close();
+  }
+  progress('done');
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,28 @@
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import type { GraphQLSchema } from 'graphql';
+import type { Limits } from '../config';
+import type { Logger } from '../logging/logger';
+import type { RequestContext } from './context';
+import { createErrorFormatter } from './errors';
+import { queryLimitsPlugin } from './limits';
+
+/** The Apollo server with Rateline's error contract and query limits; transports add their own plugins. */
+export function createGraphqlServer(options: {
+  readonly schema: GraphQLSchema;
+  readonly limits: Limits;
+  readonly log: Logger;
+  readonly plugins?: readonly ApolloServerPlugin<RequestContext>[];
+}): ApolloServer<RequestContext> {
+  return new ApolloServer<RequestContext>({
+    schema: options.schema,
+    formatError: createErrorFormatter(options.log),
+    includeStacktraceInErrorResponses: false,
+    plugins: [
+      // Until the playground issue serves GraphiQL locally: the default landing page loads from a CDN.
+      ApolloServerPluginLandingPageDisabled(),
+      queryLimitsPlugin(options.schema, options.limits),
+      ...(options.plugins ?? []),
+    ],
+  });
+}

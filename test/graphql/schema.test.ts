@@ -1,0 +1,44 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { buildRatelineSchema, printRatelineSchema } from '../../src/graphql';
+import { projectRoot } from '../../src/reference-data';
+
+describe('the GraphQL schema', () => {
+  it('is what schema/schema.graphql says (run `npm run schema:emit` after changing it)', async () => {
+    const committed = fs.readFileSync(path.join(projectRoot(), 'schema', 'schema.graphql'), 'utf8');
+    expect(printRatelineSchema(await buildRatelineSchema())).toBe(committed);
+  });
+
+  it('keeps the names and types of the contract in the brief', async () => {
+    const schema = await buildRatelineSchema();
+    const fieldsOf = (type: string) => {
+      const t = schema.getType(type);
+      if (!t || !('getFields' in t)) throw new Error(`no object type ${type}`);
+      return Object.fromEntries(Object.values(t.getFields()).map((f) => [f.name, String(f.type)]));
+    };
+    expect(fieldsOf('Query')).toMatchObject({
+      rates: '[DailyRate!]!',
+      port: 'Port',
+      ports: '[Port!]!',
+      region: 'Region',
+      regions: '[Region!]!',
+    });
+    expect(fieldsOf('DailyRate')).toEqual({ day: 'Date!', averagePrice: 'Float', priceCount: 'Int!' });
+    expect(fieldsOf('Port')).toEqual({ code: 'String!', name: 'String!', region: 'Region!' });
+    expect(fieldsOf('Region')).toEqual({
+      slug: 'String!',
+      name: 'String!',
+      parent: 'Region',
+      children: '[Region!]!',
+      ports: '[Port!]!',
+    });
+    const rates = schema.getQueryType()!.getFields().rates!;
+    expect(rates.args.map((a) => `${a.name}: ${String(a.type)}${a.defaultValue === undefined ? '' : ` = ${String(a.defaultValue)}`}`)).toEqual([
+      'origin: String!',
+      'destination: String!',
+      'dateFrom: Date!',
+      'dateTo: Date!',
+      'minPrices: Int = 3',
+    ]);
+  });
+});
