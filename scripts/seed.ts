@@ -11,7 +11,10 @@ async function main(): Promise<void> {
   const stores = await openStores(config);
   try {
     const report = await seedReferenceData(stores, readReferenceDataset(), log);
-    log.info(report, report.pricesLoaded > 0 ? 'reference dataset loaded' : 'reference dataset already present; nothing changed');
+    log.info(
+      report,
+      report.pricesLoaded > 0 ? 'reference dataset loaded' : 'reference dataset already present; nothing changed',
+    );
   } finally {
     await closeStores(stores);
   }

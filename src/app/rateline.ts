@@ -46,7 +46,10 @@ async function seedIfEmpty(config: Config, stores: Stores, log: Logger): Promise
   if (counts.regions > 0 || counts.ports > 0) return;
   log.info('operational store is empty: loading the reference dataset');
   const report = await seedReferenceData(stores, readReferenceDataset(), log);
-  log.info(report, `loaded the reference dataset: ${report.regions} regions, ${report.ports} ports, ${report.pricesPresent} prices`);
+  log.info(
+    report,
+    `loaded the reference dataset: ${report.regions} regions, ${report.ports} ports, ${report.pricesPresent} prices`,
+  );
 }
 
 /** Starts the embedded (or server-backed) service and resolves once it answers queries. */
@@ -78,7 +81,10 @@ export async function startRateline(config: Config, log: Logger): Promise<Runnin
     });
     const { port } = httpServer.address() as AddressInfo;
     const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
-    log.info({ url: `${url}/graphql`, analytics: config.clickhouse.url ?? 'embedded chDB', dataDir: config.dataDir }, 'Rateline is serving');
+    log.info(
+      { url: `${url}/graphql`, analytics: config.clickhouse.url ?? 'embedded chDB', dataDir: config.dataDir },
+      'Rateline is serving',
+    );
     return {
       url,
       port,

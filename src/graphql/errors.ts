@@ -33,7 +33,7 @@ export function createErrorFormatter(log: Logger) {
     }
     const code = formatted.extensions?.code;
     if (CLIENT_ERROR_CODES.has(code)) {
-      const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
+      const { stacktrace, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions };
     }
     log.error({ err: original, path: formatted.path }, 'unexpected error while answering GraphQL');

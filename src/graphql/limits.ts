@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError, validate, type GraphQLSchema } from 'graphql';
+import { GraphQLError, validate, type GraphQLSchema, type ValidationRule } from 'graphql';
 import depthLimit from 'graphql-depth-limit';
 import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
 import type { RequestContext } from './context';
@@ -13,7 +13,8 @@ export function queryLimitsPlugin(
   schema: GraphQLSchema,
   limits: { readonly maxQueryDepth: number; readonly maxQueryComplexity: number },
 ): ApolloServerPlugin<RequestContext> {
-  const depthRule = depthLimit(limits.maxQueryDepth);
+  // The package's typings return `any`; it is a validation rule.
+  const depthRule = depthLimit(limits.maxQueryDepth) as ValidationRule;
   return {
     requestDidStart: () =>
       Promise.resolve({

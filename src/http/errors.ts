@@ -21,9 +21,13 @@ function asRatelineError(error: unknown): RatelineError | undefined {
   if (error instanceof RatelineError) return error;
   if (!isBodyParserError(error)) return undefined;
   if (error.type === 'entity.too.large') {
-    return new RatelineError('PAYLOAD_TOO_LARGE', `The request body exceeds the limit of ${error.limit} bytes (MAX_REQUEST_BODY_BYTES)`);
+    return new RatelineError(
+      'PAYLOAD_TOO_LARGE',
+      `The request body exceeds the limit of ${error.limit} bytes (MAX_REQUEST_BODY_BYTES)`,
+    );
   }
-  if (error.type === 'entity.parse.failed') return new RatelineError('BAD_USER_INPUT', 'The request body is not valid JSON');
+  if (error.type === 'entity.parse.failed')
+    return new RatelineError('BAD_USER_INPUT', 'The request body is not valid JSON');
   return undefined;
 }
 

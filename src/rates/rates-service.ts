@@ -64,7 +64,8 @@ export class RatesService {
 
   private async validate(query: RatesQuery): Promise<ValidRatesQuery> {
     const from = parseDay(query.dateFrom);
-    if (from === undefined) throw badUserInput('dateFrom', query.dateFrom, 'dateFrom must be a calendar day as YYYY-MM-DD');
+    if (from === undefined)
+      throw badUserInput('dateFrom', query.dateFrom, 'dateFrom must be a calendar day as YYYY-MM-DD');
     const to = parseDay(query.dateTo);
     if (to === undefined) throw badUserInput('dateTo', query.dateTo, 'dateTo must be a calendar day as YYYY-MM-DD');
     if (from > to) throw badUserInput('dateTo', query.dateTo, `dateTo must not be before dateFrom (${query.dateFrom})`);
@@ -90,7 +91,12 @@ export class RatesService {
   private async resolve(field: 'origin' | 'destination', id: string): Promise<ResolvedLocation> {
     const location = await this.operational.resolveLocation(id);
     if (!location) {
-      throw new RatelineError('UNKNOWN_LOCATION', `${field} "${id}" is neither a port code nor a region slug`, field, id);
+      throw new RatelineError(
+        'UNKNOWN_LOCATION',
+        `${field} "${id}" is neither a port code nor a region slug`,
+        field,
+        id,
+      );
     }
     return location;
   }

@@ -36,7 +36,8 @@ function readTsv(file: string, expectedHeader: readonly string[]): string[][] {
     throw new Error(`${file}: expected header ${expectedHeader.join(', ')}`);
   }
   rows.forEach((row, i) => {
-    if (row.length !== expectedHeader.length) throw new Error(`${file}:${i + 2}: expected ${expectedHeader.length} columns`);
+    if (row.length !== expectedHeader.length)
+      throw new Error(`${file}:${i + 2}: expected ${expectedHeader.length} columns`);
   });
   return rows;
 }

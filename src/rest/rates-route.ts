@@ -17,7 +17,10 @@ function inRestSpelling(error: unknown): unknown {
   if (!(error instanceof RatelineError) || error.field === undefined) return error;
   const field = REST_FIELD_NAMES[error.field];
   if (field === undefined) return error;
-  const message = Object.entries(REST_FIELD_NAMES).reduce((text, [from, to]) => text.replaceAll(from, to), error.message);
+  const message = Object.entries(REST_FIELD_NAMES).reduce(
+    (text, [from, to]) => text.replaceAll(from, to),
+    error.message,
+  );
   return new RatelineError(error.code, message, field, error.value);
 }
 

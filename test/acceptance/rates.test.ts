@@ -37,7 +37,16 @@ describe('the example from the brief', () => {
     expect(response.errors).toBeUndefined();
     const rates = response.data!.rates;
     expect(rates.map((r) => r.averagePrice)).toEqual([
-      1111.92, 1112, null, null, 1141.63, 1141.67, 1136.96, 1124.21, 1124.21, 1124.25,
+      1111.92,
+      1112,
+      null,
+      null,
+      1141.63,
+      1141.67,
+      1136.96,
+      1124.21,
+      1124.21,
+      1124.25,
     ]);
     expect(rates[2]).toEqual({ day: '2016-01-03', averagePrice: null, priceCount: 0 });
     expect(rates[3]).toEqual({ day: '2016-01-04', averagePrice: null, priceCount: 1 });
@@ -91,7 +100,9 @@ describe('rates match the definition over the raw dataset', () => {
       dateTo: '2016-01-10',
       minPrices: null,
     });
-    expect(response.data!.rates).toEqual(expectedGraphqlRates('CNSGH', 'north_europe_main', '2016-01-01', '2016-01-10', 3));
+    expect(response.data!.rates).toEqual(
+      expectedGraphqlRates('CNSGH', 'north_europe_main', '2016-01-01', '2016-01-10', 3),
+    );
   });
 
   it('cases cover what they claim: a day with no price, a day under 3, nesting three levels', () => {
@@ -108,8 +119,20 @@ describe('bad input gets a clear error and an error code', () => {
     ['malformed dateFrom', { dateFrom: '2016-1-1' }, 'BAD_USER_INPUT', 'dateFrom', '2016-1-1'],
     ['impossible dateFrom', { dateFrom: '2016-02-30' }, 'BAD_USER_INPUT', 'dateFrom', '2016-02-30'],
     ['malformed dateTo', { dateTo: 'tomorrow' }, 'BAD_USER_INPUT', 'dateTo', 'tomorrow'],
-    ['dateFrom after dateTo', { dateFrom: '2016-01-10', dateTo: '2016-01-09' }, 'BAD_USER_INPUT', 'dateTo', '2016-01-09'],
-    ['a range over 3,660 days', { dateFrom: '2000-01-01', dateTo: '2010-01-08' }, 'BAD_USER_INPUT', 'dateTo', '2010-01-08'],
+    [
+      'dateFrom after dateTo',
+      { dateFrom: '2016-01-10', dateTo: '2016-01-09' },
+      'BAD_USER_INPUT',
+      'dateTo',
+      '2016-01-09',
+    ],
+    [
+      'a range over 3,660 days',
+      { dateFrom: '2000-01-01', dateTo: '2010-01-08' },
+      'BAD_USER_INPUT',
+      'dateTo',
+      '2010-01-08',
+    ],
     ['minPrices 0', { minPrices: 0 }, 'BAD_USER_INPUT', 'minPrices', 0],
     ['minPrices negative', { minPrices: -3 }, 'BAD_USER_INPUT', 'minPrices', -3],
     ['unknown origin', { origin: 'XXXXX' }, 'UNKNOWN_LOCATION', 'origin', 'XXXXX'],
@@ -126,7 +149,11 @@ describe('bad input gets a clear error and an error code', () => {
   });
 
   it('accepts a range of exactly 3,660 days', async () => {
-    const response = await service.graphql<RatesData>(RATES, { ...valid, dateFrom: '2010-01-01', dateTo: '2020-01-08' });
+    const response = await service.graphql<RatesData>(RATES, {
+      ...valid,
+      dateFrom: '2010-01-01',
+      dateTo: '2020-01-08',
+    });
     expect(response.errors).toBeUndefined();
     expect(response.data!.rates).toHaveLength(3660);
   });
@@ -139,7 +166,9 @@ describe('bad input gets a clear error and an error code', () => {
   });
 
   it('rejects a missing argument or a date that is not a string before running anything', async () => {
-    const missing = await service.graphql('{ rates(origin: "CNSGH", dateFrom: "2016-01-01", dateTo: "2016-01-02") { day } }');
+    const missing = await service.graphql(
+      '{ rates(origin: "CNSGH", dateFrom: "2016-01-01", dateTo: "2016-01-02") { day } }',
+    );
     expect(missing.errors![0]!.extensions!.code).toBe('GRAPHQL_VALIDATION_FAILED');
     expect(missing.errors![0]!.message).toMatch('destination');
     const numeric = await service.graphql(RATES, { ...valid, dateFrom: 20160101 });
@@ -148,16 +177,48 @@ describe('bad input gets a clear error and an error code', () => {
   });
 
   const restCases: [string, string, string, string, unknown][] = [
-    ['malformed date_from', restQuery('CNSGH', 'north_europe_main', '2016-1-1', '2016-01-10'), 'BAD_USER_INPUT', 'date_from', '2016-1-1'],
-    ['date_from after date_to', restQuery('CNSGH', 'north_europe_main', '2016-01-10', '2016-01-01'), 'BAD_USER_INPUT', 'date_to', '2016-01-01'],
-    ['unknown origin', restQuery('NOWHERE', 'north_europe_main', '2016-01-01', '2016-01-10'), 'UNKNOWN_LOCATION', 'origin', 'NOWHERE'],
-    ['missing destination', '/rates?date_from=2016-01-01&date_to=2016-01-10&origin=CNSGH', 'BAD_USER_INPUT', 'destination', null],
-    ['repeated origin', `${restQuery('CNSGH', 'north_europe_main', '2016-01-01', '2016-01-10')}&origin=CNSGH`, 'BAD_USER_INPUT', 'origin', ['CNSGH', 'CNSGH']],
+    [
+      'malformed date_from',
+      restQuery('CNSGH', 'north_europe_main', '2016-1-1', '2016-01-10'),
+      'BAD_USER_INPUT',
+      'date_from',
+      '2016-1-1',
+    ],
+    [
+      'date_from after date_to',
+      restQuery('CNSGH', 'north_europe_main', '2016-01-10', '2016-01-01'),
+      'BAD_USER_INPUT',
+      'date_to',
+      '2016-01-01',
+    ],
+    [
+      'unknown origin',
+      restQuery('NOWHERE', 'north_europe_main', '2016-01-01', '2016-01-10'),
+      'UNKNOWN_LOCATION',
+      'origin',
+      'NOWHERE',
+    ],
+    [
+      'missing destination',
+      '/rates?date_from=2016-01-01&date_to=2016-01-10&origin=CNSGH',
+      'BAD_USER_INPUT',
+      'destination',
+      null,
+    ],
+    [
+      'repeated origin',
+      `${restQuery('CNSGH', 'north_europe_main', '2016-01-01', '2016-01-10')}&origin=CNSGH`,
+      'BAD_USER_INPUT',
+      'origin',
+      ['CNSGH', 'CNSGH'],
+    ],
   ];
 
   it.each(restCases)('%s: REST answers 400 with a JSON error', async (_name, url, code, field, value) => {
     const response = await service.get(url);
     expect(response.status).toBe(400);
-    expect(response.body).toEqual({ error: { code, field, value, message: expect.stringContaining(field) as unknown } });
+    expect(response.body).toEqual({
+      error: { code, field, value, message: expect.stringContaining(field) as unknown },
+    });
   });
 });

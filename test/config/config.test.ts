@@ -52,7 +52,12 @@ describe('loadConfig', () => {
   });
 
   it('names every bad variable and the value it got', () => {
-    const problems = problemsOf({ PORT: 'eighty', MAX_RATES_RANGE_DAYS: '0', LOG_LEVEL: 'loud', CLICKHOUSE_URL: 'tcp://x' });
+    const problems = problemsOf({
+      PORT: 'eighty',
+      MAX_RATES_RANGE_DAYS: '0',
+      LOG_LEVEL: 'loud',
+      CLICKHOUSE_URL: 'tcp://x',
+    });
     expect(problems).toHaveLength(4);
     expect(problems).toEqual(
       expect.arrayContaining([
@@ -66,6 +71,8 @@ describe('loadConfig', () => {
 
   it('rejects a port out of range and a database name that is not an identifier', () => {
     expect(problemsOf({ PORT: '70000' })).toEqual([expect.stringMatching(/^PORT/)]);
-    expect(problemsOf({ CLICKHOUSE_DATABASE: 'rates; DROP TABLE x' })).toEqual([expect.stringMatching(/^CLICKHOUSE_DATABASE/)]);
+    expect(problemsOf({ CLICKHOUSE_DATABASE: 'rates; DROP TABLE x' })).toEqual([
+      expect.stringMatching(/^CLICKHOUSE_DATABASE/),
+    ]);
   });
 });

@@ -5,7 +5,14 @@ import { RatesService } from '../../src/rates';
 import { readReferenceDataset } from '../../src/reference-data';
 import type { ClickHouseAnalyticsStore } from '../../src/stores/analytics';
 import type { OperationalStore, SqliteOperationalStore } from '../../src/stores/operational';
-import { openChdbStore, openSqliteStore, removeDataDir, silentLog, temporaryDataDir, testConfig } from '../helpers/components';
+import {
+  openChdbStore,
+  openSqliteStore,
+  removeDataDir,
+  silentLog,
+  temporaryDataDir,
+  testConfig,
+} from '../helpers/components';
 import { portsOf, rawPorts, rawRegions } from '../helpers/reference-answers';
 
 /** The real store, with every call it receives written down (a spy, not a stand-in). */
@@ -81,7 +88,12 @@ describe('ports and regions over GraphQL', () => {
     for (const region of regions) {
       const raw = rawRegions.find((r) => r.slug === region.slug)!;
       expect(region.parent?.slug ?? null).toBe(raw.parent);
-      expect(region.children.map((c) => c.slug)).toEqual(rawRegions.filter((r) => r.parent === region.slug).map((r) => r.slug).sort());
+      expect(region.children.map((c) => c.slug)).toEqual(
+        rawRegions
+          .filter((r) => r.parent === region.slug)
+          .map((r) => r.slug)
+          .sort(),
+      );
       expect(region.ports.map((p) => p.code)).toEqual([...portsOf(region.slug)].sort());
       for (const port of region.ports) {
         expect(port.region.slug).toBe(rawPorts.find((p) => p.code === port.code)!.region);
@@ -117,7 +129,9 @@ describe('ports and regions over GraphQL', () => {
     const result = await execute('{ ports { code name region { slug } } }', operational);
     const ports = (result.data as { ports: { code: string; name: string; region: { slug: string } }[] }).ports;
     expect(ports).toEqual(
-      [...rawPorts].sort((a, b) => a.code.localeCompare(b.code)).map((p) => ({ code: p.code, name: p.name, region: { slug: p.region } })),
+      [...rawPorts]
+        .sort((a, b) => a.code.localeCompare(b.code))
+        .map((p) => ({ code: p.code, name: p.name, region: { slug: p.region } })),
     );
   });
 });
@@ -132,7 +146,10 @@ describe('query limits', () => {
 
   it('refuses lists nested in lists beyond MAX_QUERY_COMPLEXITY, before touching a store', async () => {
     const recorded = recordingCalls(operational);
-    const result = await execute('{ regions { children { children { ports { region { ports { code } } } } } } }', recorded.store);
+    const result = await execute(
+      '{ regions { children { children { ports { region { ports { code } } } } } } }',
+      recorded.store,
+    );
     expect(result.errors![0]!.extensions!.code).toBe('QUERY_TOO_COMPLEX');
     expect(result.errors![0]!.message).toMatch(/costs \d+, over the limit of 10000/);
     expect(recorded.calls).toEqual([]);

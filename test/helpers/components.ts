@@ -42,7 +42,10 @@ export interface GraphqlResponse<Data> {
 export interface TestService {
   readonly running: RunningRateline;
   readonly dataDir: string;
-  graphql<Data = Record<string, unknown>>(query: string, variables?: Record<string, unknown>): Promise<GraphqlResponse<Data>>;
+  graphql<Data = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+  ): Promise<GraphqlResponse<Data>>;
   get(pathAndQuery: string): Promise<{ status: number; body: unknown }>;
   stop(): Promise<void>;
 }
@@ -64,7 +67,7 @@ export async function startTestService(env: NodeJS.ProcessEnv = {}): Promise<Tes
     },
     async get(pathAndQuery: string) {
       const response = await fetch(`${running.url}${pathAndQuery}`);
-      return { status: response.status, body: (await response.json()) as unknown };
+      return { status: response.status, body: await response.json() };
     },
     async stop() {
       await running.close();

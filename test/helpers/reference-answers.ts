@@ -16,8 +16,16 @@ function rows(file: string): string[][] {
     .map((line) => line.split('\t'));
 }
 
-export const rawRegions = rows('regions.tsv').map(([slug, name, parent]) => ({ slug: slug!, name: name!, parent: parent || null }));
-export const rawPorts = rows('ports.tsv').map(([code, name, region]) => ({ code: code!, name: name!, region: region! }));
+export const rawRegions = rows('regions.tsv').map(([slug, name, parent]) => ({
+  slug: slug!,
+  name: name!,
+  parent: parent || null,
+}));
+export const rawPorts = rows('ports.tsv').map(([code, name, region]) => ({
+  code: code!,
+  name: name!,
+  region: region!,
+}));
 export const rawPrices = rows('prices.tsv').map(([origin, destination, day, price]) => ({
   origin: origin!,
   destination: destination!,
@@ -71,7 +79,19 @@ export function expectedDays(origin: string, destination: string, from: string, 
 }
 
 /** What GraphQL `rates` must answer: mean rounded to cents, null under `minPrices`. */
-export function expectedGraphqlRates(origin: string, destination: string, from: string, to: string, minPrices = 3) {
+export interface ExpectedGraphqlRate {
+  day: string;
+  averagePrice: number | null;
+  priceCount: number;
+}
+
+export function expectedGraphqlRates(
+  origin: string,
+  destination: string,
+  from: string,
+  to: string,
+  minPrices = 3,
+): ExpectedGraphqlRate[] {
   return expectedDays(origin, destination, from, to).map(({ day, priceCount, sum }) => ({
     day,
     averagePrice: priceCount >= minPrices ? Math.round((sum * 100) / priceCount) / 100 : null,
@@ -80,7 +100,12 @@ export function expectedGraphqlRates(origin: string, destination: string, from: 
 }
 
 /** What the legacy REST call must answer: mean rounded to whole dollars, null under 3 prices. */
-export function expectedRestRates(origin: string, destination: string, from: string, to: string) {
+export function expectedRestRates(
+  origin: string,
+  destination: string,
+  from: string,
+  to: string,
+): { day: string; average_price: number | null }[] {
   return expectedDays(origin, destination, from, to).map(({ day, priceCount, sum }) => ({
     day,
     average_price: priceCount >= 3 ? Math.round(sum / priceCount) : null,

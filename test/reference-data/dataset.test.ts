@@ -20,21 +20,30 @@ describe("the project's copy of the reference dataset", () => {
 
   it('has roots without a parent and every other parent among the regions', () => {
     const slugs = new Set(dataset.regions.map((r) => r.slug));
-    expect(dataset.regions.filter((r) => r.parentSlug === null).map((r) => r.slug).sort()).toEqual(['china_main', 'northern_europe']);
+    expect(
+      dataset.regions
+        .filter((r) => r.parentSlug === null)
+        .map((r) => r.slug)
+        .sort(),
+    ).toEqual(['china_main', 'northern_europe']);
     for (const r of dataset.regions) if (r.parentSlug) expect(slugs).toContain(r.parentSlug);
     for (const p of dataset.ports) expect(slugs).toContain(p.regionSlug);
   });
 
   const whenDumpPresent = fs.existsSync(sharedDump) ? it : it.skip;
-  whenDumpPresent('is exactly what the converter makes of ../shared/data/rates.sql (skipped when ../shared is absent)', () => {
-    const converted = convertDump(fs.readFileSync(sharedDump, 'utf8'));
-    for (const [name, content] of Object.entries(converted)) {
-      expect(fs.readFileSync(path.join(projectRoot(), 'reference', name), 'utf8')).toBe(content);
-    }
-  });
+  whenDumpPresent(
+    'is exactly what the converter makes of ../shared/data/rates.sql (skipped when ../shared is absent)',
+    () => {
+      const converted = convertDump(fs.readFileSync(sharedDump, 'utf8'));
+      for (const [name, content] of Object.entries(converted)) {
+        expect(fs.readFileSync(path.join(projectRoot(), 'reference', name), 'utf8')).toBe(content);
+      }
+    },
+  );
 
   it('refuses a dump with a data statement it does not understand', () => {
-    const dump = 'COPY prices (orig_code, dest_code, day, price) FROM stdin;\nAAAAA\tBBBBB\t2016-01-01\t1\n\\.\nUPDATE prices SET price = 2;\n';
+    const dump =
+      'COPY prices (orig_code, dest_code, day, price) FROM stdin;\nAAAAA\tBBBBB\t2016-01-01\t1\n\\.\nUPDATE prices SET price = 2;\n';
     expect(() => convertDump(dump)).toThrow(/Unsupported data statement/);
   });
 });

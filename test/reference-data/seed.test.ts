@@ -18,10 +18,16 @@ afterAll(async () => {
   removeDataDir(dataDir);
 });
 
-const everyLaneDay = { originPorts: dataset.ports.map((p) => p.code), destinationPorts: dataset.ports.map((p) => p.code) };
+const everyLaneDay = {
+  originPorts: dataset.ports.map((p) => p.code),
+  destinationPorts: dataset.ports.map((p) => p.code),
+};
 const january = { from: '2016-01-01', to: '2016-01-31' };
 const sumOfAll = (totals: { priceCount: number; totalUsdCents: number }[]) =>
-  totals.reduce((s, t) => ({ count: s.count + t.priceCount, cents: s.cents + t.totalUsdCents }), { count: 0, cents: 0 });
+  totals.reduce((s, t) => ({ count: s.count + t.priceCount, cents: s.cents + t.totalUsdCents }), {
+    count: 0,
+    cents: 0,
+  });
 
 describe('seedReferenceData', () => {
   it('loads the dataset once; running it again doubles nothing', async () => {
@@ -36,7 +42,14 @@ describe('seedReferenceData', () => {
   it('reloads a partly present reference batch instead of adding to it', async () => {
     await stores.analytics.removeBatch(REFERENCE_BATCH_ID);
     await stores.analytics.appendPrices([
-      { priceId: 1, batchId: REFERENCE_BATCH_ID, originCode: 'CNSGH', destinationCode: 'GBFXT', day: '2016-01-04', usdCents: 100_500_00 },
+      {
+        priceId: 1,
+        batchId: REFERENCE_BATCH_ID,
+        originCode: 'CNSGH',
+        destinationCode: 'GBFXT',
+        day: '2016-01-04',
+        usdCents: 100_500_00,
+      },
     ]);
     const report = await seedReferenceData(stores, dataset, silentLog);
     expect(report).toMatchObject({ pricesLoaded: 53_056, pricesPresent: 53_056 });

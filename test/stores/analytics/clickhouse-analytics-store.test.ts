@@ -14,7 +14,14 @@ afterAll(async () => {
   removeDataDir(dataDir);
 });
 
-const price = (priceId: number, originCode: string, destinationCode: string, day: string, usdCents: number, batchId = 'b1'): AnalyticsPrice => ({
+const price = (
+  priceId: number,
+  originCode: string,
+  destinationCode: string,
+  day: string,
+  usdCents: number,
+  batchId = 'b1',
+): AnalyticsPrice => ({
   priceId,
   batchId,
   originCode,

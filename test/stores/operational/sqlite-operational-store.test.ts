@@ -21,21 +21,35 @@ describe('SqliteOperationalStore: reference data', () => {
   it('holds every port and region of the reference dataset', async () => {
     expect(await store.referenceDataCounts()).toEqual({ regions: rawRegions.length, ports: rawPorts.length });
     expect((await store.allPorts()).map((p) => p.code)).toEqual(rawPorts.map((p) => p.code).sort());
-    expect(await store.allRegions()).toContainEqual({ slug: 'stockholm_area', name: 'Stockholm Area', parentSlug: 'scandinavia' });
-    expect(await store.portsByCodes(['ESMPG'])).toEqual([{ code: 'ESMPG', name: 'Marin, Pontevedra', regionSlug: 'north_europe_sub' }]);
+    expect(await store.allRegions()).toContainEqual({
+      slug: 'stockholm_area',
+      name: 'Stockholm Area',
+      parentSlug: 'scandinavia',
+    });
+    expect(await store.portsByCodes(['ESMPG'])).toEqual([
+      { code: 'ESMPG', name: 'Marin, Pontevedra', regionSlug: 'north_europe_sub' },
+    ]);
   });
 
   it('upserts: loading twice changes nothing, a changed name is updated', async () => {
     await store.upsertReferenceData(dataset);
     expect(await store.referenceDataCounts()).toEqual({ regions: 20, ports: 143 });
-    await store.upsertReferenceData({ regions: [], ports: [{ code: 'CNSGH', name: 'Shanghai (renamed)', regionSlug: 'china_east_main' }] });
-    expect(await store.portsByCodes(['CNSGH'])).toEqual([{ code: 'CNSGH', name: 'Shanghai (renamed)', regionSlug: 'china_east_main' }]);
+    await store.upsertReferenceData({
+      regions: [],
+      ports: [{ code: 'CNSGH', name: 'Shanghai (renamed)', regionSlug: 'china_east_main' }],
+    });
+    expect(await store.portsByCodes(['CNSGH'])).toEqual([
+      { code: 'CNSGH', name: 'Shanghai (renamed)', regionSlug: 'china_east_main' },
+    ]);
     expect(await store.referenceDataCounts()).toEqual({ regions: 20, ports: 143 });
   });
 
   it('refuses a port in a region that does not exist, and keeps what it had', async () => {
     await expect(
-      store.upsertReferenceData({ regions: [], ports: [{ code: 'ZZZZZ', name: 'Nowhere', regionSlug: 'no_such_region' }] }),
+      store.upsertReferenceData({
+        regions: [],
+        ports: [{ code: 'ZZZZZ', name: 'Nowhere', regionSlug: 'no_such_region' }],
+      }),
     ).rejects.toThrow(/FOREIGN KEY/);
     expect(await store.portsByCodes(['ZZZZZ'])).toEqual([undefined]);
   });
@@ -50,7 +64,10 @@ describe('SqliteOperationalStore: reference data', () => {
   it('lists direct children only', async () => {
     const [scandinavia, stockholm] = await store.childRegionsFor(['scandinavia', 'stockholm_area']);
     expect(scandinavia!.map((r) => r.slug)).toEqual(
-      rawRegions.filter((r) => r.parent === 'scandinavia').map((r) => r.slug).sort(),
+      rawRegions
+        .filter((r) => r.parent === 'scandinavia')
+        .map((r) => r.slug)
+        .sort(),
     );
     expect(stockholm).toEqual([]);
   });

@@ -31,11 +31,7 @@ function groupByKey<Row extends { key: string }, T>(keys: readonly string[], row
 
 /** better-sqlite3 is synchronous; the store's contract is asynchronous, failures included. */
 function answer<T>(work: () => T): Promise<T> {
-  try {
-    return Promise.resolve(work());
-  } catch (error) {
-    return Promise.reject(error as Error);
-  }
+  return new Promise((resolve) => resolve(work()));
 }
 
 /** Regions at or below each root, recursively; UNION (not UNION ALL) stops on a cycle. */
@@ -64,7 +60,9 @@ export class SqliteOperationalStore implements OperationalStore {
 
   private constructor(private readonly db: Database) {
     this.statements = {
-      portsByCodes: db.prepare('SELECT code, name, region_slug FROM ports WHERE code IN (SELECT value FROM json_each(?))'),
+      portsByCodes: db.prepare(
+        'SELECT code, name, region_slug FROM ports WHERE code IN (SELECT value FROM json_each(?))',
+      ),
       regionsBySlugs: db.prepare(
         'SELECT slug, name, parent_slug FROM regions WHERE slug IN (SELECT value FROM json_each(?))',
       ),
@@ -115,13 +113,17 @@ export class SqliteOperationalStore implements OperationalStore {
 
   regionsBySlugs(slugs: readonly string[]): Promise<(Region | undefined)[]> {
     return answer(() => {
-      const found = new Map(this.statements.regionsBySlugs.all(JSON.stringify(slugs)).map((r) => [r.slug, toRegion(r)]));
+      const found = new Map(
+        this.statements.regionsBySlugs.all(JSON.stringify(slugs)).map((r) => [r.slug, toRegion(r)]),
+      );
       return slugs.map((s) => found.get(s));
     });
   }
 
   childRegionsFor(parentSlugs: readonly string[]): Promise<Region[][]> {
-    return answer(() => groupByKey(parentSlugs, this.statements.childRegions.all(JSON.stringify(parentSlugs)), toRegion));
+    return answer(() =>
+      groupByKey(parentSlugs, this.statements.childRegions.all(JSON.stringify(parentSlugs)), toRegion),
+    );
   }
 
   portsWithinRegions(slugs: readonly string[]): Promise<Port[][]> {
