@@ -1,4 +1,4 @@
-import { dailyPriceTotalsQuery } from '../../src/stores/analytics';
+import { DAILY_PRICE_TOTALS_FORMAT, dailyPriceTotalsQuery, type DailyPriceTotalsRow } from '../../src/stores/analytics';
 import { collectGarbage, timed, type BenchContext, type BenchSection } from './context';
 import { formatCount, formatMs, formatRatio, summarize, type BenchRow } from './stats';
 
@@ -18,7 +18,13 @@ export interface RatesCase {
 }
 
 export const RATES_CASES: readonly RatesCase[] = [
-  { name: 'rates port → port, 1 month', origin: 'CNSGH', destination: 'NLRTM', dateFrom: '2019-03-01', dateTo: '2019-03-31' },
+  {
+    name: 'rates port → port, 1 month',
+    origin: 'CNSGH',
+    destination: 'NLRTM',
+    dateFrom: '2019-03-01',
+    dateTo: '2019-03-31',
+  },
   {
     name: 'rates port → region, 1 year',
     origin: 'CNSGH',
@@ -40,14 +46,10 @@ const RATES_QUERY = `query Rates($origin: String!, $destination: String!, $dateF
 }`;
 
 interface RatesResponse {
-  readonly data?: { readonly rates?: readonly { day: string; averagePrice: number | null; priceCount: number }[] } | null;
+  readonly data?: {
+    readonly rates?: readonly { day: string; averagePrice: number | null; priceCount: number }[];
+  } | null;
   readonly errors?: readonly { readonly message: string }[];
-}
-
-interface TotalsRow {
-  readonly day: string;
-  readonly priceCount: number | string;
-  readonly totalUsdCents: number | string;
 }
 
 interface CaseRunner {
@@ -95,13 +97,14 @@ async function caseRunner(context: BenchContext, ratesCase: RatesCase): Promise<
         throw new Error(`${ratesCase.name}: HTTP ${response.status} ${JSON.stringify(json.errors ?? json)}`);
       }
       const rates = json.data?.rates ?? [];
-      if (rates.length !== expectedDays) throw new Error(`${ratesCase.name}: ${rates.length} days, expected ${expectedDays}`);
+      if (rates.length !== expectedDays)
+        throw new Error(`${ratesCase.name}: ${rates.length} days, expected ${expectedDays}`);
       return rates.reduce((sum, r) => sum + r.priceCount, 0);
     },
     async direct() {
-      const result = await direct.query({ query, query_params: queryParams, format: 'JSONEachRow' });
-      const rows = await result.json<TotalsRow>();
-      return rows.reduce((sum, r) => sum + Number(r.priceCount), 0);
+      const result = await direct.query({ query, query_params: queryParams, format: DAILY_PRICE_TOTALS_FORMAT });
+      const { data } = await result.json<DailyPriceTotalsRow>();
+      return data.reduce((sum, r) => sum + r.priceCount, 0);
     },
   };
 }
@@ -161,7 +164,9 @@ export const ratesLatencySection: BenchSection = {
   async run(context) {
     const rows: BenchRow[] = [];
     for (const ratesCase of RATES_CASES) {
-      context.progress(`measuring ${ratesCase.name} (${context.warmup} warm-up + ${context.iterations} timed, each way)`);
+      context.progress(
+        `measuring ${ratesCase.name} (${context.warmup} warm-up + ${context.iterations} timed, each way)`,
+      );
       rows.push(await measureCase(context, ratesCase));
     }
     return rows;

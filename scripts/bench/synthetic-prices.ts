@@ -128,7 +128,8 @@ export function syntheticLanes(dataset: ReferenceDataset, seed: number): Synthet
   return keys.map((key) => {
     const [origin = '', destination = ''] = key.split('\t');
     const base =
-      (DESTINATION_AREA_USD[regionOf.get(destination) ?? ''] ?? 1800) + (ORIGIN_AREA_USD[regionOf.get(origin) ?? ''] ?? 0);
+      (DESTINATION_AREA_USD[regionOf.get(destination) ?? ''] ?? 1800) +
+      (ORIGIN_AREA_USD[regionOf.get(origin) ?? ''] ?? 0);
     const meanUsd = Math.min(3000, Math.max(500, Math.round(base * (0.8 + 0.45 * random()))));
     const weight = (ORIGIN_WEIGHT[origin] ?? 2) * (DESTINATION_WEIGHT[destination] ?? 2);
     return { origin, destination, weight, meanUsd };

@@ -1,5 +1,8 @@
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema } from 'graphql';
 import type { Limits } from '../config';
 import type { Logger } from '../logging/logger';
@@ -18,7 +21,11 @@ export function createGraphqlServer(options: {
     schema: options.schema,
     formatError: createErrorFormatter(options.log),
     includeStacktraceInErrorResponses: false,
+    // Apollo pretty-prints responses by default; compact JSON is smaller and cheaper to produce.
+    stringifyResult: (result) => JSON.stringify(result),
     plugins: [
+      // Rateline sets no cache hints; the default cache-control plugin would still hook every field.
+      ApolloServerPluginCacheControlDisabled(),
       // Until the playground issue serves GraphiQL locally: the default landing page loads from a CDN.
       ApolloServerPluginLandingPageDisabled(),
       queryLimitsPlugin(options.schema, options.limits),

@@ -48,16 +48,15 @@ export class RatesService {
     const q = await this.validate(query);
     const totals = await this.analytics.dailyPriceTotals(
       { originPorts: q.origin.portCodes, destinationPorts: q.destination.portCodes },
-      { from: formatDay(q.from), to: formatDay(q.to) },
+      { from: q.from, to: q.to },
     );
     const byDay = new Map(totals.map((t) => [t.day, t]));
     const rates: DailyRate[] = [];
     for (let day = q.from; day <= q.to; day = addDays(day, 1)) {
-      const text = formatDay(day);
-      const total = byDay.get(text);
+      const total = byDay.get(day);
       const priceCount = total?.priceCount ?? 0;
       const meanUsdCents = total && priceCount >= q.minPrices ? total.totalUsdCents / priceCount : null;
-      rates.push({ day: text, priceCount, meanUsdCents });
+      rates.push({ day: formatDay(day), priceCount, meanUsdCents });
     }
     return rates;
   }

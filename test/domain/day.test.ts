@@ -1,9 +1,12 @@
 import { addDays, daysInRange, formatDay, parseDay, type EpochDay } from '../../src/domain/day';
 
 describe('calendar days', () => {
-  it.each(['2016-01-01', '2016-02-29', '1999-12-31', '2038-01-19', '0001-01-01'])('round-trips %s', (text) => {
-    expect(formatDay(parseDay(text)!)).toBe(text);
-  });
+  it.each(['2016-01-01', '2016-02-29', '1999-12-31', '2038-01-19', '0001-01-01', '0000-02-29', '9999-12-31'])(
+    'round-trips %s',
+    (text) => {
+      expect(formatDay(parseDay(text)!)).toBe(text);
+    },
+  );
 
   it.each([
     '2015-02-29',
@@ -28,5 +31,17 @@ describe('calendar days', () => {
   it('steps by whole days', () => {
     expect(formatDay(addDays(parseDay('2016-12-31')!, 1))).toBe('2017-01-01');
     expect(formatDay(addDays(0 as EpochDay, -1))).toBe('1969-12-31');
+  });
+});
+
+describe('formatDay', () => {
+  it('agrees with the platform calendar on every day from 1600 to 2400', () => {
+    const mismatches: string[] = [];
+    for (let day = -135_140; day <= 157_054; day++) {
+      const expected = new Date(day * 86_400_000).toISOString().slice(0, 10);
+      const formatted = formatDay(day as EpochDay);
+      if (formatted !== expected) mismatches.push(`${day}: ${formatted} ≠ ${expected}`);
+    }
+    expect(mismatches.slice(0, 5)).toEqual([]);
   });
 });

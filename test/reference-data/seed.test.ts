@@ -1,3 +1,4 @@
+import { parseDay } from '../../src/domain/day';
 import { REFERENCE_BATCH_ID, readReferenceDataset, seedReferenceData } from '../../src/reference-data';
 import type { ClickHouseAnalyticsStore } from '../../src/stores/analytics';
 import type { SqliteOperationalStore } from '../../src/stores/operational';
@@ -22,7 +23,7 @@ const everyLaneDay = {
   originPorts: dataset.ports.map((p) => p.code),
   destinationPorts: dataset.ports.map((p) => p.code),
 };
-const january = { from: '2016-01-01', to: '2016-01-31' };
+const january = { from: parseDay('2016-01-01')!, to: parseDay('2016-01-31')! };
 const sumOfAll = (totals: { priceCount: number; totalUsdCents: number }[]) =>
   totals.reduce((s, t) => ({ count: s.count + t.priceCount, cents: s.cents + t.totalUsdCents }), {
     count: 0,

@@ -1,7 +1,9 @@
 import { Field, Float, Int, ObjectType } from 'type-graphql';
 import { DateScalar } from './date-scalar';
 
-@ObjectType('DailyRate', { description: 'The average price of one day on a lane.' })
+// simpleResolvers: plain properties read by graphql-js directly, without type-graphql's per-field
+// middleware wrapper (which made every one of the ~1,100 fields of a one-year answer a promise).
+@ObjectType('DailyRate', { description: 'The average price of one day on a lane.', simpleResolvers: true })
 export class DailyRateType {
   @Field(() => DateScalar)
   day!: string;

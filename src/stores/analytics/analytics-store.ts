@@ -1,18 +1,20 @@
+import type { EpochDay } from '../../domain/day';
+
 /** The origin and destination ports a rates question is about (regions already expanded to ports). */
 export interface LanePorts {
   readonly originPorts: readonly string[];
   readonly destinationPorts: readonly string[];
 }
 
-/** Inclusive range of calendar days as `YYYY-MM-DD`. */
+/** Inclusive range of calendar days. */
 export interface DayRange {
-  readonly from: string;
-  readonly to: string;
+  readonly from: EpochDay;
+  readonly to: EpochDay;
 }
 
 /** Count and exact sum (US cents) of the prices counted on one day; only days with prices appear. */
 export interface DailyPriceTotal {
-  readonly day: string;
+  readonly day: EpochDay;
   readonly priceCount: number;
   readonly totalUsdCents: number;
 }

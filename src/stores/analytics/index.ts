@@ -1,2 +1,7 @@
 export type { AnalyticsPrice, AnalyticsStore, DailyPriceTotal, DayRange, LanePorts } from './analytics-store';
-export { ClickHouseAnalyticsStore, dailyPriceTotalsQuery } from './clickhouse/clickhouse-analytics-store';
+export {
+  ClickHouseAnalyticsStore,
+  DAILY_PRICE_TOTALS_FORMAT,
+  dailyPriceTotalsQuery,
+  type DailyPriceTotalsRow,
+} from './clickhouse/clickhouse-analytics-store';

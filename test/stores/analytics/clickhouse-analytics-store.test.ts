@@ -1,6 +1,9 @@
+import { parseDay, type EpochDay } from '../../../src/domain/day';
 import { createClickHouseClient } from '../../../src/stores/analytics/clickhouse/client';
 import type { AnalyticsPrice, ClickHouseAnalyticsStore } from '../../../src/stores/analytics';
 import { openChdbStore, removeDataDir, temporaryDataDir, testConfig } from '../../helpers/components';
+
+const day = (text: string): EpochDay => parseDay(text)!;
 
 let dataDir: string;
 let store: ClickHouseAnalyticsStore;
@@ -45,17 +48,17 @@ describe('ClickHouseAnalyticsStore on chDB', () => {
   it('sums and counts per day, only the lanes and days asked for, ascending', async () => {
     const totals = await store.dailyPriceTotals(
       { originPorts: ['AAAAA', 'DDDDD'], destinationPorts: ['BBBBB'] },
-      { from: '2016-01-01', to: '2016-01-05' },
+      { from: day('2016-01-01'), to: day('2016-01-05') },
     );
     expect(totals).toEqual([
-      { day: '2016-01-01', priceCount: 2, totalUsdCents: 300_03 },
-      { day: '2016-01-02', priceCount: 1, totalUsdCents: 50_00 },
-      { day: '2016-01-05', priceCount: 1, totalUsdCents: 7_00 },
+      { day: day('2016-01-01'), priceCount: 2, totalUsdCents: 300_03 },
+      { day: day('2016-01-02'), priceCount: 1, totalUsdCents: 50_00 },
+      { day: day('2016-01-05'), priceCount: 1, totalUsdCents: 7_00 },
     ]);
   });
 
   it('answers nothing for an empty set of ports', async () => {
-    const range = { from: '2016-01-01', to: '2016-01-05' };
+    const range = { from: day('2016-01-01'), to: day('2016-01-05') };
     expect(await store.dailyPriceTotals({ originPorts: [], destinationPorts: ['BBBBB'] }, range)).toEqual([]);
     expect(await store.dailyPriceTotals({ originPorts: ['AAAAA'], destinationPorts: [] }, range)).toEqual([]);
   });

@@ -1,18 +1,31 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { ClickHouseConfig } from '../../../config';
+import { formatDay, type EpochDay } from '../../../domain/day';
 import type { AnalyticsPrice, AnalyticsStore, DailyPriceTotal, DayRange, LanePorts } from '../analytics-store';
 import { createClickHouseClient } from './client';
 import { migrateAnalyticsSchema } from './migrations';
 
-/** The rates aggregate; exported so the benchmark issues exactly the query the API issues. */
+/**
+ * The rates aggregate, exported so that the benchmark issues exactly the query the API issues. Days come
+ * back as days since 1970-01-01 (a Date's own representation), so nothing parses date strings; the
+ * `JSON` format is decoded with one JSON.parse, where `JSONEachRow` parses line by line.
+ */
 export const dailyPriceTotalsQuery = (database: string): string => `
-  SELECT day, toUInt32(count()) AS priceCount, sum(usd_cents) AS totalUsdCents
+  SELECT toUInt32(day) AS epochDay, toUInt32(count()) AS priceCount, sum(usd_cents) AS totalUsdCents
     FROM ${database}.prices
    WHERE origin_code IN {origins:Array(String)}
      AND destination_code IN {destinations:Array(String)}
      AND day BETWEEN {from:Date} AND {to:Date}
    GROUP BY day
    ORDER BY day`;
+
+export const DAILY_PRICE_TOTALS_FORMAT = 'JSON';
+
+export interface DailyPriceTotalsRow {
+  readonly epochDay: number;
+  readonly priceCount: number;
+  readonly totalUsdCents: number | string;
+}
 
 export class ClickHouseAnalyticsStore implements AnalyticsStore {
   private constructor(
@@ -36,11 +49,21 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     if (lane.originPorts.length === 0 || lane.destinationPorts.length === 0) return [];
     const result = await this.client.query({
       query: dailyPriceTotalsQuery(this.database),
-      query_params: { origins: lane.originPorts, destinations: lane.destinationPorts, from: range.from, to: range.to },
-      format: 'JSONEachRow',
+      query_params: {
+        origins: lane.originPorts,
+        destinations: lane.destinationPorts,
+        from: formatDay(range.from),
+        to: formatDay(range.to),
+      },
+      format: DAILY_PRICE_TOTALS_FORMAT,
     });
-    const rows = await result.json<{ day: string; priceCount: number | string; totalUsdCents: number | string }>();
-    return rows.map((r) => ({ day: r.day, priceCount: Number(r.priceCount), totalUsdCents: Number(r.totalUsdCents) }));
+    const { data } = await result.json<DailyPriceTotalsRow>();
+    // Int64 sums arrive as strings when a server quotes 64-bit integers; cents stay exact below 2^53.
+    return data.map((r) => ({
+      day: r.epochDay as EpochDay,
+      priceCount: r.priceCount,
+      totalUsdCents: Number(r.totalUsdCents),
+    }));
   }
 
   async batchPriceCount(batchId: string): Promise<number> {
