@@ -1,10 +1,11 @@
 import { DAILY_PRICE_TOTALS_FORMAT, dailyPriceTotalsQuery, type DailyPriceTotalsRow } from '../../src/stores/analytics';
+import { BenchGraphqlClient } from './graphql-client';
 import { collectGarbage, timed, type BenchContext, type BenchSection } from './context';
 import { formatCount, formatMs, formatRatio, summarize, type BenchRow } from './stats';
 
 /**
- * `rates` latency end to end (HTTP POST of the GraphQL query to the running service, JSON parsed on the
- * client) against the same ClickHouse query issued directly on a second client with the locations
+ * `rates` latency end to end (HTTP POST of the GraphQL query to the running service over a keep-alive
+ * connection, JSON parsed on the client) against the same ClickHouse query issued directly on a second client with the locations
  * already resolved to ports. The two are interleaved, alternating which goes first, so that drift
  * (merges, GC, CPU frequency) hits both alike.
  */
@@ -59,7 +60,11 @@ interface CaseRunner {
   direct(): Promise<number>;
 }
 
-async function caseRunner(context: BenchContext, ratesCase: RatesCase): Promise<CaseRunner> {
+async function caseRunner(
+  context: BenchContext,
+  ratesCase: RatesCase,
+  client: BenchGraphqlClient,
+): Promise<CaseRunner> {
   const { running, direct, config } = context;
   const [origin, destination] = await Promise.all([
     running.stores.operational.resolveLocation(ratesCase.origin),
@@ -87,13 +92,9 @@ async function caseRunner(context: BenchContext, ratesCase: RatesCase): Promise<
   };
   return {
     async e2e() {
-      const response = await fetch(`${running.url}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json' },
-        body,
-      });
-      const json = (await response.json()) as RatesResponse;
-      if (!response.ok || json.errors?.length) {
+      const response = await client.post(body);
+      const json = response.json as RatesResponse;
+      if (response.status !== 200 || json.errors?.length) {
         throw new Error(`${ratesCase.name}: HTTP ${response.status} ${JSON.stringify(json.errors ?? json)}`);
       }
       const rates = json.data?.rates ?? [];
@@ -110,7 +111,15 @@ async function caseRunner(context: BenchContext, ratesCase: RatesCase): Promise<
 }
 
 async function measureCase(context: BenchContext, ratesCase: RatesCase): Promise<BenchRow> {
-  const runner = await caseRunner(context, ratesCase);
+  const client = new BenchGraphqlClient(`${context.running.url}/graphql`);
+  try {
+    return await measureWith(context, ratesCase, await caseRunner(context, ratesCase, client));
+  } finally {
+    client.close();
+  }
+}
+
+async function measureWith(context: BenchContext, ratesCase: RatesCase, runner: CaseRunner): Promise<BenchRow> {
   const [e2eCount, directCount] = [await runner.e2e(), await runner.direct()];
   if (e2eCount !== directCount) {
     throw new Error(`${ratesCase.name}: the API counted ${e2eCount} prices, the direct query ${directCount}`);

@@ -136,7 +136,44 @@ describe('ports and regions over GraphQL', () => {
   });
 });
 
+async function executeWithVariables(query: string, variables: Record<string, unknown>) {
+  const contextValue: RequestContext = {
+    locations: new LocationsService(operational).forRequest(),
+    rates: new RatesService(operational, analytics, testConfig(dataDir).limits),
+  };
+  const response = await apollo.executeOperation({ query, variables }, { contextValue });
+  if (response.body.kind !== 'single') throw new Error('expected a single result');
+  return response.body.singleResult;
+}
+
 describe('query limits', () => {
+  const EXPENSIVE = '{ regions { children { children { ports { region { ports { code } } } } } } }';
+
+  it('refuses the same expensive operation every time it is sent', async () => {
+    for (let i = 0; i < 3; i++) {
+      const result = await execute(EXPENSIVE, operational);
+      expect(result.errors![0]!.extensions!.code).toBe('QUERY_TOO_COMPLEX');
+    }
+  });
+
+  it('prices an operation whose cost depends on @include variables per request', async () => {
+    const query = `query ($deep: Boolean!) {
+      regions { slug children @include(if: $deep) { children { ports { region { ports { code } } } } } }
+    }`;
+    const cheap = await executeWithVariables(query, { deep: false });
+    expect(cheap.errors).toBeUndefined();
+    const costly = await executeWithVariables(query, { deep: true });
+    expect(costly.errors![0]!.extensions!.code).toBe('QUERY_TOO_COMPLEX');
+  });
+
+  it('still prices an operation first sent with variables that do not coerce', async () => {
+    const query = `query ($code: String!) { port(code: $code) { code } regions { children { children { ports { region { ports { code } } } } } } }`;
+    const invalid = await executeWithVariables(query, { code: 42 });
+    expect(invalid.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
+    const valid = await executeWithVariables(query, { code: 'CNSGH' });
+    expect(valid.errors![0]!.extensions!.code).toBe('QUERY_TOO_COMPLEX');
+  });
+
   it('refuses an operation nested deeper than MAX_QUERY_DEPTH', async () => {
     const deep = `{ port(code: "SESTO") { region { ${'parent { '.repeat(10)} slug ${'} '.repeat(10)} } } }`;
     const result = await execute(deep, operational);
