@@ -26,14 +26,12 @@ afterAll(async () => {
 const restQuery = (origin: string, destination: string, from: string, to: string) =>
   `/rates?date_from=${from}&date_to=${to}&origin=${origin}&destination=${destination}`;
 
+/** The brief's example question. */
+const EXAMPLE = { origin: 'CNSGH', destination: 'north_europe_main', dateFrom: '2016-01-01', dateTo: '2016-01-10' };
+
 describe('the example from the brief', () => {
   it('answers CNSGH → north_europe_main for 2016-01-01..10 as published', async () => {
-    const response = await service.graphql<RatesData>(RATES, {
-      origin: 'CNSGH',
-      destination: 'north_europe_main',
-      dateFrom: '2016-01-01',
-      dateTo: '2016-01-10',
-    });
+    const response = await service.graphql<RatesData>(RATES, EXAMPLE);
     expect(response.errors).toBeUndefined();
     const rates = response.data!.rates;
     expect(rates.map((r) => r.averagePrice)).toEqual([
@@ -93,20 +91,14 @@ describe('rates match the definition over the raw dataset', () => {
   });
 
   it('treats minPrices: null as the default of 3', async () => {
-    const response = await service.graphql<RatesData>(RATES, {
-      origin: 'CNSGH',
-      destination: 'north_europe_main',
-      dateFrom: '2016-01-01',
-      dateTo: '2016-01-10',
-      minPrices: null,
-    });
+    const response = await service.graphql<RatesData>(RATES, { ...EXAMPLE, minPrices: null });
     expect(response.data!.rates).toEqual(
-      expectedGraphqlRates('CNSGH', 'north_europe_main', '2016-01-01', '2016-01-10', 3),
+      expectedGraphqlRates(EXAMPLE.origin, EXAMPLE.destination, EXAMPLE.dateFrom, EXAMPLE.dateTo, 3),
     );
   });
 
   it('cases cover what they claim: a day with no price, a day under 3, nesting three levels', () => {
-    const example = expectedGraphqlRates('CNSGH', 'north_europe_main', '2016-01-01', '2016-01-10');
+    const example = expectedGraphqlRates(EXAMPLE.origin, EXAMPLE.destination, EXAMPLE.dateFrom, EXAMPLE.dateTo);
     expect(example.some((d) => d.priceCount === 0)).toBe(true);
     expect(example.some((d) => d.priceCount > 0 && d.priceCount < 3)).toBe(true);
     expect(portsOf('northern_europe').has('SESTO')).toBe(true); // northern_europe ⊃ scandinavia ⊃ stockholm_area ∋ SESTO
@@ -114,7 +106,6 @@ describe('rates match the definition over the raw dataset', () => {
 });
 
 describe('bad input gets a clear error and an error code', () => {
-  const valid = { origin: 'CNSGH', destination: 'north_europe_main', dateFrom: '2016-01-01', dateTo: '2016-01-10' };
   const cases: [string, Record<string, unknown>, string, string, unknown][] = [
     ['malformed dateFrom', { dateFrom: '2016-1-1' }, 'BAD_USER_INPUT', 'dateFrom', '2016-1-1'],
     ['impossible dateFrom', { dateFrom: '2016-02-30' }, 'BAD_USER_INPUT', 'dateFrom', '2016-02-30'],
@@ -141,7 +132,7 @@ describe('bad input gets a clear error and an error code', () => {
   ];
 
   it.each(cases)('%s: GraphQL', async (_name, change, code, field, value) => {
-    const response = await service.graphql<RatesData>(RATES, { ...valid, ...change });
+    const response = await service.graphql<RatesData>(RATES, { ...EXAMPLE, ...change });
     expect(response.data).toBeNull();
     expect(response.errors).toHaveLength(1);
     expect(response.errors![0]!.extensions).toEqual({ code, field, value });
@@ -150,7 +141,7 @@ describe('bad input gets a clear error and an error code', () => {
 
   it('accepts a range of exactly 3,660 days', async () => {
     const response = await service.graphql<RatesData>(RATES, {
-      ...valid,
+      ...EXAMPLE,
       dateFrom: '2010-01-01',
       dateTo: '2020-01-08',
     });
@@ -171,7 +162,7 @@ describe('bad input gets a clear error and an error code', () => {
     );
     expect(missing.errors![0]!.extensions!.code).toBe('GRAPHQL_VALIDATION_FAILED');
     expect(missing.errors![0]!.message).toMatch('destination');
-    const numeric = await service.graphql(RATES, { ...valid, dateFrom: 20160101 });
+    const numeric = await service.graphql(RATES, { ...EXAMPLE, dateFrom: 20160101 });
     expect(numeric.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
     expect(numeric.errors![0]!.message).toMatch('dateFrom');
   });

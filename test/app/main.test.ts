@@ -11,6 +11,7 @@ import { projectRoot } from '../../src/reference-data';
 import { removeDataDir, temporaryDataDir } from '../helpers/components';
 
 const entryPoint = path.join(projectRoot(), 'dist', 'src', 'main.js');
+const seedScript = path.join(projectRoot(), 'dist', 'scripts', 'seed.js');
 
 async function freePort(): Promise<number> {
   const server = net.createServer();
@@ -26,8 +27,8 @@ interface Started {
   exited: Promise<number | null>;
 }
 
-function run(env: NodeJS.ProcessEnv): Started {
-  const child = spawn(process.execPath, [entryPoint], {
+function run(env: NodeJS.ProcessEnv, script = entryPoint): Started {
+  const child = spawn(process.execPath, [script], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -55,32 +56,31 @@ beforeAll(() => {
 afterAll(() => removeDataDir(dataDir));
 
 describe('node dist/src/main.js', () => {
-  it('loads the reference dataset on the first start and says so, serves, and stops on SIGTERM with 0', async () => {
+  /** Starts the service on `dataDir`, checks it answers the example day, and returns its output so far. */
+  async function serveExampleDay(check: (port: number) => Promise<void>): Promise<string> {
     const port = await freePort();
     const started = run({ DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'info' });
     await waitForLine(started, 'Rateline is serving');
-    expect(started.output()).toMatch(/loaded the reference dataset: 20 regions, 143 ports, 53056 prices/);
-    const health = await fetch(`http://127.0.0.1:${port}/healthz`);
-    expect(health.status).toBe(200);
+    await check(port);
     const rest = await fetch(
       `http://127.0.0.1:${port}/rates?date_from=2016-01-01&date_to=2016-01-01&origin=CNSGH&destination=north_europe_main`,
     );
     expect(await rest.json()).toEqual([{ day: '2016-01-01', average_price: 1112 }]);
     started.child.kill('SIGTERM');
     expect(await started.exited).toBe(0);
+    return started.output();
+  }
+
+  it('loads the reference dataset on the first start and says so, serves, and stops on SIGTERM with 0', async () => {
+    const output = await serveExampleDay(async (port) => {
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    });
+    expect(output).toMatch(/loaded the reference dataset: 20 regions, 143 ports, 53056 prices/);
   });
 
   it('does not load anything again on the next start', async () => {
-    const port = await freePort();
-    const started = run({ DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'info' });
-    await waitForLine(started, 'Rateline is serving');
-    expect(started.output()).not.toMatch(/loading the reference dataset/);
-    const rest = await fetch(
-      `http://127.0.0.1:${port}/rates?date_from=2016-01-01&date_to=2016-01-01&origin=CNSGH&destination=north_europe_main`,
-    );
-    expect(await rest.json()).toEqual([{ day: '2016-01-01', average_price: 1112 }]);
-    started.child.kill('SIGTERM');
-    expect(await started.exited).toBe(0);
+    const output = await serveExampleDay(() => Promise.resolve());
+    expect(output).not.toMatch(/loading the reference dataset/);
   });
 
   it('refuses to start on a bad setting, naming it, with exit code 78', async () => {
@@ -88,5 +88,21 @@ describe('node dist/src/main.js', () => {
     expect(await started.exited).toBe(78);
     expect(started.output()).toMatch(/PORT: .*"forty-two"/);
     expect(started.output()).toMatch(/MAX_QUERY_DEPTH/);
+  });
+});
+
+describe('node dist/scripts/seed.js (npm run seed)', () => {
+  it('loads the reference dataset, and changes nothing the second time', async () => {
+    const seedDir = temporaryDataDir();
+    try {
+      const first = run({ DATA_DIR: seedDir, LOG_LEVEL: 'info' }, seedScript);
+      expect(await first.exited).toBe(0);
+      expect(first.output()).toMatch(/"pricesLoaded":53056,"pricesPresent":53056.*reference dataset loaded/);
+      const second = run({ DATA_DIR: seedDir, LOG_LEVEL: 'info' }, seedScript);
+      expect(await second.exited).toBe(0);
+      expect(second.output()).toMatch(/"pricesLoaded":0,"pricesPresent":53056.*already present; nothing changed/);
+    } finally {
+      removeDataDir(seedDir);
+    }
   });
 });
