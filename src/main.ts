@@ -1,23 +1,27 @@
 import 'reflect-metadata';
 import { startRateline } from './app/rateline';
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, loadConfig, type Config } from './config';
 import { createLogger } from './logging/logger';
 
-async function main(): Promise<void> {
-  let config;
+/** EX_CONFIG from sysexits.h: supervisors can tell a bad setting from a crash. */
+const EXIT_BAD_CONFIG = 78;
+
+function configOrExit(): Config {
   try {
-    config = loadConfig();
+    return loadConfig();
   } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(78); // EX_CONFIG
-    }
-    throw error;
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    return process.exit(EXIT_BAD_CONFIG);
   }
+}
+
+async function main(): Promise<void> {
+  const config = configOrExit();
   const log = createLogger(config.logLevel);
   const service = await startRateline(config, log);
-  const stop = (signal: string) => {
-    log.info({ signal }, 'shutting down');
+  const stop = (signal: NodeJS.Signals) => {
+    log.info({ signal }, 'shutting down: finishing requests in flight');
     service.close().then(
       () => process.exit(0),
       (error: unknown) => {

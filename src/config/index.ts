@@ -6,7 +6,6 @@ import { z } from 'zod';
  * the start with a message that names the variable instead of failing later somewhere deep.
  */
 export interface Config {
-  readonly nodeEnv: 'development' | 'test' | 'production';
   readonly host: string;
   readonly port: number;
   readonly dataDir: string;
@@ -58,7 +57,6 @@ const flag = (fallback: boolean) =>
     .default(fallback);
 
 const environmentSchema = z.object({
-  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   HOST: z.string().trim().min(1).default('127.0.0.1'),
   PORT: integer(0, 65535, 4000),
   DATA_DIR: z.string().trim().min(1).default('./data'),
@@ -95,7 +93,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = parsed.data;
   return {
-    nodeEnv: e.NODE_ENV,
     host: e.HOST,
     port: e.PORT,
     dataDir: path.resolve(e.DATA_DIR),

@@ -22,7 +22,7 @@ export function removeDataDir(dir: string): void {
 }
 
 export function testConfig(dataDir: string, env: NodeJS.ProcessEnv = {}): Config {
-  return loadConfig({ DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'silent', NODE_ENV: 'test', ...env });
+  return loadConfig({ DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'silent', ...env });
 }
 
 export function openSqliteStore(dataDir: string): SqliteOperationalStore {

@@ -58,7 +58,8 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
       format: DAILY_PRICE_TOTALS_FORMAT,
     });
     const { data } = await result.json<DailyPriceTotalsRow>();
-    // Int64 sums arrive as strings when a server quotes 64-bit integers; cents stay exact below 2^53.
+    // The client asks for unquoted 64-bit integers; Number() still holds if a server quotes them anyway.
+    // Cents stay exact up to 2^53 (about 90 trillion dollars in one day's sum).
     return data.map((r) => ({
       day: r.epochDay as EpochDay,
       priceCount: r.priceCount,
