@@ -29,9 +29,10 @@ export async function seedReferenceData(
 ): Promise<SeedReport> {
   const counts = await stores.operational.upsertReferenceData(dataset);
   const pricesLoaded = await loadPricesDirectly(stores.analytics, dataset, log);
-  return { ...counts, pricesLoaded, pricesPresent: await stores.analytics.batchPriceCount(REFERENCE_BATCH_ID) };
+  return { ...counts, pricesLoaded, pricesPresent: dataset.prices.length };
 }
 
+/** Appends the reference prices unless all of them are there; returns how many it appended. */
 async function loadPricesDirectly(analytics: AnalyticsStore, dataset: ReferenceDataset, log: Logger): Promise<number> {
   const present = await analytics.batchPriceCount(REFERENCE_BATCH_ID);
   if (present === dataset.prices.length) return 0;

@@ -54,5 +54,6 @@ describe('seedReferenceData', () => {
     ]);
     const report = await seedReferenceData(stores, dataset, silentLog);
     expect(report).toMatchObject({ pricesLoaded: 53_056, pricesPresent: 53_056 });
+    expect(await stores.analytics.batchPriceCount(REFERENCE_BATCH_ID)).toBe(53_056);
   });
 });
