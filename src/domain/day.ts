@@ -2,8 +2,8 @@
  * A calendar day (no time, no zone) as a count of days since 1970-01-01. Ranges of days are walked
  * in integers, which keeps filling a ten-year range cheap on the request path.
  *
- * Parsing is Date.UTC plus a round trip: a date library's format parser cost more per request than
- * everything else in the rates service together (measured with the benchmark's CPU profile).
+ * Parsing builds the UTC date and checks it round-trips: a date library's format parser cost more per
+ * request than everything else in the rates service together (measured with the benchmark's CPU profile).
  */
 export type EpochDay = number & { readonly __brand: 'EpochDay' };
 

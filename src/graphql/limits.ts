@@ -10,12 +10,11 @@ import {
 } from 'graphql';
 import depthLimit from 'graphql-depth-limit';
 import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
+import type { Limits } from '../config';
 import type { RequestContext } from './context';
 
-interface Limits {
-  readonly maxQueryDepth: number;
-  readonly maxQueryComplexity: number;
-}
+/** The cost of a list field: what it selects, times the ten items a list is assumed to hold, plus one. */
+export const LIST_COMPLEXITY = ({ childComplexity }: { childComplexity: number }): number => 1 + 10 * childComplexity;
 
 /** Why an operation is refused, or null when it is within the limits. */
 type Verdict = { readonly message: string; readonly limit: number } | null;
@@ -34,13 +33,16 @@ function hasVariableDirectives(document: DocumentNode): boolean {
 /**
  * Rejects an operation before it runs when it nests deeper than `maxDepth` or costs more than
  * `maxComplexity`. Cost: 1 per field, and a list field multiplies what it selects (see
- * LIST_COMPLEXITY), so nesting lists inside lists is what gets expensive.
+ * LIST_COMPLEXITY above), so nesting lists inside lists is what gets expensive.
  *
  * Apollo hands the same DocumentNode to every request with the same query text, so the verdict is kept
  * per document and operation: walking the document twice per request was a tenth of a small rates
  * request's time. Documents whose cost depends on variables are checked every time.
  */
-export function queryLimitsPlugin(schema: GraphQLSchema, limits: Limits): ApolloServerPlugin<RequestContext> {
+export function queryLimitsPlugin(
+  schema: GraphQLSchema,
+  limits: Pick<Limits, 'maxQueryDepth' | 'maxQueryComplexity'>,
+): ApolloServerPlugin<RequestContext> {
   // The package's typings return `any`; it is a validation rule.
   const depthRule = depthLimit(limits.maxQueryDepth) as ValidationRule;
   const verdicts = new WeakMap<

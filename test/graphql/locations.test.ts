@@ -52,12 +52,12 @@ afterAll(async () => {
   removeDataDir(dataDir);
 });
 
-async function execute(query: string, store: OperationalStore) {
+async function execute(query: string, store: OperationalStore = operational, variables?: Record<string, unknown>) {
   const contextValue: RequestContext = {
     locations: new LocationsService(store).forRequest(),
     rates: new RatesService(store, analytics, testConfig(dataDir).limits),
   };
-  const response = await apollo.executeOperation({ query }, { contextValue });
+  const response = await apollo.executeOperation({ query, variables }, { contextValue });
   if (response.body.kind !== 'single') throw new Error('expected a single result');
   return response.body.singleResult;
 }
@@ -136,16 +136,6 @@ describe('ports and regions over GraphQL', () => {
   });
 });
 
-async function executeWithVariables(query: string, variables: Record<string, unknown>) {
-  const contextValue: RequestContext = {
-    locations: new LocationsService(operational).forRequest(),
-    rates: new RatesService(operational, analytics, testConfig(dataDir).limits),
-  };
-  const response = await apollo.executeOperation({ query, variables }, { contextValue });
-  if (response.body.kind !== 'single') throw new Error('expected a single result');
-  return response.body.singleResult;
-}
-
 describe('query limits', () => {
   const EXPENSIVE = '{ regions { children { children { ports { region { ports { code } } } } } } }';
 
@@ -160,17 +150,17 @@ describe('query limits', () => {
     const query = `query ($deep: Boolean!) {
       regions { slug children @include(if: $deep) { children { ports { region { ports { code } } } } } }
     }`;
-    const cheap = await executeWithVariables(query, { deep: false });
+    const cheap = await execute(query, operational, { deep: false });
     expect(cheap.errors).toBeUndefined();
-    const costly = await executeWithVariables(query, { deep: true });
+    const costly = await execute(query, operational, { deep: true });
     expect(costly.errors![0]!.extensions!.code).toBe('QUERY_TOO_COMPLEX');
   });
 
   it('still prices an operation first sent with variables that do not coerce', async () => {
     const query = `query ($code: String!) { port(code: $code) { code } regions { children { children { ports { region { ports { code } } } } } } }`;
-    const invalid = await executeWithVariables(query, { code: 42 });
+    const invalid = await execute(query, operational, { code: 42 });
     expect(invalid.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
-    const valid = await executeWithVariables(query, { code: 'CNSGH' });
+    const valid = await execute(query, operational, { code: 'CNSGH' });
     expect(valid.errors![0]!.extensions!.code).toBe('QUERY_TOO_COMPLEX');
   });
 

@@ -1,7 +1,8 @@
 import { Arg, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
 import type { Port, Region } from '../../domain/model';
 import type { RequestContext } from '../context';
-import { LIST_COMPLEXITY, PortType, RegionType } from '../types/location-types';
+import { LIST_COMPLEXITY } from '../limits';
+import { PortType, RegionType } from '../types/location-types';
 
 @Resolver(() => PortType)
 export class PortResolver {

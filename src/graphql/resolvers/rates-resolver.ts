@@ -3,7 +3,7 @@ import { DEFAULT_MIN_PRICES } from '../../rates';
 import type { RequestContext } from '../context';
 import { DailyRateType } from '../types/daily-rate';
 import { DateScalar } from '../types/date-scalar';
-import { LIST_COMPLEXITY } from '../types/location-types';
+import { LIST_COMPLEXITY } from '../limits';
 
 @ArgsType()
 class RatesArgs {
