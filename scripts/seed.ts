@@ -1,20 +1,35 @@
 import 'reflect-metadata';
-import { closeStores, openStores } from '../src/app/rateline';
+import { closeStores, createReplicator, openStores } from '../src/app/rateline';
 import { loadConfig } from '../src/config';
 import { createLogger } from '../src/logging/logger';
 import { readReferenceDataset, seedReferenceData } from '../src/reference-data';
 
-/** `npm run seed`: loads the reference dataset into the configured stores; safe to run again. */
+const CATCH_UP_MS = 10 * 60_000;
+
+/**
+ * `npm run seed`: loads the reference dataset through the write path; safe to run again. With the
+ * replicator in-process (the embedded shape) it also waits until analytics count the prices.
+ */
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.logLevel);
   const stores = await openStores(config);
   try {
-    const report = await seedReferenceData(stores, readReferenceDataset(), log);
+    const report = await seedReferenceData(stores.operational, readReferenceDataset(), log);
     log.info(
       report,
       report.pricesLoaded > 0 ? 'reference dataset loaded' : 'reference dataset already present; nothing changed',
     );
+    if (config.replication.inProcess) {
+      const replicator = createReplicator(config, stores, log);
+      replicator.start();
+      try {
+        await replicator.caughtUp(CATCH_UP_MS);
+      } finally {
+        await replicator.stop();
+      }
+      log.info('analytics are up to date');
+    }
   } finally {
     await closeStores(stores);
   }

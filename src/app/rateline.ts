@@ -1,13 +1,16 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApiKeyAuthenticator } from '../auth';
 import type { Config } from '../config';
-import { buildRatelineSchema, createGraphqlServer } from '../graphql';
+import { buildRatelineSchema, createGraphqlServer, type RatelineServices } from '../graphql';
 import { createHttpApp } from '../http/app';
+import { BatchQueries, IngestService } from '../ingest';
 import { LocationsService } from '../locations';
 import type { Logger } from '../logging/logger';
 import { RatesService } from '../rates';
 import { readReferenceDataset, seedReferenceData } from '../reference-data';
+import { ReplicationMonitor, Replicator } from '../replication';
 import { ClickHouseAnalyticsStore, type AnalyticsStore } from '../stores/analytics';
 import { SqliteOperationalStore, type OperationalStore } from '../stores/operational';
 
@@ -32,31 +35,75 @@ export async function closeStores(stores: Stores): Promise<void> {
   await Promise.allSettled([stores.operational.close(), stores.analytics.close()]);
 }
 
+/** How long a start waits for the in-process replicator to bring analytics up to date. */
+const STARTUP_CATCH_UP_MS = 10 * 60_000;
+
+export function createReplicator(config: Config, stores: Stores, log: Logger): Replicator {
+  return new Replicator(stores.operational, stores.analytics, log.child({ component: 'replicator' }), {
+    flushMaxPrices: config.replication.flushMaxPrices,
+    flushIntervalMs: config.replication.flushIntervalMs,
+    leaseTtlMs: config.replication.leaseTtlMs,
+    idleWaitMs: 500,
+    maxBackoffMs: 10_000,
+  });
+}
+
+export function createServices(config: Config, stores: Stores): RatelineServices {
+  return {
+    rates: new RatesService(stores.operational, stores.analytics, config.limits),
+    locations: new LocationsService(stores.operational),
+    batches: new BatchQueries(stores.operational),
+    ingest: new IngestService(stores.operational, config.limits),
+    replication: new ReplicationMonitor(stores.operational.changeFeed, stores.analytics),
+  };
+}
+
 export interface RunningRateline {
   readonly url: string;
   readonly port: number;
   readonly stores: Stores;
-  /** Stops taking requests, finishes those in flight, then closes the stores. */
+  /** Stops taking requests, finishes those in flight, stops the replicator, then closes the stores. */
   close(): Promise<void>;
 }
 
-async function seedIfEmpty(config: Config, stores: Stores, log: Logger): Promise<void> {
+/** Loads the reference dataset when its batch is missing (a first start on an empty store). */
+async function seedIfMissing(config: Config, stores: Stores, log: Logger): Promise<void> {
   if (!config.seedOnEmptyStore) return;
   const counts = await stores.operational.referenceDataCounts();
   if (counts.regions > 0 || counts.ports > 0) return;
   log.info('operational store is empty: loading the reference dataset');
-  const report = await seedReferenceData(stores, readReferenceDataset(), log);
+  const report = await seedReferenceData(stores.operational, readReferenceDataset(), log);
   log.info(
     report,
     `loaded the reference dataset: ${report.regions} regions, ${report.ports} ports, ${report.pricesPresent} prices`,
   );
 }
 
-/** Starts the embedded (or server-backed) service and resolves once it answers queries. */
+function warnIfOpen(config: Config, authenticator: ApiKeyAuthenticator, log: Logger): void {
+  if (!authenticator.isOpen) return;
+  log.warn(
+    { environment: config.environment },
+    'NO API KEYS CONFIGURED: anyone who can reach this port may read AND WRITE prices. ' +
+      'Set API_KEYS or API_KEYS_FILE (see README, "Who may write"); NODE_ENV=production refuses to start like this.',
+  );
+}
+
+/**
+ * Starts the service: stores, the in-process replicator (unless it runs on its own), then HTTP. It
+ * resolves once analytics hold everything the operational store held at start, so queries answered
+ * from then on see every batch acknowledged before.
+ */
 export async function startRateline(config: Config, log: Logger): Promise<RunningRateline> {
   const stores = await openStores(config);
+  const replicator = config.replication.inProcess ? createReplicator(config, stores, log) : undefined;
   try {
-    await seedIfEmpty(config, stores, log);
+    const authenticator = new ApiKeyAuthenticator(config.apiKeys);
+    warnIfOpen(config, authenticator, log);
+    await seedIfMissing(config, stores, log);
+    if (replicator) {
+      replicator.start();
+      await replicator.caughtUp(STARTUP_CATCH_UP_MS);
+    }
     const schema = await buildRatelineSchema();
     const httpServer = http.createServer();
     const apollo = createGraphqlServer({
@@ -66,11 +113,10 @@ export async function startRateline(config: Config, log: Logger): Promise<Runnin
       plugins: [ApolloServerPluginDrainHttpServer({ httpServer })],
     });
     await apollo.start();
-    const rates = new RatesService(stores.operational, stores.analytics, config.limits);
     const app = createHttpApp({
       apollo,
-      rates,
-      locations: new LocationsService(stores.operational),
+      authenticator,
+      services: createServices(config, stores),
       maxRequestBodyBytes: config.limits.maxRequestBodyBytes,
       log,
     });
@@ -82,7 +128,12 @@ export async function startRateline(config: Config, log: Logger): Promise<Runnin
     const { port } = httpServer.address() as AddressInfo;
     const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
     log.info(
-      { url: `${url}/graphql`, analytics: config.clickhouse.url ?? 'embedded chDB', dataDir: config.dataDir },
+      {
+        url: `${url}/graphql`,
+        analytics: config.clickhouse.url ?? 'embedded chDB',
+        replicator: replicator ? 'in-process' : 'separate process',
+        dataDir: config.dataDir,
+      },
       'Rateline is serving',
     );
     return {
@@ -91,10 +142,12 @@ export async function startRateline(config: Config, log: Logger): Promise<Runnin
       stores,
       close: async () => {
         await apollo.stop();
+        await replicator?.stop();
         await closeStores(stores);
       },
     };
   } catch (error) {
+    await replicator?.stop();
     await closeStores(stores);
     throw error;
   }

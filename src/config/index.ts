@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -12,8 +13,36 @@ export interface Config {
   readonly logLevel: LogLevel;
   /** Load the reference dataset when the embedded operational store starts empty. */
   readonly seedOnEmptyStore: boolean;
+  /** `production` refuses to run without API keys. */
+  readonly environment: string;
   readonly clickhouse: ClickHouseConfig;
+  readonly mongodb: MongoDbConfig | undefined;
+  readonly apiKeys: readonly ApiKeyConfig[];
+  readonly replication: ReplicationConfig;
   readonly limits: Limits;
+}
+
+export interface MongoDbConfig {
+  readonly uri: string;
+  readonly database: string;
+}
+
+export type Role = 'read' | 'ingest';
+export const ROLES: readonly Role[] = ['read', 'ingest'];
+
+/** An API key as configured: never the key itself, only its SHA-256 (hex). */
+export interface ApiKeyConfig {
+  readonly name: string;
+  readonly roles: readonly Role[];
+  readonly sha256: string;
+}
+
+export interface ReplicationConfig {
+  /** Run the replicator inside the API process (the embedded shape); otherwise `npm run replicator`. */
+  readonly inProcess: boolean;
+  readonly flushMaxPrices: number;
+  readonly flushIntervalMs: number;
+  readonly leaseTtlMs: number;
 }
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -32,6 +61,7 @@ export interface Limits {
   readonly maxQueryDepth: number;
   readonly maxQueryComplexity: number;
   readonly maxRequestBodyBytes: number;
+  readonly maxBatchItems: number;
 }
 
 export class ConfigError extends Error {
@@ -76,8 +106,69 @@ const environmentSchema = z.object({
   MAX_RATES_RANGE_DAYS: integer(1, 100_000, 3660),
   MAX_QUERY_DEPTH: integer(2, 100, 10),
   MAX_QUERY_COMPLEXITY: integer(10, 10_000_000, 10_000),
-  MAX_REQUEST_BODY_BYTES: integer(1024, 1024 * 1024 * 1024, 1024 * 1024),
+  // 100,000 items of about 110 bytes of JSON each, with room for whitespace and the query.
+  MAX_REQUEST_BODY_BYTES: integer(1024, 1024 * 1024 * 1024, 32 * 1024 * 1024),
+  MAX_BATCH_ITEMS: integer(1, 10_000_000, 100_000),
+  NODE_ENV: z.string().default('development'),
+  MONGODB_URI: z
+    .string()
+    .regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// connection string')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  MONGODB_DATABASE: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,63}$/, 'must be a database name (letters, digits, _ and -)')
+    .default('rateline'),
+  API_KEYS: z.string().default(''),
+  API_KEYS_FILE: z.string().optional(),
+  REPLICATOR_IN_PROCESS: flag(true),
+  REPLICATION_FLUSH_MAX_PRICES: integer(1, 1_000_000, 200_000),
+  REPLICATION_FLUSH_INTERVAL_MS: integer(10, 60_000, 250),
+  REPLICATION_LEASE_TTL_MS: integer(1_000, 600_000, 15_000),
 });
+
+const apiKeySchema = z.object({
+  name: z.string().regex(/^[\w.@-]{1,64}$/, 'name must be 1-64 letters, digits, or . _ - @'),
+  roles: z.array(z.enum(ROLES as [Role, ...Role[]])).min(1, 'roles must name at least one role'),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'sha256 must be 64 lowercase hex digits'),
+});
+
+/** `API_KEYS` holds `name:role+role:sha256` entries separated by commas. */
+function parseInlineApiKeys(text: string): unknown[] {
+  return text
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry.length > 0)
+    .map((entry) => {
+      const [name, roles, sha256, ...rest] = entry.split(':');
+      return rest.length > 0 ? { entry } : { name, roles: roles?.split('+') ?? [], sha256 };
+    });
+}
+
+function readApiKeysFile(file: string): unknown {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new ConfigError([`API_KEYS_FILE: cannot read ${file} as JSON (${(error as Error).message})`]);
+  }
+}
+
+function loadApiKeys(inline: string, file: string | undefined): ApiKeyConfig[] {
+  const sources: [string, unknown][] = [['API_KEYS', parseInlineApiKeys(inline)]];
+  if (file) sources.push(['API_KEYS_FILE', readApiKeysFile(file)]);
+  const problems: string[] = [];
+  const keys: ApiKeyConfig[] = [];
+  for (const [variable, entries] of sources) {
+    const parsed = z.array(apiKeySchema).safeParse(entries);
+    if (parsed.success) keys.push(...parsed.data);
+    else problems.push(...parsed.error.issues.map((i) => `${variable}: entry ${i.path.join('.')}: ${i.message}`));
+  }
+  const names = keys.map((k) => k.name);
+  const duplicate = names.find((name, index) => names.indexOf(name) !== index);
+  if (duplicate) problems.push(`API keys: the name ${JSON.stringify(duplicate)} is used twice`);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return keys;
+}
 
 /** Reads and validates the environment; throws {@link ConfigError} naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -92,12 +183,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   const e = parsed.data;
+  const apiKeys = loadApiKeys(e.API_KEYS, e.API_KEYS_FILE);
+  if (e.NODE_ENV === 'production' && apiKeys.length === 0) {
+    throw new ConfigError([
+      'NODE_ENV=production needs API keys (API_KEYS or API_KEYS_FILE): Rateline refuses to run open in production',
+    ]);
+  }
   return {
     host: e.HOST,
     port: e.PORT,
     dataDir: path.resolve(e.DATA_DIR),
     logLevel: e.LOG_LEVEL,
     seedOnEmptyStore: e.SEED_ON_EMPTY_STORE,
+    environment: e.NODE_ENV,
+    mongodb: e.MONGODB_URI === undefined ? undefined : { uri: e.MONGODB_URI, database: e.MONGODB_DATABASE },
+    apiKeys,
+    replication: {
+      inProcess: e.REPLICATOR_IN_PROCESS,
+      flushMaxPrices: e.REPLICATION_FLUSH_MAX_PRICES,
+      flushIntervalMs: e.REPLICATION_FLUSH_INTERVAL_MS,
+      leaseTtlMs: e.REPLICATION_LEASE_TTL_MS,
+    },
     clickhouse: {
       url: e.CLICKHOUSE_URL,
       username: e.CLICKHOUSE_USER,
@@ -110,6 +216,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxQueryDepth: e.MAX_QUERY_DEPTH,
       maxQueryComplexity: e.MAX_QUERY_COMPLEXITY,
       maxRequestBodyBytes: e.MAX_REQUEST_BODY_BYTES,
+      maxBatchItems: e.MAX_BATCH_ITEMS,
     },
   };
 }

@@ -9,7 +9,9 @@ export type ErrorCode =
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'
   | 'QUERY_TOO_COMPLEX'
-  | 'PAYLOAD_TOO_LARGE';
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_CURRENCY'
+  | 'IDEMPOTENCY_KEY_REUSED';
 
 /** An error caused by the request, safe to show to the client as it is. */
 export class RatelineError extends Error {
@@ -20,6 +22,8 @@ export class RatelineError extends Error {
     readonly field?: string,
     /** The offending value, echoed back so the client sees what the server received. */
     readonly value?: unknown,
+    /** More facts for the client, e.g. every invalid item of a rejected batch. */
+    readonly details?: Readonly<Record<string, unknown>>,
   ) {
     super(message);
     this.name = 'RatelineError';

@@ -1,8 +1,36 @@
-import type { LocationsReader } from '../locations';
+import type { Principal } from '../auth';
+import type { BatchQueries, BatchReader, IngestService } from '../ingest';
+import type { LocationsReader, LocationsService } from '../locations';
 import type { RatesService } from '../rates';
+import type { ReplicationMonitor } from '../replication';
+
+/** The long-lived services behind the API, shared by every request. */
+export interface RatelineServices {
+  readonly locations: LocationsService;
+  readonly rates: RatesService;
+  readonly batches: BatchQueries;
+  readonly ingest: IngestService;
+  readonly replication: ReplicationMonitor;
+}
 
 /** What every resolver receives; built anew for each request. */
 export interface RequestContext {
+  readonly principal: Principal;
   readonly locations: LocationsReader;
   readonly rates: RatesService;
+  readonly batches: BatchReader;
+  readonly ingest: IngestService;
+  readonly replication: ReplicationMonitor;
+}
+
+/** A request's context: per-request DataLoaders, so batching and caching never cross requests. */
+export function createRequestContext(services: RatelineServices, principal: Principal): RequestContext {
+  return {
+    principal,
+    locations: services.locations.forRequest(),
+    rates: services.rates,
+    batches: services.batches.forRequest(),
+    ingest: services.ingest,
+    replication: services.replication,
+  };
 }

@@ -28,7 +28,7 @@ export function createErrorFormatter(log: Logger) {
         message: original.message,
         ...(formatted.locations && { locations: formatted.locations }),
         ...(formatted.path && { path: formatted.path }),
-        extensions: { code: original.code, field: original.field, value: original.value },
+        extensions: { code: original.code, field: original.field, value: original.value, ...original.details },
       };
     }
     const code = formatted.extensions?.code;

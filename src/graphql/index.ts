@@ -1,3 +1,3 @@
 export { buildRatelineSchema, printRatelineSchema } from './schema';
 export { createGraphqlServer } from './server';
-export type { RequestContext } from './context';
+export { createRequestContext, type RatelineServices, type RequestContext } from './context';

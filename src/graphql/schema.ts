@@ -1,12 +1,23 @@
 import 'reflect-metadata';
 import { printSchema, type GraphQLSchema } from 'graphql';
-import { buildSchema } from 'type-graphql';
+import { buildSchema, type AuthChecker } from 'type-graphql';
+import { requireRole } from '../auth';
+import type { Role } from '../config';
+import type { RequestContext } from './context';
+import { BatchResolver } from './resolvers/batch-resolvers';
 import { PortResolver, RegionResolver } from './resolvers/location-resolvers';
 import { RatesResolver } from './resolvers/rates-resolver';
 
+/** `@Authorized(roles)` on a field: the caller needs one of the roles (UNAUTHENTICATED / FORBIDDEN otherwise). */
+const authChecker: AuthChecker<RequestContext, Role> = ({ context, info }, roles) => {
+  requireRole(context.principal, roles, `${info.parentType.name}.${info.fieldName}`);
+  return true;
+};
+
 export function buildRatelineSchema(): Promise<GraphQLSchema> {
   return buildSchema({
-    resolvers: [RatesResolver, PortResolver, RegionResolver],
+    resolvers: [RatesResolver, PortResolver, RegionResolver, BatchResolver],
+    authChecker,
     validate: false,
   });
 }

@@ -1,19 +1,28 @@
 import type { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler, type Response } from 'express';
 import type { Logger } from 'pino';
-import type { RequestContext } from '../graphql';
-import type { LocationsService } from '../locations';
-import type { RatesService } from '../rates';
+import { presentedApiKey, requireRole, type ApiKeyAuthenticator, type Principal } from '../auth';
+import { createRequestContext, type RatelineServices, type RequestContext } from '../graphql';
 import { ratesRoute } from '../rest/rates-route';
 import { errorHandler } from './errors';
 
 export interface HttpAppDependencies {
   readonly apollo: ApolloServer<RequestContext>;
-  readonly rates: RatesService;
-  readonly locations: LocationsService;
+  readonly authenticator: ApiKeyAuthenticator;
+  readonly services: RatelineServices;
   readonly maxRequestBodyBytes: number;
   readonly log: Logger;
+}
+
+const principalOf = (res: Response): Principal => res.locals.principal as Principal;
+
+/** Resolves the caller from the request's API key; a key that matches nothing answers 401 at once. */
+function authenticate(authenticator: ApiKeyAuthenticator): RequestHandler {
+  return (req, res, next) => {
+    res.locals.principal = authenticator.authenticate(presentedApiKey(req.headers));
+    next();
+  };
 }
 
 /** Routes: POST/GET /graphql, GET /rates (legacy REST), GET /healthz. */
@@ -24,12 +33,20 @@ export function createHttpApp(deps: HttpAppDependencies): Express {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  app.use(ratesRoute(deps.rates));
+  app.use(authenticate(deps.authenticator));
+  app.use(
+    '/rates',
+    (_req, res, next) => {
+      requireRole(principalOf(res), ['read'], 'GET /rates');
+      next();
+    },
+    ratesRoute(deps.services.rates),
+  );
   app.use(
     '/graphql',
     express.json({ limit: deps.maxRequestBodyBytes }),
     expressMiddleware(deps.apollo, {
-      context: () => Promise.resolve({ locations: deps.locations.forRequest(), rates: deps.rates }),
+      context: ({ res }) => Promise.resolve(createRequestContext(deps.services, principalOf(res))),
     }),
   );
   app.use(errorHandler(deps.log));

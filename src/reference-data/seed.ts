@@ -1,47 +1,46 @@
 import type { Logger } from 'pino';
-import type { AnalyticsStore } from '../stores/analytics';
+import { IngestService } from '../ingest';
 import type { OperationalStore } from '../stores/operational';
 import type { ReferenceDataset } from './dataset';
 
-/** The batch the reference prices belong to; also how a re-run recognises them. */
-export const REFERENCE_BATCH_ID = 'reference-dataset';
+/** The idempotency key of the batch that holds the reference prices; a re-run finds it and stops. */
+export const REFERENCE_BATCH_KEY = 'reference-dataset';
 
 export interface SeedReport {
   readonly regions: number;
   readonly ports: number;
-  /** Prices appended by this run; 0 when they were all already there. */
+  /** Prices written by this run; 0 when the reference batch was already there. */
   readonly pricesLoaded: number;
   readonly pricesPresent: number;
+  readonly batchId: string;
 }
 
 /**
- * Loads the reference dataset; running it again changes nothing. Ports and regions are upserted;
- * prices are appended only when the reference batch is not wholly present (a partial one, left by an
- * interrupted run, is removed first).
- *
- * Until the write path exists (issue 3), prices go straight into the analytics store here. Issue 3
- * replaces `loadPricesDirectly` with a batch written to the operational store and replicated.
+ * Loads the reference dataset through the write path: ports and regions are upserted, the prices are
+ * one batch submitted like any supplier's, so they reach analytics through the replicator. Running it
+ * again changes nothing (the batch's idempotency key).
  */
 export async function seedReferenceData(
-  stores: { operational: OperationalStore; analytics: AnalyticsStore },
+  operational: OperationalStore,
   dataset: ReferenceDataset,
   log: Logger,
 ): Promise<SeedReport> {
-  const counts = await stores.operational.upsertReferenceData(dataset);
-  const pricesLoaded = await loadPricesDirectly(stores.analytics, dataset, log);
-  return { ...counts, pricesLoaded, pricesPresent: dataset.prices.length };
-}
-
-/** Appends the reference prices unless all of them are there; returns how many it appended. */
-async function loadPricesDirectly(analytics: AnalyticsStore, dataset: ReferenceDataset, log: Logger): Promise<number> {
-  const present = await analytics.batchPriceCount(REFERENCE_BATCH_ID);
-  if (present === dataset.prices.length) return 0;
-  if (present > 0) {
-    log.warn({ present, expected: dataset.prices.length }, 'reference prices partly present; reloading them');
-    await analytics.removeBatch(REFERENCE_BATCH_ID);
-  }
-  await analytics.appendPrices(
-    dataset.prices.map((price, index) => ({ ...price, priceId: index + 1, batchId: REFERENCE_BATCH_ID })),
-  );
-  return dataset.prices.length;
+  const counts = await operational.upsertReferenceData(dataset);
+  const earlier = await operational.batchByIdempotencyKey(REFERENCE_BATCH_KEY);
+  if (earlier) return { ...counts, pricesLoaded: 0, pricesPresent: earlier.acceptedCount, batchId: earlier.id };
+  // The reference batch is larger than a client's default limit allows; it is trusted data.
+  const ingest = new IngestService(operational, { maxBatchItems: dataset.prices.length });
+  const batch = await ingest.submitPriceBatch({
+    idempotencyKey: REFERENCE_BATCH_KEY,
+    skipInvalid: false,
+    items: dataset.prices.map((p) => ({
+      originCode: p.originCode,
+      destinationCode: p.destinationCode,
+      day: p.day,
+      price: p.usdCents / 100,
+      currency: 'USD',
+    })),
+  });
+  log.debug({ batchId: batch.id }, 'reference prices recorded');
+  return { ...counts, pricesLoaded: batch.acceptedCount, pricesPresent: batch.acceptedCount, batchId: batch.id };
 }

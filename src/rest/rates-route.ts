@@ -31,7 +31,7 @@ function inRestSpelling(error: unknown): unknown {
  */
 export function ratesRoute(rates: RatesService): Router {
   const router = Router();
-  router.get('/rates', async (req: Request, res: Response) => {
+  router.get('/', async (req: Request, res: Response) => {
     const query = {
       dateFrom: requiredParameter(req, 'date_from'),
       dateTo: requiredParameter(req, 'date_to'),

@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { ConfigError, loadConfig } from '../../src/config';
 
 function problemsOf(env: NodeJS.ProcessEnv): readonly string[] {
@@ -21,9 +24,19 @@ describe('loadConfig', () => {
       maxRatesRangeDays: 3660,
       maxQueryDepth: 10,
       maxQueryComplexity: 10_000,
-      maxRequestBodyBytes: 1024 * 1024,
+      maxRequestBodyBytes: 32 * 1024 * 1024,
+      maxBatchItems: 100_000,
     });
     expect(config.seedOnEmptyStore).toBe(true);
+    expect(config.mongodb).toBeUndefined();
+    expect(config.apiKeys).toEqual([]);
+    expect(config.environment).toBe('development');
+    expect(config.replication).toEqual({
+      inProcess: true,
+      flushMaxPrices: 200_000,
+      flushIntervalMs: 250,
+      leaseTtlMs: 15_000,
+    });
   });
 
   it('reads every variable it documents', () => {
@@ -39,6 +52,15 @@ describe('loadConfig', () => {
       CLICKHOUSE_DATABASE: 'rates_prod',
       MAX_RATES_RANGE_DAYS: '31',
       MAX_REQUEST_BODY_BYTES: '2048',
+      MAX_BATCH_ITEMS: '500',
+      NODE_ENV: 'staging',
+      MONGODB_URI: 'mongodb://db1:27017,db2:27017/?replicaSet=rs0',
+      MONGODB_DATABASE: 'rates',
+      API_KEYS: `a:read:${'a'.repeat(64)}, b:read+ingest:${'b'.repeat(64)}`,
+      REPLICATOR_IN_PROCESS: 'false',
+      REPLICATION_FLUSH_MAX_PRICES: '1000',
+      REPLICATION_FLUSH_INTERVAL_MS: '50',
+      REPLICATION_LEASE_TTL_MS: '5000',
     });
     expect(config).toMatchObject({
       port: 8080,
@@ -47,7 +69,14 @@ describe('loadConfig', () => {
       logLevel: 'debug',
       seedOnEmptyStore: false,
       clickhouse: { url: 'https://ch.example:8443', username: 'rateline', password: 's3cret', database: 'rates_prod' },
-      limits: { maxRatesRangeDays: 31, maxRequestBodyBytes: 2048 },
+      limits: { maxRatesRangeDays: 31, maxRequestBodyBytes: 2048, maxBatchItems: 500 },
+      environment: 'staging',
+      mongodb: { uri: 'mongodb://db1:27017,db2:27017/?replicaSet=rs0', database: 'rates' },
+      apiKeys: [
+        { name: 'a', roles: ['read'], sha256: 'a'.repeat(64) },
+        { name: 'b', roles: ['read', 'ingest'], sha256: 'b'.repeat(64) },
+      ],
+      replication: { inProcess: false, flushMaxPrices: 1000, flushIntervalMs: 50, leaseTtlMs: 5000 },
     });
   });
 
@@ -74,5 +103,30 @@ describe('loadConfig', () => {
     expect(problemsOf({ CLICKHOUSE_DATABASE: 'rates; DROP TABLE x' })).toEqual([
       expect.stringMatching(/^CLICKHOUSE_DATABASE/),
     ]);
+  });
+
+  it('refuses to run open in production, and accepts keys from a file', () => {
+    expect(problemsOf({ NODE_ENV: 'production' })).toEqual([
+      expect.stringMatching(/NODE_ENV=production needs API keys/),
+    ]);
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'rateline-keys-')), 'keys.json');
+    fs.writeFileSync(file, JSON.stringify([{ name: 'ops', roles: ['ingest'], sha256: 'c'.repeat(64) }]));
+    expect(loadConfig({ NODE_ENV: 'production', API_KEYS_FILE: file }).apiKeys).toEqual([
+      { name: 'ops', roles: ['ingest'], sha256: 'c'.repeat(64) },
+    ]);
+  });
+
+  it('names what is wrong with an API key entry', () => {
+    expect(problemsOf({ API_KEYS: `a:write:${'a'.repeat(64)}` })).toEqual([
+      expect.stringMatching(/^API_KEYS: .*roles/),
+    ]);
+    expect(problemsOf({ API_KEYS: 'a:read:not-a-hash' })).toEqual([expect.stringMatching(/^API_KEYS: .*sha256/)]);
+    expect(problemsOf({ API_KEYS: `a:read:${'a'.repeat(64)},a:ingest:${'b'.repeat(64)}` })).toEqual([
+      expect.stringMatching(/"a" is used twice/),
+    ]);
+    expect(problemsOf({ API_KEYS_FILE: '/nonexistent/keys.json' })).toEqual([
+      expect.stringMatching(/^API_KEYS_FILE: cannot read/),
+    ]);
+    expect(problemsOf({ MONGODB_URI: 'postgres://x' })).toEqual([expect.stringMatching(/^MONGODB_URI/)]);
   });
 });

@@ -1,7 +1,7 @@
 import type { ApolloServer } from '@apollo/server';
-import { buildRatelineSchema, createGraphqlServer, type RequestContext } from '../../src/graphql';
-import { LocationsService } from '../../src/locations';
-import { RatesService } from '../../src/rates';
+import { createServices } from '../../src/app/rateline';
+import { OPEN_ACCESS } from '../../src/auth';
+import { buildRatelineSchema, createGraphqlServer, createRequestContext, type RequestContext } from '../../src/graphql';
 import { readReferenceDataset } from '../../src/reference-data';
 import type { ClickHouseAnalyticsStore } from '../../src/stores/analytics';
 import type { OperationalStore, SqliteOperationalStore } from '../../src/stores/operational';
@@ -53,10 +53,10 @@ afterAll(async () => {
 });
 
 async function execute(query: string, store: OperationalStore = operational, variables?: Record<string, unknown>) {
-  const contextValue: RequestContext = {
-    locations: new LocationsService(store).forRequest(),
-    rates: new RatesService(store, analytics, testConfig(dataDir).limits),
-  };
+  const contextValue = createRequestContext(
+    createServices(testConfig(dataDir), { operational: store, analytics }),
+    OPEN_ACCESS,
+  );
   const response = await apollo.executeOperation({ query, variables }, { contextValue });
   if (response.body.kind !== 'single') throw new Error('expected a single result');
   return response.body.singleResult;

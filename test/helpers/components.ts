@@ -45,8 +45,9 @@ export interface TestService {
   graphql<Data = Record<string, unknown>>(
     query: string,
     variables?: Record<string, unknown>,
+    headers?: Record<string, string>,
   ): Promise<GraphqlResponse<Data>>;
-  get(pathAndQuery: string): Promise<{ status: number; body: unknown }>;
+  get(pathAndQuery: string, headers?: Record<string, string>): Promise<{ status: number; body: unknown }>;
   stop(): Promise<void>;
 }
 
@@ -57,16 +58,16 @@ export async function startTestService(env: NodeJS.ProcessEnv = {}): Promise<Tes
   return {
     running,
     dataDir,
-    async graphql<Data>(query: string, variables?: Record<string, unknown>) {
+    async graphql<Data>(query: string, variables?: Record<string, unknown>, headers: Record<string, string> = {}) {
       const response = await fetch(`${running.url}/graphql`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...headers },
         body: JSON.stringify({ query, variables }),
       });
       return { status: response.status, ...((await response.json()) as Omit<GraphqlResponse<Data>, 'status'>) };
     },
-    async get(pathAndQuery: string) {
-      const response = await fetch(`${running.url}${pathAndQuery}`);
+    async get(pathAndQuery: string, headers: Record<string, string> = {}) {
+      const response = await fetch(`${running.url}${pathAndQuery}`, { headers });
       return { status: response.status, body: await response.json() };
     },
     async stop() {

@@ -1,4 +1,4 @@
-import { Arg, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
 import type { Port, Region } from '../../domain/model';
 import type { RequestContext } from '../context';
 import { LIST_COMPLEXITY } from '../limits';
@@ -6,11 +6,13 @@ import { PortType, RegionType } from '../types/location-types';
 
 @Resolver(() => PortType)
 export class PortResolver {
+  @Authorized('read')
   @Query(() => PortType, { nullable: true, description: 'One port by code; null when no port has it.' })
   port(@Arg('code', () => String) code: string, @Ctx() ctx: RequestContext): Promise<Port | undefined> {
     return ctx.locations.port(code);
   }
 
+  @Authorized('read')
   @Query(() => [PortType], { description: 'Every port, ordered by code.', complexity: LIST_COMPLEXITY })
   ports(@Ctx() ctx: RequestContext): Promise<Port[]> {
     return ctx.locations.ports();
@@ -24,11 +26,13 @@ export class PortResolver {
 
 @Resolver(() => RegionType)
 export class RegionResolver {
+  @Authorized('read')
   @Query(() => RegionType, { nullable: true, description: 'One region by slug; null when no region has it.' })
   region(@Arg('slug', () => String) slug: string, @Ctx() ctx: RequestContext): Promise<Region | undefined> {
     return ctx.locations.region(slug);
   }
 
+  @Authorized('read')
   @Query(() => [RegionType], { description: 'Every region, ordered by slug.', complexity: LIST_COMPLEXITY })
   regions(@Ctx() ctx: RequestContext): Promise<Region[]> {
     return ctx.locations.regions();

@@ -1,4 +1,4 @@
-import { Args, ArgsType, Ctx, Field, Int, Query, Resolver } from 'type-graphql';
+import { Args, ArgsType, Authorized, Ctx, Field, Int, Query, Resolver } from 'type-graphql';
 import { DEFAULT_MIN_PRICES } from '../../rates';
 import type { RequestContext } from '../context';
 import { DailyRateType } from '../types/daily-rate';
@@ -29,6 +29,7 @@ class RatesArgs {
 
 @Resolver()
 export class RatesResolver {
+  @Authorized('read')
   @Query(() => [DailyRateType], {
     description:
       'Daily average price from origin to destination (regions count every port below them), one entry per ' +

@@ -1,4 +1,12 @@
-export type { AnalyticsPrice, AnalyticsStore, DailyPriceTotal, DayRange, LanePorts } from './analytics-store';
+export type {
+  AnalyticsStore,
+  DailyPriceTotal,
+  DayRange,
+  LanePorts,
+  ReplicatedChanges,
+  ReplicatedPrice,
+  ReplicationCheckpoint,
+} from './analytics-store';
 export {
   ClickHouseAnalyticsStore,
   DAILY_PRICE_TOTALS_FORMAT,

@@ -1,4 +1,6 @@
+import type { Batch, NewBatch, PriceRecord } from '../../domain/batch';
 import type { Port, Region, ResolvedLocation } from '../../domain/model';
+import type { ChangeFeed } from './change-feed';
 
 /** Ports and regions exactly as the reference dataset (or a later import) describes them. */
 export interface ReferenceData {
@@ -30,5 +32,54 @@ export interface OperationalStore {
   /** Inserts or updates ports and regions; running it twice with the same data changes nothing. */
   upsertReferenceData(data: ReferenceData): Promise<ReferenceDataCounts>;
   referenceDataCounts(): Promise<ReferenceDataCounts>;
+
+  /**
+   * Records a batch and its prices durably and all at once: after a crash it is either wholly there or
+   * absent. A batch whose idempotency key is already taken is not written again: the outcome says
+   * whether the earlier one was the same request (`existing`) or different content (`conflict`).
+   */
+  recordBatch(batch: NewBatch): Promise<RecordBatchOutcome>;
+  batchesByIds(ids: readonly string[]): Promise<(Batch | undefined)[]>;
+  batchByIdempotencyKey(key: string): Promise<Batch | undefined>;
+  /** Newest first; `after` continues from the last batch of a previous page. */
+  listBatches(first: number, after: BatchCursor | undefined): Promise<BatchPage>;
+  /** Marks a batch retracted (once; retracting again changes nothing); undefined for an unknown id. */
+  retractBatch(id: string, at: Date): Promise<Batch | undefined>;
+  /** The prices each batch holds, in item order. */
+  pricesOfBatches(ids: readonly string[]): Promise<Map<string, PriceRecord[]>>;
+  /** Notes that analytics now reflect these changes (sets `replicatedAt`); repeating it is harmless. */
+  markReplicated(changes: readonly ReplicatedChange[], at: Date): Promise<void>;
+
+  /** The ordered feed of batch commits and retractions the replicator follows. */
+  readonly changeFeed: ChangeFeed;
+  /**
+   * Takes or renews the lease that lets one replicator write to one analytics replica. True when
+   * `holder` holds it until `now + ttlMs`; false while another holder's lease is still running.
+   */
+  acquireReplicationLease(replicaId: string, holder: string, ttlMs: number, now: Date): Promise<boolean>;
+  releaseReplicationLease(replicaId: string, holder: string): Promise<void>;
   close(): Promise<void>;
 }
+
+export type RecordBatchOutcome =
+  | { readonly kind: 'created'; readonly batch: Batch }
+  | { readonly kind: 'existing'; readonly batch: Batch }
+  | { readonly kind: 'conflict'; readonly batch: Batch };
+
+/** Position after which a page of batches continues: the last batch's creation time and id. */
+export interface BatchCursor {
+  readonly createdAt: Date;
+  readonly id: string;
+}
+
+export interface BatchPage {
+  readonly batches: Batch[];
+  readonly hasMore: boolean;
+}
+
+export interface ReplicatedChange {
+  readonly batchId: string;
+  readonly kind: BatchChangeKind;
+}
+
+export type BatchChangeKind = 'committed' | 'retracted';

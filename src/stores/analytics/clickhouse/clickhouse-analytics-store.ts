@@ -1,7 +1,14 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { ClickHouseConfig } from '../../../config';
 import { formatDay, type EpochDay } from '../../../domain/day';
-import type { AnalyticsPrice, AnalyticsStore, DailyPriceTotal, DayRange, LanePorts } from '../analytics-store';
+import type {
+  AnalyticsStore,
+  DailyPriceTotal,
+  DayRange,
+  LanePorts,
+  ReplicatedChanges,
+  ReplicationCheckpoint,
+} from '../analytics-store';
 import { createClickHouseClient } from './client';
 import { migrateAnalyticsSchema } from './migrations';
 
@@ -16,6 +23,7 @@ export const dailyPriceTotalsQuery = (database: string): string => `
    WHERE origin_code IN {origins:Array(String)}
      AND destination_code IN {destinations:Array(String)}
      AND day BETWEEN {from:Date} AND {to:Date}
+     AND batch_id NOT IN (SELECT batch_id FROM ${database}.retracted_batches)
    GROUP BY day
    ORDER BY day`;
 
@@ -67,39 +75,73 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     }));
   }
 
-  async batchPriceCount(batchId: string): Promise<number> {
-    const result = await this.client.query({
-      query: `SELECT count() AS n FROM ${this.database}.prices WHERE batch_id = {batchId:String}`,
-      query_params: { batchId },
-      format: 'JSONEachRow',
-    });
-    const [row] = await result.json<{ n: number | string }>();
-    return Number(row?.n ?? 0);
+  async replicaId(): Promise<string> {
+    const [row] = await this.rows<{ id: string }>(
+      `SELECT toString(min(replica_id)) AS id FROM ${this.database}.replica`,
+    );
+    if (!row) throw new Error('The analytics replica has no identity; its migrations did not complete');
+    return row.id;
   }
 
-  async appendPrices(prices: readonly AnalyticsPrice[]): Promise<void> {
-    if (prices.length === 0) return;
+  async replicationCheckpoint(): Promise<ReplicationCheckpoint | undefined> {
+    const [row] = await this.rows<{ version: string | number; position: string; appliedAtMs: string | number }>(
+      `SELECT version, position, applied_at_ms AS appliedAtMs
+         FROM ${this.database}.replication_checkpoints ORDER BY version DESC LIMIT 1`,
+    );
+    return (
+      row && { position: row.position, version: Number(row.version), appliedAt: new Date(Number(row.appliedAtMs)) }
+    );
+  }
+
+  async batchesPresent(batchIds: readonly string[]): Promise<Set<string>> {
+    if (batchIds.length === 0) return new Set();
+    const rows = await this.rows<{ batchId: string }>(
+      `SELECT DISTINCT batch_id AS batchId FROM ${this.database}.prices WHERE batch_id IN {ids:Array(String)}`,
+      { ids: batchIds },
+    );
+    return new Set(rows.map((r) => r.batchId));
+  }
+
+  async applyChanges(changes: ReplicatedChanges): Promise<void> {
+    if (changes.prices.length > 0) {
+      await this.client.insert({
+        table: `${this.database}.prices`,
+        columns: ['origin_code', 'destination_code', 'day', 'usd_cents', 'batch_id', 'item_index'],
+        values: changes.prices.map((p) => [
+          p.originCode,
+          p.destinationCode,
+          formatDay(p.day),
+          p.usdCents,
+          p.batchId,
+          p.itemIndex,
+        ]),
+        format: 'JSONCompactEachRow',
+        // One INSERT must stay one block, hence one part, hence atomic: never split it by row count.
+        clickhouse_settings: { max_insert_block_size: String(Math.max(changes.prices.length, 1_048_576)) },
+      });
+    }
+    if (changes.retractedBatchIds.length > 0) {
+      await this.client.insert({
+        table: `${this.database}.retracted_batches`,
+        columns: ['batch_id'],
+        values: changes.retractedBatchIds.map((id) => [id]),
+        format: 'JSONCompactEachRow',
+      });
+    }
+  }
+
+  async saveCheckpoint(checkpoint: ReplicationCheckpoint): Promise<void> {
     await this.client.insert({
-      table: `${this.database}.prices`,
-      values: prices.map((p) => ({
-        origin_code: p.originCode,
-        destination_code: p.destinationCode,
-        day: p.day,
-        usd_cents: p.usdCents,
-        batch_id: p.batchId,
-        price_id: p.priceId,
-        change_seq: 0,
-      })),
-      format: 'JSONEachRow',
+      table: `${this.database}.replication_checkpoints`,
+      columns: ['version', 'position', 'applied_at_ms'],
+      values: [[checkpoint.version, checkpoint.position, checkpoint.appliedAt.getTime()]],
+      format: 'JSONCompactEachRow',
     });
   }
 
-  async removeBatch(batchId: string): Promise<void> {
-    await this.client.command({
-      query: `ALTER TABLE ${this.database}.prices DELETE WHERE batch_id = {batchId:String}`,
-      query_params: { batchId },
-      clickhouse_settings: { mutations_sync: '2' },
-    });
+  private async rows<Row>(query: string, params?: Record<string, unknown>): Promise<Row[]> {
+    const result = await this.client.query({ query, query_params: params, format: 'JSONEachRow' });
+    return result.json<Row>();
   }
 
   async close(): Promise<void> {

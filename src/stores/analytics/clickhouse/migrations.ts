@@ -10,10 +10,11 @@ import type { ClickHouseClient } from '@clickhouse/client';
  *   a set of destination ports and a day range, so the primary index narrows each lane to the days
  *   asked for and reads nothing else.
  * - No `PARTITION BY`: an INSERT of up to `max_insert_block_size` rows then becomes exactly one part,
- *   which ClickHouse makes visible atomically. The replicator relies on that: `change_seq` (the
- *   operational change-log position that produced a row) doubles as its checkpoint, read back as
- *   `max(change_seq)`, so a crash between insert and checkpoint cannot double-count.
- * - `batch_id` lets a retraction exclude a whole batch; `price_id` identifies a row across stores.
+ *   which ClickHouse makes visible atomically. The replicator relies on that: a batch is either wholly
+ *   in `prices` or absent, so "is batch X here?" is an exact question and redelivery can be skipped.
+ * - `batch_id` lets a retraction exclude a whole batch (`retracted_batches`, tombstones);
+ *   (`batch_id`, `item_index`) identifies a price in every store.
+ * - `replication_checkpoints` keeps the replicator's feed position in the replica it describes.
  */
 interface Migration {
   readonly version: number;
@@ -36,6 +37,30 @@ const migrations: readonly Migration[] = [
          change_seq       UInt64
        ) ENGINE = MergeTree
        ORDER BY (origin_code, destination_code, day)`,
+    ],
+  },
+  {
+    version: 2,
+    description: 'replication: prices keyed by batch item, retractions, checkpoints, replica identity',
+    statements: (db) => [
+      // Version 1 rows came only from the direct loader that the replicator replaces; it re-creates them
+      // from the operational store, so dropping them cannot lose anything.
+      `TRUNCATE TABLE IF EXISTS ${db}.prices`,
+      `ALTER TABLE ${db}.prices DROP COLUMN IF EXISTS change_seq`,
+      `ALTER TABLE ${db}.prices RENAME COLUMN IF EXISTS price_id TO item_index`,
+      `CREATE TABLE IF NOT EXISTS ${db}.retracted_batches (
+         batch_id     String,
+         retracted_at DateTime64(3, 'UTC') DEFAULT now64(3)
+       ) ENGINE = ReplacingMergeTree
+       ORDER BY batch_id`,
+      `CREATE TABLE IF NOT EXISTS ${db}.replication_checkpoints (
+         version       UInt64,
+         position      String,
+         applied_at_ms UInt64
+       ) ENGINE = ReplacingMergeTree(version)
+       ORDER BY tuple()`,
+      `CREATE TABLE IF NOT EXISTS ${db}.replica (replica_id UUID) ENGINE = MergeTree ORDER BY tuple()`,
+      `INSERT INTO ${db}.replica SELECT generateUUIDv4() WHERE (SELECT count() FROM ${db}.replica) = 0`,
     ],
   },
 ];

@@ -1,8 +1,20 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
+import type { Batch, NewBatch, PriceRecord } from '../../../domain/batch';
 import type { Port, Region, ResolvedLocation } from '../../../domain/model';
-import type { OperationalStore, ReferenceData, ReferenceDataCounts } from '../operational-store';
+import type { ChangeFeed } from '../change-feed';
+import type {
+  BatchCursor,
+  BatchPage,
+  OperationalStore,
+  RecordBatchOutcome,
+  ReferenceData,
+  ReferenceDataCounts,
+  ReplicatedChange,
+} from '../operational-store';
+import { SqliteBatches } from './sqlite-batches';
+import { SqliteChangeFeed } from './sqlite-change-feed';
 import { migrateOperationalSchema } from './schema';
 
 interface PortRow {
@@ -56,9 +68,18 @@ export class SqliteOperationalStore implements OperationalStore {
     upsertRegion: Statement<[RegionRow]>;
     upsertPort: Statement<[PortRow]>;
     counts: Statement<[], ReferenceDataCounts>;
+    acquireLease: Statement<[{ replicaId: string; holder: string; expiresAt: number; now: number }]>;
+    releaseLease: Statement<[string, string]>;
   };
+  private readonly batches: SqliteBatches;
+  readonly changeFeed: ChangeFeed;
 
-  private constructor(private readonly db: Database) {
+  private constructor(
+    private readonly db: Database,
+    changeFeedPollMs: number,
+  ) {
+    this.batches = new SqliteBatches(db);
+    this.changeFeed = new SqliteChangeFeed(db, changeFeedPollMs);
     this.statements = {
       portsByCodes: db.prepare(
         'SELECT code, name, region_slug FROM ports WHERE code IN (SELECT value FROM json_each(?))',
@@ -88,11 +109,20 @@ export class SqliteOperationalStore implements OperationalStore {
          ON CONFLICT (code) DO UPDATE SET name = excluded.name, region_slug = excluded.region_slug`,
       ),
       counts: db.prepare('SELECT (SELECT count(*) FROM regions) AS regions, (SELECT count(*) FROM ports) AS ports'),
+      acquireLease: db.prepare(
+        `INSERT INTO replication_leases (replica_id, holder, expires_at) VALUES (@replicaId, @holder, @expiresAt)
+         ON CONFLICT (replica_id) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+          WHERE replication_leases.holder = excluded.holder OR replication_leases.expires_at <= @now`,
+      ),
+      releaseLease: db.prepare('DELETE FROM replication_leases WHERE replica_id = ? AND holder = ?'),
     };
   }
 
-  /** Opens (creating if needed) `operational.sqlite` under `dataDir` and brings its schema up to date. */
-  static open(dataDir: string): SqliteOperationalStore {
+  /**
+   * Opens (creating if needed) `operational.sqlite` under `dataDir` and brings its schema up to date.
+   * `changeFeedPollMs`: how often a waiting change-feed reader looks for writes by other processes.
+   */
+  static open(dataDir: string, changeFeedPollMs = 50): SqliteOperationalStore {
     fs.mkdirSync(dataDir, { recursive: true });
     const db = new BetterSqlite3(path.join(dataDir, 'operational.sqlite'));
     db.pragma('journal_mode = WAL');
@@ -101,7 +131,7 @@ export class SqliteOperationalStore implements OperationalStore {
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
     migrateOperationalSchema(db);
-    return new SqliteOperationalStore(db);
+    return new SqliteOperationalStore(db, changeFeedPollMs);
   }
 
   portsByCodes(codes: readonly string[]): Promise<(Port | undefined)[]> {
@@ -165,6 +195,48 @@ export class SqliteOperationalStore implements OperationalStore {
 
   referenceDataCounts(): Promise<ReferenceDataCounts> {
     return answer(() => this.countReferenceData());
+  }
+
+  recordBatch(batch: NewBatch): Promise<RecordBatchOutcome> {
+    return answer(() => this.batches.record(batch));
+  }
+
+  batchesByIds(ids: readonly string[]): Promise<(Batch | undefined)[]> {
+    return answer(() => this.batches.byIds(ids));
+  }
+
+  batchByIdempotencyKey(key: string): Promise<Batch | undefined> {
+    return answer(() => this.batches.byIdempotencyKey(key));
+  }
+
+  listBatches(first: number, after: BatchCursor | undefined): Promise<BatchPage> {
+    return answer(() => this.batches.list(first, after));
+  }
+
+  retractBatch(id: string, at: Date): Promise<Batch | undefined> {
+    return answer(() => this.batches.retract(id, at));
+  }
+
+  pricesOfBatches(ids: readonly string[]): Promise<Map<string, PriceRecord[]>> {
+    return answer(() => this.batches.pricesOf(ids));
+  }
+
+  markReplicated(changes: readonly ReplicatedChange[], at: Date): Promise<void> {
+    return answer(() => this.batches.markReplicated(changes, at));
+  }
+
+  acquireReplicationLease(replicaId: string, holder: string, ttlMs: number, now: Date): Promise<boolean> {
+    return answer(
+      () =>
+        this.statements.acquireLease.run({ replicaId, holder, expiresAt: now.getTime() + ttlMs, now: now.getTime() })
+          .changes === 1,
+    );
+  }
+
+  releaseReplicationLease(replicaId: string, holder: string): Promise<void> {
+    return answer(() => {
+      this.statements.releaseLease.run(replicaId, holder);
+    });
   }
 
   close(): Promise<void> {

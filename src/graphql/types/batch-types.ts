@@ -1,0 +1,164 @@
+import { GraphQLDateTimeISO } from 'graphql-scalars';
+import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import type { BatchStatus } from '../../domain/batch';
+import { DateScalar } from './date-scalar';
+
+const BATCH_STATUSES: Record<BatchStatus, BatchStatus> = {
+  ACCEPTED: 'ACCEPTED',
+  REJECTED: 'REJECTED',
+  RETRACTED: 'RETRACTED',
+};
+
+registerEnumType(BATCH_STATUSES, {
+  name: 'BatchStatus',
+  valuesConfig: {
+    ACCEPTED: { description: 'Its valid prices are durable and count in analytics once replicated.' },
+    REJECTED: { description: 'Submitted with skipInvalid and no item was valid: nothing counts.' },
+    RETRACTED: { description: 'Its prices stop counting once the retraction is replicated.' },
+  },
+});
+
+@ObjectType('BatchItemError', { description: 'Why one item of a batch was refused.', simpleResolvers: true })
+export class BatchItemErrorType {
+  @Field(() => Int, { description: 'Position of the item in the submitted list, from 0.' })
+  index!: number;
+
+  @Field(() => String, { description: 'The item field at fault.' })
+  field!: string;
+
+  @Field(() => String, { description: 'BAD_USER_INPUT, UNKNOWN_LOCATION or UNSUPPORTED_CURRENCY.' })
+  code!: string;
+
+  @Field(() => String)
+  message!: string;
+}
+
+@ObjectType('Batch', { description: 'A set of prices submitted together.', simpleResolvers: true })
+export class BatchType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => String)
+  idempotencyKey!: string;
+
+  @Field(() => BATCH_STATUSES)
+  status!: BatchStatus;
+
+  @Field(() => Int, { description: 'Items submitted.' })
+  itemCount!: number;
+
+  @Field(() => Int, { description: 'Items written as prices.' })
+  acceptedCount!: number;
+
+  @Field(() => Int, { description: 'Items refused (only with skipInvalid; otherwise a batch is all or nothing).' })
+  rejectedCount!: number;
+
+  @Field(() => [BatchItemErrorType], { description: 'One entry per refused item field.' })
+  errors!: BatchItemErrorType[];
+
+  @Field(() => GraphQLDateTimeISO, { description: 'When the batch was recorded durably (acknowledged).' })
+  createdAt!: Date;
+
+  @Field(() => GraphQLDateTimeISO, { nullable: true })
+  retractedAt!: Date | null;
+
+  @Field(() => GraphQLDateTimeISO, {
+    nullable: true,
+    description:
+      'When analytics caught up with this batch: its prices count (or, once retracted, no longer count). ' +
+      'Null until then.',
+  })
+  replicatedAt!: Date | null;
+}
+
+@ObjectType('PageInfo', { simpleResolvers: true })
+export class PageInfoType {
+  @Field(() => String, { nullable: true, description: 'Pass as `after` to get the next page.' })
+  endCursor!: string | null;
+
+  @Field(() => Boolean)
+  hasNextPage!: boolean;
+}
+
+@ObjectType('BatchConnection', { description: 'A page of batches, newest first.', simpleResolvers: true })
+export class BatchConnectionType {
+  @Field(() => [BatchType])
+  nodes!: BatchType[];
+
+  @Field(() => PageInfoType)
+  pageInfo!: PageInfoType;
+}
+
+@ObjectType('ReplicationStatus', {
+  description: 'How far analytics trail the operational store.',
+  simpleResolvers: true,
+})
+export class ReplicationStatusType {
+  @Field(() => Float, { description: 'Age of the oldest change not yet in analytics, in ms; 0 when caught up.' })
+  lagMs!: number;
+
+  @Field(() => GraphQLDateTimeISO, { nullable: true, description: 'When the replicator last applied changes.' })
+  lastAppliedAt!: Date | null;
+
+  @Field(() => Int, { description: 'Batch commits and retractions not yet applied to analytics.' })
+  pendingChanges!: number;
+}
+
+@InputType('PriceItemInput', { description: 'One price of one container on one lane for one day.' })
+export class PriceItemInputType {
+  @Field(() => String, { description: 'Origin port code.' })
+  originCode!: string;
+
+  @Field(() => String, { description: 'Destination port code.' })
+  destinationCode!: string;
+
+  @Field(() => DateScalar)
+  day!: string;
+
+  @Field(() => Float, { description: 'Amount in `currency`, at most 2 decimals.' })
+  price!: number;
+
+  @Field(() => String, { defaultValue: 'USD', description: 'ISO 4217 code; only USD for now.' })
+  currency!: string;
+}
+
+@InputType('SubmitPriceBatchInput')
+export class SubmitPriceBatchInputType {
+  @Field(() => [PriceItemInputType], { description: 'At most MAX_BATCH_ITEMS (default 100,000) items.' })
+  items!: PriceItemInputType[];
+
+  @Field(() => String, {
+    description: 'Chosen by the client; resubmitting with the same key returns the first batch and writes nothing.',
+  })
+  idempotencyKey!: string;
+
+  @Field(() => Boolean, {
+    defaultValue: false,
+    description: 'Write the valid items and list the others in `errors`, instead of refusing the whole batch.',
+  })
+  skipInvalid!: boolean;
+}
+
+@InputType('UploadPriceInput', { description: 'One price that holds for every day from dateFrom to dateTo.' })
+export class UploadPriceInputType {
+  @Field(() => String)
+  originCode!: string;
+
+  @Field(() => String)
+  destinationCode!: string;
+
+  @Field(() => DateScalar, { description: 'First day, included.' })
+  dateFrom!: string;
+
+  @Field(() => DateScalar, { description: 'Last day, included.' })
+  dateTo!: string;
+
+  @Field(() => Float)
+  price!: number;
+
+  @Field(() => String, { defaultValue: 'USD' })
+  currency!: string;
+
+  @Field(() => String, { nullable: true, description: 'Optional; makes a retried upload safe.' })
+  idempotencyKey?: string | null;
+}

@@ -1,0 +1,248 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter, once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { PriceRecord } from '../domain/batch';
+import type { Logger } from '../logging/logger';
+import type { AnalyticsStore, ReplicatedPrice } from '../stores/analytics';
+import {
+  FeedRestartRequired,
+  type BatchChange,
+  type ChangeFeedReader,
+  type FeedPosition,
+  type OperationalStore,
+} from '../stores/operational';
+
+export interface ReplicatorOptions {
+  /** Flush once this many prices are waiting (a committed batch is never split across flushes). */
+  readonly flushMaxPrices: number;
+  /** Flush at the latest this long after the first waiting change arrived. */
+  readonly flushIntervalMs: number;
+  /** How long a lease lasts unless renewed; a replicator that stops renewing is replaced after it. */
+  readonly leaseTtlMs: number;
+  /** How long to wait for changes when the feed is idle before looking again. */
+  readonly idleWaitMs: number;
+  /** Longest pause between retries after a failure (backoff doubles from 100 ms up to this). */
+  readonly maxBackoffMs: number;
+}
+
+export const DEFAULT_REPLICATOR_OPTIONS: ReplicatorOptions = {
+  flushMaxPrices: 200_000,
+  flushIntervalMs: 250,
+  leaseTtlMs: 15_000,
+  idleWaitMs: 500,
+  maxBackoffMs: 10_000,
+};
+
+const CHANGES_PER_READ = 500;
+
+class LeaseLost extends Error {
+  constructor() {
+    super('The replication lease was taken over by another replicator');
+  }
+}
+
+/**
+ * Copies the operational store's change feed into one analytics replica, exactly once in effect:
+ *
+ * 1. Only the holder of the replica's lease (kept in the operational store) writes to it.
+ * 2. A batch's prices go into the replica in one INSERT, so a batch is wholly there or absent.
+ * 3. After a start or any failure, the first flush asks the replica which of its batches are already
+ *    there and skips those: redelivery of what was applied before a crash changes nothing.
+ * 4. Only then is the feed position stored (in the replica), so a crash at any point replays from an
+ *    earlier position at worst, and step 3 absorbs the replay.
+ */
+export class Replicator {
+  private readonly holder = `${process.pid}-${randomUUID()}`;
+  private readonly events = new EventEmitter();
+  private running: Promise<void> | undefined;
+  private stopping = false;
+  private readonly stopSignal = new AbortController();
+  private appliedPosition: FeedPosition | null = null;
+
+  constructor(
+    private readonly operational: OperationalStore,
+    private readonly analytics: AnalyticsStore,
+    private readonly log: Logger,
+    private readonly options: ReplicatorOptions = DEFAULT_REPLICATOR_OPTIONS,
+  ) {
+    this.events.setMaxListeners(0);
+  }
+
+  start(): void {
+    this.running ??= this.runUntilStopped();
+  }
+
+  /** Applies what is waiting, stores the checkpoint, releases the lease. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.stopSignal.abort();
+    await this.running;
+  }
+
+  /** Resolves once everything the feed held when called (and anything after) has been applied. */
+  async caughtUp(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if ((await this.operational.changeFeed.backlog(this.appliedPosition)).changes === 0) return;
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) throw new Error(`Replication did not catch up within ${timeoutMs} ms`);
+      await Promise.race([once(this.events, 'applied'), sleep(Math.min(remaining, 100))]);
+    }
+  }
+
+  private async runUntilStopped(): Promise<void> {
+    const replicaId = await this.analytics.replicaId();
+    let backoffMs = 100;
+    let waitingForLeaseLogged = false;
+    while (!this.stopping) {
+      try {
+        if (!(await this.renewLease(replicaId))) {
+          if (!waitingForLeaseLogged) this.log.info({ replicaId }, 'another replicator holds the lease; standing by');
+          waitingForLeaseLogged = true;
+          await this.pause(this.options.leaseTtlMs / 3);
+          continue;
+        }
+        waitingForLeaseLogged = false;
+        this.log.info({ replicaId }, 'replicator holds the lease; following the change feed');
+        await this.followWhileLeased(replicaId);
+        backoffMs = 100;
+      } catch (error) {
+        if (error instanceof LeaseLost) {
+          this.log.warn({ replicaId }, error.message);
+          continue;
+        }
+        this.log.error({ err: error, retryInMs: backoffMs }, 'replication failed; retrying');
+        await this.pause(backoffMs);
+        backoffMs = Math.min(backoffMs * 2, this.options.maxBackoffMs);
+      }
+    }
+    await this.operational.releaseReplicationLease(replicaId, this.holder).catch((error: unknown) => {
+      this.log.warn({ err: error }, 'could not release the replication lease; it expires on its own');
+    });
+  }
+
+  private async followWhileLeased(replicaId: string): Promise<void> {
+    const checkpoint = await this.analytics.replicationCheckpoint();
+    let version = checkpoint?.version ?? 0;
+    this.appliedPosition = checkpoint?.position ?? null;
+    let reader = await this.follow(this.appliedPosition);
+    let leaseRenewedAt = Date.now();
+    const flush = new PendingFlush();
+    // Until the first flush has checked the replica, changes may repeat what an earlier run applied.
+    let replicaChecked = false;
+    try {
+      while (!this.stopping || !flush.isEmpty) {
+        const sinceFirst = flush.isEmpty ? 0 : Date.now() - flush.firstAddedAt;
+        const waitMs = this.stopping
+          ? 0
+          : flush.isEmpty
+            ? this.options.idleWaitMs
+            : this.options.flushIntervalMs - sinceFirst;
+        let changes: BatchChange[];
+        try {
+          changes = await reader.next(CHANGES_PER_READ, Math.max(0, waitMs));
+        } catch (error) {
+          if (!(error instanceof FeedRestartRequired)) throw error;
+          this.log.warn({ reason: error.message }, 'change feed restarts from a snapshot');
+          await flush.discard();
+          await reader.close();
+          reader = await this.follow(null);
+          replicaChecked = false;
+          continue;
+        }
+        await flush.add(changes, (ids) => this.operational.pricesOfBatches(ids));
+        const due =
+          !flush.isEmpty &&
+          (changes.length === 0 ||
+            this.stopping ||
+            flush.priceCount >= this.options.flushMaxPrices ||
+            Date.now() - flush.firstAddedAt >= this.options.flushIntervalMs);
+        if (Date.now() - leaseRenewedAt >= this.options.leaseTtlMs / 3 || due) {
+          if (!(await this.renewLease(replicaId))) throw new LeaseLost();
+          leaseRenewedAt = Date.now();
+        }
+        if (!due) continue;
+        const applied = await flush.applyTo(this.analytics, this.operational, replicaChecked, ++version);
+        replicaChecked = true;
+        this.appliedPosition = applied.position;
+        this.events.emit('applied');
+        this.log.debug(applied, 'replicated changes');
+      }
+    } finally {
+      await reader.close();
+    }
+  }
+
+  private async follow(from: FeedPosition | null): Promise<ChangeFeedReader> {
+    try {
+      return await this.operational.changeFeed.follow(from);
+    } catch (error) {
+      if (!(error instanceof FeedRestartRequired) || from === null) throw error;
+      this.log.warn({ reason: error.message }, 'change feed restarts from a snapshot');
+      return this.operational.changeFeed.follow(null);
+    }
+  }
+
+  private renewLease(replicaId: string): Promise<boolean> {
+    return this.operational.acquireReplicationLease(replicaId, this.holder, this.options.leaseTtlMs, new Date());
+  }
+
+  private async pause(ms: number): Promise<void> {
+    await sleep(ms, undefined, { signal: this.stopSignal.signal }).catch(() => undefined);
+  }
+}
+
+/** Changes read from the feed and not yet applied, with the prices of the batches they commit. */
+class PendingFlush {
+  private changes: BatchChange[] = [];
+  private prices = new Map<string, ReplicatedPrice[]>();
+  priceCount = 0;
+  firstAddedAt = 0;
+
+  get isEmpty(): boolean {
+    return this.changes.length === 0;
+  }
+
+  async add(
+    changes: readonly BatchChange[],
+    loadPrices: (ids: readonly string[]) => Promise<Map<string, PriceRecord[]>>,
+  ): Promise<void> {
+    if (changes.length === 0) return;
+    if (this.isEmpty) this.firstAddedAt = Date.now();
+    this.changes.push(...changes);
+    const committed = changes.filter((c) => c.kind === 'committed').map((c) => c.batchId);
+    for (const [batchId, prices] of await loadPrices(committed)) {
+      const withBatch = prices.map((p) => ({ ...p, batchId }));
+      this.prices.set(batchId, withBatch);
+      this.priceCount += withBatch.length;
+    }
+  }
+
+  discard(): Promise<void> {
+    this.changes = [];
+    this.prices = new Map();
+    this.priceCount = 0;
+    return Promise.resolve();
+  }
+
+  async applyTo(
+    analytics: AnalyticsStore,
+    operational: OperationalStore,
+    replicaChecked: boolean,
+    version: number,
+  ): Promise<{ position: FeedPosition; changes: number; prices: number }> {
+    const last = this.changes.at(-1);
+    if (!last) throw new Error('Nothing to apply');
+    const committedIds = [...this.prices.keys()];
+    const alreadyThere = replicaChecked ? new Set<string>() : await analytics.batchesPresent(committedIds);
+    const prices = committedIds.filter((id) => !alreadyThere.has(id)).flatMap((id) => this.prices.get(id) ?? []);
+    const retractedBatchIds = this.changes.filter((c) => c.kind === 'retracted').map((c) => c.batchId);
+    await analytics.applyChanges({ prices, retractedBatchIds });
+    const appliedAt = new Date();
+    await operational.markReplicated(this.changes, appliedAt);
+    await analytics.saveCheckpoint({ position: last.position, appliedAt, version });
+    const summary = { position: last.position, changes: this.changes.length, prices: prices.length };
+    await this.discard();
+    return summary;
+  }
+}
