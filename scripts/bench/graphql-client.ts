@@ -8,17 +8,25 @@ import http from 'node:http';
 export class BenchGraphqlClient {
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
-  constructor(private readonly url: string) {}
+  /** `apiKey`: sent as `Authorization: Bearer …` when the service has keys configured. */
+  constructor(
+    private readonly url: string,
+    private readonly apiKey?: string,
+  ) {}
 
-  /** POSTs the body and resolves with the status and the parsed JSON answer. */
-  post(body: string): Promise<{ status: number; json: unknown }> {
+  /** POSTs the body (a string, or prepared bytes) and resolves with the status and the parsed JSON answer. */
+  post(body: string | Buffer): Promise<{ status: number; json: unknown }> {
     return new Promise((resolve, reject) => {
       const request = http.request(
         this.url,
         {
           method: 'POST',
           agent: this.agent,
-          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+          headers: {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+            ...(this.apiKey === undefined ? {} : { authorization: `Bearer ${this.apiKey}` }),
+          },
         },
         (response) => {
           const chunks: Buffer[] = [];

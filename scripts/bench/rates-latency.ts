@@ -1,7 +1,7 @@
 import { DAILY_PRICE_TOTALS_FORMAT, dailyPriceTotalsQuery, type DailyPriceTotalsRow } from '../../src/stores/analytics';
 import { BenchGraphqlClient } from './graphql-client';
 import { collectGarbage, timed, type BenchContext, type BenchSection } from './context';
-import { formatCount, formatMs, formatRatio, summarize, type BenchRow } from './stats';
+import { formatCount, formatMet, formatMs, formatRatio, summarize, type BenchRow } from './stats';
 
 /**
  * `rates` latency end to end (HTTP POST of the GraphQL query to the running service over a keep-alive
@@ -16,6 +16,8 @@ export interface RatesCase {
   readonly destination: string;
   readonly dateFrom: string;
   readonly dateTo: string;
+  /** The brief's bound on e2e / direct at p50 and p95, for the case it sets one for. */
+  readonly targetRatio?: number;
 }
 
 export const RATES_CASES: readonly RatesCase[] = [
@@ -39,6 +41,7 @@ export const RATES_CASES: readonly RatesCase[] = [
     destination: 'north_europe_main',
     dateFrom: '2019-01-01',
     dateTo: '2019-12-31',
+    targetRatio: 1.3,
   },
 ];
 
@@ -111,7 +114,7 @@ async function caseRunner(
 }
 
 async function measureCase(context: BenchContext, ratesCase: RatesCase): Promise<BenchRow> {
-  const client = new BenchGraphqlClient(`${context.running.url}/graphql`);
+  const client = new BenchGraphqlClient(`${context.running.url}/graphql`, process.env.BENCH_API_KEY);
   try {
     return await measureWith(context, ratesCase, await caseRunner(context, ratesCase, client));
   } finally {
@@ -164,6 +167,18 @@ async function measureWith(context: BenchContext, ratesCase: RatesCase, runner: 
       ['direct p95 ms', formatMs(directStats.p95)],
       ['ratio p50', formatRatio(e2e.p50 / directStats.p50)],
       ['ratio p95', formatRatio(e2e.p95 / directStats.p95)],
+      ...(ratesCase.targetRatio === undefined
+        ? []
+        : ([
+            ['target', `ratio ≤ ${formatRatio(ratesCase.targetRatio)}`],
+            [
+              'met',
+              formatMet(
+                e2e.p50 / directStats.p50 <= ratesCase.targetRatio &&
+                  e2e.p95 / directStats.p95 <= ratesCase.targetRatio,
+              ),
+            ],
+          ] as const)),
     ]),
   };
 }

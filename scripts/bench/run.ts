@@ -7,6 +7,7 @@ import { loadConfig } from '../../src/config';
 import { projectRoot, readReferenceDataset } from '../../src/reference-data';
 import { createClickHouseClient } from '../../src/stores/analytics/clickhouse/client';
 import type { BenchContext, BenchSection } from './context';
+import { ingestSection } from './ingest';
 import { ratesLatencySection } from './rates-latency';
 import { formatCount, formatSeconds, formatTable, type BenchRow } from './stats';
 import { DEFAULT_SYNTHETIC_OPTIONS, describeSyntheticPrices, ensureSyntheticPrices } from './synthetic-prices';
@@ -16,11 +17,28 @@ import { DEFAULT_SYNTHETIC_OPTIONS, describeSyntheticPrices, ensureSyntheticPric
  * process on it, runs every section and prints one markdown table on stdout; progress goes to stderr.
  *
  * Environment: BENCH_PRICES (10,000,000), BENCH_DATA_DIR (./data/bench), BENCH_ITERATIONS (200),
- * BENCH_WARMUP (20). Other Rateline variables (CLICKHOUSE_URL, limits…) pass through to the config.
+ * BENCH_WARMUP (20), BENCH_INGEST_BATCHES (24) and BENCH_API_KEY (see ingest.ts), BENCH_SECTIONS (all; a
+ * comma-separated list of section names such as `ingest`, to run or profile only those). Other Rateline
+ * variables (CLICKHOUSE_URL, limits…) pass through to the config.
  */
 
-/** The table's sections, in order; later issues append theirs (ingest, replication lag). */
-const SECTIONS: readonly BenchSection[] = [ratesLatencySection];
+/** The table's sections, in order. */
+const SECTIONS: readonly BenchSection[] = [ratesLatencySection, ingestSection];
+
+function selectedSections(): readonly BenchSection[] {
+  const wanted = (process.env.BENCH_SECTIONS ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+  if (wanted.length === 0) return SECTIONS;
+  const unknown = wanted.filter((name) => !SECTIONS.some((section) => section.name === name));
+  if (unknown.length > 0) {
+    throw new Error(
+      `BENCH_SECTIONS names no section ${unknown.join(', ')}; sections: ${SECTIONS.map((s) => s.name).join(', ')}`,
+    );
+  }
+  return SECTIONS.filter((section) => wanted.includes(section.name));
+}
 
 function positiveInteger(name: string, fallback: number): number {
   const raw = process.env[name]?.trim().replace(/[_,]/g, '');
@@ -74,7 +92,7 @@ async function main(): Promise<void> {
 
     const context: BenchContext = { config, running, direct, iterations, warmup, progress };
     const rows: BenchRow[] = [];
-    for (const section of SECTIONS) {
+    for (const section of selectedSections()) {
       progress(`section: ${section.name}`);
       rows.push(...(await section.run(context)));
     }

@@ -57,10 +57,20 @@ export const formatCount = (n: number): string => n.toLocaleString('en-US');
 
 export const formatSeconds = (seconds: number): string => `${seconds.toFixed(1)} s`;
 
+/** The "met" cell beside a brief's target: shouting when it is missed, so it is seen in a wide table. */
+export const formatMet = (met: boolean): string => (met ? 'yes' : 'NO');
+
+/** Columns that go last whichever section brings them first: a row's verdict against the brief. */
+const TRAILING_COLUMNS: readonly string[] = ['target', 'met'];
+
 /** A markdown table of the rows; columns padded so it also reads well in a terminal. */
 export function formatTable(rows: readonly BenchRow[]): string {
   const headers = ['case'];
   for (const row of rows) for (const column of row.cells.keys()) if (!headers.includes(column)) headers.push(column);
+  for (const column of TRAILING_COLUMNS) {
+    const at = headers.indexOf(column);
+    if (at > 0) headers.push(...headers.splice(at, 1));
+  }
   const body = rows.map((row) => [row.name, ...headers.slice(1).map((column) => row.cells.get(column) ?? '–')]);
   const widths = headers.map((header, i) => Math.max(header.length, ...body.map((cells) => (cells[i] ?? '').length)));
   const line = (cells: readonly string[]): string =>

@@ -1,0 +1,275 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { readReferenceDataset } from '../../src/reference-data';
+import { collectGarbage, type BenchContext, type BenchSection } from './context';
+import { BenchGraphqlClient } from './graphql-client';
+import { formatCount, formatMet, formatMs, formatSeconds, summarize, type BenchRow } from './stats';
+import { DEFAULT_SYNTHETIC_OPTIONS, syntheticLanes, type SyntheticLane } from './synthetic-prices';
+
+/**
+ * Ingest through the real service: `submitPriceBatch` mutations of {@link BATCH_PRICES} prices each, sent
+ * back to back over HTTP (keep-alive, one connection per client), first by one client, then by two at
+ * once. Per run it measures
+ * - the acknowledgement latency of one batch (request sent → answer parsed; the API answers once the
+ *   batch is durable in the operational store),
+ * - the sustained ingest rate: all prices of the run over the time from the first request to the last
+ *   acknowledgement,
+ * - the replication lag of each batch, `replicatedAt - createdAt` as the service reports them (the
+ *   moment analytics counted it minus the moment it was recorded), polled after the run.
+ *
+ * The prices are on the reference dataset's real lanes (lane means as in the synthetic data), on
+ * random days of 2021 so that they never fall into the synthetic 2016–2020 range that the rates cases
+ * measure, with two decimals, under idempotency keys unique to this run. Request bodies are built before
+ * a run starts: the client shares this process (and its CPU) with the service, and building 5 MB of JSON
+ * per batch during the run would be charged to the API.
+ *
+ * Every run adds its prices to the bench dir for good (operational store and analytics): delete
+ * BENCH_DATA_DIR to start over.
+ *
+ * Environment: BENCH_INGEST_BATCHES (batches per run, default 24 = 1,200,000 prices), BENCH_API_KEY
+ * (a key with the ingest and read roles, when the service has API keys configured).
+ */
+
+export const BATCH_PRICES = 50_000;
+const DEFAULT_BATCHES = 24;
+const WARMUP_BATCHES = 2;
+/** The brief's targets (embedded shape, 2 cores). */
+const TARGET_ACK_MS = 1_000;
+const TARGET_PRICES_PER_SECOND = 100_000;
+const TARGET_LAG_P99_MS = 2_000;
+/** How long to wait for the replicator to count every batch of a run. */
+const REPLICATION_TIMEOUT_MS = 10 * 60_000;
+const POLL_INTERVAL_MS = 100;
+
+const SUBMIT_MUTATION = `mutation Submit($input: SubmitPriceBatchInput!) {
+  submitPriceBatch(input: $input) { id status acceptedCount createdAt }
+}`;
+const BATCH_QUERY = 'query Batch($id: ID!) { batch(id: $id) { id createdAt replicatedAt } }';
+
+interface GraphqlAnswer<Data> {
+  readonly data?: Data | null;
+  readonly errors?: readonly { readonly message: string; readonly extensions?: unknown }[];
+}
+type SubmitAnswer = GraphqlAnswer<{
+  readonly submitPriceBatch: { id: string; status: string; acceptedCount: number; createdAt: string };
+}>;
+type BatchAnswer = GraphqlAnswer<{
+  readonly batch: { id: string; createdAt: string; replicatedAt: string | null } | null;
+}>;
+
+function batchesFromEnv(): number {
+  const raw = process.env.BENCH_INGEST_BATCHES?.trim().replace(/[_,]/g, '');
+  if (raw === undefined || raw === '') return DEFAULT_BATCHES;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1) {
+    throw new Error(`BENCH_INGEST_BATCHES must be a positive whole number (got "${raw}")`);
+  }
+  return Number(raw);
+}
+
+/** Every day of 2021 as YYYY-MM-DD. */
+const DAYS_2021 = Array.from({ length: 365 }, (_, i) => new Date(Date.UTC(2021, 0, 1 + i)).toISOString().slice(0, 10));
+
+/** One request body: `BATCH_PRICES` random prices on the lanes, as UTF-8 JSON. */
+function batchBody(lanes: readonly SyntheticLane[], idempotencyKey: string): Buffer {
+  const items: string[] = new Array<string>(BATCH_PRICES);
+  for (let i = 0; i < BATCH_PRICES; i += 1) {
+    const lane = lanes[Math.floor(Math.random() * lanes.length)] as SyntheticLane;
+    const day = DAYS_2021[Math.floor(Math.random() * DAYS_2021.length)] as string;
+    const price = Math.round(lane.meanUsd * (85 + 30 * Math.random())) / 100;
+    items[i] =
+      `{"originCode":"${lane.origin}","destinationCode":"${lane.destination}","day":"${day}",` +
+      `"price":${price},"currency":"USD"}`;
+  }
+  const variables = `{"input":{"idempotencyKey":${JSON.stringify(idempotencyKey)},"items":[${items.join(',')}]}}`;
+  return Buffer.from(`{"query":${JSON.stringify(SUBMIT_MUTATION)},"variables":${variables}}`, 'utf8');
+}
+
+function graphqlFailure(what: string, status: number, answer: GraphqlAnswer<unknown>): Error {
+  return new Error(`${what}: HTTP ${status} ${JSON.stringify(answer.errors ?? answer).slice(0, 2_000)}`);
+}
+
+interface Acknowledged {
+  readonly id: string;
+  readonly ackMs: number;
+}
+
+async function submit(client: BenchGraphqlClient, body: Buffer): Promise<Acknowledged> {
+  const start = performance.now();
+  const response = await client.post(body);
+  const ackMs = performance.now() - start;
+  const answer = response.json as SubmitAnswer;
+  const batch = answer.data?.submitPriceBatch;
+  if (response.status !== 200 || answer.errors?.length || !batch) {
+    throw graphqlFailure('submitPriceBatch', response.status, answer);
+  }
+  if (batch.status !== 'ACCEPTED' || batch.acceptedCount !== BATCH_PRICES) {
+    throw new Error(`submitPriceBatch: batch ${batch.id} is ${batch.status} with ${batch.acceptedCount} prices`);
+  }
+  return { id: batch.id, ackMs };
+}
+
+interface Replicated {
+  readonly lagMs: number;
+  /** Epoch ms. */
+  readonly replicatedAt: number;
+}
+
+/** Polls `batch(id)` until every batch has a `replicatedAt`; resolves with each batch's lag. */
+async function awaitReplication(client: BenchGraphqlClient, ids: readonly string[]): Promise<Map<string, Replicated>> {
+  const done = new Map<string, Replicated>();
+  const deadline = Date.now() + REPLICATION_TIMEOUT_MS;
+  for (;;) {
+    for (const id of ids) {
+      if (done.has(id)) continue;
+      const response = await client.post(JSON.stringify({ query: BATCH_QUERY, variables: { id } }));
+      const answer = response.json as BatchAnswer;
+      const batch = answer.data?.batch;
+      if (response.status !== 200 || answer.errors?.length || !batch) {
+        throw graphqlFailure(`batch(${id})`, response.status, answer);
+      }
+      if (batch.replicatedAt !== null) {
+        const replicatedAt = Date.parse(batch.replicatedAt);
+        done.set(id, { replicatedAt, lagMs: replicatedAt - Date.parse(batch.createdAt) });
+      }
+    }
+    if (done.size === ids.length) return done;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `${ids.length - done.size} of ${ids.length} batches not replicated after ${REPLICATION_TIMEOUT_MS} ms`,
+      );
+    }
+    await sleep(POLL_INTERVAL_MS);
+  }
+}
+
+interface IngestRun {
+  readonly clients: number;
+  readonly acknowledged: readonly Acknowledged[];
+  readonly replicated: ReadonlyMap<string, Replicated>;
+  /** First request sent → last acknowledgement. */
+  readonly seconds: number;
+  /** Epoch ms of the first request. */
+  readonly startedAt: number;
+  /** CPU time of this process (service, replicator and client) over the same span, in seconds. */
+  readonly cpuSeconds: number;
+}
+
+/**
+ * Sends `batches` batches, spread over `clients` clients that each send theirs back to back, then waits
+ * until all are replicated.
+ */
+async function ingestRun(
+  context: BenchContext,
+  lanes: readonly SyntheticLane[],
+  keyPrefix: string,
+  batches: number,
+  clients: number,
+): Promise<IngestRun> {
+  const url = `${context.running.url}/graphql`;
+  const apiKey = process.env.BENCH_API_KEY;
+  const bodies = Array.from({ length: clients }, (_, c) =>
+    Array.from({ length: Math.ceil((batches - c) / clients) }, (_, i) => batchBody(lanes, `${keyPrefix}-${c}-${i}`)),
+  );
+  const connections = bodies.map(() => new BenchGraphqlClient(url, apiKey));
+  const poller = new BenchGraphqlClient(url, apiKey);
+  try {
+    collectGarbage();
+    const acknowledged: Acknowledged[] = [];
+    const startedAt = Date.now();
+    const cpuBefore = process.cpuUsage();
+    const start = performance.now();
+    await Promise.all(
+      connections.map(async (connection, c) => {
+        for (const body of bodies[c] ?? []) acknowledged.push(await submit(connection, body));
+      }),
+    );
+    const seconds = (performance.now() - start) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
+    const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+    bodies.length = 0;
+    const replicated = await awaitReplication(
+      poller,
+      acknowledged.map((a) => a.id),
+    );
+    return { clients, acknowledged, replicated, seconds, startedAt, cpuSeconds };
+  } finally {
+    for (const connection of [...connections, poller]) connection.close();
+  }
+}
+
+function rowsOf(context: BenchContext, run: IngestRun): BenchRow[] {
+  const who = run.clients === 1 ? '1 client' : `${run.clients} clients`;
+  const prices = run.acknowledged.length * BATCH_PRICES;
+  const rate = prices / run.seconds;
+  const ack = summarize(run.acknowledged.map((a) => a.ackMs));
+  const lag = summarize([...run.replicated.values()].map((r) => r.lagMs));
+  const lastCounted = Math.max(...[...run.replicated.values()].map((r) => r.replicatedAt));
+  const countedRate = prices / ((lastCounted - run.startedAt) / 1000);
+  context.progress(
+    `ingest, ${who}: ${formatCount(prices)} prices acknowledged in ${formatSeconds(run.seconds)} ` +
+      `(${formatCount(Math.round(rate))} prices/s, process CPU ${formatSeconds(run.cpuSeconds)} = ` +
+      `${(run.cpuSeconds / run.seconds).toFixed(2)} cores); ack p50 ${formatMs(ack.p50)} p95 ${formatMs(ack.p95)} ` +
+      `max ${formatMs(ack.max)} ms; lag p50 ${formatMs(lag.p50)} p99 ${formatMs(lag.p99)} max ${formatMs(lag.max)} ms; ` +
+      `all counted in analytics ${formatSeconds((lastCounted - run.startedAt) / 1000)} after the first request ` +
+      `(${formatCount(Math.round(countedRate))} prices/s end to end)`,
+  );
+  const percentiles = (s: ReturnType<typeof summarize>): [string, string][] => [
+    ['n', formatCount(s.samples)],
+    ['p50', formatMs(s.p50)],
+    ['p95', formatMs(s.p95)],
+    ['p99', formatMs(s.p99)],
+    ['max', formatMs(s.max)],
+  ];
+  return [
+    {
+      name: `ingest, ${who}: ack of one ${formatCount(BATCH_PRICES)}-price batch, ms`,
+      cells: new Map([
+        ...percentiles(ack),
+        ['target', `max < ${formatCount(TARGET_ACK_MS)}`],
+        ['met', formatMet(ack.max < TARGET_ACK_MS)],
+      ]),
+    },
+    {
+      name: `ingest, ${who}: sustained prices/s (${formatCount(prices)} prices)`,
+      cells: new Map([
+        ['n', formatCount(run.acknowledged.length)],
+        ['whole run', formatCount(Math.round(rate))],
+        ['target', `≥ ${formatCount(TARGET_PRICES_PER_SECOND)}`],
+        ['met', formatMet(rate >= TARGET_PRICES_PER_SECOND)],
+      ]),
+    },
+    {
+      name: `ingest, ${who}: replication lag per batch, ms`,
+      cells: new Map([
+        ...percentiles(lag),
+        ['target', `p99 < ${formatCount(TARGET_LAG_P99_MS)}`],
+        ['met', formatMet(lag.p99 < TARGET_LAG_P99_MS)],
+      ]),
+    },
+  ];
+}
+
+export const ingestSection: BenchSection = {
+  name: 'ingest',
+  async run(context) {
+    const batches = batchesFromEnv();
+    const lanes = syntheticLanes(readReferenceDataset(), DEFAULT_SYNTHETIC_OPTIONS.seed);
+    const runKey = `bench-ingest-${new Date().toISOString()}-${randomUUID().slice(0, 8)}`;
+    context.progress(`ingest warm-up: ${WARMUP_BATCHES} batches of ${formatCount(BATCH_PRICES)} prices`);
+    await ingestRun(context, lanes, `${runKey}-warmup`, WARMUP_BATCHES, 1);
+    const rows: BenchRow[] = [];
+    for (const clients of [1, 2]) {
+      context.progress(
+        `ingest, ${clients} client(s): ${batches} batches of ${formatCount(BATCH_PRICES)} prices back to back`,
+      );
+      rows.push(...rowsOf(context, await ingestRun(context, lanes, `${runKey}-c${clients}`, batches, clients)));
+      const memory = process.memoryUsage();
+      const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+      context.progress(
+        `memory after the run: rss ${mib(memory.rss)}, heap used ${mib(memory.heapUsed)} of ${mib(memory.heapTotal)}, ` +
+          `external ${mib(memory.external)}`,
+      );
+    }
+    return rows;
+  },
+};
