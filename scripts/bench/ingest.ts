@@ -142,6 +142,22 @@ async function awaitReplication(client: BenchGraphqlClient, ids: readonly string
   }
 }
 
+/** Cross-checks `replicatedAt`: analytics hold every price of the batches, once. */
+async function checkCounted(context: BenchContext, ids: readonly string[]): Promise<void> {
+  const result = await context.direct.query({
+    query: `SELECT count() AS n FROM ${context.config.clickhouse.database}.prices WHERE batch_id IN {ids:Array(String)}`,
+    query_params: { ids },
+    format: 'JSONEachRow',
+  });
+  const [row] = await result.json<{ n: number | string }>();
+  const counted = Number(row?.n ?? 0);
+  if (counted !== ids.length * BATCH_PRICES) {
+    throw new Error(
+      `analytics hold ${counted} prices of ${ids.length} replicated batches, not ${ids.length * BATCH_PRICES}`,
+    );
+  }
+}
+
 interface IngestRun {
   readonly clients: number;
   readonly acknowledged: readonly Acknowledged[];
@@ -187,10 +203,9 @@ async function ingestRun(
     const cpu = process.cpuUsage(cpuBefore);
     const cpuSeconds = (cpu.user + cpu.system) / 1e6;
     bodies.length = 0;
-    const replicated = await awaitReplication(
-      poller,
-      acknowledged.map((a) => a.id),
-    );
+    const ids = acknowledged.map((a) => a.id);
+    const replicated = await awaitReplication(poller, ids);
+    await checkCounted(context, ids);
     return { clients, acknowledged, replicated, seconds, startedAt, cpuSeconds };
   } finally {
     for (const connection of [...connections, poller]) connection.close();
