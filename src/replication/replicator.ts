@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import os from 'node:os';
 import { EventEmitter, once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PriceRecord } from '../domain/batch';
@@ -52,7 +53,7 @@ class LeaseLost extends Error {
  *    earlier position at worst, and step 3 absorbs the replay.
  */
 export class Replicator {
-  private readonly holder = `${process.pid}-${randomUUID()}`;
+  private readonly holder = `${os.hostname()}/${process.pid}/${randomUUID()}`;
   private readonly events = new EventEmitter();
   private running: Promise<void> | undefined;
   private stopping = false;
@@ -127,46 +128,51 @@ export class Replicator {
     this.appliedPosition = checkpoint?.position ?? null;
     let reader = await this.follow(this.appliedPosition);
     let leaseRenewedAt = Date.now();
-    const flush = new PendingFlush();
+    const pending = new PendingFlush();
     // Until the first flush has checked the replica, changes may repeat what an earlier run applied.
     let replicaChecked = false;
+    const keepLease = async (force: boolean) => {
+      if (!force && Date.now() - leaseRenewedAt < this.options.leaseTtlMs / 3) return;
+      if (!(await this.renewLease(replicaId))) throw new LeaseLost();
+      leaseRenewedAt = Date.now();
+    };
+    const flush = async () => {
+      await keepLease(true);
+      const applied = await pending.applyTo(this.analytics, this.operational, replicaChecked, ++version);
+      replicaChecked = true;
+      this.appliedPosition = applied.position;
+      this.events.emit('applied');
+      this.log.debug(applied, 'replicated changes');
+    };
     try {
-      while (!this.stopping || !flush.isEmpty) {
-        const sinceFirst = flush.isEmpty ? 0 : Date.now() - flush.firstAddedAt;
+      while (!this.stopping || !pending.isEmpty) {
         const waitMs = this.stopping
           ? 0
-          : flush.isEmpty
+          : pending.isEmpty
             ? this.options.idleWaitMs
-            : this.options.flushIntervalMs - sinceFirst;
+            : this.options.flushIntervalMs - (Date.now() - pending.firstAddedAt);
         let changes: BatchChange[];
         try {
           changes = await reader.next(CHANGES_PER_READ, Math.max(0, waitMs));
         } catch (error) {
           if (!(error instanceof FeedRestartRequired)) throw error;
           this.log.warn({ reason: error.message }, 'change feed restarts from a snapshot');
-          await flush.discard();
+          pending.discard();
           await reader.close();
           reader = await this.follow(null);
           replicaChecked = false;
           continue;
         }
-        await flush.add(changes, (ids) => this.operational.pricesOfBatches(ids));
-        const due =
-          !flush.isEmpty &&
-          (changes.length === 0 ||
-            this.stopping ||
-            flush.priceCount >= this.options.flushMaxPrices ||
-            Date.now() - flush.firstAddedAt >= this.options.flushIntervalMs);
-        if (Date.now() - leaseRenewedAt >= this.options.leaseTtlMs / 3 || due) {
-          if (!(await this.renewLease(replicaId))) throw new LeaseLost();
-          leaseRenewedAt = Date.now();
+        // One change at a time, so that a flush never grows past flushMaxPrices by more than one batch.
+        for (const change of changes) {
+          await pending.add(change, (id) => this.operational.pricesOfBatches([id]));
+          if (pending.priceCount >= this.options.flushMaxPrices) await flush();
         }
-        if (!due) continue;
-        const applied = await flush.applyTo(this.analytics, this.operational, replicaChecked, ++version);
-        replicaChecked = true;
-        this.appliedPosition = applied.position;
-        this.events.emit('applied');
-        this.log.debug(applied, 'replicated changes');
+        const due =
+          !pending.isEmpty &&
+          (changes.length === 0 || this.stopping || Date.now() - pending.firstAddedAt >= this.options.flushIntervalMs);
+        if (due) await flush();
+        else await keepLease(false);
       }
     } finally {
       await reader.close();
@@ -183,12 +189,34 @@ export class Replicator {
     }
   }
 
-  private renewLease(replicaId: string): Promise<boolean> {
-    return this.operational.acquireReplicationLease(replicaId, this.holder, this.options.leaseTtlMs, new Date());
+  /**
+   * Takes or renews the lease. A lease left by a process of this host that no longer runs (killed, not
+   * stopped) is taken over at once instead of after it expires: a restarted embedded service would
+   * otherwise wait out the whole TTL before analytics move again.
+   */
+  private async renewLease(replicaId: string): Promise<boolean> {
+    const ttl = this.options.leaseTtlMs;
+    if (await this.operational.acquireReplicationLease(replicaId, this.holder, ttl, new Date())) return true;
+    const current = await this.operational.replicationLeaseHolder(replicaId);
+    if (current === undefined || !isDeadProcessOfThisHost(current)) return false;
+    this.log.warn({ replicaId, previousHolder: current }, 'taking over the lease of a replicator that died');
+    return this.operational.acquireReplicationLease(replicaId, this.holder, ttl, new Date(), current);
   }
 
   private async pause(ms: number): Promise<void> {
     await sleep(ms, undefined, { signal: this.stopSignal.signal }).catch(() => undefined);
+  }
+}
+
+/** True for a `host/pid/…` holder on this host whose process is gone (signal 0 only checks existence). */
+function isDeadProcessOfThisHost(holder: string): boolean {
+  const [host, pid] = holder.split('/');
+  if (host !== os.hostname() || !pid || !/^\d+$/.test(pid) || Number(pid) === process.pid) return false;
+  try {
+    process.kill(Number(pid), 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
   }
 }
 
@@ -203,26 +231,22 @@ class PendingFlush {
     return this.changes.length === 0;
   }
 
-  async add(
-    changes: readonly BatchChange[],
-    loadPrices: (ids: readonly string[]) => Promise<Map<string, PriceRecord[]>>,
-  ): Promise<void> {
-    if (changes.length === 0) return;
+  async add(change: BatchChange, loadPrices: (batchId: string) => Promise<Map<string, PriceRecord[]>>): Promise<void> {
     if (this.isEmpty) this.firstAddedAt = Date.now();
-    this.changes.push(...changes);
-    const committed = changes.filter((c) => c.kind === 'committed').map((c) => c.batchId);
-    for (const [batchId, prices] of await loadPrices(committed)) {
-      const withBatch = prices.map((p) => ({ ...p, batchId }));
-      this.prices.set(batchId, withBatch);
-      this.priceCount += withBatch.length;
-    }
+    this.changes.push(change);
+    if (change.kind !== 'committed') return;
+    const prices = (await loadPrices(change.batchId)).get(change.batchId) ?? [];
+    this.prices.set(
+      change.batchId,
+      prices.map((p) => ({ ...p, batchId: change.batchId })),
+    );
+    this.priceCount += prices.length;
   }
 
-  discard(): Promise<void> {
+  discard(): void {
     this.changes = [];
     this.prices = new Map();
     this.priceCount = 0;
-    return Promise.resolve();
   }
 
   async applyTo(
@@ -242,7 +266,7 @@ class PendingFlush {
     await operational.markReplicated(this.changes, appliedAt);
     await analytics.saveCheckpoint({ position: last.position, appliedAt, version });
     const summary = { position: last.position, changes: this.changes.length, prices: prices.length };
-    await this.discard();
+    this.discard();
     return summary;
   }
 }

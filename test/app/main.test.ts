@@ -3,54 +3,22 @@
  * first start on an empty data directory, second start on the same one, a bad configuration.
  * `npm test` builds before running jest.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import net from 'node:net';
-import path from 'node:path';
-import { projectRoot } from '../../src/reference-data';
-import { removeDataDir, temporaryDataDir } from '../helpers/components';
+import { REFERENCE_BATCH_KEY } from '../../src/reference-data';
+import { openChdbStore, openSqliteStore, removeDataDir, temporaryDataDir } from '../helpers/components';
+import {
+  ENTRY_POINTS,
+  freePort,
+  requireBuild,
+  startProcess,
+  waitForOutput,
+  type StartedProcess,
+} from '../helpers/processes';
 
-const entryPoint = path.join(projectRoot(), 'dist', 'src', 'main.js');
-const seedScript = path.join(projectRoot(), 'dist', 'scripts', 'seed.js');
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-interface Started {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-function run(env: NodeJS.ProcessEnv, script = entryPoint): Started {
-  const child = spawn(process.execPath, [script], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output: () => output, exited };
-}
-
-async function waitForLine(started: Started, text: string, timeoutMs = 45_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!started.output().includes(text)) {
-    if (Date.now() > deadline || started.child.exitCode !== null)
-      throw new Error(`never saw "${text}" in:\n${started.output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const run = (env: NodeJS.ProcessEnv, script = ENTRY_POINTS.service): StartedProcess => startProcess(script, env);
 
 let dataDir: string;
 beforeAll(() => {
-  if (!fs.existsSync(entryPoint)) throw new Error(`${entryPoint} is missing: run \`npm run build\` (npm test does)`);
+  requireBuild();
   dataDir = temporaryDataDir();
 });
 afterAll(() => removeDataDir(dataDir));
@@ -60,7 +28,7 @@ describe('node dist/src/main.js', () => {
   async function serveExampleDay(check: (port: number) => Promise<void>): Promise<string> {
     const port = await freePort();
     const started = run({ DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'info' });
-    await waitForLine(started, 'Rateline is serving');
+    await waitForOutput(started, 'Rateline is serving');
     await check(port);
     const rest = await fetch(
       `http://127.0.0.1:${port}/rates?date_from=2016-01-01&date_to=2016-01-01&origin=CNSGH&destination=north_europe_main`,
@@ -76,6 +44,7 @@ describe('node dist/src/main.js', () => {
       expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
     });
     expect(output).toMatch(/loaded the reference dataset: 20 regions, 143 ports, 53056 prices/);
+    expect(output).toMatch(/NO API KEYS CONFIGURED/);
   });
 
   it('does not load anything again on the next start', async () => {
@@ -89,16 +58,58 @@ describe('node dist/src/main.js', () => {
     expect(started.output()).toMatch(/PORT: .*"forty-two"/);
     expect(started.output()).toMatch(/MAX_QUERY_DEPTH/);
   });
+
+  it('refuses to run open in production, with exit code 78', async () => {
+    const started = run({ DATA_DIR: dataDir, NODE_ENV: 'production' });
+    expect(await started.exited).toBe(78);
+    expect(started.output()).toMatch(/NODE_ENV=production needs API keys/);
+  });
 });
+
+describe('node dist/src/replicator-main.js (npm run replicator)', () => {
+  it('replicates what an API without an in-process replicator recorded, then stops on SIGTERM', async () => {
+    const apart = temporaryDataDir();
+    try {
+      const seeded = run({ DATA_DIR: apart, LOG_LEVEL: 'info', REPLICATOR_IN_PROCESS: 'false' }, ENTRY_POINTS.seed);
+      expect(await seeded.exited).toBe(0);
+      expect(seeded.output()).not.toMatch(/analytics are up to date/);
+      const replicator = run({ DATA_DIR: apart, LOG_LEVEL: 'debug' }, ENTRY_POINTS.replicator);
+      await waitForOutput(replicator, '"prices":53056');
+      replicator.child.kill('SIGTERM');
+      expect(await replicator.exited).toBe(0);
+      const analytics = await openChdbStore(apart);
+      try {
+        expect(await analytics.replicationCheckpoint()).toMatchObject({ position: '1' });
+        expect((await analytics.batchesPresent([await referenceBatchId(apart)])).size).toBe(1);
+      } finally {
+        await analytics.close();
+      }
+    } finally {
+      removeDataDir(apart);
+    }
+  });
+});
+
+async function referenceBatchId(dir: string): Promise<string> {
+  const operational = openSqliteStore(dir);
+  try {
+    const batch = await operational.batchByIdempotencyKey(REFERENCE_BATCH_KEY);
+    if (!batch) throw new Error('the seed recorded no reference batch');
+    return batch.id;
+  } finally {
+    await operational.close();
+  }
+}
 
 describe('node dist/scripts/seed.js (npm run seed)', () => {
   it('loads the reference dataset, and changes nothing the second time', async () => {
     const seedDir = temporaryDataDir();
     try {
-      const first = run({ DATA_DIR: seedDir, LOG_LEVEL: 'info' }, seedScript);
+      const first = run({ DATA_DIR: seedDir, LOG_LEVEL: 'info' }, ENTRY_POINTS.seed);
       expect(await first.exited).toBe(0);
       expect(first.output()).toMatch(/"pricesLoaded":53056,"pricesPresent":53056.*reference dataset loaded/);
-      const second = run({ DATA_DIR: seedDir, LOG_LEVEL: 'info' }, seedScript);
+      expect(first.output()).toMatch(/analytics are up to date/);
+      const second = run({ DATA_DIR: seedDir, LOG_LEVEL: 'info' }, ENTRY_POINTS.seed);
       expect(await second.exited).toBe(0);
       expect(second.output()).toMatch(/"pricesLoaded":0,"pricesPresent":53056.*already present; nothing changed/);
     } finally {

@@ -54,9 +54,18 @@ export interface OperationalStore {
   readonly changeFeed: ChangeFeed;
   /**
    * Takes or renews the lease that lets one replicator write to one analytics replica. True when
-   * `holder` holds it until `now + ttlMs`; false while another holder's lease is still running.
+   * `holder` holds it until `now + ttlMs`; false while another holder's lease is still running, unless
+   * that holder is `replacing` (a holder the caller knows to be dead: it takes the lease over).
    */
-  acquireReplicationLease(replicaId: string, holder: string, ttlMs: number, now: Date): Promise<boolean>;
+  acquireReplicationLease(
+    replicaId: string,
+    holder: string,
+    ttlMs: number,
+    now: Date,
+    replacing?: string,
+  ): Promise<boolean>;
+  /** Who holds (or last held) a replica's lease; undefined when nobody does. */
+  replicationLeaseHolder(replicaId: string): Promise<string | undefined>;
   releaseReplicationLease(replicaId: string, holder: string): Promise<void>;
   close(): Promise<void>;
 }

@@ -68,7 +68,10 @@ export class SqliteOperationalStore implements OperationalStore {
     upsertRegion: Statement<[RegionRow]>;
     upsertPort: Statement<[PortRow]>;
     counts: Statement<[], ReferenceDataCounts>;
-    acquireLease: Statement<[{ replicaId: string; holder: string; expiresAt: number; now: number }]>;
+    acquireLease: Statement<
+      [{ replicaId: string; holder: string; expiresAt: number; now: number; replacing: string | null }]
+    >;
+    leaseHolder: Statement<[string], { holder: string }>;
     releaseLease: Statement<[string, string]>;
   };
   private readonly batches: SqliteBatches;
@@ -112,8 +115,9 @@ export class SqliteOperationalStore implements OperationalStore {
       acquireLease: db.prepare(
         `INSERT INTO replication_leases (replica_id, holder, expires_at) VALUES (@replicaId, @holder, @expiresAt)
          ON CONFLICT (replica_id) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
-          WHERE replication_leases.holder = excluded.holder OR replication_leases.expires_at <= @now`,
+          WHERE replication_leases.holder IN (excluded.holder, @replacing) OR replication_leases.expires_at <= @now`,
       ),
+      leaseHolder: db.prepare('SELECT holder FROM replication_leases WHERE replica_id = ?'),
       releaseLease: db.prepare('DELETE FROM replication_leases WHERE replica_id = ? AND holder = ?'),
     };
   }
@@ -225,12 +229,28 @@ export class SqliteOperationalStore implements OperationalStore {
     return answer(() => this.batches.markReplicated(changes, at));
   }
 
-  acquireReplicationLease(replicaId: string, holder: string, ttlMs: number, now: Date): Promise<boolean> {
+  acquireReplicationLease(
+    replicaId: string,
+    holder: string,
+    ttlMs: number,
+    now: Date,
+    replacing?: string,
+  ): Promise<boolean> {
+    const expiresAt = now.getTime() + ttlMs;
     return answer(
       () =>
-        this.statements.acquireLease.run({ replicaId, holder, expiresAt: now.getTime() + ttlMs, now: now.getTime() })
-          .changes === 1,
+        this.statements.acquireLease.run({
+          replicaId,
+          holder,
+          expiresAt,
+          now: now.getTime(),
+          replacing: replacing ?? null,
+        }).changes === 1,
     );
+  }
+
+  replicationLeaseHolder(replicaId: string): Promise<string | undefined> {
+    return answer(() => this.statements.leaseHolder.get(replicaId)?.holder);
   }
 
   releaseReplicationLease(replicaId: string, holder: string): Promise<void> {
