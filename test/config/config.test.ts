@@ -39,6 +39,20 @@ describe('loadConfig', () => {
     });
   });
 
+  it('has a default body limit that fits a batch of the default item limit, even pretty-printed', () => {
+    const { limits } = loadConfig({});
+    const items = Array.from({ length: limits.maxBatchItems }, (_, i) => ({
+      originCode: 'CNSGH',
+      destinationCode: 'north_europe_main'.slice(0, 5),
+      day: '2016-01-01',
+      price: 1_000_000 + i / 100,
+      currency: 'USD',
+    }));
+    const query = 'mutation($input: SubmitPriceBatchInput!) { submitPriceBatch(input: $input) { id } }';
+    const body = JSON.stringify({ query, variables: { input: { idempotencyKey: 'k'.repeat(200), items } } }, null, 2);
+    expect(Buffer.byteLength(body)).toBeLessThan(limits.maxRequestBodyBytes);
+  });
+
   it('reads every variable it documents', () => {
     const config = loadConfig({
       PORT: '8080',
