@@ -37,6 +37,11 @@ export interface OperationalStore {
    * Records a batch and its prices durably and all at once: after a crash it is either wholly there or
    * absent. A batch whose idempotency key is already taken is not written again: the outcome says
    * whether the earlier one was the same request (`existing`) or different content (`conflict`).
+   *
+   * An adapter without transactions (MongoDB) may find an earlier attempt with the same key and content
+   * that was interrupted before it committed; it then completes that attempt, and the `created` batch
+   * keeps the earlier attempt's id and creation time, not `batch.id` and `batch.createdAt`. A `conflict`
+   * with such an unfinished attempt describes it from what was claimed: its id names no batch (yet).
    */
   recordBatch(batch: NewBatch): Promise<RecordBatchOutcome>;
   batchesByIds(ids: readonly string[]): Promise<(Batch | undefined)[]>;

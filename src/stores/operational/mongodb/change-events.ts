@@ -1,0 +1,199 @@
+import { BSON, MongoServerError, Timestamp, type ChangeStreamDocument, type Document, type ResumeToken } from 'mongodb';
+import { FeedRestartRequired, type BatchChange, type FeedPosition } from '../change-feed';
+import type { BatchChangeKind } from '../operational-store';
+import type { BatchEventDocument } from './documents';
+
+/**
+ * Where a MongoDB change feed continues. Serialised as EJSON text, the opaque {@link FeedPosition}:
+ * - `resumeAfter`: after a change-stream event (its `_id`, the resume token);
+ * - `startAtOperationTime`: the change stream from this cluster time on (inclusive);
+ * - `snapshot`: inside the snapshot read at cluster time `at`, after the change `after`. Without it a
+ *   crash in the middle of a snapshot would resume after the snapshot and lose its remainder.
+ */
+export type MongoFeedPosition =
+  | { readonly resumeAfter: ResumeToken }
+  | { readonly startAtOperationTime: ClusterTime }
+  | { readonly snapshot: { readonly at: ClusterTime; readonly after: SnapshotKey } };
+
+/** A BSON Timestamp as plain numbers: seconds and the ordinal within the second. */
+export interface ClusterTime {
+  readonly t: number;
+  readonly i: number;
+}
+
+/** Orders a snapshot's changes: by creation time, id, then a batch's commit before its retraction. */
+export interface SnapshotKey {
+  readonly createdAt: number;
+  readonly id: string;
+  readonly kind: BatchChangeKind;
+}
+
+export function encodePosition(position: MongoFeedPosition): FeedPosition {
+  return BSON.EJSON.stringify(position, { relaxed: true });
+}
+
+/** Reads a position this adapter made; anything else means the follower must start over. */
+export function decodePosition(position: FeedPosition): MongoFeedPosition {
+  let parsed: unknown;
+  try {
+    parsed = BSON.EJSON.parse(position, { relaxed: true });
+  } catch {
+    throw new FeedRestartRequired(`${JSON.stringify(position)} is not a MongoDB change-feed position`);
+  }
+  if (isRecord(parsed)) {
+    if ('resumeAfter' in parsed && isRecord(parsed.resumeAfter)) return { resumeAfter: parsed.resumeAfter };
+    if ('startAtOperationTime' in parsed && isClusterTime(parsed.startAtOperationTime)) {
+      return { startAtOperationTime: parsed.startAtOperationTime };
+    }
+    if ('snapshot' in parsed && isRecord(parsed.snapshot)) {
+      const { at, after } = parsed.snapshot;
+      if (isClusterTime(at) && isSnapshotKey(after)) return { snapshot: { at, after } };
+    }
+  }
+  throw new FeedRestartRequired(`${JSON.stringify(position)} is not a MongoDB change-feed position`);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isClusterTime(value: unknown): value is ClusterTime {
+  return isRecord(value) && Number.isInteger(value.t) && Number.isInteger(value.i);
+}
+
+function isSnapshotKey(value: unknown): value is SnapshotKey {
+  return (
+    isRecord(value) &&
+    Number.isFinite(value.createdAt) &&
+    typeof value.id === 'string' &&
+    (value.kind === 'committed' || value.kind === 'retracted')
+  );
+}
+
+export const toTimestamp = (time: ClusterTime): Timestamp => new Timestamp({ t: time.t, i: time.i });
+export const fromTimestamp = (ts: Timestamp): ClusterTime => ({ t: ts.high >>> 0, i: ts.low >>> 0 });
+
+/** The first cluster time after `time`: where a change stream continues a snapshot read at `time`. */
+export function clusterTimeAfter(time: ClusterTime): ClusterTime {
+  return time.i >= 0xffff_ffff ? { t: time.t + 1, i: 0 } : { t: time.t, i: time.i + 1 };
+}
+
+/**
+ * What the change stream on `batches` asks the server for. Only the events that can become a change
+ * (or end the stream) leave the server, and of a batch document only the fields the mapping reads:
+ * the item errors a batch document carries can be megabytes.
+ */
+export const BATCH_CHANGE_PIPELINE: Document[] = [
+  {
+    $match: {
+      $or: [
+        { operationType: 'insert' },
+        { operationType: 'update', 'updateDescription.updatedFields.status': 'RETRACTED' },
+        { operationType: 'replace', 'fullDocument.status': 'RETRACTED' },
+        { operationType: { $in: ['delete', 'drop', 'rename', 'dropDatabase', 'invalidate'] } },
+      ],
+    },
+  },
+  {
+    $project: {
+      operationType: 1,
+      clusterTime: 1,
+      wallTime: 1,
+      ns: 1,
+      documentKey: 1,
+      'fullDocument._id': 1,
+      'fullDocument.status': 1,
+      'fullDocument.createdAt': 1,
+      'fullDocument.retractedAt': 1,
+      'updateDescription.updatedFields.status': 1,
+      'updateDescription.updatedFields.retractedAt': 1,
+    },
+  },
+];
+
+type WithoutCollectionUuid<T> = T extends unknown ? Omit<T, 'collectionUUID'> : never;
+
+/**
+ * A change event on `batches` as the feed receives it. The driver's types declare `collectionUUID`,
+ * which the server sends only with `showExpandedEvents`; the feed does not ask for it.
+ */
+export type BatchChangeEvent = WithoutCollectionUuid<ChangeStreamDocument<BatchEventDocument>>;
+
+/**
+ * One raw change event on `batches` as the feed's change, or undefined when it changes nothing the
+ * replicator cares about (a `countedAt` or `retractionAppliedAt` update, an update that is not a
+ * retraction). Throws {@link FeedRestartRequired} for events after which the stream cannot go on
+ * (`invalidate`, and the `drop`/`rename`/`dropDatabase` that precede it).
+ *
+ * - `insert`: inserting the batch document is the commit → `committed`, at the batch's creation time;
+ * - `update` setting `status: 'RETRACTED'` → `retracted`, at `retractedAt`;
+ * - `replace` with a retracted document → `retracted` (Rateline never replaces; an operator might);
+ * - `delete` → `retracted` (Rateline never deletes batches; the caller logs a warning): once the
+ *   document is gone, nothing of the batch may count.
+ */
+export function batchChangeOf(event: BatchChangeEvent): BatchChange | undefined {
+  switch (event.operationType) {
+    case 'insert':
+      return change('committed', event.documentKey._id, event, event.fullDocument.createdAt);
+    case 'update': {
+      const fields = event.updateDescription.updatedFields;
+      if (fields?.status !== 'RETRACTED') return undefined;
+      return change('retracted', event.documentKey._id, event, fields.retractedAt);
+    }
+    case 'replace':
+      if (event.fullDocument.status !== 'RETRACTED') return undefined;
+      return change('retracted', event.documentKey._id, event, event.fullDocument.retractedAt);
+    case 'delete':
+      return change('retracted', event.documentKey._id, event, undefined);
+    case 'invalidate':
+    case 'drop':
+    case 'rename':
+    case 'dropDatabase':
+      throw new FeedRestartRequired(`the change stream on batches ended with a "${event.operationType}" event`);
+    default:
+      return undefined;
+  }
+}
+
+function change(
+  kind: BatchChangeKind,
+  batchId: string,
+  event: BatchChangeEvent,
+  at: Date | null | undefined,
+): BatchChange {
+  return {
+    kind,
+    batchId,
+    position: encodePosition({ resumeAfter: event._id }),
+    at: at ?? eventTime(event),
+  };
+}
+
+/** When the event happened: `wallTime` (MongoDB 6.0+), else the seconds of its cluster time. */
+function eventTime(event: BatchChangeEvent): Date {
+  if ('wallTime' in event && event.wallTime) return event.wallTime;
+  if (event.clusterTime) return new Date(fromTimestamp(event.clusterTime).t * 1000);
+  return new Date();
+}
+
+/**
+ * Server errors after which a change stream (or a snapshot read at a past time) cannot continue: the
+ * history it needs is gone or the position is not valid here. The driver has already retried the
+ * resumable ones; these must restart from a snapshot.
+ */
+const RESTART_CODES = new Set([
+  136, // CappedPositionLost: the oplog rolled over the position while reading
+  239, // SnapshotTooOld: the snapshot's time is older than the retained history
+  246, // SnapshotUnavailable: the collection changed (DDL) after the snapshot's time
+  260, // InvalidResumeToken
+  280, // ChangeStreamFatalError (e.g. the resume token's event is no longer in the oplog)
+  286, // ChangeStreamHistoryLost
+]);
+
+/** The error a follower should see: {@link FeedRestartRequired} for lost history, the error otherwise. */
+export function feedErrorOf(error: unknown): unknown {
+  if (error instanceof MongoServerError && typeof error.code === 'number' && RESTART_CODES.has(error.code)) {
+    return new FeedRestartRequired(`${error.codeName ?? `code ${error.code}`}: ${error.message}`);
+  }
+  return error;
+}

@@ -1,0 +1,468 @@
+import {
+  MongoBulkWriteError,
+  MongoClient,
+  MongoServerError,
+  type AnyBulkWriteOperation,
+  type Collection,
+  type Db,
+  type IndexDescription,
+  type MongoClientOptions,
+  type WriteError,
+} from 'mongodb';
+import pino from 'pino';
+import type { Batch, NewBatch, PriceRecord } from '../../../domain/batch';
+import type { Port, Region, ResolvedLocation } from '../../../domain/model';
+import type { Logger } from '../../../logging/logger';
+import type { ChangeFeed } from '../change-feed';
+import type {
+  BatchCursor,
+  BatchPage,
+  OperationalStore,
+  RecordBatchOutcome,
+  ReferenceData,
+  ReferenceDataCounts,
+  ReplicatedChange,
+} from '../operational-store';
+import {
+  COLLECTIONS,
+  batchDocumentOf,
+  claimOf,
+  fromPriceDocument,
+  priceIdRange,
+  toBatch,
+  toPort,
+  toPriceDocument,
+  toRegion,
+  unfinishedBatchOf,
+  type BatchDocument,
+  type IdempotencyKeyDocument,
+  type LeaseDocument,
+  type PortDocument,
+  type PriceDocument,
+  type RegionDocument,
+} from './documents';
+import { MongoChangeFeed } from './mongo-change-feed';
+
+export interface MongoOperationalStoreOptions {
+  readonly uri: string;
+  readonly database: string;
+  readonly log?: Logger;
+  /** Passed to `MongoClient` as they are (TLS, pool size, timeouts, …). */
+  readonly clientOptions?: MongoClientOptions;
+  /** Prices per `insertMany`; default 10,000. */
+  readonly priceChunkSize?: number;
+  /** `insertMany` calls of one batch in flight at once; default 4. */
+  readonly priceWriteConcurrency?: number;
+  /** Longest one change-stream `getMore` waits on the server; default 500 ms. */
+  readonly changeStreamAwaitMs?: number;
+  /** Batch documents per snapshot read of the change feed; default 1,000, at least 2 (a page repeats its predecessor's last). */
+  readonly snapshotPageSize?: number;
+}
+
+const DUPLICATE_KEY = 11000;
+const NAMESPACE_EXISTS = 48;
+
+/** Indexes beyond `_id`; the shard keys are applied by the deployment (docs/operational-store-mongodb.md). */
+const INDEXES: Record<string, IndexDescription[]> = {
+  [COLLECTIONS.regions]: [{ key: { parentSlug: 1 }, name: 'by_parent' }],
+  [COLLECTIONS.ports]: [{ key: { regionSlug: 1 }, name: 'by_region' }],
+  [COLLECTIONS.batches]: [
+    { key: { createdAt: -1, _id: -1 }, name: 'newest_first' },
+    { key: { countedAt: 1, createdAt: 1 }, name: 'not_yet_counted' },
+    { key: { status: 1, retractionAppliedAt: 1, retractedAt: 1 }, name: 'retraction_not_yet_applied' },
+  ],
+  [COLLECTIONS.prices]: [],
+  [COLLECTIONS.idempotencyKeys]: [],
+  [COLLECTIONS.replicationLeases]: [],
+};
+
+const isDuplicateKey = (error: unknown): boolean => error instanceof MongoServerError && error.code === DUPLICATE_KEY;
+
+const isWriteErrorList = (value: WriteError | readonly WriteError[]): value is readonly WriteError[] =>
+  Array.isArray(value);
+
+/** A bulk insert whose only failures are keys already there: a retry of prices written before. */
+function onlyDuplicateKeys(error: unknown): boolean {
+  if (!(error instanceof MongoBulkWriteError) || error.result.getWriteConcernError()) return false;
+  const reported: WriteError | readonly WriteError[] = error.writeErrors;
+  const writeErrors: readonly WriteError[] = isWriteErrorList(reported) ? reported : [reported];
+  return writeErrors.length > 0 && writeErrors.every((e) => e.code === DUPLICATE_KEY);
+}
+
+/**
+ * The operational store on MongoDB, built for a sharded cluster: no multi-document transactions. A
+ * batch becomes visible all at once because inserting its `batches` document is the commit: the prices
+ * are written first, and nothing reads prices, lists a batch or emits a change without that document.
+ * See docs/operational-store-mongodb.md.
+ */
+export class MongoOperationalStore implements OperationalStore {
+  readonly changeFeed: ChangeFeed;
+  private readonly regions: Collection<RegionDocument>;
+  private readonly ports: Collection<PortDocument>;
+  private readonly batches: Collection<BatchDocument>;
+  private readonly prices: Collection<PriceDocument>;
+  private readonly keys: Collection<IdempotencyKeyDocument>;
+  private readonly leases: Collection<LeaseDocument>;
+  private readonly priceChunkSize: number;
+  private readonly priceWriteConcurrency: number;
+
+  private constructor(
+    private readonly client: MongoClient,
+    db: Db,
+    options: MongoOperationalStoreOptions,
+  ) {
+    this.regions = db.collection(COLLECTIONS.regions);
+    this.ports = db.collection(COLLECTIONS.ports);
+    this.batches = db.collection(COLLECTIONS.batches);
+    this.prices = db.collection(COLLECTIONS.prices);
+    this.keys = db.collection(COLLECTIONS.idempotencyKeys);
+    this.leases = db.collection(COLLECTIONS.replicationLeases);
+    this.priceChunkSize = options.priceChunkSize ?? 10_000;
+    this.priceWriteConcurrency = options.priceWriteConcurrency ?? 4;
+    this.changeFeed = new MongoChangeFeed(
+      client,
+      db,
+      { awaitMs: options.changeStreamAwaitMs ?? 500, snapshotPageSize: Math.max(2, options.snapshotPageSize ?? 1000) },
+      options.log ?? pino({ level: 'silent' }),
+    );
+  }
+
+  /** Connects and creates the collections and indexes that are missing; safe to run from every process. */
+  static async open(options: MongoOperationalStoreOptions): Promise<MongoOperationalStore> {
+    const client = new MongoClient(options.uri, options.clientOptions);
+    await client.connect();
+    try {
+      // Acknowledged means durable: on a majority of the replica set's members, in their journals.
+      const db = client.db(options.database, { writeConcern: { w: 'majority', journal: true } });
+      await createCollectionsAndIndexes(db);
+      return new MongoOperationalStore(client, db, options);
+    } catch (error) {
+      await client.close();
+      throw error;
+    }
+  }
+
+  async portsByCodes(codes: readonly string[]): Promise<(Port | undefined)[]> {
+    const found = await this.ports.find({ _id: { $in: [...codes] } }).toArray();
+    const byCode = new Map(found.map((doc) => [doc._id, toPort(doc)]));
+    return codes.map((code) => byCode.get(code));
+  }
+
+  async regionsBySlugs(slugs: readonly string[]): Promise<(Region | undefined)[]> {
+    const found = await this.regions.find({ _id: { $in: [...slugs] } }).toArray();
+    const bySlug = new Map(found.map((doc) => [doc._id, toRegion(doc)]));
+    return slugs.map((slug) => bySlug.get(slug));
+  }
+
+  async childRegionsFor(parentSlugs: readonly string[]): Promise<Region[][]> {
+    const children = await this.regions
+      .find({ parentSlug: { $in: [...parentSlugs] } })
+      .sort({ _id: 1 })
+      .toArray();
+    return parentSlugs.map((parent) => children.filter((doc) => doc.parentSlug === parent).map(toRegion));
+  }
+
+  async portsWithinRegions(slugs: readonly string[]): Promise<Port[][]> {
+    const trees = await this.regionTrees(slugs);
+    const allSlugs = [...new Set(trees.flatMap((tree) => [...tree]))];
+    const ports =
+      allSlugs.length === 0
+        ? []
+        : await this.ports
+            .find({ regionSlug: { $in: allSlugs } })
+            .sort({ _id: 1 })
+            .toArray();
+    return trees.map((tree) => ports.filter((doc) => tree.has(doc.regionSlug)).map(toPort));
+  }
+
+  async allPorts(): Promise<Port[]> {
+    return (await this.ports.find().sort({ _id: 1 }).toArray()).map(toPort);
+  }
+
+  async allRegions(): Promise<Region[]> {
+    return (await this.regions.find().sort({ _id: 1 }).toArray()).map(toRegion);
+  }
+
+  async resolveLocation(id: string): Promise<ResolvedLocation | undefined> {
+    if (await this.ports.findOne({ _id: id }, { projection: { _id: 1 } })) return { kind: 'port', id, portCodes: [id] };
+    if (!(await this.regions.findOne({ _id: id }, { projection: { _id: 1 } }))) return undefined;
+    const [ports] = await this.portsWithinRegions([id]);
+    return { kind: 'region', id, portCodes: (ports ?? []).map((p) => p.code) };
+  }
+
+  /**
+   * Writes only what differs from what is stored (regions first, then ports), as unordered upserts:
+   * loading the same data again writes nothing. There is no transaction: a crash in between leaves part
+   * of the data written, and running it again completes it. Names that would dangle (a port in an
+   * unknown region, an unknown parent) are refused before anything is written.
+   */
+  async upsertReferenceData(data: ReferenceData): Promise<ReferenceDataCounts> {
+    const [storedRegions, storedPorts] = await Promise.all([
+      this.regions.find().toArray(),
+      this.ports.find().toArray(),
+    ]);
+    const known = new Set([...storedRegions.map((doc) => doc._id), ...data.regions.map((r) => r.slug)]);
+    for (const region of data.regions) {
+      if (region.parentSlug !== null && !known.has(region.parentSlug)) {
+        throw new Error(`Region ${region.slug} names the parent region ${region.parentSlug}, which does not exist`);
+      }
+    }
+    for (const port of data.ports) {
+      if (!known.has(port.regionSlug)) {
+        throw new Error(`Port ${port.code} names the region ${port.regionSlug}, which does not exist`);
+      }
+    }
+    const regionById = new Map(storedRegions.map((doc) => [doc._id, doc]));
+    const portById = new Map(storedPorts.map((doc) => [doc._id, doc]));
+    const regions = data.regions.filter((r) => {
+      const stored = regionById.get(r.slug);
+      return !stored || stored.name !== r.name || stored.parentSlug !== r.parentSlug;
+    });
+    const ports = data.ports.filter((p) => {
+      const stored = portById.get(p.code);
+      return !stored || stored.name !== p.name || stored.regionSlug !== p.regionSlug;
+    });
+    if (regions.length > 0) {
+      await this.regions.bulkWrite(
+        regions.map((r): AnyBulkWriteOperation<RegionDocument> => ({
+          replaceOne: {
+            filter: { _id: r.slug },
+            replacement: { name: r.name, parentSlug: r.parentSlug },
+            upsert: true,
+          },
+        })),
+        { ordered: false },
+      );
+    }
+    if (ports.length > 0) {
+      await this.ports.bulkWrite(
+        ports.map((p): AnyBulkWriteOperation<PortDocument> => ({
+          replaceOne: {
+            filter: { _id: p.code },
+            replacement: { name: p.name, regionSlug: p.regionSlug },
+            upsert: true,
+          },
+        })),
+        { ordered: false },
+      );
+    }
+    return this.referenceDataCounts();
+  }
+
+  async referenceDataCounts(): Promise<ReferenceDataCounts> {
+    const [regions, ports] = await Promise.all([this.regions.countDocuments(), this.ports.countDocuments()]);
+    return { regions, ports };
+  }
+
+  /**
+   * 1. Claim the idempotency key (its `_id` is the key, so one claim wins).
+   * 2. Write the prices under deterministic ids; duplicates from an earlier attempt are skipped.
+   * 3. Insert the batch document: the commit. Until then the batch is invisible to every reader.
+   * A claim whose batch never committed (the attempt crashed) is completed by the next attempt with the
+   * same content, under the claim's batch id and creation time.
+   */
+  async recordBatch(batch: NewBatch): Promise<RecordBatchOutcome> {
+    const claimed = await this.claimKey(batch);
+    if ('kind' in claimed) return claimed;
+    const claim = claimed.claim;
+    await this.writePrices(claim.batchId, batch.prices);
+    const doc = batchDocumentOf(batch, claim);
+    try {
+      await this.batches.insertOne(doc);
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+      // A concurrent attempt with the same key and content committed first.
+      const committed = await this.batches.findOne({ _id: claim.batchId });
+      if (!committed) throw error;
+      return { kind: 'existing', batch: toBatch(committed) };
+    }
+    return { kind: 'created', batch: toBatch(doc) };
+  }
+
+  async batchesByIds(ids: readonly string[]): Promise<(Batch | undefined)[]> {
+    const found = await this.batches.find({ _id: { $in: [...new Set(ids)] } }).toArray();
+    const byId = new Map(found.map((doc) => [doc._id, toBatch(doc)]));
+    return ids.map((id) => byId.get(id));
+  }
+
+  async batchByIdempotencyKey(key: string): Promise<Batch | undefined> {
+    const claim = await this.keys.findOne({ _id: key });
+    if (!claim) return undefined;
+    const doc = await this.batches.findOne({ _id: claim.batchId });
+    return doc ? toBatch(doc) : undefined;
+  }
+
+  async listBatches(first: number, after: BatchCursor | undefined): Promise<BatchPage> {
+    const filter = after
+      ? { $or: [{ createdAt: { $lt: after.createdAt } }, { createdAt: after.createdAt, _id: { $lt: after.id } }] }
+      : {};
+    const docs = await this.batches
+      .find(filter)
+      .sort({ createdAt: -1, _id: -1 })
+      .limit(first + 1)
+      .toArray();
+    return { batches: docs.slice(0, first).map(toBatch), hasMore: docs.length > first };
+  }
+
+  async retractBatch(id: string, at: Date): Promise<Batch | undefined> {
+    await this.batches.updateOne(
+      { _id: id, status: { $ne: 'RETRACTED' } },
+      { $set: { status: 'RETRACTED', retractedAt: at } },
+    );
+    const doc = await this.batches.findOne({ _id: id });
+    return doc ? toBatch(doc) : undefined;
+  }
+
+  async pricesOfBatches(ids: readonly string[]): Promise<Map<string, PriceRecord[]>> {
+    const grouped = new Map<string, PriceRecord[]>(ids.map((id) => [id, []]));
+    // Prices of a batch without its document belong to an unfinished attempt: they do not exist yet.
+    const committed = await this.batches
+      .find({ _id: { $in: [...grouped.keys()] } }, { projection: { _id: 1 } })
+      .toArray();
+    if (committed.length === 0) return grouped;
+    const cursor = this.prices.find({ $or: committed.map((doc) => ({ _id: priceIdRange(doc._id) })) }).sort({ _id: 1 });
+    for await (const doc of cursor) {
+      const { batchId, price } = fromPriceDocument(doc);
+      grouped.get(batchId)?.push(price);
+    }
+    return grouped;
+  }
+
+  async markReplicated(changes: readonly ReplicatedChange[], at: Date): Promise<void> {
+    const ids = (kind: ReplicatedChange['kind']) => [
+      ...new Set(changes.filter((c) => c.kind === kind).map((c) => c.batchId)),
+    ];
+    const counted = ids('committed');
+    const retracted = ids('retracted');
+    await Promise.all([
+      counted.length > 0 &&
+        this.batches.updateMany({ _id: { $in: counted }, countedAt: null }, { $set: { countedAt: at } }),
+      retracted.length > 0 &&
+        this.batches.updateMany(
+          { _id: { $in: retracted }, retractionAppliedAt: null },
+          { $set: { retractionAppliedAt: at } },
+        ),
+    ]);
+  }
+
+  /**
+   * Renews the holder's lease, or takes one that expired or whose holder the caller replaces, in one
+   * update. When someone else's lease is still running, the filter matches nothing and the upsert's
+   * insert collides on `_id`: the answer is no.
+   */
+  async acquireReplicationLease(
+    replicaId: string,
+    holder: string,
+    ttlMs: number,
+    now: Date,
+    replacing?: string,
+  ): Promise<boolean> {
+    const holders = replacing === undefined ? [holder] : [holder, replacing];
+    try {
+      const result = await this.leases.updateOne(
+        { _id: replicaId, $or: [{ holder: { $in: holders } }, { expiresAt: { $lte: now } }] },
+        { $set: { holder, expiresAt: new Date(now.getTime() + ttlMs) } },
+        { upsert: true },
+      );
+      return result.matchedCount + result.upsertedCount === 1;
+    } catch (error) {
+      if (isDuplicateKey(error)) return false;
+      throw error;
+    }
+  }
+
+  async replicationLeaseHolder(replicaId: string): Promise<string | undefined> {
+    return (await this.leases.findOne({ _id: replicaId }))?.holder;
+  }
+
+  async releaseReplicationLease(replicaId: string, holder: string): Promise<void> {
+    await this.leases.deleteOne({ _id: replicaId, holder });
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+
+  /** The claim this attempt writes under, or the outcome when an earlier attempt decides it. */
+  private async claimKey(batch: NewBatch): Promise<{ claim: IdempotencyKeyDocument } | RecordBatchOutcome> {
+    const mine = claimOf(batch);
+    try {
+      await this.keys.insertOne(mine);
+      return { claim: mine };
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+    }
+    const earlier = await this.keys.findOne({ _id: batch.idempotencyKey });
+    // Claims are never deleted, so the one that collided is still there.
+    if (!earlier) throw new Error(`The claim on idempotency key ${JSON.stringify(batch.idempotencyKey)} vanished`);
+    const committed = await this.batches.findOne({ _id: earlier.batchId });
+    if (earlier.requestHash !== batch.requestHash) {
+      return { kind: 'conflict', batch: committed ? toBatch(committed) : unfinishedBatchOf(earlier) };
+    }
+    if (committed) return { kind: 'existing', batch: toBatch(committed) };
+    return { claim: earlier };
+  }
+
+  private async writePrices(batchId: string, prices: readonly PriceRecord[]): Promise<void> {
+    const chunks: PriceRecord[][] = [];
+    for (let start = 0; start < prices.length; start += this.priceChunkSize) {
+      chunks.push(prices.slice(start, start + this.priceChunkSize));
+    }
+    let nextChunk = 0;
+    const worker = async (): Promise<void> => {
+      for (let chunk = chunks[nextChunk++]; chunk; chunk = chunks[nextChunk++]) {
+        try {
+          await this.prices.insertMany(
+            chunk.map((p) => toPriceDocument(batchId, p)),
+            { ordered: false },
+          );
+        } catch (error) {
+          if (!onlyDuplicateKeys(error)) throw error;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.priceWriteConcurrency, chunks.length) }, worker));
+  }
+
+  /** Each slug's region and every region below it (empty for an unknown slug); cycles stop the walk. */
+  private async regionTrees(slugs: readonly string[]): Promise<Set<string>[]> {
+    // Regions are few (tens to hundreds): one read of all of them beats $graphLookup, which FerretDB lacks.
+    const all = await this.regions.find({}, { projection: { _id: 1, parentSlug: 1 } }).toArray();
+    const children = new Map<string, string[]>();
+    for (const doc of all) {
+      if (doc.parentSlug === null) continue;
+      children.set(doc.parentSlug, [...(children.get(doc.parentSlug) ?? []), doc._id]);
+    }
+    const exists = new Set(all.map((doc) => doc._id));
+    return slugs.map((slug) => {
+      const tree = new Set<string>();
+      const queue = exists.has(slug) ? [slug] : [];
+      for (let current = queue.pop(); current !== undefined; current = queue.pop()) {
+        if (tree.has(current)) continue;
+        tree.add(current);
+        queue.push(...(children.get(current) ?? []));
+      }
+      return tree;
+    });
+  }
+}
+
+async function createCollectionsAndIndexes(db: Db): Promise<void> {
+  const existing = new Set((await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name));
+  for (const [name, indexes] of Object.entries(INDEXES)) {
+    if (!existing.has(name)) {
+      try {
+        await db.createCollection(name);
+      } catch (error) {
+        // Another process created it between our listing and now.
+        if (!(error instanceof MongoServerError && error.code === NAMESPACE_EXISTS)) throw error;
+      }
+    }
+    // Only the missing ones, one per command: FerretDB 1.24 panics on a createIndexes of several indexes
+    // that all exist already, and MongoDB accepts an existing identical index either way.
+    const present = new Set(existing.has(name) ? (await db.collection(name).indexes()).map((i) => i.name) : []);
+    for (const index of indexes) {
+      if (!present.has(index.name ?? '')) await db.collection(name).createIndexes([index]);
+    }
+  }
+}
