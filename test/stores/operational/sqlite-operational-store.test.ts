@@ -1,50 +1,42 @@
-import { SqliteOperationalStore } from '../../../src/stores/operational';
-import { openSqliteStore, removeDataDir, temporaryDataDir } from '../../helpers/components';
-import { portsOf, rawPorts, rawRegions } from '../../helpers/reference-answers';
 import { readReferenceDataset } from '../../../src/reference-data';
+import { SqliteOperationalStore } from '../../../src/stores/operational';
+import { removeDataDir, temporaryDataDir } from '../../helpers/components';
+import { describeOperationalStoreContract, sampleBatch } from './operational-store-contract';
 
-const dataset = readReferenceDataset();
-let dataDir: string;
-let store: SqliteOperationalStore;
+// A short poll keeps the change-feed tests' waits close to what they measure.
+const open = (dataDir: string) => SqliteOperationalStore.open(dataDir, 10);
 
-beforeEach(async () => {
-  dataDir = temporaryDataDir();
-  store = openSqliteStore(dataDir);
-  await store.upsertReferenceData(dataset);
-});
-afterEach(async () => {
-  await store.close();
-  removeDataDir(dataDir);
-});
-
-describe('SqliteOperationalStore: reference data', () => {
-  it('holds every port and region of the reference dataset', async () => {
-    expect(await store.referenceDataCounts()).toEqual({ regions: rawRegions.length, ports: rawPorts.length });
-    expect((await store.allPorts()).map((p) => p.code)).toEqual(rawPorts.map((p) => p.code).sort());
-    expect(await store.allRegions()).toContainEqual({
-      slug: 'stockholm_area',
-      name: 'Stockholm Area',
-      parentSlug: 'scandinavia',
+describeOperationalStoreContract(
+  'SqliteOperationalStore',
+  () => {
+    const dataDir = temporaryDataDir();
+    const store = open(dataDir);
+    return Promise.resolve({
+      store,
+      async dispose() {
+        await store.close();
+        removeDataDir(dataDir);
+      },
     });
-    expect(await store.portsByCodes(['ESMPG'])).toEqual([
-      { code: 'ESMPG', name: 'Marin, Pontevedra', regionSlug: 'north_europe_sub' },
-    ]);
+  },
+  { available: true },
+);
+
+describe('SqliteOperationalStore: on its file', () => {
+  let dataDir: string;
+  let store: SqliteOperationalStore;
+
+  beforeEach(async () => {
+    dataDir = temporaryDataDir();
+    store = open(dataDir);
+    await store.upsertReferenceData(readReferenceDataset());
+  });
+  afterEach(async () => {
+    await store.close();
+    removeDataDir(dataDir);
   });
 
-  it('upserts: loading twice changes nothing, a changed name is updated', async () => {
-    await store.upsertReferenceData(dataset);
-    expect(await store.referenceDataCounts()).toEqual({ regions: 20, ports: 143 });
-    await store.upsertReferenceData({
-      regions: [],
-      ports: [{ code: 'CNSGH', name: 'Shanghai (renamed)', regionSlug: 'china_east_main' }],
-    });
-    expect(await store.portsByCodes(['CNSGH'])).toEqual([
-      { code: 'CNSGH', name: 'Shanghai (renamed)', regionSlug: 'china_east_main' },
-    ]);
-    expect(await store.referenceDataCounts()).toEqual({ regions: 20, ports: 143 });
-  });
-
-  it('refuses a port in a region that does not exist, and keeps what it had', async () => {
+  it('refuses a dangling region through its foreign keys', async () => {
     await expect(
       store.upsertReferenceData({
         regions: [],
@@ -52,48 +44,34 @@ describe('SqliteOperationalStore: reference data', () => {
       }),
       // better-sqlite3 builds its errors outside jest's sandbox, so `toThrow` would not see an Error.
     ).rejects.toHaveProperty('message', expect.stringMatching(/FOREIGN KEY/));
-    expect(await store.portsByCodes(['ZZZZZ'])).toEqual([undefined]);
   });
 
-  it('answers batched lookups in the order asked, undefined for unknown keys', async () => {
-    const ports = await store.portsByCodes(['NLRTM', 'NOPE!', 'CNSGH']);
-    expect(ports.map((p) => p?.code)).toEqual(['NLRTM', undefined, 'CNSGH']);
-    const regions = await store.regionsBySlugs(['baltic', 'atlantis', 'china_main']);
-    expect(regions.map((r) => r?.slug)).toEqual(['baltic', undefined, 'china_main']);
-  });
-
-  it('lists direct children only', async () => {
-    const [scandinavia, stockholm] = await store.childRegionsFor(['scandinavia', 'stockholm_area']);
-    expect(scandinavia!.map((r) => r.slug)).toEqual(
-      rawRegions
-        .filter((r) => r.parent === 'scandinavia')
-        .map((r) => r.slug)
-        .sort(),
-    );
-    expect(stockholm).toEqual([]);
-  });
-
-  it('finds every port at any depth below a region', async () => {
-    const slugs = ['northern_europe', 'scandinavia', 'stockholm_area', 'china_main', 'no_such_region'];
-    const found = await store.portsWithinRegions(slugs);
-    slugs.forEach((slug, i) => {
-      expect(found[i]!.map((p) => p.code)).toEqual([...portsOf(slug)].sort());
-    });
-    expect(found[0]!.map((p) => p.code)).toContain('SESTO');
-  });
-
-  it('resolves a port code or a region slug, and nothing else', async () => {
-    expect(await store.resolveLocation('CNSGH')).toEqual({ kind: 'port', id: 'CNSGH', portCodes: ['CNSGH'] });
-    const region = await store.resolveLocation('scandinavia');
-    expect(region?.kind).toBe('region');
-    expect(new Set(region?.portCodes)).toEqual(portsOf('scandinavia'));
-    expect(await store.resolveLocation('cnsgh')).toBeUndefined();
-    expect(await store.resolveLocation("'; DROP TABLE ports; --")).toBeUndefined();
-  });
-
-  it('keeps its data and schema version across a reopen', async () => {
+  it('keeps its data, batches and change log across a reopen', async () => {
+    const batch = sampleBatch();
+    await store.recordBatch(batch);
     await store.close();
-    store = openSqliteStore(dataDir);
+    store = open(dataDir);
     expect(await store.referenceDataCounts()).toEqual({ regions: 20, ports: 143 });
+    expect((await store.batchesByIds([batch.id]))[0]?.id).toBe(batch.id);
+    expect((await store.pricesOfBatches([batch.id])).get(batch.id)).toHaveLength(batch.prices.length);
+    expect(await store.changeFeed.backlog(null)).toEqual({ changes: 1, oldestAt: batch.createdAt });
+  });
+
+  it('writes a batch all at once: a failing price leaves neither the batch nor its key behind', async () => {
+    const batch = sampleBatch();
+    const broken = { ...batch, prices: [...batch.prices, batch.prices[0]!] };
+    await expect(store.recordBatch(broken)).rejects.toHaveProperty('message', expect.stringMatching(/UNIQUE/));
+    expect(await store.batchesByIds([batch.id])).toEqual([undefined]);
+    expect(await store.batchByIdempotencyKey(batch.idempotencyKey)).toBeUndefined();
+    expect(await store.changeFeed.backlog(null)).toEqual({ changes: 0, oldestAt: null });
+    expect((await store.recordBatch(batch)).kind).toBe('created');
+  });
+
+  it('restarts a follower whose position is not a change-log sequence', async () => {
+    // The async wrapper turns a synchronous throw into the rejection callers await.
+    await expect((async () => store.changeFeed.follow('{"resumeAfter":{"_data":"82"}}'))()).rejects.toHaveProperty(
+      'name',
+      'FeedRestartRequired',
+    );
   });
 });

@@ -1,0 +1,153 @@
+/**
+ * Starts a real FerretDB 1.24 (MongoDB wire protocol over SQLite) for the Mongo adapter's tests: on
+ * 127.0.0.1, a free port, its state and data in a fresh temporary directory that `stop()` removes.
+ * A missing binary fails the tests with the command that installs it: CI installs it, so a silent skip
+ * would only hide that the Mongo adapter went untested.
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { MongoClient } from 'mongodb';
+
+export interface RunningFerretDb {
+  /** A connection string for the driver, e.g. `mongodb://127.0.0.1:41234/`. */
+  readonly uri: string;
+  stop(): Promise<void>;
+}
+
+const INSTALL_HINT =
+  'Install it with `bash .ci/run` (which builds FerretDB v1.24.2 with Go), or set FERRETDB_BIN to a FerretDB 1.24 ' +
+  'binary. Note that a bare `go install github.com/FerretDB/FerretDB/cmd/ferretdb@v1.24.2` builds a binary that ' +
+  'panics at start (its build/version/version.txt is generated, not in the module); .ci/run writes that file ' +
+  'and builds from the module source.';
+
+/** `FERRETDB_BIN`, else `$(go env GOPATH)/bin/ferretdb`; throws with install instructions when absent. */
+export function ferretDbBinary(): string {
+  const candidates: string[] = [];
+  if (process.env.FERRETDB_BIN) {
+    candidates.push(process.env.FERRETDB_BIN);
+  } else {
+    try {
+      const gopath = execFileSync('go', ['env', 'GOPATH'], { encoding: 'utf8' }).trim();
+      if (gopath) candidates.push(path.join(gopath.split(path.delimiter)[0]!, 'bin', 'ferretdb'));
+    } catch {
+      // No Go on PATH: GOPATH's default is the only other place the binary can be.
+    }
+    candidates.push(path.join(os.homedir(), 'go', 'bin', 'ferretdb'));
+  }
+  const found = candidates.find((candidate) => isExecutable(candidate));
+  if (!found) {
+    throw new Error(`FerretDB is not installed (looked for ${candidates.join(', ')}). ${INSTALL_HINT}`);
+  }
+  return found;
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const STARTUP_TIMEOUT_MS = 30_000;
+
+export async function startFerretDb(): Promise<RunningFerretDb> {
+  const binary = ferretDbBinary();
+  // The free port is only reserved until we close it: if FerretDB loses the race for it, try another.
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rateline-ferretdb-'));
+    const port = await freePort();
+    try {
+      return await startOn(binary, dir, port);
+    } catch (error) {
+      lastError = error;
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  throw lastError;
+}
+
+async function startOn(binary: string, dir: string, port: number): Promise<RunningFerretDb> {
+  const dataDir = path.join(dir, 'data');
+  fs.mkdirSync(dataDir);
+  const child = spawn(
+    binary,
+    [
+      '--handler=sqlite',
+      `--sqlite-url=file:${dataDir}/`,
+      `--listen-addr=127.0.0.1:${port}`,
+      `--state-dir=${dir}`,
+      '--telemetry=disable',
+      // "-" turns the metrics/pprof HTTP listener off, so parallel instances never fight over its port.
+      '--debug-addr=-',
+      '--log-level=error',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString('utf8')).slice(-4000);
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let hasExited = false;
+  void exited.then(() => (hasExited = true));
+
+  const uri = `mongodb://127.0.0.1:${port}/`;
+  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+  for (;;) {
+    if (hasExited) throw new Error(`FerretDB (${binary}) exited during start: ${stderr.trim() || 'no output'}`);
+    if (await answersPing(uri)) break;
+    if (Date.now() > deadline) {
+      await stopProcess(child, exited);
+      throw new Error(`FerretDB did not accept connections on ${uri} within ${STARTUP_TIMEOUT_MS} ms: ${stderr}`);
+    }
+    await sleep(100);
+  }
+  return {
+    uri,
+    async stop() {
+      await stopProcess(child, exited);
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function answersPing(uri: string): Promise<boolean> {
+  const client = new MongoClient(uri, { serverSelectionTimeoutMS: 500, connectTimeoutMS: 500 });
+  try {
+    await client.db('admin').command({ ping: 1 });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.close();
+  }
+}
+
+async function stopProcess(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const stopped = await Promise.race([exited.then(() => true), sleep(5000).then(() => false)]);
+  if (!stopped) {
+    child.kill('SIGKILL');
+    await exited;
+  }
+}

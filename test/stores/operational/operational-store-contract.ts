@@ -1,0 +1,506 @@
+/**
+ * The behaviour every OperationalStore adapter owes its callers, as one suite that each adapter's test
+ * file runs against a real store (SQLite on a temporary file, MongoDB's wire protocol on FerretDB or a
+ * replica set). Each test opens a fresh, empty store.
+ */
+import { randomUUID } from 'node:crypto';
+import type { NewBatch, PriceRecord } from '../../../src/domain/batch';
+import { parseDay, type EpochDay } from '../../../src/domain/day';
+import { readReferenceDataset } from '../../../src/reference-data';
+import type { BatchChange, ChangeFeedReader, OperationalStore } from '../../../src/stores/operational';
+import { portsOf, rawPorts, rawRegions } from '../../helpers/reference-answers';
+
+export interface OpenedStore {
+  readonly store: OperationalStore;
+  /** Closes the store and removes what it wrote. */
+  dispose(): Promise<void>;
+}
+
+export type ChangeFeedAvailability =
+  { readonly available: true } | { readonly available: false; readonly reason: string };
+
+const dataset = readReferenceDataset();
+const DAY_2016_01_01 = parseDay('2016-01-01')!;
+
+function price(itemIndex: number): PriceRecord {
+  return {
+    itemIndex,
+    originCode: itemIndex % 2 === 0 ? 'CNSGH' : 'CNNGB',
+    destinationCode: 'NLRTM',
+    day: (DAY_2016_01_01 + (itemIndex % 31)) as EpochDay,
+    usdCents: 110_000 + itemIndex,
+    currency: 'EUR',
+    amountMinor: 100_000 + itemIndex,
+  };
+}
+
+let sequence = 0;
+
+/**
+ * A batch of `priceCount` prices plus one refused item. Its prices arrive in reverse item order, and
+ * item indexes pass 10, so a store that sorts by text or by arrival shows it.
+ */
+export function sampleBatch(overrides: Partial<NewBatch> = {}, priceCount = 12): NewBatch {
+  const n = ++sequence;
+  return {
+    id: randomUUID(),
+    idempotencyKey: `key-${n}-${randomUUID()}`,
+    requestHash: `hash-${n}`,
+    status: priceCount > 0 ? 'ACCEPTED' : 'REJECTED',
+    itemCount: priceCount + 1,
+    errors: [
+      {
+        index: priceCount,
+        field: 'originCode',
+        code: 'UNKNOWN_LOCATION',
+        message: 'originCode "XXXXX" is not a known port',
+        // Echoed client input may hold keys a document store refuses; it must come back as it went in.
+        value: { code: 'XXXXX', $where: 'a.b', nested: [1, null, 'x'] },
+      },
+    ],
+    createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, 0, n)),
+    prices: Array.from({ length: priceCount }, (_, i) => price(priceCount - 1 - i)),
+    ...overrides,
+  };
+}
+
+const byItemIndex = (prices: readonly PriceRecord[]): PriceRecord[] =>
+  [...prices].sort((a, b) => a.itemIndex - b.itemIndex);
+
+/** Reads until `count` changes arrived (or `timeoutMs` passed), then briefly checks nothing else follows. */
+async function readChanges(reader: ChangeFeedReader, count: number, timeoutMs = 10_000): Promise<BatchChange[]> {
+  const changes: BatchChange[] = [];
+  const deadline = Date.now() + timeoutMs;
+  while (changes.length < count && Date.now() < deadline) changes.push(...(await reader.next(count, 200)));
+  changes.push(...(await reader.next(100, 300)));
+  return changes;
+}
+
+const summary = (changes: readonly BatchChange[]): string[] => changes.map((c) => `${c.kind} ${c.batchId}`);
+
+export function describeOperationalStoreContract(
+  adapter: string,
+  open: () => Promise<OpenedStore>,
+  changeFeed: ChangeFeedAvailability,
+): void {
+  let opened: OpenedStore;
+  let store: OperationalStore;
+
+  beforeEach(async () => {
+    opened = await open();
+    store = opened.store;
+  });
+  afterEach(async () => {
+    await opened.dispose();
+  });
+
+  describe(`${adapter}: reference data`, () => {
+    beforeEach(async () => {
+      await store.upsertReferenceData(dataset);
+    });
+
+    it('holds every port and region of the reference dataset', async () => {
+      expect(await store.referenceDataCounts()).toEqual({ regions: rawRegions.length, ports: rawPorts.length });
+      expect((await store.allPorts()).map((p) => p.code)).toEqual(rawPorts.map((p) => p.code).sort());
+      expect((await store.allRegions()).map((r) => r.slug)).toEqual(rawRegions.map((r) => r.slug).sort());
+      expect(await store.allRegions()).toContainEqual({
+        slug: 'stockholm_area',
+        name: 'Stockholm Area',
+        parentSlug: 'scandinavia',
+      });
+      expect(await store.portsByCodes(['ESMPG'])).toEqual([
+        { code: 'ESMPG', name: 'Marin, Pontevedra', regionSlug: 'north_europe_sub' },
+      ]);
+    });
+
+    it('upserts: loading twice changes nothing, a changed name is updated', async () => {
+      await store.upsertReferenceData(dataset);
+      expect(await store.referenceDataCounts()).toEqual({ regions: 20, ports: 143 });
+      await store.upsertReferenceData({
+        regions: [],
+        ports: [{ code: 'CNSGH', name: 'Shanghai (renamed)', regionSlug: 'china_east_main' }],
+      });
+      expect(await store.portsByCodes(['CNSGH'])).toEqual([
+        { code: 'CNSGH', name: 'Shanghai (renamed)', regionSlug: 'china_east_main' },
+      ]);
+      expect(await store.referenceDataCounts()).toEqual({ regions: 20, ports: 143 });
+    });
+
+    it('refuses a port in a region that does not exist, and keeps what it had', async () => {
+      await expect(
+        store.upsertReferenceData({
+          regions: [],
+          ports: [{ code: 'ZZZZZ', name: 'Nowhere', regionSlug: 'no_such_region' }],
+        }),
+        // Errors built outside jest's sandbox (better-sqlite3's) fail `toThrow`, so look at the message.
+      ).rejects.toHaveProperty('message', expect.any(String));
+      expect(await store.portsByCodes(['ZZZZZ'])).toEqual([undefined]);
+      expect(await store.referenceDataCounts()).toEqual({ regions: 20, ports: 143 });
+    });
+
+    it('answers batched lookups in the order asked, undefined for unknown keys', async () => {
+      const ports = await store.portsByCodes(['NLRTM', 'NOPE!', 'CNSGH']);
+      expect(ports.map((p) => p?.code)).toEqual(['NLRTM', undefined, 'CNSGH']);
+      const regions = await store.regionsBySlugs(['baltic', 'atlantis', 'china_main']);
+      expect(regions.map((r) => r?.slug)).toEqual(['baltic', undefined, 'china_main']);
+    });
+
+    it('lists direct children only, ordered by slug', async () => {
+      const [scandinavia, stockholm, unknown] = await store.childRegionsFor([
+        'scandinavia',
+        'stockholm_area',
+        'atlantis',
+      ]);
+      expect(scandinavia!.map((r) => r.slug)).toEqual(
+        rawRegions
+          .filter((r) => r.parent === 'scandinavia')
+          .map((r) => r.slug)
+          .sort(),
+      );
+      expect(stockholm).toEqual([]);
+      expect(unknown).toEqual([]);
+    });
+
+    it('finds every port at any depth below a region, ordered by code', async () => {
+      const slugs = ['northern_europe', 'scandinavia', 'stockholm_area', 'china_main', 'no_such_region'];
+      const found = await store.portsWithinRegions(slugs);
+      slugs.forEach((slug, i) => {
+        expect(found[i]!.map((p) => p.code)).toEqual([...portsOf(slug)].sort());
+      });
+      expect(found[0]!.map((p) => p.code)).toContain('SESTO');
+    });
+
+    it('resolves a port code or a region slug, and nothing else', async () => {
+      expect(await store.resolveLocation('CNSGH')).toEqual({ kind: 'port', id: 'CNSGH', portCodes: ['CNSGH'] });
+      const region = await store.resolveLocation('scandinavia');
+      expect(region?.kind).toBe('region');
+      expect(new Set(region?.portCodes)).toEqual(portsOf('scandinavia'));
+      expect(await store.resolveLocation('cnsgh')).toBeUndefined();
+      expect(await store.resolveLocation("'; DROP TABLE ports; --")).toBeUndefined();
+      expect(await store.resolveLocation('{"$ne": null}')).toBeUndefined();
+    });
+  });
+
+  describe(`${adapter}: batches`, () => {
+    it('records a batch and answers it with every field, its prices in item order', async () => {
+      const batch = sampleBatch();
+      const outcome = await store.recordBatch(batch);
+      const expected = {
+        id: batch.id,
+        idempotencyKey: batch.idempotencyKey,
+        requestHash: batch.requestHash,
+        status: 'ACCEPTED',
+        itemCount: 13,
+        acceptedCount: 12,
+        rejectedCount: 1,
+        errors: batch.errors,
+        createdAt: batch.createdAt,
+        retractedAt: null,
+        replicatedAt: null,
+      };
+      expect(outcome).toEqual({ kind: 'created', batch: expected });
+      expect(await store.batchesByIds([batch.id])).toEqual([expected]);
+      const prices = await store.pricesOfBatches([batch.id]);
+      expect([...prices.keys()]).toEqual([batch.id]);
+      expect(prices.get(batch.id)).toEqual(byItemIndex(batch.prices));
+    });
+
+    it('records a batch without prices (every item refused)', async () => {
+      const batch = sampleBatch({}, 0);
+      expect((await store.recordBatch(batch)).batch).toMatchObject({ status: 'REJECTED', acceptedCount: 0 });
+      expect((await store.pricesOfBatches([batch.id])).get(batch.id)).toEqual([]);
+    });
+
+    it('answers a repeated key with the earlier batch: the same request is existing, other content a conflict', async () => {
+      const first = sampleBatch();
+      const created = await store.recordBatch(first);
+      const again = await store.recordBatch({ ...first, id: randomUUID(), createdAt: new Date() });
+      expect(again).toEqual({ kind: 'existing', batch: created.batch });
+      const other = sampleBatch({ idempotencyKey: first.idempotencyKey }, 3);
+      expect(await store.recordBatch(other)).toEqual({ kind: 'conflict', batch: created.batch });
+      expect((await store.listBatches(10, undefined)).batches.map((b) => b.id)).toEqual([first.id]);
+      expect((await store.pricesOfBatches([first.id])).get(first.id)).toHaveLength(12);
+      expect(await store.batchesByIds([other.id])).toEqual([undefined]);
+    });
+
+    it('answers batched reads in the order asked, undefined or empty for unknown ids', async () => {
+      const [a, b] = [sampleBatch({}, 2), sampleBatch({}, 3)];
+      await store.recordBatch(a);
+      await store.recordBatch(b);
+      const found = await store.batchesByIds([b.id, 'no-such-batch', a.id, b.id]);
+      expect(found.map((x) => x?.id)).toEqual([b.id, undefined, a.id, b.id]);
+      const prices = await store.pricesOfBatches([b.id, 'no-such-batch', a.id]);
+      expect([...prices.keys()]).toEqual([b.id, 'no-such-batch', a.id]);
+      expect(prices.get(b.id)).toEqual(byItemIndex(b.prices));
+      expect(prices.get('no-such-batch')).toEqual([]);
+      expect(prices.get(a.id)).toEqual(byItemIndex(a.prices));
+    });
+
+    it('finds a batch by its idempotency key', async () => {
+      const batch = sampleBatch();
+      await store.recordBatch(batch);
+      expect((await store.batchByIdempotencyKey(batch.idempotencyKey))?.id).toBe(batch.id);
+      expect(await store.batchByIdempotencyKey('no-such-key')).toBeUndefined();
+    });
+
+    it('lists batches newest first, page by page', async () => {
+      const at = (second: number) => new Date(Date.UTC(2026, 1, 1, 0, 0, second));
+      // Two batches share a creation time: the id breaks the tie, so no page skips or repeats one.
+      const batches = [
+        sampleBatch({ createdAt: at(1) }, 1),
+        sampleBatch({ createdAt: at(3), id: 'b-tie' }, 1),
+        sampleBatch({ createdAt: at(3), id: 'a-tie' }, 1),
+        sampleBatch({ createdAt: at(2) }, 1),
+        sampleBatch({ createdAt: at(5) }, 1),
+      ];
+      for (const batch of batches) await store.recordBatch(batch);
+      const newestFirst = [batches[4]!.id, 'b-tie', 'a-tie', batches[3]!.id, batches[0]!.id];
+
+      const seen: string[] = [];
+      const more: boolean[] = [];
+      let page = await store.listBatches(2, undefined);
+      for (;;) {
+        seen.push(...page.batches.map((b) => b.id));
+        more.push(page.hasMore);
+        const last = page.batches.at(-1);
+        if (!page.hasMore || !last) break;
+        page = await store.listBatches(2, { createdAt: last.createdAt, id: last.id });
+      }
+      expect(seen).toEqual(newestFirst);
+      expect(more).toEqual([true, true, false]);
+      expect(await store.listBatches(5, undefined)).toMatchObject({ hasMore: false });
+      expect((await store.listBatches(10, { createdAt: at(0), id: 'z' })).batches).toEqual([]);
+    });
+
+    it('retracts a batch once; retracting again changes nothing; an unknown id answers undefined', async () => {
+      const batch = sampleBatch();
+      await store.recordBatch(batch);
+      const retractedAt = new Date(Date.UTC(2026, 2, 1));
+      expect(await store.retractBatch(batch.id, retractedAt)).toMatchObject({
+        id: batch.id,
+        status: 'RETRACTED',
+        retractedAt,
+      });
+      expect(await store.retractBatch(batch.id, new Date(Date.UTC(2026, 3, 1)))).toMatchObject({
+        status: 'RETRACTED',
+        retractedAt,
+      });
+      expect((await store.batchesByIds([batch.id]))[0]).toMatchObject({ status: 'RETRACTED', retractedAt });
+      expect(await store.retractBatch('no-such-batch', retractedAt)).toBeUndefined();
+      // Its prices stay readable: the replicator needs to know what to take back.
+      expect((await store.pricesOfBatches([batch.id])).get(batch.id)).toHaveLength(12);
+    });
+
+    it('sets replicatedAt once per state: a retracted batch reads null until its retraction is marked', async () => {
+      const [a, b] = [sampleBatch(), sampleBatch()];
+      await store.recordBatch(a);
+      await store.recordBatch(b);
+      const t1 = new Date(Date.UTC(2026, 4, 1));
+      const t2 = new Date(Date.UTC(2026, 4, 2));
+      const t3 = new Date(Date.UTC(2026, 4, 3));
+      await store.markReplicated(
+        [
+          { batchId: a.id, kind: 'committed' },
+          { batchId: 'no-such-batch', kind: 'committed' },
+        ],
+        t1,
+      );
+      const replicatedAt = async () => (await store.batchesByIds([a.id, b.id])).map((x) => x?.replicatedAt);
+      expect(await replicatedAt()).toEqual([t1, null]);
+      await store.markReplicated([{ batchId: a.id, kind: 'committed' }], t2);
+      expect(await replicatedAt()).toEqual([t1, null]);
+
+      await store.retractBatch(a.id, t2);
+      expect(await replicatedAt()).toEqual([null, null]);
+      await store.markReplicated(
+        [
+          { batchId: a.id, kind: 'retracted' },
+          { batchId: b.id, kind: 'committed' },
+        ],
+        t3,
+      );
+      expect(await replicatedAt()).toEqual([t3, t3]);
+      await store.markReplicated([{ batchId: a.id, kind: 'retracted' }], new Date());
+      expect(await replicatedAt()).toEqual([t3, t3]);
+      await store.markReplicated([], new Date());
+    });
+  });
+
+  describe(`${adapter}: replication leases`, () => {
+    const t = (ms: number) => new Date(Date.UTC(2026, 0, 1) + ms);
+
+    it('grants a free lease, renews it for its holder, refuses others until it expires', async () => {
+      expect(await store.acquireReplicationLease('replica-1', 'alice', 1000, t(0))).toBe(true);
+      expect(await store.acquireReplicationLease('replica-1', 'alice', 1000, t(500))).toBe(true);
+      // Alice renewed at 500, so her lease runs to 1500.
+      expect(await store.acquireReplicationLease('replica-1', 'bob', 1000, t(1200))).toBe(false);
+      expect(await store.acquireReplicationLease('replica-2', 'bob', 1000, t(1200))).toBe(true);
+      expect(await store.acquireReplicationLease('replica-1', 'bob', 1000, t(1500))).toBe(true);
+      expect(await store.acquireReplicationLease('replica-1', 'alice', 1000, t(1600))).toBe(false);
+    });
+
+    it('hands a running lease to whoever replaces its holder, and says who holds it', async () => {
+      expect(await store.replicationLeaseHolder('replica-1')).toBeUndefined();
+      expect(await store.acquireReplicationLease('replica-1', 'alice', 60_000, t(0))).toBe(true);
+      expect(await store.replicationLeaseHolder('replica-1')).toBe('alice');
+      expect(await store.acquireReplicationLease('replica-1', 'bob', 60_000, t(1), 'carol')).toBe(false);
+      expect(await store.acquireReplicationLease('replica-1', 'bob', 60_000, t(1), 'alice')).toBe(true);
+      expect(await store.replicationLeaseHolder('replica-1')).toBe('bob');
+      expect(await store.acquireReplicationLease('replica-1', 'alice', 60_000, t(2))).toBe(false);
+      await store.releaseReplicationLease('replica-1', 'bob');
+      expect(await store.replicationLeaseHolder('replica-1')).toBeUndefined();
+    });
+
+    it('releases only the holder’s own lease', async () => {
+      expect(await store.acquireReplicationLease('replica-1', 'alice', 60_000, t(0))).toBe(true);
+      await store.releaseReplicationLease('replica-1', 'bob');
+      expect(await store.acquireReplicationLease('replica-1', 'bob', 60_000, t(1))).toBe(false);
+      await store.releaseReplicationLease('replica-1', 'alice');
+      expect(await store.acquireReplicationLease('replica-1', 'bob', 60_000, t(2))).toBe(true);
+      await store.releaseReplicationLease('replica-9', 'nobody');
+    });
+  });
+
+  describe(`${adapter}: change-feed backlog`, () => {
+    it('counts every commit and retraction not yet followed, and the oldest one’s time', async () => {
+      expect(await store.changeFeed.backlog(null)).toEqual({ changes: 0, oldestAt: null });
+      const [a, b] = [sampleBatch(), sampleBatch()];
+      await store.recordBatch(a);
+      await store.recordBatch(b);
+      await store.retractBatch(b.id, new Date(Date.UTC(2026, 5, 1)));
+      expect(await store.changeFeed.backlog(null)).toEqual({ changes: 3, oldestAt: a.createdAt });
+    });
+  });
+
+  const feedIt: jest.It = changeFeed.available ? it : it.skip;
+  const feedTitle = (title: string) => (changeFeed.available ? title : `${title} (skipped: ${changeFeed.reason})`);
+
+  describe(`${adapter}: change feed`, () => {
+    feedIt(
+      feedTitle('starts with every batch committed and retracted, then follows new changes in order'),
+      async () => {
+        const [a, b] = [sampleBatch(), sampleBatch()];
+        await store.recordBatch(a);
+        await store.recordBatch(b);
+        const retractedAt = new Date(Date.UTC(2026, 5, 1));
+        await store.retractBatch(b.id, retractedAt);
+
+        const reader = await store.changeFeed.follow(null);
+        try {
+          const snapshot = await readChanges(reader, 3);
+          // Within the start every change comes once and a retraction after its commit; across batches
+          // adapters may order the start differently (commit log vs snapshot by creation time).
+          expect([...summary(snapshot)].sort()).toEqual(
+            [`committed ${a.id}`, `committed ${b.id}`, `retracted ${b.id}`].sort(),
+          );
+          expect(summary(snapshot).indexOf(`committed ${b.id}`)).toBeLessThan(
+            summary(snapshot).indexOf(`retracted ${b.id}`),
+          );
+          expect(snapshot.find((c) => c.kind === 'committed' && c.batchId === a.id)?.at).toEqual(a.createdAt);
+          expect(snapshot.find((c) => c.kind === 'retracted')?.at).toEqual(retractedAt);
+
+          const c = sampleBatch();
+          await store.recordBatch(c);
+          await store.retractBatch(a.id, new Date());
+          await store.retractBatch(a.id, new Date());
+          await store.recordBatch({ ...c, id: randomUUID() });
+          const d = sampleBatch();
+          await store.recordBatch(d);
+          expect(summary(await readChanges(reader, 3))).toEqual([
+            `committed ${c.id}`,
+            `retracted ${a.id}`,
+            `committed ${d.id}`,
+          ]);
+        } finally {
+          await reader.close();
+        }
+      },
+    );
+
+    feedIt(feedTitle('follows from a position with exactly the changes after it'), async () => {
+      const batches = [sampleBatch(), sampleBatch(), sampleBatch()];
+      for (const batch of batches) await store.recordBatch(batch);
+      await store.retractBatch(batches[1]!.id, new Date());
+      const first = await store.changeFeed.follow(null);
+      let all: BatchChange[];
+      try {
+        all = await readChanges(first, 4);
+        const e = sampleBatch();
+        await store.recordBatch(e);
+        all.push(...(await readChanges(first, 1)));
+      } finally {
+        await first.close();
+      }
+      expect(all).toHaveLength(5);
+      // From every position, including one inside the start and the start's last change.
+      for (let i = 0; i < all.length; i++) {
+        const reader = await store.changeFeed.follow(all[i]!.position);
+        try {
+          expect(summary(await readChanges(reader, all.length - 1 - i, 5000))).toEqual(summary(all.slice(i + 1)));
+        } finally {
+          await reader.close();
+        }
+      }
+    });
+
+    feedIt(feedTitle('waits up to waitMs when idle, answers [] then, and wakes for a change'), async () => {
+      const reader = await store.changeFeed.follow(null);
+      try {
+        expect(await reader.next(10, 100)).toEqual([]);
+        const started = Date.now();
+        expect(await reader.next(10, 400)).toEqual([]);
+        const waited = Date.now() - started;
+        expect(waited).toBeGreaterThanOrEqual(350);
+        expect(waited).toBeLessThan(3000);
+
+        const batch = sampleBatch();
+        const wake = Date.now();
+        setTimeout(() => void store.recordBatch(batch), 200);
+        const changes = await reader.next(10, 8000);
+        expect(summary(changes)).toEqual([`committed ${batch.id}`]);
+        expect(Date.now() - wake).toBeLessThan(5000);
+      } finally {
+        await reader.close();
+      }
+    });
+
+    feedIt(feedTitle('answers at most max changes per read'), async () => {
+      const batches = [sampleBatch(), sampleBatch(), sampleBatch()];
+      const reader = await store.changeFeed.follow(null);
+      try {
+        expect(await reader.next(10, 100)).toEqual([]);
+        for (const batch of batches) await store.recordBatch(batch);
+        const firstTwo: BatchChange[] = [];
+        const deadline = Date.now() + 10_000;
+        while (firstTwo.length < 2 && Date.now() < deadline) {
+          const changes = await reader.next(2 - firstTwo.length, 200);
+          expect(changes.length).toBeLessThanOrEqual(2 - firstTwo.length);
+          firstTwo.push(...changes);
+        }
+        expect(summary([...firstTwo, ...(await readChanges(reader, 1))])).toEqual(
+          batches.map((b) => `committed ${b.id}`),
+        );
+      } finally {
+        await reader.close();
+      }
+    });
+
+    feedIt(feedTitle('has no backlog once what was followed is marked replicated'), async () => {
+      const batch = sampleBatch();
+      await store.recordBatch(batch);
+      await store.retractBatch(batch.id, new Date());
+      const reader = await store.changeFeed.follow(null);
+      try {
+        const changes = await readChanges(reader, 2);
+        await store.markReplicated(changes, new Date());
+        const position = changes.at(-1)!.position;
+        expect(await store.changeFeed.backlog(position)).toEqual({ changes: 0, oldestAt: null });
+        const next = sampleBatch();
+        await store.recordBatch(next);
+        expect(await store.changeFeed.backlog(position)).toEqual({ changes: 1, oldestAt: next.createdAt });
+      } finally {
+        await reader.close();
+      }
+    });
+  });
+}
