@@ -13,7 +13,7 @@ const CATCH_UP_MS = 10 * 60_000;
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.logLevel);
-  const stores = await openStores(config);
+  const stores = await openStores(config, log);
   try {
     const report = await seedReferenceData(stores.operational, readReferenceDataset(), log);
     log.info(

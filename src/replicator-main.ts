@@ -11,7 +11,7 @@ import { createLogger } from './logging/logger';
 async function main(): Promise<void> {
   const config = configOrExit();
   const log = createLogger(config.logLevel);
-  const stores = await openStores(config);
+  const stores = await openStores(config, log);
   const replicator = createReplicator(config, stores, log);
   replicator.start();
   log.info({ analytics: config.clickhouse.url ?? 'embedded chDB' }, 'replicator started');

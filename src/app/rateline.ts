@@ -12,16 +12,22 @@ import { RatesService } from '../rates';
 import { readReferenceDataset, seedReferenceData } from '../reference-data';
 import { ReplicationMonitor, Replicator } from '../replication';
 import { ClickHouseAnalyticsStore, type AnalyticsStore } from '../stores/analytics';
-import { SqliteOperationalStore, type OperationalStore } from '../stores/operational';
+import { MongoOperationalStore, SqliteOperationalStore, type OperationalStore } from '../stores/operational';
 
 export interface Stores {
   readonly operational: OperationalStore;
   readonly analytics: AnalyticsStore;
 }
 
-/** Opens both stores and migrates their schemas; closes what was opened if the other fails. */
-export async function openStores(config: Config): Promise<Stores> {
-  const operational = SqliteOperationalStore.open(config.dataDir);
+/**
+ * Opens both stores (MongoDB when `MONGODB_URI` is set, else SQLite under `DATA_DIR`; a ClickHouse
+ * server when `CLICKHOUSE_URL` is set, else chDB) and migrates their schemas; closes what was opened if
+ * the other fails.
+ */
+export async function openStores(config: Config, log: Logger): Promise<Stores> {
+  const operational = config.mongodb
+    ? await MongoOperationalStore.open({ ...config.mongodb, log: log.child({ component: 'mongodb' }) })
+    : SqliteOperationalStore.open(config.dataDir);
   try {
     const analytics = await ClickHouseAnalyticsStore.open(config.clickhouse, config.dataDir);
     return { operational, analytics };
@@ -94,7 +100,7 @@ function warnIfOpen(config: Config, authenticator: ApiKeyAuthenticator, log: Log
  * from then on see every batch acknowledged before.
  */
 export async function startRateline(config: Config, log: Logger): Promise<RunningRateline> {
-  const stores = await openStores(config);
+  const stores = await openStores(config, log);
   const replicator = config.replication.inProcess ? createReplicator(config, stores, log) : undefined;
   try {
     const authenticator = new ApiKeyAuthenticator(config.apiKeys);
@@ -131,6 +137,7 @@ export async function startRateline(config: Config, log: Logger): Promise<Runnin
       {
         url: `${url}/graphql`,
         analytics: config.clickhouse.url ?? 'embedded chDB',
+        operational: config.mongodb ? 'MongoDB' : 'embedded SQLite',
         replicator: replicator ? 'in-process' : 'separate process',
         dataDir: config.dataDir,
       },

@@ -58,7 +58,6 @@ export class Replicator {
   private running: Promise<void> | undefined;
   private stopping = false;
   private readonly stopSignal = new AbortController();
-  private appliedPosition: FeedPosition | null = null;
 
   constructor(
     private readonly operational: OperationalStore,
@@ -80,11 +79,14 @@ export class Replicator {
     await this.running;
   }
 
-  /** Resolves once everything the feed held when called (and anything after) has been applied. */
+  /** Resolves once the replica holds everything the feed holds (including what arrives meanwhile). */
   async caughtUp(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      if ((await this.operational.changeFeed.backlog(this.appliedPosition)).changes === 0) return;
+      // The replica's checkpoint, not this replicator's own position: a replicator standing by while
+      // another holds the lease is caught up when the replica is.
+      const checkpoint = await this.analytics.replicationCheckpoint();
+      if ((await this.operational.changeFeed.backlog(checkpoint?.position ?? null)).changes === 0) return;
       const remaining = deadline - Date.now();
       if (remaining <= 0) throw new Error(`Replication did not catch up within ${timeoutMs} ms`);
       await Promise.race([once(this.events, 'applied'), sleep(Math.min(remaining, 100))]);
@@ -125,8 +127,7 @@ export class Replicator {
   private async followWhileLeased(replicaId: string): Promise<void> {
     const checkpoint = await this.analytics.replicationCheckpoint();
     let version = checkpoint?.version ?? 0;
-    this.appliedPosition = checkpoint?.position ?? null;
-    let reader = await this.follow(this.appliedPosition);
+    let reader = await this.follow(checkpoint?.position ?? null);
     let leaseRenewedAt = Date.now();
     const pending = new PendingFlush();
     // Until the first flush has checked the replica, changes may repeat what an earlier run applied.
@@ -140,7 +141,6 @@ export class Replicator {
       await keepLease(true);
       const applied = await pending.applyTo(this.analytics, this.operational, replicaChecked, ++version);
       replicaChecked = true;
-      this.appliedPosition = applied.position;
       this.events.emit('applied');
       this.log.debug(applied, 'replicated changes');
     };

@@ -53,8 +53,7 @@ export class MongoChangeFeed implements ChangeFeed {
    * it applied before it stores the position, so this equals "changes after its position" once it has
    * applied them.
    */
-  async backlog(after: FeedPosition | null): Promise<FeedBacklog> {
-    if (after !== null) decodePosition(after);
+  async backlog(_after: FeedPosition | null): Promise<FeedBacklog> {
     const batches = this.db.collection<BatchDocument>(COLLECTIONS.batches);
     const uncounted = { countedAt: null };
     const unapplied = { status: 'RETRACTED' as const, retractionAppliedAt: null };

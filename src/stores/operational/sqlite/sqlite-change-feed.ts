@@ -35,37 +35,42 @@ export class SqliteChangeFeed implements ChangeFeed {
   }
 
   follow(from: FeedPosition | null): Promise<ChangeFeedReader> {
-    let lastSeq = from === null ? 0 : parseSequence(from);
-    const read = (max: number): BatchChange[] =>
-      this.after.all(lastSeq, max).map((row) => {
-        lastSeq = row.seq;
-        return { kind: row.kind, batchId: row.batch_id, position: String(row.seq), at: new Date(row.at) };
+    // Inside the executor, so that a foreign position rejects rather than throws.
+    return new Promise((resolve) => {
+      let lastSeq = from === null ? 0 : parseSequence(from);
+      const read = (max: number): BatchChange[] =>
+        this.after.all(lastSeq, max).map((row) => {
+          lastSeq = row.seq;
+          return { kind: row.kind, batchId: row.batch_id, position: String(row.seq), at: new Date(row.at) };
+        });
+      resolve({
+        next: async (max: number, waitMs: number) => {
+          const deadline = Date.now() + waitMs;
+          for (;;) {
+            const changes = read(max);
+            const remaining = deadline - Date.now();
+            if (changes.length > 0 || remaining <= 0) return changes;
+            await sleep(Math.min(this.pollIntervalMs, remaining));
+          }
+        },
+        close: () => Promise.resolve(),
       });
-    return Promise.resolve({
-      next: async (max: number, waitMs: number) => {
-        const deadline = Date.now() + waitMs;
-        for (;;) {
-          const changes = read(max);
-          const remaining = deadline - Date.now();
-          if (changes.length > 0 || remaining <= 0) return changes;
-          await sleep(Math.min(this.pollIntervalMs, remaining));
-        }
-      },
-      close: () => Promise.resolve(),
     });
   }
 
+  /** A position of another feed counts as none: nothing of this feed has been applied after it. */
   backlog(after: FeedPosition | null): Promise<FeedBacklog> {
     return new Promise((resolve) => {
-      const row = this.backlogAfter.get(after === null ? 0 : parseSequence(after));
+      const row = this.backlogAfter.get(after === null || !isSequence(after) ? 0 : Number(after));
       resolve({ changes: row?.changes ?? 0, oldestAt: row?.oldest == null ? null : new Date(row.oldest) });
     });
   }
 }
 
+const isSequence = (position: FeedPosition): boolean => /^\d+$/.test(position);
+
 function parseSequence(position: FeedPosition): number {
   // A position from another feed (the replica once followed MongoDB): start over from the snapshot.
-  if (!/^\d+$/.test(position))
-    throw new FeedRestartRequired(`${JSON.stringify(position)} is not a change-log position`);
+  if (!isSequence(position)) throw new FeedRestartRequired(`${JSON.stringify(position)} is not a change-log position`);
   return Number(position);
 }

@@ -196,7 +196,10 @@ describe('on FerretDB 1.24', () => {
 
     it('restarts a follower whose position it did not make', async () => {
       await expect(opened.store.changeFeed.follow('42')).rejects.toHaveProperty('name', 'FeedRestartRequired');
-      await expect(opened.store.changeFeed.backlog('not json')).rejects.toHaveProperty('name', 'FeedRestartRequired');
+      // The backlog is answered from state, so a foreign position changes nothing there.
+      await expect(opened.store.changeFeed.backlog('not json')).resolves.toEqual(
+        await opened.store.changeFeed.backlog(null),
+      );
     });
   });
 });
