@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { AnalysisService } from '../analysis';
 import type { Config } from '../config';
 import { buildRatelineSchema, createGraphqlServer } from '../graphql';
 import { createHttpApp } from '../http/app';
@@ -70,6 +71,7 @@ export async function startRateline(config: Config, log: Logger): Promise<Runnin
     const app = createHttpApp({
       apollo,
       rates,
+      analysis: new AnalysisService(stores.operational, stores.analytics, config.limits),
       locations: new LocationsService(stores.operational),
       maxRequestBodyBytes: config.limits.maxRequestBodyBytes,
       log,

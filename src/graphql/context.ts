@@ -1,3 +1,4 @@
+import type { AnalysisService } from '../analysis';
 import type { LocationsReader } from '../locations';
 import type { RatesService } from '../rates';
 
@@ -5,4 +6,5 @@ import type { RatesService } from '../rates';
 export interface RequestContext {
   readonly locations: LocationsReader;
   readonly rates: RatesService;
+  readonly analysis: AnalysisService;
 }

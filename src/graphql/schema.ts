@@ -2,11 +2,12 @@ import 'reflect-metadata';
 import { printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { PortResolver, RegionResolver } from './resolvers/location-resolvers';
+import { LaneStatsResolver, RateSeriesResolver } from './resolvers/analysis-resolver';
 import { RatesResolver } from './resolvers/rates-resolver';
 
 export function buildRatelineSchema(): Promise<GraphQLSchema> {
   return buildSchema({
-    resolvers: [RatesResolver, PortResolver, RegionResolver],
+    resolvers: [RatesResolver, RateSeriesResolver, LaneStatsResolver, PortResolver, RegionResolver],
     validate: false,
   });
 }

@@ -1,3 +1,4 @@
+import { AnalysisService } from '../../src/analysis';
 import type { ApolloServer } from '@apollo/server';
 import { buildRatelineSchema, createGraphqlServer, type RequestContext } from '../../src/graphql';
 import { LocationsService } from '../../src/locations';
@@ -56,6 +57,7 @@ async function execute(query: string, store: OperationalStore = operational, var
   const contextValue: RequestContext = {
     locations: new LocationsService(store).forRequest(),
     rates: new RatesService(store, analytics, testConfig(dataDir).limits),
+    analysis: new AnalysisService(store, analytics, testConfig(dataDir).limits),
   };
   const response = await apollo.executeOperation({ query, variables }, { contextValue });
   if (response.body.kind !== 'single') throw new Error('expected a single result');

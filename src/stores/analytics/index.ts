@@ -1,7 +1,23 @@
-export type { AnalyticsPrice, AnalyticsStore, DailyPriceTotal, DayRange, LanePorts } from './analytics-store';
+export type {
+  AnalyticsPrice,
+  AnalyticsStore,
+  DailyPriceTotal,
+  DailyPriceTotalsWithoutOutliers,
+  DayRange,
+  LaneOrder,
+  LanePorts,
+  LaneStatistics,
+  LaneStatisticsOptions,
+  PeriodPriceStatistics,
+  PriceSelection,
+} from './analytics-store';
 export {
   ClickHouseAnalyticsStore,
   DAILY_PRICE_TOTALS_FORMAT,
   dailyPriceTotalsQuery,
   type DailyPriceTotalsRow,
+  laneStatisticsQuery,
+  periodPriceStatisticsQuery,
+  type LaneStatisticsRow,
+  type PeriodPriceStatisticsRow,
 } from './clickhouse/clickhouse-analytics-store';
