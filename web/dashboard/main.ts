@@ -46,7 +46,9 @@ const DEFAULTS: AnalysisQuery = {
   dateFrom: '2016-01-01',
   dateTo: '2016-01-31',
   granularity: 'DAY',
-  excludeOutliers: false,
+  // The reference month holds one price of 100,500 USD among prices near 1,300: off by default, it
+  // flattens the whole chart. The status line says how many prices were dropped.
+  excludeOutliers: true,
   orderBy: 'VOLUME',
 };
 
@@ -97,7 +99,9 @@ function queryFromUrl(): AnalysisQuery {
     dateFrom: params.get('date_from') ?? DEFAULTS.dateFrom,
     dateTo: params.get('date_to') ?? DEFAULTS.dateTo,
     granularity: oneOf(params.get('granularity'), GRANULARITIES, DEFAULTS.granularity),
-    excludeOutliers: params.get('exclude_outliers') === 'true',
+    excludeOutliers: params.has('exclude_outliers')
+      ? params.get('exclude_outliers') === 'true'
+      : DEFAULTS.excludeOutliers,
     orderBy: oneOf(params.get('order_by'), ORDERS, DEFAULTS.orderBy),
   };
 }
@@ -145,7 +149,10 @@ const priceChart = new Chart<'line', (number | null)[], string>(element('#price-
     maintainAspectRatio: false,
     interaction: { mode: 'index', intersect: false },
     scales: { y: { title: { display: true, text: 'USD' } } },
-    plugins: { legend: { position: 'bottom' } },
+    plugins: {
+      // The band is drawn between the p25 and p75 lines; one legend entry names it.
+      legend: { position: 'bottom', labels: { filter: (item) => item.text !== 'p25' } },
+    },
   },
 });
 
