@@ -39,6 +39,8 @@ export function webPages(webDir: string = defaultWebDir()): Router {
     else next();
   });
   router.get('/dashboard', page('dashboard.html'));
-  router.use('/assets', express.static(path.join(webDir, 'assets'), { fallthrough: false, index: false }));
+  router.use('/assets', express.static(path.join(webDir, 'assets'), { index: false }), (_req, res) => {
+    res.status(404).type('text/plain').send('no such asset\n');
+  });
   return router;
 }

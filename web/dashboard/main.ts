@@ -268,7 +268,8 @@ async function show(query: AnalysisQuery): Promise<void> {
     drawCharts(analysis);
     drawTables(analysis);
     const prices = analysis.rateSeries.periods.reduce((sum, p) => sum + p.priceCount, 0);
-    const dropped = query.excludeOutliers ? `, ${analysis.rateSeries.outliersExcluded} outliers excluded` : '';
+    const outliers = analysis.rateSeries.outliersExcluded;
+    const dropped = query.excludeOutliers ? `, ${outliers} outlier${outliers === 1 ? '' : 's'} excluded` : '';
     showStatus(`${prices} prices in ${analysis.rateSeries.periods.length} periods${dropped}.`);
     document.body.dataset.state = 'ready';
   } catch (error) {
