@@ -7,6 +7,7 @@ import { loadConfig } from '../../src/config';
 import { projectRoot, readReferenceDataset } from '../../src/reference-data';
 import { createClickHouseClient } from '../../src/stores/analytics/clickhouse/client';
 import type { BenchContext, BenchSection } from './context';
+import { analysisLatencySection } from './analysis-latency';
 import { ratesLatencySection } from './rates-latency';
 import { formatCount, formatSeconds, formatTable, type BenchRow } from './stats';
 import { DEFAULT_SYNTHETIC_OPTIONS, describeSyntheticPrices, ensureSyntheticPrices } from './synthetic-prices';
@@ -20,7 +21,7 @@ import { DEFAULT_SYNTHETIC_OPTIONS, describeSyntheticPrices, ensureSyntheticPric
  */
 
 /** The table's sections, in order; later issues append theirs (ingest, replication lag). */
-const SECTIONS: readonly BenchSection[] = [ratesLatencySection];
+const SECTIONS: readonly BenchSection[] = [ratesLatencySection, analysisLatencySection];
 
 function positiveInteger(name: string, fallback: number): number {
   const raw = process.env[name]?.trim().replace(/[_,]/g, '');

@@ -44,14 +44,12 @@ describe('the GraphQL schema', () => {
 
   it('offers the analyst queries beside rates, with their arguments and defaults', async () => {
     const schema = await buildRatelineSchema();
+    const fields = schema.getQueryType()!.getFields();
     const signature = (name: string) =>
-      schema
-        .getQueryType()!
-        .getFields()
-        [name]!.args.map(
-          (a) =>
-            `${a.name}: ${String(a.type)}${a.defaultValue === undefined ? '' : ` = ${JSON.stringify(a.defaultValue)}`}`,
-        );
+      fields[name]!.args.map(
+        (a) =>
+          `${a.name}: ${String(a.type)}${a.defaultValue === undefined ? '' : ` = ${JSON.stringify(a.defaultValue)}`}`,
+      );
     const common = ['origin: String!', 'destination: String!', 'dateFrom: Date!', 'dateTo: Date!'];
     expect(signature('rateSeries')).toEqual([
       ...common,
@@ -70,7 +68,7 @@ describe('the GraphQL schema', () => {
       'fallback: RatesFallback = "NONE"',
       'excludeOutliers: Boolean = false',
     ]);
-    const query = schema.getQueryType()!.getFields();
+    const query = fields;
     expect(String(query.rateSeries!.type)).toBe('RateSeries!');
     expect(String(query.laneStats!.type)).toBe('[LaneStats!]!');
     expect(String(query.ratesWithScope!.type)).toBe('RatesResult!');
