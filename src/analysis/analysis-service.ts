@@ -128,7 +128,8 @@ export class AnalysisService {
         minUsdCents: l.minUsdCents,
         maxUsdCents: l.maxUsdCents,
         stddevUsdCents: l.stddevUsdCents,
-        volatility: l.stddevUsdCents / meanUsdCents,
+        // Prices are positive; a mean of 0 (all prices 0) has no spread to speak of.
+        volatility: meanUsdCents === 0 ? 0 : l.stddevUsdCents / meanUsdCents,
         outliersExcluded: l.outliersExcluded,
       };
     });

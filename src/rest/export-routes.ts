@@ -48,7 +48,7 @@ export function exportRoutes(services: { readonly rates: RatesService; readonly 
       destination: requiredParameter(req, 'destination'),
       dateFrom: requiredParameter(req, 'date_from'),
       dateTo: requiredParameter(req, 'date_to'),
-      granularity: enumParameter(req, 'granularity', GRANULARITIES) ?? 'DAY',
+      granularity: enumParameter(req, 'granularity', GRANULARITIES),
       excludeOutliers: booleanParameter(req, 'exclude_outliers', false),
     };
     const series = await services.analysis.rateSeries(query).catch((error: unknown) => {

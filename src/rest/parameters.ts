@@ -18,13 +18,8 @@ export function optionalParameter(req: Request, name: string): string | undefine
   return value;
 }
 
-/** One of `allowed`, matched case-insensitively (`week` or `WEEK`); `fallback` when absent. */
-export function enumParameter<T extends string>(
-  req: Request,
-  name: string,
-  allowed: readonly T[],
-  fallback?: T,
-): T | undefined {
+/** One of `allowed`, matched case-insensitively (`week` or `WEEK`); `fallback` when absent, else required. */
+export function enumParameter<T extends string>(req: Request, name: string, allowed: readonly T[], fallback?: T): T {
   const raw = optionalParameter(req, name);
   if (raw === undefined) {
     if (fallback === undefined) throw badUserInput(name, null, `query parameter ${name} is required exactly once`);

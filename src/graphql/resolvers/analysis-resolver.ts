@@ -5,27 +5,12 @@ import type { Port } from '../../domain/model';
 import type { RequestContext } from '../context';
 import { LIST_COMPLEXITY } from '../limits';
 import { GranularityEnum, LaneStatsOrderEnum, LaneStatsType, RateSeriesType } from '../types/analysis-types';
-import { DateScalar } from '../types/date-scalar';
+import { LaneRangeArgs } from '../types/lane-range-args';
 import { PortType } from '../types/location-types';
 
 const OUTLIERS =
   "Drop prices outside Tukey's fences (below Q1 − 1.5 × IQR or above Q3 + 1.5 × IQR, exact quartiles of each " +
   'lane (origin port, destination port) over dateFrom..dateTo) before computing; null means false.';
-
-@ArgsType()
-class LaneRangeArgs {
-  @Field(() => String, { description: 'A port code or a region slug.' })
-  origin!: string;
-
-  @Field(() => String, { description: 'A port code or a region slug.' })
-  destination!: string;
-
-  @Field(() => DateScalar, { description: 'First day, included.' })
-  dateFrom!: string;
-
-  @Field(() => DateScalar, { description: 'Last day, included.' })
-  dateTo!: string;
-}
 
 @ArgsType()
 class RateSeriesArgs extends LaneRangeArgs {

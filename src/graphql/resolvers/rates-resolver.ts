@@ -5,23 +5,11 @@ import { centsToUsdOrNull } from '../../domain/money';
 import type { DailyRate, LocationScope } from '../../rates';
 import { LocationScopeType, RatesFallbackEnum, RatesResultType } from '../types/analysis-types';
 import { DailyRateType } from '../types/daily-rate';
-import { DateScalar } from '../types/date-scalar';
+import { LaneRangeArgs } from '../types/lane-range-args';
 import { LIST_COMPLEXITY } from '../limits';
 
 @ArgsType()
-export class RatesArgs {
-  @Field(() => String, { description: 'A port code or a region slug.' })
-  origin!: string;
-
-  @Field(() => String, { description: 'A port code or a region slug.' })
-  destination!: string;
-
-  @Field(() => DateScalar, { description: 'First day, included.' })
-  dateFrom!: string;
-
-  @Field(() => DateScalar, { description: 'Last day, included.' })
-  dateTo!: string;
-
+export class RatesArgs extends LaneRangeArgs {
   @Field(() => Int, {
     nullable: true,
     defaultValue: DEFAULT_MIN_PRICES,
