@@ -29,7 +29,7 @@ export interface BrowserSession {
   readonly browser: Browser;
   readonly context: BrowserContext;
   readonly page: Page;
-  /** Every URL the pages asked for on a host other than 127.0.0.1 (all of them were aborted). */
+  /** Every URL (once each) the pages asked for on a host other than 127.0.0.1; all were aborted. */
   readonly outsideRequests: string[];
   /** Uncaught page errors and console errors, for diagnosis. */
   readonly pageErrors: string[];
@@ -50,15 +50,20 @@ export async function openBrowser(viewport = { width: 1280, height: 1000 }): Pro
     const context = await browser.newContext({ viewport, serviceWorkers: 'block' });
     const outsideRequests: string[] = [];
     const pageErrors: string[] = [];
+    // Recorded once per URL, whichever of the two sees it first (requests that bypass routing, such as
+    // some worker fetches, still raise the context's `request` event).
+    const record = (url: URL): void => {
+      if (!outsideRequests.includes(url.href)) outsideRequests.push(url.href);
+    };
     await context.route('**/*', (route) => {
       const url = new URL(route.request().url());
       if (isLocal(url)) return route.continue();
-      outsideRequests.push(url.href);
+      record(url);
       return route.abort('blockedbyclient');
     });
     context.on('request', (request) => {
       const url = new URL(request.url());
-      if (!isLocal(url) && !outsideRequests.includes(url.href)) outsideRequests.push(url.href);
+      if (!isLocal(url)) record(url);
     });
     const page = await context.newPage();
     page.on('pageerror', (error) => pageErrors.push(error.message));

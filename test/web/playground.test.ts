@@ -103,4 +103,12 @@ describe('the playground at GET /graphql', () => {
     const missing = await fetch(`${service.running.url}/assets/playground/nothing.js`);
     expect(missing.status).toBe(404);
   });
+
+  it('would notice a request to another host (the guard itself can fail)', async () => {
+    const { page } = browser;
+    const before = browser.outsideRequests.length;
+    await page.evaluate(`fetch('http://example.com/probe.js').then(() => 'loaded', () => 'blocked')`);
+    expect(browser.outsideRequests.slice(before)).toEqual(['http://example.com/probe.js']);
+    browser.outsideRequests.splice(before);
+  });
 });
