@@ -1,8 +1,7 @@
 import { Args, ArgsType, Ctx, Field, Int, Query, Resolver } from 'type-graphql';
-import { DEFAULT_MIN_PRICES } from '../../rates';
-import type { RequestContext } from '../context';
 import { centsToUsdOrNull } from '../../domain/money';
-import type { DailyRate, LocationScope } from '../../rates';
+import { DEFAULT_MIN_PRICES, type DailyRate, type LocationScope } from '../../rates';
+import type { RequestContext } from '../context';
 import { LocationScopeType, RatesFallbackEnum, RatesResultType } from '../types/analysis-types';
 import { DailyRateType } from '../types/daily-rate';
 import { LaneRangeArgs } from '../types/lane-range-args';
