@@ -7,6 +7,7 @@ import { loadConfig } from '../../src/config';
 import { projectRoot, readReferenceDataset } from '../../src/reference-data';
 import { createClickHouseClient } from '../../src/stores/analytics/clickhouse/client';
 import type { BenchContext, BenchSection } from './context';
+import { analysisLatencySection } from './analysis-latency';
 import { ingestSection } from './ingest';
 import { ratesLatencySection } from './rates-latency';
 import { formatCount, formatSeconds, formatTable, type BenchRow } from './stats';
@@ -23,7 +24,7 @@ import { DEFAULT_SYNTHETIC_OPTIONS, describeSyntheticPrices, ensureSyntheticPric
  */
 
 /** The table's sections, in order. */
-const SECTIONS: readonly BenchSection[] = [ratesLatencySection, ingestSection];
+const SECTIONS: readonly BenchSection[] = [ratesLatencySection, analysisLatencySection, ingestSection];
 
 function selectedSections(): readonly BenchSection[] {
   const wanted = (process.env.BENCH_SECTIONS ?? '')

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { AnalysisService } from '../analysis';
 import { ApiKeyAuthenticator } from '../auth';
 import type { Config } from '../config';
 import { buildRatelineSchema, createGraphqlServer, type RatelineServices } from '../graphql';
@@ -57,6 +58,7 @@ export function createReplicator(config: Config, stores: Stores, log: Logger): R
 export function createServices(config: Config, stores: Stores): RatelineServices {
   return {
     rates: new RatesService(stores.operational, stores.analytics, config.limits),
+    analysis: new AnalysisService(stores.operational, stores.analytics, config.limits),
     locations: new LocationsService(stores.operational),
     batches: new BatchQueries(stores.operational),
     ingest: new IngestService(stores.operational, config.limits),

@@ -1,3 +1,4 @@
+import type { AnalysisService } from '../analysis';
 import type { Principal } from '../auth';
 import type { BatchQueries, BatchReader, IngestService } from '../ingest';
 import type { LocationsReader, LocationsService } from '../locations';
@@ -8,6 +9,7 @@ import type { ReplicationMonitor } from '../replication';
 export interface RatelineServices {
   readonly locations: LocationsService;
   readonly rates: RatesService;
+  readonly analysis: AnalysisService;
   readonly batches: BatchQueries;
   readonly ingest: IngestService;
   readonly replication: ReplicationMonitor;
@@ -18,6 +20,7 @@ export interface RequestContext {
   readonly principal: Principal;
   readonly locations: LocationsReader;
   readonly rates: RatesService;
+  readonly analysis: AnalysisService;
   readonly batches: BatchReader;
   readonly ingest: IngestService;
   readonly replication: ReplicationMonitor;
@@ -29,6 +32,7 @@ export function createRequestContext(services: RatelineServices, principal: Prin
     principal,
     locations: services.locations.forRequest(),
     rates: services.rates,
+    analysis: services.analysis,
     batches: services.batches.forRequest(),
     ingest: services.ingest,
     replication: services.replication,

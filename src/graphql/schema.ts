@@ -6,6 +6,7 @@ import type { Role } from '../config';
 import type { RequestContext } from './context';
 import { BatchResolver } from './resolvers/batch-resolvers';
 import { PortResolver, RegionResolver } from './resolvers/location-resolvers';
+import { LaneStatsResolver, RateSeriesResolver } from './resolvers/analysis-resolver';
 import { RatesResolver } from './resolvers/rates-resolver';
 
 /** `@Authorized(roles)` on a field: the caller needs one of the roles (UNAUTHENTICATED / FORBIDDEN otherwise). */
@@ -16,7 +17,7 @@ const authChecker: AuthChecker<RequestContext, Role> = ({ context, info }, roles
 
 export function buildRatelineSchema(): Promise<GraphQLSchema> {
   return buildSchema({
-    resolvers: [RatesResolver, PortResolver, RegionResolver, BatchResolver],
+    resolvers: [RatesResolver, RateSeriesResolver, LaneStatsResolver, PortResolver, RegionResolver, BatchResolver],
     authChecker,
     validate: false,
   });

@@ -26,7 +26,7 @@ export function createGraphqlServer(options: {
     plugins: [
       // Rateline sets no cache hints; the default cache-control plugin would still hook every field.
       ApolloServerPluginCacheControlDisabled(),
-      // Until the playground issue serves GraphiQL locally: the default landing page loads from a CDN.
+      // Apollo's landing page loads from a CDN; http/web-pages.ts serves GraphiQL from Rateline instead.
       ApolloServerPluginLandingPageDisabled(),
       queryLimitsPlugin(options.schema, options.limits),
       ...(options.plugins ?? []),

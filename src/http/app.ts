@@ -3,9 +3,12 @@ import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Express, type RequestHandler, type Response } from 'express';
 import type { Logger } from 'pino';
 import { presentedApiKey, requireRole, type ApiKeyAuthenticator, type Principal } from '../auth';
+import type { Role } from '../config';
 import { createRequestContext, type RatelineServices, type RequestContext } from '../graphql';
+import { exportRoutes } from '../rest/export-routes';
 import { ratesRoute } from '../rest/rates-route';
 import { errorHandler } from './errors';
+import { webPages } from './web-pages';
 
 export interface HttpAppDependencies {
   readonly apollo: ApolloServer<RequestContext>;
@@ -25,7 +28,19 @@ function authenticate(authenticator: ApiKeyAuthenticator): RequestHandler {
   };
 }
 
-/** Routes: POST/GET /graphql, GET /rates (legacy REST), GET /healthz. */
+function requireRoleFor(roles: readonly Role[]): RequestHandler {
+  return (req, res, next) => {
+    requireRole(principalOf(res), roles, `GET ${req.baseUrl}${req.path}`);
+    next();
+  };
+}
+
+/**
+ * Routes: POST/GET /graphql (GET from a browser: the playground), GET /rates (legacy REST),
+ * GET /export/*.csv, GET /dashboard and its /assets, GET /healthz. The pages and their assets are
+ * public (they hold no data; their GraphQL calls carry the user's key); everything that answers data
+ * needs a key once keys are configured.
+ */
 export function createHttpApp(deps: HttpAppDependencies): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -33,15 +48,10 @@ export function createHttpApp(deps: HttpAppDependencies): Express {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  app.use(webPages());
   app.use(authenticate(deps.authenticator));
-  app.use(
-    '/rates',
-    (_req, res, next) => {
-      requireRole(principalOf(res), ['read'], 'GET /rates');
-      next();
-    },
-    ratesRoute(deps.services.rates),
-  );
+  app.use('/rates', requireRoleFor(['read']), ratesRoute(deps.services.rates));
+  app.use('/export', requireRoleFor(['read']), exportRoutes(deps.services));
   app.use(
     '/graphql',
     express.json({ limit: deps.maxRequestBodyBytes }),

@@ -1,1 +1,11 @@
-export { RatesService, DEFAULT_MIN_PRICES, type DailyRate, type RatesQuery } from './rates-service';
+export {
+  RatesService,
+  DEFAULT_MIN_PRICES,
+  type DailyRate,
+  type LocationScope,
+  type RatesFallback,
+  type RatesQuery,
+  type ScopedRates,
+  type ScopedRatesQuery,
+} from './rates-service';
+export { LaneRangeValidator, type LaneRangeQuery, type ValidLaneRange } from './validation';

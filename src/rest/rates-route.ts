@@ -1,28 +1,6 @@
 import { Router, type Request, type Response } from 'express';
-import { RatelineError, badUserInput } from '../domain/errors';
 import type { RatesService } from '../rates';
-
-function requiredParameter(req: Request, name: string): string {
-  const value: unknown = req.query[name];
-  if (typeof value !== 'string' || value.length === 0) {
-    throw badUserInput(name, value ?? null, `query parameter ${name} is required exactly once`);
-  }
-  return value;
-}
-
-/** The service names fields as GraphQL does; REST clients sent them in the seed API's spelling. */
-const REST_FIELD_NAMES: Readonly<Record<string, string>> = { dateFrom: 'date_from', dateTo: 'date_to' };
-
-function inRestSpelling(error: unknown): unknown {
-  if (!(error instanceof RatelineError) || error.field === undefined) return error;
-  const field = REST_FIELD_NAMES[error.field];
-  if (field === undefined) return error;
-  const message = Object.entries(REST_FIELD_NAMES).reduce(
-    (text, [from, to]) => text.replaceAll(from, to),
-    error.message,
-  );
-  return new RatelineError(error.code, message, field, error.value);
-}
+import { inRestSpelling, requiredParameter } from './parameters';
 
 /**
  * `GET /rates?date_from=&date_to=&origin=&destination=`: the seed API's call, kept for its clients.

@@ -41,4 +41,36 @@ describe('the GraphQL schema', () => {
       ),
     ).toEqual(['origin: String!', 'destination: String!', 'dateFrom: Date!', 'dateTo: Date!', 'minPrices: Int = 3']);
   });
+
+  it('offers the analyst queries beside rates, with their arguments and defaults', async () => {
+    const schema = await buildRatelineSchema();
+    const fields = schema.getQueryType()!.getFields();
+    const signature = (name: string) =>
+      fields[name]!.args.map(
+        (a) =>
+          `${a.name}: ${String(a.type)}${a.defaultValue === undefined ? '' : ` = ${JSON.stringify(a.defaultValue)}`}`,
+      );
+    const common = ['origin: String!', 'destination: String!', 'dateFrom: Date!', 'dateTo: Date!'];
+    expect(signature('rateSeries')).toEqual([
+      ...common,
+      'granularity: Granularity!',
+      'excludeOutliers: Boolean = false',
+    ]);
+    expect(signature('laneStats')).toEqual([
+      ...common,
+      'orderBy: LaneStatsOrder = "VOLUME"',
+      'first: Int = 10',
+      'excludeOutliers: Boolean = false',
+    ]);
+    expect(signature('ratesWithScope')).toEqual([
+      ...common,
+      'minPrices: Int = 3',
+      'fallback: RatesFallback = "NONE"',
+      'excludeOutliers: Boolean = false',
+    ]);
+    const query = fields;
+    expect(String(query.rateSeries!.type)).toBe('RateSeries!');
+    expect(String(query.laneStats!.type)).toBe('[LaneStats!]!');
+    expect(String(query.ratesWithScope!.type)).toBe('RatesResult!');
+  });
 });

@@ -1,24 +1,14 @@
 import { Args, ArgsType, Authorized, Ctx, Field, Int, Query, Resolver } from 'type-graphql';
-import { DEFAULT_MIN_PRICES } from '../../rates';
+import { centsToUsdOrNull } from '../../domain/money';
+import { DEFAULT_MIN_PRICES, type DailyRate, type LocationScope } from '../../rates';
 import type { RequestContext } from '../context';
+import { LocationScopeType, RatesFallbackEnum, RatesResultType } from '../types/analysis-types';
 import { DailyRateType } from '../types/daily-rate';
-import { DateScalar } from '../types/date-scalar';
+import { LaneRangeArgs } from '../types/lane-range-args';
 import { LIST_COMPLEXITY } from '../limits';
 
 @ArgsType()
-class RatesArgs {
-  @Field(() => String, { description: 'A port code or a region slug.' })
-  origin!: string;
-
-  @Field(() => String, { description: 'A port code or a region slug.' })
-  destination!: string;
-
-  @Field(() => DateScalar, { description: 'First day, included.' })
-  dateFrom!: string;
-
-  @Field(() => DateScalar, { description: 'Last day, included.' })
-  dateTo!: string;
-
+export class RatesArgs extends LaneRangeArgs {
   @Field(() => Int, {
     nullable: true,
     defaultValue: DEFAULT_MIN_PRICES,
@@ -26,6 +16,37 @@ class RatesArgs {
   })
   minPrices!: number | null;
 }
+
+@ArgsType()
+class RatesWithScopeArgs extends RatesArgs {
+  @Field(() => RatesFallbackEnum, {
+    nullable: true,
+    defaultValue: 'NONE',
+    description: 'What to do when no day of the range has minPrices prices; null means NONE.',
+  })
+  fallback!: keyof typeof RatesFallbackEnum | null;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    defaultValue: false,
+    description:
+      "Drop prices outside Tukey's fences (1.5 × IQR beyond the quartiles) of their lane over the range " +
+      'before averaging and counting; null means false.',
+  })
+  excludeOutliers!: boolean | null;
+}
+
+const toDailyRateType = (r: DailyRate): DailyRateType => ({
+  day: r.day,
+  priceCount: r.priceCount,
+  averagePrice: centsToUsdOrNull(r.meanUsdCents),
+});
+
+const toScopeType = (scope: LocationScope): LocationScopeType => ({
+  kind: scope.kind === 'port' ? 'PORT' : 'REGION',
+  id: scope.id,
+  levelsUp: scope.levelsUp,
+});
 
 @Resolver()
 export class RatesResolver {
@@ -38,10 +59,29 @@ export class RatesResolver {
   })
   async rates(@Args(() => RatesArgs) args: RatesArgs, @Ctx() ctx: RequestContext): Promise<DailyRateType[]> {
     const rates = await ctx.rates.dailyRates({ ...args, minPrices: args.minPrices ?? undefined });
-    return rates.map((r) => ({
-      day: r.day,
-      priceCount: r.priceCount,
-      averagePrice: r.meanUsdCents === null ? null : Math.round(r.meanUsdCents) / 100,
-    }));
+    return rates.map(toDailyRateType);
+  }
+
+  @Query(() => RatesResultType, {
+    description:
+      'rates with the scope it was computed for: optionally widened up the region hierarchy when no day has ' +
+      'minPrices prices (fallback), optionally without outliers (excludeOutliers).',
+  })
+  async ratesWithScope(
+    @Args(() => RatesWithScopeArgs) args: RatesWithScopeArgs,
+    @Ctx() ctx: RequestContext,
+  ): Promise<RatesResultType> {
+    const answer = await ctx.rates.ratesWithScope({
+      ...args,
+      minPrices: args.minPrices ?? undefined,
+      fallback: args.fallback ?? 'NONE',
+      excludeOutliers: args.excludeOutliers ?? false,
+    });
+    return {
+      days: answer.days.map(toDailyRateType),
+      originScope: toScopeType(answer.origin),
+      destinationScope: toScopeType(answer.destination),
+      outliersExcluded: answer.outliersExcluded,
+    };
   }
 }

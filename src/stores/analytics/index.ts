@@ -1,8 +1,14 @@
 export type {
   AnalyticsStore,
   DailyPriceTotal,
+  DailyPriceTotalsWithoutOutliers,
   DayRange,
+  LaneOrder,
   LanePorts,
+  LaneStatistics,
+  LaneStatisticsOptions,
+  PeriodPriceStatistics,
+  PriceSelection,
   ReplicatedChanges,
   ReplicatedPrice,
   ReplicationCheckpoint,
@@ -12,4 +18,8 @@ export {
   DAILY_PRICE_TOTALS_FORMAT,
   dailyPriceTotalsQuery,
   type DailyPriceTotalsRow,
+  laneStatisticsQuery,
+  periodPriceStatisticsQuery,
+  type LaneStatisticsRow,
+  type PeriodPriceStatisticsRow,
 } from './clickhouse/clickhouse-analytics-store';

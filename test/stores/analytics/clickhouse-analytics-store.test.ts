@@ -133,3 +133,125 @@ describe('ClickHouseAnalyticsStore on chDB', () => {
     ]);
   });
 });
+
+describe('analyst aggregates on chDB', () => {
+  const lane = { originPorts: ['QQQQA'], destinationPorts: ['QQQQB'] };
+  const range = { from: day('2020-03-02'), to: day('2020-03-08') };
+  beforeAll(async () => {
+    // One lane, one ISO week (Monday 2020-03-02 to Sunday 2020-03-08). Quartiles of the five prices
+    // 100, 200, 300, 400, 700 (cents): Q1 = 200, Q3 = 400, IQR = 200, fences [-100, 700]; 700 sits on
+    // the upper fence and stays. A second lane's 5,000 is judged by its own fences only.
+    await store.applyChanges({
+      retractedBatchIds: [],
+      prices: [
+        price('QQQQA', 'QQQQB', '2020-03-02', 100, 'q1'),
+        price('QQQQA', 'QQQQB', '2020-03-03', 200, 'q1'),
+        price('QQQQA', 'QQQQB', '2020-03-04', 300, 'q1'),
+        price('QQQQA', 'QQQQB', '2020-03-08', 400, 'q1'),
+        price('QQQQA', 'QQQQB', '2020-03-08', 700, 'q1'),
+        price('QQQQA', 'QQQQB', '2020-03-09', 1, 'q1'), // the next week: outside the range
+      ],
+    });
+  });
+
+  it('keeps a price exactly on a Tukey fence', async () => {
+    const [week] = await store.periodPriceStatistics(lane, range, 'WEEK', { excludeOutliers: true });
+    expect(week).toEqual({
+      periodStart: day('2020-03-02'),
+      priceCount: 5,
+      totalUsdCents: 1700,
+      minUsdCents: 100,
+      maxUsdCents: 700,
+      p25UsdCents: 200,
+      medianUsdCents: 300,
+      p75UsdCents: 400,
+      outliersExcluded: 0,
+    });
+  });
+
+  it('drops a price just beyond the fence, and reports nulls for a period left with no price', async () => {
+    await store.applyChanges({ retractedBatchIds: [], prices: [price('QQQQA', 'QQQQB', '2020-03-05', 10_000, 'q2')] });
+    try {
+      // Six prices 100, 200, 300, 400, 700, 10000: Q1 = 225, Q3 = 625, fences [-375, 1225].
+      const days = await store.periodPriceStatistics(lane, range, 'DAY', { excludeOutliers: true });
+      const thursday = days.find((d) => d.periodStart === day('2020-03-05'));
+      expect(thursday).toEqual({
+        periodStart: day('2020-03-05'),
+        priceCount: 0,
+        totalUsdCents: 0,
+        minUsdCents: null,
+        maxUsdCents: null,
+        p25UsdCents: null,
+        medianUsdCents: null,
+        p75UsdCents: null,
+        outliersExcluded: 1,
+      });
+      const totals = await store.dailyPriceTotalsWithoutOutliers(lane, range);
+      expect(totals.outliersExcluded).toBe(1);
+      expect(totals.days.map((d) => d.priceCount)).toEqual([1, 1, 1, 0, 2]);
+      const [stats] = await store.laneStatistics(lane, range, { orderBy: 'VOLUME', limit: 5, excludeOutliers: true });
+      expect(stats).toMatchObject({ priceCount: 5, maxUsdCents: 700, outliersExcluded: 1 });
+    } finally {
+      // Retracted, its price stops counting in every aggregate (and no longer disturbs the next tests).
+      await store.applyChanges({ prices: [], retractedBatchIds: ['q2'] });
+    }
+  });
+
+  it('counts a retracted batch in no aggregate', async () => {
+    const totals = await store.dailyPriceTotalsWithoutOutliers(lane, range);
+    expect(totals.outliersExcluded).toBe(0);
+    const [stats] = await store.laneStatistics(lane, range, { orderBy: 'VOLUME', limit: 5, excludeOutliers: false });
+    expect(stats).toMatchObject({ priceCount: 5, maxUsdCents: 700 });
+    const [week] = await store.periodPriceStatistics(lane, range, 'WEEK', { excludeOutliers: false });
+    expect(week).toMatchObject({ priceCount: 5, maxUsdCents: 700 });
+  });
+
+  it('interpolates quartiles linearly between ranks', async () => {
+    await store.applyChanges({
+      retractedBatchIds: [],
+      prices: [
+        price('QQQQC', 'QQQQD', '2020-03-02', 100, 'q3'),
+        price('QQQQC', 'QQQQD', '2020-03-02', 200, 'q3'),
+        price('QQQQC', 'QQQQD', '2020-03-02', 300, 'q3'),
+        price('QQQQC', 'QQQQD', '2020-03-02', 401, 'q3'),
+      ],
+    });
+    const [monday] = await store.periodPriceStatistics(
+      { originPorts: ['QQQQC'], destinationPorts: ['QQQQD'] },
+      range,
+      'DAY',
+      { excludeOutliers: false },
+    );
+    // Positions (n − 1) × q = 0.75, 1.5, 2.25: 100 + 0.75 × 100, 200 + 0.5 × 100, 300 + 0.25 × 101.
+    expect([monday!.p25UsdCents, monday!.medianUsdCents, monday!.p75UsdCents]).toEqual([175, 250, 325.25]);
+  });
+
+  it('ranks lanes by volume, average price or volatility, descending, and limits them', async () => {
+    const lanes = { originPorts: ['QQQQC', 'QQQQE'], destinationPorts: ['QQQQD'] };
+    await store.applyChanges({
+      retractedBatchIds: [],
+      prices: [price('QQQQE', 'QQQQD', '2020-03-03', 1000, 'q4'), price('QQQQE', 'QQQQD', '2020-03-03', 1000, 'q4')],
+    });
+    const rank = async (orderBy: 'VOLUME' | 'AVERAGE_PRICE' | 'VOLATILITY', limit = 5) =>
+      (await store.laneStatistics(lanes, range, { orderBy, limit, excludeOutliers: false })).map((l) => l.originCode);
+    expect(await rank('VOLUME')).toEqual(['QQQQC', 'QQQQE']);
+    expect(await rank('AVERAGE_PRICE')).toEqual(['QQQQE', 'QQQQC']);
+    expect(await rank('VOLATILITY')).toEqual(['QQQQC', 'QQQQE']);
+    expect(await rank('AVERAGE_PRICE', 1)).toEqual(['QQQQE']);
+    const [e] = await store.laneStatistics(lanes, range, {
+      orderBy: 'AVERAGE_PRICE',
+      limit: 1,
+      excludeOutliers: false,
+    });
+    expect(e).toEqual({
+      originCode: 'QQQQE',
+      destinationCode: 'QQQQD',
+      priceCount: 2,
+      totalUsdCents: 2000,
+      minUsdCents: 1000,
+      maxUsdCents: 1000,
+      stddevUsdCents: 0,
+      outliersExcluded: 0,
+    });
+  });
+});

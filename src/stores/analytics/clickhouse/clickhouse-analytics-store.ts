@@ -1,16 +1,32 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { ClickHouseConfig } from '../../../config';
 import { formatDay, type EpochDay } from '../../../domain/day';
+import type { Granularity } from '../../../domain/period';
 import type {
   AnalyticsStore,
   DailyPriceTotal,
+  DailyPriceTotalsWithoutOutliers,
   DayRange,
+  LaneOrder,
   LanePorts,
+  LaneStatistics,
+  LaneStatisticsOptions,
+  PeriodPriceStatistics,
+  PriceSelection,
   ReplicatedChanges,
   ReplicationCheckpoint,
 } from '../analytics-store';
 import { createClickHouseClient } from './client';
 import { migrateAnalyticsSchema } from './migrations';
+
+/**
+ * The prices a question is about: these origin ports, these destination ports, these days, and not
+ * of a retracted batch.
+ */
+const selectedPricesFilter = (database: string): string => `origin_code IN {origins:Array(String)}
+       AND destination_code IN {destinations:Array(String)}
+       AND day BETWEEN {from:Date} AND {to:Date}
+       AND batch_id NOT IN (SELECT batch_id FROM ${database}.retracted_batches)`;
 
 /**
  * The rates aggregate, exported so that the benchmark issues exactly the query the API issues. Days come
@@ -20,10 +36,7 @@ import { migrateAnalyticsSchema } from './migrations';
 export const dailyPriceTotalsQuery = (database: string): string => `
   SELECT toUInt32(day) AS epochDay, toUInt32(count()) AS priceCount, sum(usd_cents) AS totalUsdCents
     FROM ${database}.prices
-   WHERE origin_code IN {origins:Array(String)}
-     AND destination_code IN {destinations:Array(String)}
-     AND day BETWEEN {from:Date} AND {to:Date}
-     AND batch_id NOT IN (SELECT batch_id FROM ${database}.retracted_batches)
+   WHERE ${selectedPricesFilter(database)}
    GROUP BY day
    ORDER BY day`;
 
@@ -33,6 +46,112 @@ export interface DailyPriceTotalsRow {
   readonly epochDay: number;
   readonly priceCount: number;
   readonly totalUsdCents: number | string;
+}
+
+/**
+ * The selected prices, each with `kept`: whether it counts. Without outlier exclusion every price counts.
+ * With it, a price counts when it lies inside Tukey's fences of its lane over the selected days:
+ * [Q1 − 1.5 × IQR, Q3 + 1.5 × IQR], Q1 and Q3 exact and interpolated linearly between ranks (type 7,
+ * `quantilesExactInclusive`). The window function computes one pair of quartiles per lane in the same
+ * scan; quartiles of whole cents are multiples of a quarter cent, so the fences are exact in Float64.
+ */
+function selectedPrices(database: string, selection: PriceSelection): string {
+  if (!selection.excludeOutliers) {
+    return `SELECT origin_code, destination_code, day, usd_cents, true AS kept
+      FROM ${database}.prices
+     WHERE ${selectedPricesFilter(database)}`;
+  }
+  return `SELECT origin_code, destination_code, day, usd_cents,
+           usd_cents BETWEEN fences[1] - 1.5 * (fences[2] - fences[1])
+                         AND fences[2] + 1.5 * (fences[2] - fences[1]) AS kept
+      FROM (
+        SELECT origin_code, destination_code, day, usd_cents,
+               quantilesExactInclusive(0.25, 0.75)(usd_cents)
+                 OVER (PARTITION BY origin_code, destination_code) AS fences
+          FROM ${database}.prices
+         WHERE ${selectedPricesFilter(database)})`;
+}
+
+const dailyTotalsWithoutOutliersQuery = (database: string): string => `
+  SELECT toUInt32(day) AS epochDay, toUInt32(countIf(kept)) AS priceCount,
+         sumIf(usd_cents, kept) AS totalUsdCents, toUInt32(countIf(NOT kept)) AS outliersExcluded
+    FROM (${selectedPrices(database, { excludeOutliers: true })})
+   GROUP BY day
+   ORDER BY day`;
+
+const PERIOD_START: Readonly<Record<Granularity, string>> = {
+  DAY: 'day',
+  WEEK: 'toMonday(day)', // ISO weeks: Monday to Sunday
+  MONTH: 'toStartOfMonth(day)',
+  QUARTER: 'toStartOfQuarter(day)',
+  YEAR: 'toStartOfYear(day)',
+};
+
+/** The series aggregate (exported so that the benchmark issues exactly the query the API issues). */
+export const periodPriceStatisticsQuery = (
+  database: string,
+  granularity: Granularity,
+  selection: PriceSelection,
+): string => `
+  SELECT toUInt32(${PERIOD_START[granularity]}) AS periodStart,
+         toUInt32(countIf(kept)) AS priceCount,
+         sumIf(usd_cents, kept) AS totalUsdCents,
+         minIf(usd_cents, kept) AS minUsdCents,
+         maxIf(usd_cents, kept) AS maxUsdCents,
+         quantilesExactInclusiveIf(0.25, 0.5, 0.75)(usd_cents, kept) AS quartiles,
+         toUInt32(countIf(NOT kept)) AS outliersExcluded
+    FROM (${selectedPrices(database, selection)})
+   GROUP BY periodStart
+   ORDER BY periodStart`;
+
+export interface PeriodPriceStatisticsRow {
+  readonly periodStart: number;
+  readonly priceCount: number;
+  readonly totalUsdCents: number | string;
+  readonly minUsdCents: number | string;
+  readonly maxUsdCents: number | string;
+  /** Empty (NaN, written as null) when no price of the period counts. */
+  readonly quartiles: readonly (number | string | null)[];
+  readonly outliersExcluded: number;
+}
+
+const LANE_ORDER: Readonly<Record<LaneOrder, string>> = {
+  VOLUME: 'priceCount DESC',
+  AVERAGE_PRICE: 'totalUsdCents / priceCount DESC',
+  VOLATILITY: 'stddevUsdCents / (totalUsdCents / priceCount) DESC',
+};
+
+/** The lane statistics aggregate (exported for the benchmark). Ties break on origin, then destination. */
+export const laneStatisticsQuery = (database: string, options: Omit<LaneStatisticsOptions, 'limit'>): string => `
+  SELECT origin_code AS originCode, destination_code AS destinationCode,
+         toUInt32(countIf(kept)) AS priceCount,
+         sumIf(usd_cents, kept) AS totalUsdCents,
+         minIf(usd_cents, kept) AS minUsdCents,
+         maxIf(usd_cents, kept) AS maxUsdCents,
+         stddevPopIf(usd_cents, kept) AS stddevUsdCents,
+         toUInt32(countIf(NOT kept)) AS outliersExcluded
+    FROM (${selectedPrices(database, options)})
+   GROUP BY origin_code, destination_code
+  HAVING priceCount > 0
+   ORDER BY ${LANE_ORDER[options.orderBy]}, originCode, destinationCode
+   LIMIT {limit:UInt32}`;
+
+export interface LaneStatisticsRow {
+  readonly originCode: string;
+  readonly destinationCode: string;
+  readonly priceCount: number;
+  readonly totalUsdCents: number | string;
+  readonly minUsdCents: number | string;
+  readonly maxUsdCents: number | string;
+  readonly stddevUsdCents: number | string;
+  readonly outliersExcluded: number;
+}
+
+/** A Float64 from ClickHouse's JSON: NaN and infinities arrive as null (or quoted when a server quotes them). */
+function finiteOrNull(value: number | string | null | undefined): number | null {
+  if (value === null || value === undefined) return null;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : null;
 }
 
 export class ClickHouseAnalyticsStore implements AnalyticsStore {
@@ -72,6 +191,82 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
       day: r.epochDay as EpochDay,
       priceCount: r.priceCount,
       totalUsdCents: Number(r.totalUsdCents),
+    }));
+  }
+
+  private queryParams(lane: LanePorts, range: DayRange): Record<string, unknown> {
+    return {
+      origins: lane.originPorts,
+      destinations: lane.destinationPorts,
+      from: formatDay(range.from),
+      to: formatDay(range.to),
+    };
+  }
+
+  async dailyPriceTotalsWithoutOutliers(lane: LanePorts, range: DayRange): Promise<DailyPriceTotalsWithoutOutliers> {
+    if (lane.originPorts.length === 0 || lane.destinationPorts.length === 0) return { days: [], outliersExcluded: 0 };
+    const result = await this.client.query({
+      query: dailyTotalsWithoutOutliersQuery(this.database),
+      query_params: this.queryParams(lane, range),
+      format: 'JSON',
+    });
+    const { data } = await result.json<DailyPriceTotalsRow & { readonly outliersExcluded: number }>();
+    return {
+      days: data.map((r) => ({
+        day: r.epochDay as EpochDay,
+        priceCount: r.priceCount,
+        totalUsdCents: Number(r.totalUsdCents),
+      })),
+      outliersExcluded: data.reduce((sum, r) => sum + r.outliersExcluded, 0),
+    };
+  }
+
+  async periodPriceStatistics(
+    lane: LanePorts,
+    range: DayRange,
+    granularity: Granularity,
+    selection: PriceSelection,
+  ): Promise<PeriodPriceStatistics[]> {
+    if (lane.originPorts.length === 0 || lane.destinationPorts.length === 0) return [];
+    const result = await this.client.query({
+      query: periodPriceStatisticsQuery(this.database, granularity, selection),
+      query_params: this.queryParams(lane, range),
+      format: 'JSON',
+    });
+    const { data } = await result.json<PeriodPriceStatisticsRow>();
+    return data.map((r) => {
+      const counted = r.priceCount > 0;
+      return {
+        periodStart: r.periodStart as EpochDay,
+        priceCount: r.priceCount,
+        totalUsdCents: Number(r.totalUsdCents),
+        minUsdCents: counted ? Number(r.minUsdCents) : null,
+        maxUsdCents: counted ? Number(r.maxUsdCents) : null,
+        p25UsdCents: counted ? finiteOrNull(r.quartiles[0]) : null,
+        medianUsdCents: counted ? finiteOrNull(r.quartiles[1]) : null,
+        p75UsdCents: counted ? finiteOrNull(r.quartiles[2]) : null,
+        outliersExcluded: r.outliersExcluded,
+      };
+    });
+  }
+
+  async laneStatistics(lane: LanePorts, range: DayRange, options: LaneStatisticsOptions): Promise<LaneStatistics[]> {
+    if (lane.originPorts.length === 0 || lane.destinationPorts.length === 0) return [];
+    const result = await this.client.query({
+      query: laneStatisticsQuery(this.database, options),
+      query_params: { ...this.queryParams(lane, range), limit: options.limit },
+      format: 'JSON',
+    });
+    const { data } = await result.json<LaneStatisticsRow>();
+    return data.map((r) => ({
+      originCode: r.originCode,
+      destinationCode: r.destinationCode,
+      priceCount: r.priceCount,
+      totalUsdCents: Number(r.totalUsdCents),
+      minUsdCents: Number(r.minUsdCents),
+      maxUsdCents: Number(r.maxUsdCents),
+      stddevUsdCents: finiteOrNull(r.stddevUsdCents) ?? 0,
+      outliersExcluded: r.outliersExcluded,
     }));
   }
 

@@ -1,0 +1,125 @@
+/** The dashboard's only data source: Rateline's GraphQL API on the same origin. */
+
+export type Granularity = 'DAY' | 'WEEK' | 'MONTH' | 'QUARTER' | 'YEAR';
+export type LaneOrder = 'VOLUME' | 'AVERAGE_PRICE' | 'VOLATILITY';
+
+export interface Location {
+  readonly id: string;
+  readonly name: string;
+  readonly kind: 'port' | 'region';
+}
+
+export interface RatePeriod {
+  readonly periodStart: string;
+  readonly averagePrice: number | null;
+  readonly minPrice: number | null;
+  readonly maxPrice: number | null;
+  readonly p25: number | null;
+  readonly median: number | null;
+  readonly p75: number | null;
+  readonly priceCount: number;
+  readonly outliersExcluded: number;
+}
+
+export interface LaneStats {
+  readonly origin: { readonly code: string; readonly name: string };
+  readonly destination: { readonly code: string; readonly name: string };
+  readonly priceCount: number;
+  readonly averagePrice: number;
+  readonly minPrice: number;
+  readonly maxPrice: number;
+  readonly stddevPrice: number;
+  readonly volatility: number;
+}
+
+export interface AnalysisQuery {
+  readonly origin: string;
+  readonly destination: string;
+  readonly dateFrom: string;
+  readonly dateTo: string;
+  readonly granularity: Granularity;
+  readonly excludeOutliers: boolean;
+  readonly orderBy: LaneOrder;
+}
+
+export interface Analysis {
+  readonly rateSeries: { readonly outliersExcluded: number; readonly periods: readonly RatePeriod[] };
+  readonly laneStats: readonly LaneStats[];
+}
+
+/** An error the API answered with; `field` names the argument at fault when there is one. */
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+    readonly field: string | undefined,
+  ) {
+    super(message);
+  }
+}
+
+interface GraphqlAnswer<Data> {
+  readonly data?: Data | null;
+  readonly errors?: readonly {
+    readonly message: string;
+    readonly extensions?: { readonly code?: string; readonly field?: string };
+  }[];
+}
+
+async function graphql<Data>(query: string, variables: Record<string, unknown> = {}): Promise<Data> {
+  const response = await fetch('/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify({ query, variables }),
+  });
+  const answer = (await response.json()) as GraphqlAnswer<Data>;
+  const [error] = answer.errors ?? [];
+  if (error) throw new ApiError(error.message, error.extensions?.code, error.extensions?.field);
+  if (!answer.data) throw new ApiError(`the API answered HTTP ${response.status} without data`, undefined, undefined);
+  return answer.data;
+}
+
+export async function fetchLocations(): Promise<Location[]> {
+  const data = await graphql<{
+    ports: { code: string; name: string }[];
+    regions: { slug: string; name: string }[];
+  }>('query Locations { ports { code name } regions { slug name } }');
+  return [
+    ...data.regions.map((r): Location => ({ id: r.slug, name: r.name, kind: 'region' })),
+    ...data.ports.map((p): Location => ({ id: p.code, name: p.name, kind: 'port' })),
+  ];
+}
+
+const ANALYSIS = `query Analysis(
+  $origin: String!, $destination: String!, $dateFrom: Date!, $dateTo: Date!,
+  $granularity: Granularity!, $excludeOutliers: Boolean, $orderBy: LaneStatsOrder
+) {
+  rateSeries(origin: $origin, destination: $destination, dateFrom: $dateFrom, dateTo: $dateTo,
+             granularity: $granularity, excludeOutliers: $excludeOutliers) {
+    outliersExcluded
+    periods { periodStart averagePrice minPrice maxPrice p25 median p75 priceCount outliersExcluded }
+  }
+  laneStats(origin: $origin, destination: $destination, dateFrom: $dateFrom, dateTo: $dateTo,
+            orderBy: $orderBy, first: 10, excludeOutliers: $excludeOutliers) {
+    origin { code name }
+    destination { code name }
+    priceCount averagePrice minPrice maxPrice stddevPrice volatility
+  }
+}`;
+
+export function fetchAnalysis(query: AnalysisQuery): Promise<Analysis> {
+  return graphql<Analysis>(ANALYSIS, { ...query });
+}
+
+/** The CSV export of the same series (GET /export/series.csv takes the REST spelling). */
+export function seriesCsvUrl(query: AnalysisQuery): string {
+  const params = new URLSearchParams({
+    origin: query.origin,
+    destination: query.destination,
+    date_from: query.dateFrom,
+    date_to: query.dateTo,
+    granularity: query.granularity,
+    exclude_outliers: String(query.excludeOutliers),
+  });
+  return `/export/series.csv?${params.toString()}`;
+}

@@ -1,0 +1,310 @@
+/**
+ * The analyst page: pick two locations, a range and a granularity; see the average price with its
+ * p25–p75 band, the price counts under it, the top lanes, and a CSV link. Talks only to /graphql.
+ */
+import {
+  BarController,
+  BarElement,
+  CategoryScale,
+  Chart,
+  Filler,
+  Legend,
+  LinearScale,
+  LineController,
+  LineElement,
+  PointElement,
+  Tooltip,
+} from 'chart.js';
+import {
+  ApiError,
+  fetchAnalysis,
+  fetchLocations,
+  seriesCsvUrl,
+  type Analysis,
+  type AnalysisQuery,
+  type Granularity,
+  type LaneOrder,
+} from './api';
+import './style.css';
+
+Chart.register(
+  BarController,
+  BarElement,
+  CategoryScale,
+  Filler,
+  Legend,
+  LinearScale,
+  LineController,
+  LineElement,
+  PointElement,
+  Tooltip,
+);
+
+const DEFAULTS: AnalysisQuery = {
+  origin: 'CNSGH',
+  destination: 'north_europe_main',
+  dateFrom: '2016-01-01',
+  dateTo: '2016-01-31',
+  granularity: 'DAY',
+  // The reference month holds one price of 100,500 USD among prices near 1,300: off by default, it
+  // flattens the whole chart. The status line says how many prices were dropped.
+  excludeOutliers: true,
+  orderBy: 'VOLUME',
+};
+
+const GRANULARITIES: readonly Granularity[] = ['DAY', 'WEEK', 'MONTH', 'QUARTER', 'YEAR'];
+const ORDERS: readonly LaneOrder[] = ['VOLUME', 'AVERAGE_PRICE', 'VOLATILITY'];
+
+function element<T extends HTMLElement>(selector: string, type: new () => T): T {
+  const found = document.querySelector(selector);
+  if (!(found instanceof type)) throw new Error(`the dashboard page lacks ${selector}`);
+  return found;
+}
+
+const form = element('#query', HTMLFormElement);
+const status = element('#status', HTMLParagraphElement);
+const csvLink = element('#csv', HTMLAnchorElement);
+const locationList = element('#locations', HTMLDataListElement);
+const lanesBody = element('#lanes tbody', HTMLTableSectionElement);
+const periodsBody = element('#periods tbody', HTMLTableSectionElement);
+
+function field<T extends HTMLInputElement | HTMLSelectElement>(name: string, type: new () => T): T {
+  const found = form.elements.namedItem(name);
+  if (!(found instanceof type)) throw new Error(`the dashboard form lacks ${name}`);
+  return found;
+}
+
+const inputs = {
+  origin: field('origin', HTMLInputElement),
+  destination: field('destination', HTMLInputElement),
+  dateFrom: field('dateFrom', HTMLInputElement),
+  dateTo: field('dateTo', HTMLInputElement),
+  granularity: field('granularity', HTMLSelectElement),
+  excludeOutliers: field('excludeOutliers', HTMLInputElement),
+  orderBy: element('#lanes-order', HTMLSelectElement),
+};
+
+/** Prices as the API gives them (USD, 2 decimals); a dash where there is no value. */
+const money = (value: number | null): string => (value === null ? '–' : value.toFixed(2));
+
+const oneOf = <T extends string>(value: string | null, allowed: readonly T[], fallback: T): T =>
+  allowed.find((a) => a === value) ?? fallback;
+
+/** The query in the address bar (shareable links), else the brief's example lane. */
+function queryFromUrl(): AnalysisQuery {
+  const params = new URLSearchParams(window.location.search);
+  return {
+    origin: params.get('origin') ?? DEFAULTS.origin,
+    destination: params.get('destination') ?? DEFAULTS.destination,
+    dateFrom: params.get('date_from') ?? DEFAULTS.dateFrom,
+    dateTo: params.get('date_to') ?? DEFAULTS.dateTo,
+    granularity: oneOf(params.get('granularity'), GRANULARITIES, DEFAULTS.granularity),
+    excludeOutliers: params.has('exclude_outliers')
+      ? params.get('exclude_outliers') === 'true'
+      : DEFAULTS.excludeOutliers,
+    orderBy: oneOf(params.get('order_by'), ORDERS, DEFAULTS.orderBy),
+  };
+}
+
+function fillForm(query: AnalysisQuery): void {
+  inputs.origin.value = query.origin;
+  inputs.destination.value = query.destination;
+  inputs.dateFrom.value = query.dateFrom;
+  inputs.dateTo.value = query.dateTo;
+  inputs.granularity.value = query.granularity;
+  inputs.excludeOutliers.checked = query.excludeOutliers;
+  inputs.orderBy.value = query.orderBy;
+}
+
+function queryFromForm(): AnalysisQuery {
+  return {
+    origin: inputs.origin.value.trim(),
+    destination: inputs.destination.value.trim(),
+    dateFrom: inputs.dateFrom.value,
+    dateTo: inputs.dateTo.value,
+    granularity: oneOf(inputs.granularity.value, GRANULARITIES, DEFAULTS.granularity),
+    excludeOutliers: inputs.excludeOutliers.checked,
+    orderBy: oneOf(inputs.orderBy.value, ORDERS, DEFAULTS.orderBy),
+  };
+}
+
+function urlOf(query: AnalysisQuery): string {
+  const params = new URLSearchParams({
+    origin: query.origin,
+    destination: query.destination,
+    date_from: query.dateFrom,
+    date_to: query.dateTo,
+    granularity: query.granularity,
+    exclude_outliers: String(query.excludeOutliers),
+    order_by: query.orderBy,
+  });
+  return `${window.location.pathname}?${params.toString()}`;
+}
+
+const priceChart = new Chart<'line', (number | null)[], string>(element('#price-chart', HTMLCanvasElement), {
+  type: 'line',
+  data: { labels: [], datasets: [] },
+  options: {
+    animation: false,
+    maintainAspectRatio: false,
+    interaction: { mode: 'index', intersect: false },
+    scales: { y: { title: { display: true, text: 'USD' } } },
+    plugins: {
+      // The band is drawn between the p25 and p75 lines; one legend entry names it.
+      legend: { position: 'bottom', labels: { filter: (item) => item.text !== 'p25' } },
+    },
+  },
+});
+
+const countChart = new Chart<'bar', number[], string>(element('#count-chart', HTMLCanvasElement), {
+  type: 'bar',
+  data: { labels: [], datasets: [] },
+  options: {
+    animation: false,
+    maintainAspectRatio: false,
+    scales: { y: { beginAtZero: true, title: { display: true, text: 'prices' } } },
+    plugins: { legend: { display: false } },
+  },
+});
+
+function drawCharts(analysis: Analysis): void {
+  const periods = analysis.rateSeries.periods;
+  const labels = periods.map((p) => p.periodStart);
+  priceChart.data = {
+    labels,
+    datasets: [
+      {
+        label: 'p25',
+        data: periods.map((p) => p.p25),
+        borderColor: 'rgba(31, 111, 235, 0.35)',
+        borderWidth: 1,
+        pointRadius: 0,
+        fill: false,
+      },
+      {
+        label: 'p25–p75',
+        data: periods.map((p) => p.p75),
+        borderColor: 'rgba(31, 111, 235, 0.35)',
+        backgroundColor: 'rgba(31, 111, 235, 0.15)',
+        borderWidth: 1,
+        pointRadius: 0,
+        fill: '-1',
+      },
+      {
+        label: 'average',
+        data: periods.map((p) => p.averagePrice),
+        borderColor: '#13315c',
+        backgroundColor: '#13315c',
+        borderWidth: 2,
+        pointRadius: 2,
+        fill: false,
+      },
+    ],
+  };
+  priceChart.update();
+  countChart.data = {
+    labels,
+    datasets: [{ label: 'prices', data: periods.map((p) => p.priceCount), backgroundColor: '#8fb3e8' }],
+  };
+  countChart.update();
+}
+
+function row(cells: readonly string[]): HTMLTableRowElement {
+  const tr = document.createElement('tr');
+  for (const text of cells) {
+    const td = document.createElement('td');
+    td.textContent = text;
+    tr.append(td);
+  }
+  return tr;
+}
+
+function drawTables(analysis: Analysis): void {
+  lanesBody.replaceChildren(
+    ...analysis.laneStats.map((l) =>
+      row([
+        `${l.origin.code} ${l.origin.name}`,
+        `${l.destination.code} ${l.destination.name}`,
+        String(l.priceCount),
+        money(l.averagePrice),
+        money(l.minPrice),
+        money(l.maxPrice),
+        money(l.stddevPrice),
+        `${(l.volatility * 100).toFixed(2)} %`,
+      ]),
+    ),
+  );
+  periodsBody.replaceChildren(
+    ...analysis.rateSeries.periods.map((p) =>
+      row([
+        p.periodStart,
+        money(p.averagePrice),
+        money(p.p25),
+        money(p.median),
+        money(p.p75),
+        money(p.minPrice),
+        money(p.maxPrice),
+        String(p.priceCount),
+        String(p.outliersExcluded),
+      ]),
+    ),
+  );
+}
+
+function showStatus(text: string, isError = false): void {
+  status.textContent = text;
+  status.classList.toggle('error', isError);
+}
+
+let latest = 0;
+async function show(query: AnalysisQuery): Promise<void> {
+  const request = ++latest;
+  document.body.dataset.state = 'loading';
+  csvLink.href = seriesCsvUrl(query);
+  showStatus('Loading…');
+  try {
+    const analysis = await fetchAnalysis(query);
+    if (request !== latest) return; // a newer request superseded this one
+    drawCharts(analysis);
+    drawTables(analysis);
+    const prices = analysis.rateSeries.periods.reduce((sum, p) => sum + p.priceCount, 0);
+    const outliers = analysis.rateSeries.outliersExcluded;
+    const dropped = query.excludeOutliers ? `, ${outliers} outlier${outliers === 1 ? '' : 's'} excluded` : '';
+    showStatus(`${prices} prices in ${analysis.rateSeries.periods.length} periods${dropped}.`);
+    document.body.dataset.state = 'ready';
+  } catch (error) {
+    if (request !== latest) return;
+    const message =
+      error instanceof ApiError
+        ? `${error.message}${error.code ? ` (${error.code})` : ''}`
+        : `The API did not answer: ${String(error)}`;
+    showStatus(message, true);
+    document.body.dataset.state = 'error';
+  }
+}
+
+form.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const query = queryFromForm();
+  window.history.replaceState(null, '', urlOf(query));
+  void show(query);
+});
+inputs.orderBy.addEventListener('change', () => form.requestSubmit());
+
+fetchLocations().then(
+  (locations) => {
+    locationList.replaceChildren(
+      ...locations.map((l) => {
+        const option = document.createElement('option');
+        option.value = l.id;
+        option.label = `${l.name} (${l.kind})`;
+        return option;
+      }),
+    );
+  },
+  (error: unknown) => showStatus(`Could not load ports and regions: ${String(error)}`, true),
+);
+
+const initial = queryFromUrl();
+fillForm(initial);
+void show(initial);
