@@ -150,7 +150,7 @@ export const analysisLatencySection: BenchSection = {
     const rows: BenchRow[] = [];
     for (const c of ANALYSIS_CASES) {
       context.progress(`measuring ${c.name} (${context.warmup} warm-up + ${context.iterations} timed, each way)`);
-      const client = new BenchGraphqlClient(`${context.running.url}/graphql`, process.env.BENCH_API_KEY);
+      const client = new BenchGraphqlClient(`${context.running.url}/graphql`, context.apiKey);
       try {
         const { runner, pricesInRange } = await runnerFor(context, c, client);
         rows.push(await measureWith(context, c.name, runner, { pricesInRange }));

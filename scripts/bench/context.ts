@@ -10,6 +10,8 @@ export interface BenchContext {
   readonly running: RunningRateline;
   /** A second client on the service's analytics store, for the queries measured "directly". */
   readonly direct: ClickHouseClient;
+  /** A key with both roles, configured on the service; every request of the bench sends it. */
+  readonly apiKey: string;
   /** Timed iterations per measured case (BENCH_ITERATIONS). */
   readonly iterations: number;
   /** Untimed iterations per measured case before the timed ones (BENCH_WARMUP). */

@@ -8,10 +8,10 @@ import http from 'node:http';
 export class BenchGraphqlClient {
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
-  /** `apiKey`: sent as `Authorization: Bearer …` when the service has keys configured. */
+  /** `apiKey`: sent as `Authorization: Bearer …`. */
   constructor(
     private readonly url: string,
-    private readonly apiKey?: string,
+    private readonly apiKey: string,
   ) {}
 
   /** POSTs the body (a string, or prepared bytes) and resolves with the status and the parsed JSON answer. */
@@ -25,7 +25,7 @@ export class BenchGraphqlClient {
           headers: {
             'content-type': 'application/json',
             'content-length': Buffer.byteLength(body),
-            ...(this.apiKey === undefined ? {} : { authorization: `Bearer ${this.apiKey}` }),
+            authorization: `Bearer ${this.apiKey}`,
           },
         },
         (response) => {

@@ -26,8 +26,7 @@ import { DEFAULT_SYNTHETIC_OPTIONS, syntheticLanes, type SyntheticLane } from '.
  * Every run adds its prices to the bench dir for good (operational store and analytics): delete
  * BENCH_DATA_DIR to start over.
  *
- * Environment: BENCH_INGEST_BATCHES (batches per run, default 24 = 1,200,000 prices), BENCH_API_KEY
- * (a key with the ingest and read roles, when the service has API keys configured).
+ * Environment: BENCH_INGEST_BATCHES (batches per run, default 24 = 1,200,000 prices).
  */
 
 export const BATCH_PRICES = 50_000;
@@ -182,12 +181,11 @@ async function ingestRun(
   clients: number,
 ): Promise<IngestRun> {
   const url = `${context.running.url}/graphql`;
-  const apiKey = process.env.BENCH_API_KEY;
   const bodies = Array.from({ length: clients }, (_, c) =>
     Array.from({ length: Math.ceil((batches - c) / clients) }, (_, i) => batchBody(lanes, `${keyPrefix}-${c}-${i}`)),
   );
-  const connections = bodies.map(() => new BenchGraphqlClient(url, apiKey));
-  const poller = new BenchGraphqlClient(url, apiKey);
+  const connections = bodies.map(() => new BenchGraphqlClient(url, context.apiKey));
+  const poller = new BenchGraphqlClient(url, context.apiKey);
   try {
     collectGarbage();
     const acknowledged: Acknowledged[] = [];

@@ -115,7 +115,7 @@ async function caseRunner(
 }
 
 async function measureCase(context: BenchContext, ratesCase: RatesCase): Promise<BenchRow> {
-  const client = new BenchGraphqlClient(`${context.running.url}/graphql`, process.env.BENCH_API_KEY);
+  const client = new BenchGraphqlClient(`${context.running.url}/graphql`, context.apiKey);
   try {
     return await measureWith(context, ratesCase.name, await caseRunner(context, ratesCase, client), {
       targetRatio: ratesCase.targetRatio,

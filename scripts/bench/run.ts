@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { startRateline, type RunningRateline } from '../../src/app/rateline';
+import { generateApiKey, hashApiKey } from '../../src/auth';
 import { loadConfig } from '../../src/config';
 import { projectRoot, readReferenceDataset } from '../../src/reference-data';
 import { createClickHouseClient } from '../../src/stores/analytics/clickhouse/client';
@@ -18,7 +19,7 @@ import { DEFAULT_SYNTHETIC_OPTIONS, describeSyntheticPrices, ensureSyntheticPric
  * process on it, runs every section and prints one markdown table on stdout; progress goes to stderr.
  *
  * Environment: BENCH_PRICES (10,000,000), BENCH_DATA_DIR (./data/bench), BENCH_ITERATIONS (200),
- * BENCH_WARMUP (20), BENCH_INGEST_BATCHES (24) and BENCH_API_KEY (see ingest.ts), BENCH_SECTIONS (all; a
+ * BENCH_WARMUP (20), BENCH_INGEST_BATCHES (24, see ingest.ts), BENCH_SECTIONS (all; a
  * comma-separated list of section names such as `ingest`, to run or profile only those). Other Rateline
  * variables (CLICKHOUSE_URL, limits…) pass through to the config.
  */
@@ -64,12 +65,16 @@ async function main(): Promise<void> {
   const iterations = positiveInteger('BENCH_ITERATIONS', 200);
   const warmup = positiveInteger('BENCH_WARMUP', 20);
   const dataDir = path.resolve(process.env.BENCH_DATA_DIR ?? path.join(projectRoot(), 'data', 'bench'));
+  // The service runs as in production: with an API key (NODE_ENV=production, set by `npm run bench`,
+  // refuses to run open), so the measured path includes authentication.
+  const apiKey = generateApiKey();
   const config = loadConfig({
     ...process.env,
     DATA_DIR: dataDir,
     PORT: '0',
     SEED_ON_EMPTY_STORE: 'false',
     LOG_LEVEL: 'warn',
+    API_KEYS: `bench:read+ingest:${hashApiKey(apiKey).toString('hex')}`,
   });
   // The service's own logs go to stderr so that stdout carries only the table.
   const log = pino({ level: config.logLevel, base: { service: 'rateline' } }, pino.destination({ fd: 2, sync: true }));
@@ -91,7 +96,7 @@ async function main(): Promise<void> {
     );
     await describeSyntheticPrices(direct, config.clickhouse.database, synthetic, progress);
 
-    const context: BenchContext = { config, running, direct, iterations, warmup, progress };
+    const context: BenchContext = { config, running, direct, apiKey, iterations, warmup, progress };
     const rows: BenchRow[] = [];
     for (const section of selectedSections()) {
       progress(`section: ${section.name}`);

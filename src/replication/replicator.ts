@@ -4,7 +4,7 @@ import { EventEmitter, once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PriceRecord } from '../domain/batch';
 import type { Logger } from '../logging/logger';
-import type { AnalyticsStore, ReplicatedPrice } from '../stores/analytics';
+import type { AnalyticsStore } from '../stores/analytics';
 import {
   FeedRestartRequired,
   type BatchChange,
@@ -223,7 +223,7 @@ function isDeadProcessOfThisHost(holder: string): boolean {
 /** Changes read from the feed and not yet applied, with the prices of the batches they commit. */
 class PendingFlush {
   private changes: BatchChange[] = [];
-  private prices = new Map<string, ReplicatedPrice[]>();
+  private prices = new Map<string, readonly PriceRecord[]>();
   priceCount = 0;
   firstAddedAt = 0;
 
@@ -236,10 +236,7 @@ class PendingFlush {
     this.changes.push(change);
     if (change.kind !== 'committed') return;
     const prices = (await loadPrices(change.batchId)).get(change.batchId) ?? [];
-    this.prices.set(
-      change.batchId,
-      prices.map((p) => ({ ...p, batchId: change.batchId })),
-    );
+    this.prices.set(change.batchId, prices);
     this.priceCount += prices.length;
   }
 
@@ -259,13 +256,16 @@ class PendingFlush {
     if (!last) throw new Error('Nothing to apply');
     const committedIds = [...this.prices.keys()];
     const alreadyThere = replicaChecked ? new Set<string>() : await analytics.batchesPresent(committedIds);
-    const prices = committedIds.filter((id) => !alreadyThere.has(id)).flatMap((id) => this.prices.get(id) ?? []);
+    const batches = committedIds
+      .filter((id) => !alreadyThere.has(id))
+      .map((batchId) => ({ batchId, prices: this.prices.get(batchId) ?? [] }));
     const retractedBatchIds = this.changes.filter((c) => c.kind === 'retracted').map((c) => c.batchId);
-    await analytics.applyChanges({ prices, retractedBatchIds });
+    await analytics.applyChanges({ batches, retractedBatchIds });
     const appliedAt = new Date();
     await operational.markReplicated(this.changes, appliedAt);
     await analytics.saveCheckpoint({ position: last.position, appliedAt, version });
-    const summary = { position: last.position, changes: this.changes.length, prices: prices.length };
+    const prices = batches.reduce((sum, b) => sum + b.prices.length, 0);
+    const summary = { position: last.position, changes: this.changes.length, prices };
     this.discard();
     return summary;
   }

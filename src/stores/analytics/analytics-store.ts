@@ -74,15 +74,16 @@ export interface LaneStatistics {
   readonly outliersExcluded: number;
 }
 
-/** A price as the replicator hands it to the analytics store. */
-export interface ReplicatedPrice extends PriceRecord {
+/** A committed batch's prices, as the replicator hands them to the analytics store. */
+export interface BatchPrices {
   readonly batchId: string;
+  readonly prices: readonly PriceRecord[];
 }
 
 /** What the replicator applies in one flush. */
 export interface ReplicatedChanges {
-  /** Prices of newly committed batches; every batch is either wholly in this list or absent from it. */
-  readonly prices: readonly ReplicatedPrice[];
+  /** Newly committed batches, each with all of its prices (a batch is never split). */
+  readonly batches: readonly BatchPrices[];
   readonly retractedBatchIds: readonly string[];
 }
 

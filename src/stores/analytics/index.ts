@@ -1,5 +1,6 @@
 export type {
   AnalyticsStore,
+  BatchPrices,
   DailyPriceTotal,
   DailyPriceTotalsWithoutOutliers,
   DayRange,
@@ -10,7 +11,6 @@ export type {
   PeriodPriceStatistics,
   PriceSelection,
   ReplicatedChanges,
-  ReplicatedPrice,
   ReplicationCheckpoint,
 } from './analytics-store';
 export {

@@ -1,5 +1,6 @@
 import { parseDay, type EpochDay } from '../../../src/domain/day';
-import type { ClickHouseAnalyticsStore, ReplicatedPrice } from '../../../src/stores/analytics';
+import type { PriceRecord } from '../../../src/domain/batch';
+import type { ClickHouseAnalyticsStore } from '../../../src/stores/analytics';
 import { createClickHouseClient } from '../../../src/stores/analytics/clickhouse/client';
 import { openChdbStore, removeDataDir, temporaryDataDir, testConfig } from '../../helpers/components';
 
@@ -17,6 +18,17 @@ afterAll(async () => {
   removeDataDir(dataDir);
 });
 
+type TestPrice = PriceRecord & { readonly batchId: string };
+
+/** Applies prices the way the replicator does: grouped by batch. */
+async function apply(prices: readonly TestPrice[], retractedBatchIds: readonly string[] = []): Promise<void> {
+  const batchIds = [...new Set(prices.map((p) => p.batchId))];
+  await store.applyChanges({
+    batches: batchIds.map((batchId) => ({ batchId, prices: prices.filter((p) => p.batchId === batchId) })),
+    retractedBatchIds,
+  });
+}
+
 let nextIndex = 0;
 const price = (
   originCode: string,
@@ -24,7 +36,7 @@ const price = (
   dayText: string,
   usdCents: number,
   batchId = 'b1',
-): ReplicatedPrice => ({
+): TestPrice => ({
   batchId,
   itemIndex: nextIndex++,
   originCode,
@@ -49,17 +61,14 @@ const firstWeek = { from: day('2016-01-01'), to: day('2016-01-07') };
 
 describe('ClickHouseAnalyticsStore on chDB', () => {
   beforeAll(async () => {
-    await store.applyChanges({
-      prices: [
-        price('AAAAA', 'BBBBB', '2016-01-01', 100_01),
-        price('AAAAA', 'BBBBB', '2016-01-01', 200_02),
-        price('AAAAA', 'CCCCC', '2016-01-01', 999_99),
-        price('DDDDD', 'BBBBB', '2016-01-02', 50_00),
-        price('AAAAA', 'BBBBB', '2016-01-05', 7_00, 'b2'),
-        price('AAAAA', 'BBBBB', '2015-12-31', 1_00, 'b2'),
-      ],
-      retractedBatchIds: [],
-    });
+    await apply([
+      price('AAAAA', 'BBBBB', '2016-01-01', 100_01),
+      price('AAAAA', 'BBBBB', '2016-01-01', 200_02),
+      price('AAAAA', 'CCCCC', '2016-01-01', 999_99),
+      price('DDDDD', 'BBBBB', '2016-01-02', 50_00),
+      price('AAAAA', 'BBBBB', '2016-01-05', 7_00, 'b2'),
+      price('AAAAA', 'BBBBB', '2015-12-31', 1_00, 'b2'),
+    ]);
   });
 
   it('sums and counts per day, only the lanes and days asked for, ascending', async () => {
@@ -81,9 +90,9 @@ describe('ClickHouseAnalyticsStore on chDB', () => {
   });
 
   it('stops counting a retracted batch; retracting it again changes nothing', async () => {
-    await store.applyChanges({ prices: [price('AAAAA', 'BBBBB', '2016-01-06', 3_00, 'b3')], retractedBatchIds: [] });
-    await store.applyChanges({ prices: [], retractedBatchIds: ['b3'] });
-    await store.applyChanges({ prices: [], retractedBatchIds: ['b3'] });
+    await apply([price('AAAAA', 'BBBBB', '2016-01-06', 3_00, 'b3')]);
+    await apply([], ['b3']);
+    await apply([], ['b3']);
     const totals = await store.dailyPriceTotals(lane, firstWeek);
     expect(totals.map((t) => t.day)).not.toContain(day('2016-01-06'));
     expect(totals).toHaveLength(3);
@@ -112,7 +121,7 @@ describe('ClickHouseAnalyticsStore on chDB', () => {
     const big = Array.from({ length: 300_000 }, (_, i) =>
       price('EEEEE', 'FFFFF', i % 2 ? '2017-03-01' : '2017-03-02', 1_00, 'big'),
     );
-    await store.applyChanges({ prices: big, retractedBatchIds: [] });
+    await apply(big);
     const partsAfter = await sql<{ n: string }>(
       "SELECT count() AS n FROM system.parts WHERE database = 'rateline' AND table = 'prices' AND active",
     );
@@ -141,17 +150,14 @@ describe('analyst aggregates on chDB', () => {
     // One lane, one ISO week (Monday 2020-03-02 to Sunday 2020-03-08). Quartiles of the five prices
     // 100, 200, 300, 400, 700 (cents): Q1 = 200, Q3 = 400, IQR = 200, fences [-100, 700]; 700 sits on
     // the upper fence and stays. A second lane's 5,000 is judged by its own fences only.
-    await store.applyChanges({
-      retractedBatchIds: [],
-      prices: [
-        price('QQQQA', 'QQQQB', '2020-03-02', 100, 'q1'),
-        price('QQQQA', 'QQQQB', '2020-03-03', 200, 'q1'),
-        price('QQQQA', 'QQQQB', '2020-03-04', 300, 'q1'),
-        price('QQQQA', 'QQQQB', '2020-03-08', 400, 'q1'),
-        price('QQQQA', 'QQQQB', '2020-03-08', 700, 'q1'),
-        price('QQQQA', 'QQQQB', '2020-03-09', 1, 'q1'), // the next week: outside the range
-      ],
-    });
+    await apply([
+      price('QQQQA', 'QQQQB', '2020-03-02', 100, 'q1'),
+      price('QQQQA', 'QQQQB', '2020-03-03', 200, 'q1'),
+      price('QQQQA', 'QQQQB', '2020-03-04', 300, 'q1'),
+      price('QQQQA', 'QQQQB', '2020-03-08', 400, 'q1'),
+      price('QQQQA', 'QQQQB', '2020-03-08', 700, 'q1'),
+      price('QQQQA', 'QQQQB', '2020-03-09', 1, 'q1'), // the next week: outside the range
+    ]);
   });
 
   it('keeps a price exactly on a Tukey fence', async () => {
@@ -170,7 +176,7 @@ describe('analyst aggregates on chDB', () => {
   });
 
   it('drops a price just beyond the fence, and reports nulls for a period left with no price', async () => {
-    await store.applyChanges({ retractedBatchIds: [], prices: [price('QQQQA', 'QQQQB', '2020-03-05', 10_000, 'q2')] });
+    await apply([price('QQQQA', 'QQQQB', '2020-03-05', 10_000, 'q2')]);
     try {
       // Six prices 100, 200, 300, 400, 700, 10000: Q1 = 225, Q3 = 625, fences [-375, 1225].
       const days = await store.periodPriceStatistics(lane, range, 'DAY', { excludeOutliers: true });
@@ -193,7 +199,7 @@ describe('analyst aggregates on chDB', () => {
       expect(stats).toMatchObject({ priceCount: 5, maxUsdCents: 700, outliersExcluded: 1 });
     } finally {
       // Retracted, its price stops counting in every aggregate (and no longer disturbs the next tests).
-      await store.applyChanges({ prices: [], retractedBatchIds: ['q2'] });
+      await apply([], ['q2']);
     }
   });
 
@@ -207,15 +213,12 @@ describe('analyst aggregates on chDB', () => {
   });
 
   it('interpolates quartiles linearly between ranks', async () => {
-    await store.applyChanges({
-      retractedBatchIds: [],
-      prices: [
-        price('QQQQC', 'QQQQD', '2020-03-02', 100, 'q3'),
-        price('QQQQC', 'QQQQD', '2020-03-02', 200, 'q3'),
-        price('QQQQC', 'QQQQD', '2020-03-02', 300, 'q3'),
-        price('QQQQC', 'QQQQD', '2020-03-02', 401, 'q3'),
-      ],
-    });
+    await apply([
+      price('QQQQC', 'QQQQD', '2020-03-02', 100, 'q3'),
+      price('QQQQC', 'QQQQD', '2020-03-02', 200, 'q3'),
+      price('QQQQC', 'QQQQD', '2020-03-02', 300, 'q3'),
+      price('QQQQC', 'QQQQD', '2020-03-02', 401, 'q3'),
+    ]);
     const [monday] = await store.periodPriceStatistics(
       { originPorts: ['QQQQC'], destinationPorts: ['QQQQD'] },
       range,
@@ -228,10 +231,7 @@ describe('analyst aggregates on chDB', () => {
 
   it('ranks lanes by volume, average price or volatility, descending, and limits them', async () => {
     const lanes = { originPorts: ['QQQQC', 'QQQQE'], destinationPorts: ['QQQQD'] };
-    await store.applyChanges({
-      retractedBatchIds: [],
-      prices: [price('QQQQE', 'QQQQD', '2020-03-03', 1000, 'q4'), price('QQQQE', 'QQQQD', '2020-03-03', 1000, 'q4')],
-    });
+    await apply([price('QQQQE', 'QQQQD', '2020-03-03', 1000, 'q4'), price('QQQQE', 'QQQQD', '2020-03-03', 1000, 'q4')]);
     const rank = async (orderBy: 'VOLUME' | 'AVERAGE_PRICE' | 'VOLATILITY', limit = 5) =>
       (await store.laneStatistics(lanes, range, { orderBy, limit, excludeOutliers: false })).map((l) => l.originCode);
     expect(await rank('VOLUME')).toEqual(['QQQQC', 'QQQQE']);

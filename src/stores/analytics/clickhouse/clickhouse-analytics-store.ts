@@ -298,21 +298,17 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
   }
 
   async applyChanges(changes: ReplicatedChanges): Promise<void> {
-    if (changes.prices.length > 0) {
+    const rows = changes.batches.flatMap(({ batchId, prices }) =>
+      prices.map((p) => [p.originCode, p.destinationCode, formatDay(p.day), p.usdCents, batchId, p.itemIndex]),
+    );
+    if (rows.length > 0) {
       await this.client.insert({
         table: `${this.database}.prices`,
         columns: ['origin_code', 'destination_code', 'day', 'usd_cents', 'batch_id', 'item_index'],
-        values: changes.prices.map((p) => [
-          p.originCode,
-          p.destinationCode,
-          formatDay(p.day),
-          p.usdCents,
-          p.batchId,
-          p.itemIndex,
-        ]),
+        values: rows,
         format: 'JSONCompactEachRow',
         // One INSERT must stay one block, hence one part, hence atomic: never split it by row count.
-        clickhouse_settings: { max_insert_block_size: String(Math.max(changes.prices.length, 1_048_576)) },
+        clickhouse_settings: { max_insert_block_size: String(Math.max(rows.length, 1_048_576)) },
       });
     }
     if (changes.retractedBatchIds.length > 0) {

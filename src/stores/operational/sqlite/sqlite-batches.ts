@@ -18,16 +18,8 @@ interface BatchRow {
   retraction_applied_at: number | null;
 }
 
-interface PriceRow {
-  batch_id: string;
-  item_index: number;
-  origin_code: string;
-  destination_code: string;
-  day: number;
-  usd_cents: number;
-  currency: string;
-  amount_minor: number;
-}
+/** item_index, origin_code, destination_code, day, usd_cents, currency, amount_minor */
+type PriceTuple = [number, string, string, number, number, string, number];
 
 const dateOrNull = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
 
@@ -49,14 +41,22 @@ function toBatch(row: BatchRow): Batch {
   };
 }
 
-const toPrice = (row: PriceRow): PriceRecord => ({
-  itemIndex: row.item_index,
-  originCode: row.origin_code,
-  destinationCode: row.destination_code,
-  day: row.day as EpochDay,
-  usdCents: row.usd_cents,
-  currency: row.currency,
-  amountMinor: row.amount_minor,
+const toPrice = ([
+  itemIndex,
+  originCode,
+  destinationCode,
+  day,
+  usdCents,
+  currency,
+  amountMinor,
+]: PriceTuple): PriceRecord => ({
+  itemIndex,
+  originCode,
+  destinationCode,
+  day: day as EpochDay,
+  usdCents,
+  currency,
+  amountMinor,
 });
 
 const BATCH_COLUMNS = `id, idempotency_key, request_hash, status, item_count, accepted_count, errors, created_at,
@@ -74,7 +74,7 @@ export class SqliteBatches {
     insertPrice: Statement<[string, number, string, string, number, number, string, number]>;
     logChange: Statement<[string, string, number]>;
     retract: Statement<[number, string]>;
-    prices: Statement<[string], PriceRow>;
+    pricesAsJson: Statement<[string], string>;
     markCounted: Statement<[number, string]>;
     markRetractionApplied: Statement<[number, string]>;
   };
@@ -102,10 +102,16 @@ export class SqliteBatches {
       retract: db.prepare(
         `UPDATE batches SET status = 'RETRACTED', retracted_at = ? WHERE id = ? AND status <> 'RETRACTED'`,
       ),
-      prices: db.prepare(
-        `SELECT batch_id, item_index, origin_code, destination_code, day, usd_cents, currency, amount_minor
-           FROM prices WHERE batch_id IN (SELECT value FROM json_each(?)) ORDER BY batch_id, item_index`,
-      ),
+      // One JSON array per batch, parsed in one call: building a row object per price in the driver
+      // cost three times as much (measured on 50,000-price batches).
+      pricesAsJson: db
+        .prepare<[string], string>(
+          `SELECT json_group_array(
+                    json_array(item_index, origin_code, destination_code, day, usd_cents, currency, amount_minor)
+                    ORDER BY item_index)
+             FROM prices WHERE batch_id = ?`,
+        )
+        .pluck(),
       markCounted: db.prepare(
         `UPDATE batches SET counted_at = ?
           WHERE id IN (SELECT value FROM json_each(?)) AND counted_at IS NULL`,
@@ -188,9 +194,12 @@ export class SqliteBatches {
   }
 
   pricesOf(ids: readonly string[]): Map<string, PriceRecord[]> {
-    const grouped = new Map<string, PriceRecord[]>(ids.map((id) => [id, []]));
-    for (const row of this.statements.prices.all(JSON.stringify(ids))) grouped.get(row.batch_id)?.push(toPrice(row));
-    return grouped;
+    return new Map(
+      ids.map((id) => {
+        const rows = JSON.parse(this.statements.pricesAsJson.get(id) ?? '[]') as PriceTuple[];
+        return [id, rows.map(toPrice)];
+      }),
+    );
   }
 
   markReplicated(changes: readonly ReplicatedChange[], at: Date): void {
