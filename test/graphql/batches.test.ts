@@ -1,4 +1,14 @@
+import {
+  getNamedType,
+  isEnumType,
+  isInputObjectType,
+  isLeafType,
+  isListType,
+  isNonNullType,
+  type GraphQLInputType,
+} from 'graphql';
 import { hashApiKey } from '../../src/auth';
+import { buildRatelineSchema } from '../../src/graphql';
 import { startTestService, type GraphqlResponse, type TestService } from '../helpers/components';
 
 const KEYS = { reader: 'rl_reader-key', supplier: 'rl_supplier-key', admin: 'rl_admin-key' };
@@ -69,6 +79,19 @@ async function ratesOn(dateFrom: string, dateTo = dateFrom) {
   );
   expect(response.errors).toBeUndefined();
   return response.data!.rates;
+}
+
+/** A literal the schema accepts for a required argument, so that only authorization can refuse it. */
+function sampleValue(type: GraphQLInputType): string {
+  if (isNonNullType(type)) return sampleValue(type.ofType);
+  if (isListType(type)) return `[${sampleValue(type.ofType)}]`;
+  if (isEnumType(type)) return type.getValues()[0]!.name;
+  if (isInputObjectType(type)) {
+    const fields = Object.values(type.getFields()).filter((f) => isNonNullType(f.type) && f.defaultValue === undefined);
+    return `{ ${fields.map((f) => `${f.name}: ${sampleValue(f.type)}`).join(', ')} }`;
+  }
+  const samples: Record<string, string> = { Int: '1', Float: '1.5', Boolean: 'false', Date: '"2016-01-01"' };
+  return samples[type.name] ?? '"CNSGH"';
 }
 
 const codes = (response: GraphqlResponse<unknown>) => response.errors?.map((e) => e.extensions?.code);
@@ -266,6 +289,26 @@ describe('who may do what', () => {
     expect((await service.get(path)).status).toBe(401);
     expect((await service.get(path, as('supplier'))).status).toBe(403);
     expect((await service.get(path, as('reader'))).status).toBe(200);
+  });
+
+  it('guards every root field of the schema: without a key each one answers UNAUTHENTICATED', async () => {
+    const schema = await buildRatelineSchema();
+    const roots = [schema.getQueryType(), schema.getMutationType()].filter((t) => t !== null && t !== undefined);
+    const unguarded: string[] = [];
+    for (const root of roots) {
+      for (const field of Object.values(root.getFields())) {
+        const args = field.args
+          .filter((arg) => isNonNullType(arg.type) && arg.defaultValue === undefined)
+          .map((arg) => `${arg.name}: ${sampleValue(arg.type)}`);
+        const selection = isLeafType(getNamedType(field.type)) ? '' : ' { __typename }';
+        const operation = `${root === schema.getMutationType() ? 'mutation' : 'query'} { ${field.name}${
+          args.length > 0 ? `(${args.join(', ')})` : ''
+        }${selection} }`;
+        const response = await service.graphql(operation);
+        if (codes(response)?.[0] !== 'UNAUTHENTICATED') unguarded.push(`${operation} → ${JSON.stringify(response)}`);
+      }
+    }
+    expect(unguarded).toEqual([]);
   });
 
   it('keeps /healthz open', async () => {

@@ -66,10 +66,27 @@ interface GraphqlAnswer<Data> {
   }[];
 }
 
+/**
+ * The API key the analyst entered, kept for the browser tab only (sessionStorage): a service with keys
+ * configured answers nothing without one, an open one ignores it.
+ */
+const API_KEY_STORAGE = 'rateline.apiKey';
+
+export function apiKey(): string {
+  return sessionStorage.getItem(API_KEY_STORAGE) ?? '';
+}
+
+export function setApiKey(key: string): void {
+  if (key === '') sessionStorage.removeItem(API_KEY_STORAGE);
+  else sessionStorage.setItem(API_KEY_STORAGE, key);
+}
+
+const authorization = (): Record<string, string> => (apiKey() === '' ? {} : { authorization: `Bearer ${apiKey()}` });
+
 async function graphql<Data>(query: string, variables: Record<string, unknown> = {}): Promise<Data> {
   const response = await fetch('/graphql', {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    headers: { 'content-type': 'application/json', accept: 'application/json', ...authorization() },
     body: JSON.stringify({ query, variables }),
   });
   const answer = (await response.json()) as GraphqlAnswer<Data>;
@@ -122,4 +139,14 @@ export function seriesCsvUrl(query: AnalysisQuery): string {
     exclude_outliers: String(query.excludeOutliers),
   });
   return `/export/series.csv?${params.toString()}`;
+}
+
+/** Downloads a CSV export with the API key in a header (a plain link cannot send one). */
+export async function downloadCsv(url: string): Promise<Blob> {
+  const response = await fetch(url, { headers: authorization() });
+  if (!response.ok) {
+    const body = (await response.json()) as { error?: { message?: string; code?: string; field?: string } };
+    throw new ApiError(body.error?.message ?? `HTTP ${response.status}`, body.error?.code, body.error?.field);
+  }
+  return response.blob();
 }

@@ -17,9 +17,12 @@ import {
 } from 'chart.js';
 import {
   ApiError,
+  apiKey,
+  downloadCsv,
   fetchAnalysis,
   fetchLocations,
   seriesCsvUrl,
+  setApiKey,
   type Analysis,
   type AnalysisQuery,
   type Granularity,
@@ -291,19 +294,47 @@ form.addEventListener('submit', (event) => {
 });
 inputs.orderBy.addEventListener('change', () => form.requestSubmit());
 
-fetchLocations().then(
-  (locations) => {
-    locationList.replaceChildren(
-      ...locations.map((l) => {
-        const option = document.createElement('option');
-        option.value = l.id;
-        option.label = `${l.name} (${l.kind})`;
-        return option;
-      }),
-    );
-  },
-  (error: unknown) => showStatus(`Could not load ports and regions: ${String(error)}`, true),
-);
+function loadLocations(): void {
+  fetchLocations().then(
+    (locations) => {
+      locationList.replaceChildren(
+        ...locations.map((l) => {
+          const option = document.createElement('option');
+          option.value = l.id;
+          option.label = `${l.name} (${l.kind})`;
+          return option;
+        }),
+      );
+    },
+    (error: unknown) => showStatus(`Could not load ports and regions: ${String(error)}`, true),
+  );
+}
+
+const keyInput = field('apiKey', HTMLInputElement);
+keyInput.value = apiKey();
+keyInput.addEventListener('change', () => {
+  setApiKey(keyInput.value.trim());
+  loadLocations();
+  form.requestSubmit();
+});
+
+// With a key, the CSV is fetched with it and saved from memory; without one the link works as it is.
+csvLink.addEventListener('click', (event) => {
+  if (apiKey() === '') return;
+  event.preventDefault();
+  downloadCsv(csvLink.href).then(
+    (blob) => {
+      const save = document.createElement('a');
+      save.href = URL.createObjectURL(blob);
+      save.download = 'series.csv';
+      save.click();
+      URL.revokeObjectURL(save.href);
+    },
+    (error: unknown) => showStatus(`The CSV download failed: ${String(error)}`, true),
+  );
+});
+
+loadLocations();
 
 const initial = queryFromUrl();
 fillForm(initial);

@@ -1,4 +1,4 @@
-import { Args, ArgsType, Ctx, Field, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
+import { Args, Authorized, ArgsType, Ctx, Field, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
 import { DEFAULT_LANE_STATS_FIRST, MAX_LANE_STATS_FIRST } from '../../analysis';
 import { centsToUsd, centsToUsdOrNull } from '../../domain/money';
 import type { Port } from '../../domain/model';
@@ -39,6 +39,7 @@ class LaneStatsArgs extends LaneRangeArgs {
 
 @Resolver()
 export class RateSeriesResolver {
+  @Authorized('read')
   @Query(() => RateSeriesType, {
     description:
       'Price statistics per calendar period from origin to destination (regions count every port below ' +
@@ -69,6 +70,7 @@ export class RateSeriesResolver {
 
 @Resolver(() => LaneStatsType)
 export class LaneStatsResolver {
+  @Authorized('read')
   @Query(() => [LaneStatsType], {
     description:
       'The port-to-port lanes from the origin’s ports to the destination’s ports that have prices in ' +

@@ -62,6 +62,7 @@ export class RatesResolver {
     return rates.map(toDailyRateType);
   }
 
+  @Authorized('read')
   @Query(() => RatesResultType, {
     description:
       'rates with the scope it was computed for: optionally widened up the region hierarchy when no day has ' +
