@@ -1,6 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { ReferenceDataset } from '../../src/reference-data';
 import { formatCount, formatSeconds } from './stats';
+import { seededRandom } from '../seeded-random';
 
 /**
  * Synthetic prices for the benchmark, generated inside ClickHouse (`INSERT … SELECT … FROM numbers()`)
@@ -111,18 +112,6 @@ const ORIGIN_AREA_USD: Readonly<Record<string, number>> = {
   china_east_main: 0,
   china_south_main: -50,
 };
-
-/** mulberry32: a tiny seeded PRNG, so the lane table is the same on every run. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The reference dataset's lanes with a weight and a mean price each, in a fixed order. */
 export function syntheticLanes(dataset: ReferenceDataset, seed: number): SyntheticLane[] {

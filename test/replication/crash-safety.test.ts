@@ -8,6 +8,7 @@
 import { createClickHouseClient } from '../../src/stores/analytics/clickhouse/client';
 import BetterSqlite3 from 'better-sqlite3';
 import path from 'node:path';
+import { seededRandom } from '../../scripts/seeded-random';
 import { removeDataDir, temporaryDataDir, testConfig } from '../helpers/components';
 import {
   ENTRY_POINTS,
@@ -19,19 +20,8 @@ import {
 } from '../helpers/processes';
 
 const KILLS = 22;
+/** Named in the test's title, so that a failing run can be replayed with CRASH_TEST_SEED. */
 const SEED = Number(process.env.CRASH_TEST_SEED ?? Date.now() % 100_000);
-
-/** mulberry32: a small seeded generator, so a failing run can be replayed with CRASH_TEST_SEED. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 const LANES = [
   ['CNSGH', 'NLRTM'],
@@ -138,7 +128,7 @@ async function analyticsTotals(): Promise<LaneDayTotal[]> {
 
 describe('crash safety of the embedded service under SIGKILL', () => {
   it(`keeps acknowledged batches and counts every one exactly once across ${KILLS} kills (seed ${SEED})`, async () => {
-    const next = random(SEED);
+    const next = seededRandom(SEED);
     let serial = 0;
     const plan = (): PlannedBatch => {
       const size = 1 + Math.floor(next() * 4000);
