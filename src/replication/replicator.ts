@@ -94,11 +94,12 @@ export class Replicator {
   }
 
   private async runUntilStopped(): Promise<void> {
-    const replicaId = await this.analytics.replicaId();
+    let replicaId: string | undefined;
     let backoffMs = 100;
     let waitingForLeaseLogged = false;
     while (!this.stopping) {
       try {
+        replicaId ??= await this.analytics.replicaId();
         if (!(await this.renewLease(replicaId))) {
           if (!waitingForLeaseLogged) this.log.info({ replicaId }, 'another replicator holds the lease; standing by');
           waitingForLeaseLogged = true;
@@ -119,6 +120,7 @@ export class Replicator {
         backoffMs = Math.min(backoffMs * 2, this.options.maxBackoffMs);
       }
     }
+    if (replicaId === undefined) return;
     await this.operational.releaseReplicationLease(replicaId, this.holder).catch((error: unknown) => {
       this.log.warn({ err: error }, 'could not release the replication lease; it expires on its own');
     });

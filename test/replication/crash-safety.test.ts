@@ -112,7 +112,6 @@ async function analyticsTotals(): Promise<LaneDayTotal[]> {
       query: `SELECT concat(origin_code, '>', destination_code, '@', toString(toUInt32(day))) AS lane,
                      toUInt32(count()) AS count, sum(usd_cents) AS cents
                 FROM rateline.prices
-               WHERE batch_id NOT IN (SELECT batch_id FROM rateline.retracted_batches)
                GROUP BY lane ORDER BY lane`,
       format: 'JSONEachRow',
     });

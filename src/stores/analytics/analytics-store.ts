@@ -102,8 +102,8 @@ export interface ReplicationCheckpoint {
  */
 export interface AnalyticsStore {
   /**
-   * Per-day count and sum of prices from any origin port to any destination port, ascending by day;
-   * prices of retracted batches do not count.
+   * Per-day count and sum of prices from any origin port to any destination port, ascending by day
+   * (retracted batches are gone from the store).
    */
   dailyPriceTotals(lane: LanePorts, range: DayRange): Promise<DailyPriceTotal[]>;
   /** As dailyPriceTotals, counting only prices inside their lane's Tukey fences (see PriceSelection). */
@@ -124,8 +124,9 @@ export interface AnalyticsStore {
   /** Which of these batches already have their prices here (a batch is never partly here). */
   batchesPresent(batchIds: readonly string[]): Promise<Set<string>>;
   /**
-   * Appends prices and retractions. All prices go in one INSERT, which ClickHouse makes visible
-   * atomically; retractions are idempotent tombstones. Call {@link saveCheckpoint} afterwards.
+   * Appends prices, then applies retractions. All prices go in one INSERT, which ClickHouse makes
+   * visible atomically; a retraction deletes its batch's prices (again: nothing changes). Call
+   * {@link saveCheckpoint} afterwards.
    */
   applyChanges(changes: ReplicatedChanges): Promise<void>;
   saveCheckpoint(checkpoint: ReplicationCheckpoint): Promise<void>;

@@ -19,14 +19,10 @@ import type {
 import { createClickHouseClient } from './client';
 import { migrateAnalyticsSchema } from './migrations';
 
-/**
- * The prices a question is about: these origin ports, these destination ports, these days, and not
- * of a retracted batch.
- */
-const selectedPricesFilter = (database: string): string => `origin_code IN {origins:Array(String)}
+/** The prices a question is about: these origin ports, these destination ports, these days. */
+const SELECTED_PRICES_FILTER = `origin_code IN {origins:Array(String)}
        AND destination_code IN {destinations:Array(String)}
-       AND day BETWEEN {from:Date} AND {to:Date}
-       AND batch_id NOT IN (SELECT batch_id FROM ${database}.retracted_batches)`;
+       AND day BETWEEN {from:Date} AND {to:Date}`;
 
 /**
  * The rates aggregate, exported so that the benchmark issues exactly the query the API issues. Days come
@@ -36,7 +32,7 @@ const selectedPricesFilter = (database: string): string => `origin_code IN {orig
 export const dailyPriceTotalsQuery = (database: string): string => `
   SELECT toUInt32(day) AS epochDay, toUInt32(count()) AS priceCount, sum(usd_cents) AS totalUsdCents
     FROM ${database}.prices
-   WHERE ${selectedPricesFilter(database)}
+   WHERE ${SELECTED_PRICES_FILTER}
    GROUP BY day
    ORDER BY day`;
 
@@ -59,7 +55,7 @@ function selectedPrices(database: string, selection: PriceSelection): string {
   if (!selection.excludeOutliers) {
     return `SELECT origin_code, destination_code, day, usd_cents, true AS kept
       FROM ${database}.prices
-     WHERE ${selectedPricesFilter(database)}`;
+     WHERE ${SELECTED_PRICES_FILTER}`;
   }
   return `SELECT origin_code, destination_code, day, usd_cents,
            usd_cents BETWEEN fences[1] - 1.5 * (fences[2] - fences[1])
@@ -69,7 +65,7 @@ function selectedPrices(database: string, selection: PriceSelection): string {
                quantilesExactInclusive(0.25, 0.75)(usd_cents)
                  OVER (PARTITION BY origin_code, destination_code) AS fences
           FROM ${database}.prices
-         WHERE ${selectedPricesFilter(database)})`;
+         WHERE ${SELECTED_PRICES_FILTER})`;
 }
 
 const dailyTotalsWithoutOutliersQuery = (database: string): string => `
@@ -312,11 +308,11 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
       });
     }
     if (changes.retractedBatchIds.length > 0) {
-      await this.client.insert({
-        table: `${this.database}.retracted_batches`,
-        columns: ['batch_id'],
-        values: changes.retractedBatchIds.map((id) => [id]),
-        format: 'JSONCompactEachRow',
+      // A lightweight DELETE: rows are masked at once for every query, parts are rewritten later.
+      // Deleting again (a replay after a crash) changes nothing.
+      await this.client.command({
+        query: `DELETE FROM ${this.database}.prices WHERE batch_id IN {ids:Array(String)}`,
+        query_params: { ids: changes.retractedBatchIds },
       });
     }
   }

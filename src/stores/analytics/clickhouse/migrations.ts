@@ -12,8 +12,8 @@ import type { ClickHouseClient } from '@clickhouse/client';
  * - No `PARTITION BY`: an INSERT of up to `max_insert_block_size` rows then becomes exactly one part,
  *   which ClickHouse makes visible atomically. The replicator relies on that: a batch is either wholly
  *   in `prices` or absent, so "is batch X here?" is an exact question and redelivery can be skipped.
- * - `batch_id` lets a retraction exclude a whole batch (`retracted_batches`, tombstones);
- *   (`batch_id`, `item_index`) identifies a price in every store.
+ * - `batch_id` lets a retraction delete a whole batch (a lightweight DELETE, masked at once for every
+ *   query); (`batch_id`, `item_index`) identifies a price in every store.
  * - `replication_checkpoints` keeps the replicator's feed position in the replica it describes.
  */
 interface Migration {
@@ -41,18 +41,13 @@ const migrations: readonly Migration[] = [
   },
   {
     version: 2,
-    description: 'replication: prices keyed by batch item, retractions, checkpoints, replica identity',
+    description: 'replication: prices keyed by batch item, checkpoints, replica identity',
     statements: (db) => [
       // Version 1 rows came only from the direct loader that the replicator replaces; it re-creates them
       // from the operational store, so dropping them cannot lose anything.
       `TRUNCATE TABLE IF EXISTS ${db}.prices`,
       `ALTER TABLE ${db}.prices DROP COLUMN IF EXISTS change_seq`,
       `ALTER TABLE ${db}.prices RENAME COLUMN IF EXISTS price_id TO item_index`,
-      `CREATE TABLE IF NOT EXISTS ${db}.retracted_batches (
-         batch_id     String,
-         retracted_at DateTime64(3, 'UTC') DEFAULT now64(3)
-       ) ENGINE = ReplacingMergeTree
-       ORDER BY batch_id`,
       `CREATE TABLE IF NOT EXISTS ${db}.replication_checkpoints (
          version       UInt64,
          position      String,
