@@ -59,6 +59,17 @@ const toPrice = ([
   amountMinor,
 });
 
+/**
+ * Rows per INSERT statement when recording a batch: one statement call per row spends most of its time
+ * crossing into the driver; 100 rows per call made recording a 50,000-price batch about a quarter faster
+ * (measured), and 800 parameters stay far below SQLite's limit of 32,766.
+ */
+const PRICES_PER_INSERT = 100;
+
+const insertPricesSql = (rows: number): string =>
+  `INSERT INTO prices (batch_id, item_index, origin_code, destination_code, day, usd_cents, currency, amount_minor)
+   VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`;
+
 const BATCH_COLUMNS = `id, idempotency_key, request_hash, status, item_count, accepted_count, errors, created_at,
   retracted_at, counted_at, retraction_applied_at`;
 
@@ -71,7 +82,8 @@ export class SqliteBatches {
     newest: Statement<[number], BatchRow>;
     olderThan: Statement<[number, number, string, number], BatchRow>;
     insertBatch: Statement<[BatchRow]>;
-    insertPrice: Statement<[string, number, string, string, number, number, string, number]>;
+    insertPrices: Statement<unknown[]>;
+    insertPrice: Statement<unknown[]>;
     logChange: Statement<[string, string, number]>;
     retract: Statement<[number, string]>;
     pricesAsJson: Statement<[string], string>;
@@ -94,10 +106,8 @@ export class SqliteBatches {
         `INSERT INTO batches (${BATCH_COLUMNS}) VALUES (@id, @idempotency_key, @request_hash, @status, @item_count,
            @accepted_count, @errors, @created_at, @retracted_at, @counted_at, @retraction_applied_at)`,
       ),
-      insertPrice: db.prepare(
-        `INSERT INTO prices (batch_id, item_index, origin_code, destination_code, day, usd_cents, currency, amount_minor)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      ),
+      insertPrices: db.prepare(insertPricesSql(PRICES_PER_INSERT)),
+      insertPrice: db.prepare(insertPricesSql(1)),
       logChange: db.prepare('INSERT INTO change_log (kind, batch_id, at) VALUES (?, ?, ?)'),
       retract: db.prepare(
         `UPDATE batches SET status = 'RETRACTED', retracted_at = ? WHERE id = ? AND status <> 'RETRACTED'`,
@@ -145,23 +155,29 @@ export class SqliteBatches {
           counted_at: null,
           retraction_applied_at: null,
         });
-        const insertPrice = this.statements.insertPrice;
-        for (const p of batch.prices) {
-          insertPrice.run(
-            batch.id,
-            p.itemIndex,
-            p.originCode,
-            p.destinationCode,
-            p.day,
-            p.usdCents,
-            p.currency,
-            p.amountMinor,
-          );
-        }
+        this.insertPrices(batch.id, batch.prices);
         this.statements.logChange.run('committed', batch.id, createdAt);
         return { kind: 'created', batch: toBatch(this.statements.byId.get(batch.id) as BatchRow) };
       })
       .immediate();
+  }
+
+  /** Full statements of PRICES_PER_INSERT rows, then one row at a time for the rest. */
+  private insertPrices(batchId: string, prices: readonly PriceRecord[]): void {
+    const values: unknown[] = [];
+    const add = (p: PriceRecord) =>
+      values.push(batchId, p.itemIndex, p.originCode, p.destinationCode, p.day, p.usdCents, p.currency, p.amountMinor);
+    const whole = prices.length - (prices.length % PRICES_PER_INSERT);
+    for (let start = 0; start < whole; start += PRICES_PER_INSERT) {
+      values.length = 0;
+      for (let i = start; i < start + PRICES_PER_INSERT; i += 1) add(prices[i] as PriceRecord);
+      this.statements.insertPrices.run(values);
+    }
+    for (let i = whole; i < prices.length; i += 1) {
+      values.length = 0;
+      add(prices[i] as PriceRecord);
+      this.statements.insertPrice.run(values);
+    }
   }
 
   byIds(ids: readonly string[]): (Batch | undefined)[] {
