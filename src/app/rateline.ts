@@ -11,7 +11,7 @@ import { LocationsService } from '../locations';
 import type { Logger } from '../logging/logger';
 import { RatesService } from '../rates';
 import { readReferenceDataset, seedReferenceData } from '../reference-data';
-import { ReplicationMonitor, Replicator } from '../replication';
+import { DEFAULT_REPLICATOR_OPTIONS, ReplicationMonitor, Replicator } from '../replication';
 import { ClickHouseAnalyticsStore, type AnalyticsStore } from '../stores/analytics';
 import { MongoOperationalStore, SqliteOperationalStore, type OperationalStore } from '../stores/operational';
 
@@ -47,11 +47,10 @@ const STARTUP_CATCH_UP_MS = 10 * 60_000;
 
 export function createReplicator(config: Config, stores: Stores, log: Logger): Replicator {
   return new Replicator(stores.operational, stores.analytics, log.child({ component: 'replicator' }), {
+    ...DEFAULT_REPLICATOR_OPTIONS,
     flushMaxPrices: config.replication.flushMaxPrices,
     flushIntervalMs: config.replication.flushIntervalMs,
     leaseTtlMs: config.replication.leaseTtlMs,
-    idleWaitMs: 500,
-    maxBackoffMs: 10_000,
   });
 }
 
@@ -74,8 +73,8 @@ export interface RunningRateline {
   close(): Promise<void>;
 }
 
-/** Loads the reference dataset when its batch is missing (a first start on an empty store). */
-async function seedIfMissing(config: Config, stores: Stores, log: Logger): Promise<void> {
+/** Loads the reference dataset on a first start: when the operational store holds no port or region. */
+async function seedIfEmpty(config: Config, stores: Stores, log: Logger): Promise<void> {
   if (!config.seedOnEmptyStore) return;
   const counts = await stores.operational.referenceDataCounts();
   if (counts.regions > 0 || counts.ports > 0) return;
@@ -107,7 +106,7 @@ export async function startRateline(config: Config, log: Logger): Promise<Runnin
   try {
     const authenticator = new ApiKeyAuthenticator(config.apiKeys);
     warnIfOpen(config, authenticator, log);
-    await seedIfMissing(config, stores, log);
+    await seedIfEmpty(config, stores, log);
     if (replicator) {
       replicator.start();
       await replicator.caughtUp(STARTUP_CATCH_UP_MS);

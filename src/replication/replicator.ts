@@ -4,6 +4,7 @@ import { EventEmitter, once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PriceRecord } from '../domain/batch';
 import type { Logger } from '../logging/logger';
+import { ReplicationMonitor } from './replication-status';
 import type { AnalyticsStore } from '../stores/analytics';
 import {
   FeedRestartRequired,
@@ -81,12 +82,11 @@ export class Replicator {
 
   /** Resolves once the replica holds everything the feed holds (including what arrives meanwhile). */
   async caughtUp(timeoutMs: number): Promise<void> {
+    // The replica's state, not this replicator's own position: a replicator standing by while another
+    // holds the lease is caught up when the replica is.
+    const monitor = new ReplicationMonitor(this.operational.changeFeed, this.analytics);
     const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      // The replica's checkpoint, not this replicator's own position: a replicator standing by while
-      // another holds the lease is caught up when the replica is.
-      const checkpoint = await this.analytics.replicationCheckpoint();
-      if ((await this.operational.changeFeed.backlog(checkpoint?.position ?? null)).changes === 0) return;
+    while ((await monitor.status()).pendingChanges > 0) {
       const remaining = deadline - Date.now();
       if (remaining <= 0) throw new Error(`Replication did not catch up within ${timeoutMs} ms`);
       await Promise.race([once(this.events, 'applied'), sleep(Math.min(remaining, 100))]);

@@ -3,7 +3,13 @@ import type { AnalysisService } from '../analysis';
 import { GRANULARITIES } from '../domain/period';
 import { centsToUsdOrNull } from '../domain/money';
 import type { RatesFallback, RatesService } from '../rates';
-import { booleanParameter, enumParameter, inRestSpelling, integerParameter, requiredParameter } from './parameters';
+import {
+  booleanParameter,
+  enumParameter,
+  inRestSpellingOnError,
+  integerParameter,
+  laneRangeParameters,
+} from './parameters';
 
 /**
  * CSV downloads of what the analyst sees, with the arguments of the GraphQL queries as query parameters
@@ -23,17 +29,12 @@ export function exportRoutes(services: { readonly rates: RatesService; readonly 
 
   router.get('/rates.csv', async (req: Request, res: Response) => {
     const query = {
-      origin: requiredParameter(req, 'origin'),
-      destination: requiredParameter(req, 'destination'),
-      dateFrom: requiredParameter(req, 'date_from'),
-      dateTo: requiredParameter(req, 'date_to'),
+      ...laneRangeParameters(req),
       minPrices: integerParameter(req, 'min_prices'),
       fallback: enumParameter<RatesFallback>(req, 'fallback', ['NONE', 'PARENT_REGIONS'], 'NONE'),
       excludeOutliers: booleanParameter(req, 'exclude_outliers', false),
     };
-    const answer = await services.rates.ratesWithScope(query).catch((error: unknown) => {
-      throw inRestSpelling(error);
-    });
+    const answer = await inRestSpellingOnError(services.rates.ratesWithScope(query));
     sendCsv(
       res,
       `rates_${query.origin}_${query.destination}_${query.dateFrom}_${query.dateTo}.csv`,
@@ -44,16 +45,11 @@ export function exportRoutes(services: { readonly rates: RatesService; readonly 
 
   router.get('/series.csv', async (req: Request, res: Response) => {
     const query = {
-      origin: requiredParameter(req, 'origin'),
-      destination: requiredParameter(req, 'destination'),
-      dateFrom: requiredParameter(req, 'date_from'),
-      dateTo: requiredParameter(req, 'date_to'),
+      ...laneRangeParameters(req),
       granularity: enumParameter(req, 'granularity', GRANULARITIES),
       excludeOutliers: booleanParameter(req, 'exclude_outliers', false),
     };
-    const series = await services.analysis.rateSeries(query).catch((error: unknown) => {
-      throw inRestSpelling(error);
-    });
+    const series = await inRestSpellingOnError(services.analysis.rateSeries(query));
     sendCsv(
       res,
       `series_${query.origin}_${query.destination}_${query.dateFrom}_${query.dateTo}_${query.granularity.toLowerCase()}.csv`,

@@ -10,6 +10,21 @@ export function requiredParameter(req: Request, name: string): string {
   return value;
 }
 
+/** The four parameters every rates-like call takes, in the service's spelling. */
+export function laneRangeParameters(req: Request): {
+  origin: string;
+  destination: string;
+  dateFrom: string;
+  dateTo: string;
+} {
+  return {
+    origin: requiredParameter(req, 'origin'),
+    destination: requiredParameter(req, 'destination'),
+    dateFrom: requiredParameter(req, 'date_from'),
+    dateTo: requiredParameter(req, 'date_to'),
+  };
+}
+
 /** A query parameter given at most once; undefined when absent or empty. */
 export function optionalParameter(req: Request, name: string): string | undefined {
   const value: unknown = req.query[name];
@@ -56,8 +71,15 @@ const REST_FIELD_NAMES: Readonly<Record<string, string>> = {
   excludeOutliers: 'exclude_outliers',
 };
 
+/** The service's answer, with any error re-spelled for a REST client (see {@link inRestSpelling}). */
+export function inRestSpellingOnError<T>(answer: Promise<T>): Promise<T> {
+  return answer.catch((error: unknown) => {
+    throw inRestSpelling(error);
+  });
+}
+
 /** A service error re-spelled for a REST client: the field and any GraphQL names in the message. */
-export function inRestSpelling(error: unknown): unknown {
+function inRestSpelling(error: unknown): unknown {
   if (!(error instanceof RatelineError) || error.field === undefined) return error;
   const field = REST_FIELD_NAMES[error.field];
   if (field === undefined) return error;

@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import type { RatesService } from '../rates';
-import { inRestSpelling, requiredParameter } from './parameters';
+import { inRestSpellingOnError, laneRangeParameters } from './parameters';
 
 /**
  * `GET /rates?date_from=&date_to=&origin=&destination=`: the seed API's call, kept for its clients.
@@ -11,14 +11,9 @@ export function ratesRoute(rates: RatesService): Router {
   const router = Router();
   router.get('/', async (req: Request, res: Response) => {
     const query = {
-      dateFrom: requiredParameter(req, 'date_from'),
-      dateTo: requiredParameter(req, 'date_to'),
-      origin: requiredParameter(req, 'origin'),
-      destination: requiredParameter(req, 'destination'),
+      ...laneRangeParameters(req),
     };
-    const days = await rates.dailyRates(query).catch((error: unknown) => {
-      throw inRestSpelling(error);
-    });
+    const days = await inRestSpellingOnError(rates.dailyRates(query));
     res.json(
       days.map((d) => ({
         day: d.day,
