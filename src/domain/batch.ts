@@ -2,11 +2,38 @@ import type { EpochDay } from './day';
 import type { ErrorCode } from './errors';
 
 /**
- * Where a batch stands. `ACCEPTED`: its valid prices are durable and count in analytics once
- * replicated. `REJECTED`: it was submitted with `skipInvalid` and no item was valid, so nothing counts.
- * `RETRACTED`: its prices stopped counting (once the retraction is replicated).
+ * Where a batch stands. A single-request batch is `ACCEPTED` or `REJECTED` when it is acknowledged; a
+ * chunked one goes `OPEN` (taking chunks) → `COMMITTED` (waiting for a worker) → `PROCESSING` → `ACCEPTED`
+ * or `REJECTED`, unless it is `ABORTED` or `EXPIRED` while open.
+ *
+ * `ACCEPTED`: its valid prices are durable and count in analytics once replicated. `REJECTED`: nothing
+ * counts (no valid item, or an invalid one without `skipInvalid`). `RETRACTED`: its prices stopped
+ * counting (once the retraction is replicated).
  */
-export type BatchStatus = 'ACCEPTED' | 'REJECTED' | 'RETRACTED';
+export type BatchStatus =
+  | 'OPEN'
+  | 'COMMITTED'
+  | 'PROCESSING'
+  | 'ACCEPTED'
+  | 'REJECTED'
+  | 'RETRACTED'
+  | 'ABORTED'
+  | 'EXPIRED';
+
+/** Statuses after which a batch's prices no longer change (a retraction follows `ACCEPTED` only). */
+export const SETTLED_BATCH_STATUSES: ReadonlySet<BatchStatus> = new Set([
+  'ACCEPTED',
+  'REJECTED',
+  'RETRACTED',
+  'ABORTED',
+  'EXPIRED',
+]);
+
+/**
+ * How many item errors a batch keeps for clients to read; `errorCount` still counts them all. A
+ * million-item batch with a systematic mistake would otherwise store and return a million entries.
+ */
+export const MAX_REPORTED_ITEM_ERRORS = 1000;
 
 /** Why one item of a batch was refused; `index` is its position in the submitted list. */
 export interface BatchItemError {
@@ -36,11 +63,24 @@ export interface Batch {
   /** Fingerprint of the request that created it (see {@link NewBatch.requestHash}). */
   readonly requestHash: string;
   readonly status: BatchStatus;
+  readonly skipInvalid: boolean;
+  /** Items received (for a chunked batch: in the chunks appended so far). */
   readonly itemCount: number;
+  /** Chunks appended; 0 for a batch submitted in one request. */
+  readonly chunkCount: number;
+  /** Items checked so far; equals `itemCount` once the batch is settled. */
+  readonly processedCount: number;
+  /** Items whose prices count (or counted, before a retraction). */
   readonly acceptedCount: number;
+  /** Items checked that do not count. */
   readonly rejectedCount: number;
+  /** The first {@link MAX_REPORTED_ITEM_ERRORS} item errors. */
   readonly errors: readonly BatchItemError[];
+  /** Every item error, including those past the reported ones. */
+  readonly errorCount: number;
   readonly createdAt: Date;
+  /** An `OPEN` batch expires (its chunks are removed) unless committed by then; null otherwise. */
+  readonly openUntil: Date | null;
   readonly retractedAt: Date | null;
   /** When analytics last caught up with this batch's state (its prices, or their retraction). */
   readonly replicatedAt: Date | null;
@@ -57,6 +97,53 @@ export interface NewBatch {
   readonly errors: readonly BatchItemError[];
   readonly createdAt: Date;
   readonly prices: readonly PriceRecord[];
+}
+
+/** A chunked batch about to be opened: it takes chunks until it is committed, aborted or expires. */
+export interface NewOpenBatch {
+  readonly id: string;
+  readonly idempotencyKey: string;
+  readonly requestHash: string;
+  readonly skipInvalid: boolean;
+  readonly createdAt: Date;
+  readonly openUntil: Date;
+}
+
+/**
+ * One chunk of a chunked batch as the operational store keeps it until a worker has processed it. The
+ * store treats `content` as opaque text; `contentHash` tells a retried chunk from a different one.
+ */
+export interface BatchChunk {
+  readonly index: number;
+  readonly itemCount: number;
+  readonly contentHash: string;
+  readonly content: string;
+}
+
+/** A chunk handed to a worker: its content and the batch-wide index of its first item. */
+export interface ChunkToProcess {
+  readonly index: number;
+  readonly firstItemIndex: number;
+  readonly content: string;
+}
+
+/** A committed batch leased to one worker, and where that worker (or the one before it) got to. */
+export interface BatchWork {
+  readonly batch: Batch;
+  readonly holder: string;
+  /** Chunks already processed: work resumes with the chunk of this index. */
+  readonly processedChunks: number;
+}
+
+/** What a worker found in one chunk: the prices to write and the item errors to report. */
+export interface ChunkOutcome {
+  readonly chunkIndex: number;
+  readonly itemCount: number;
+  readonly prices: readonly PriceRecord[];
+  /** The errors to keep (trimmed to what {@link MAX_REPORTED_ITEM_ERRORS} still allows). */
+  readonly reportedErrors: readonly BatchItemError[];
+  /** How many item errors the chunk had in all. */
+  readonly errorCount: number;
 }
 
 /**

@@ -11,7 +11,14 @@ export type ErrorCode =
   | 'QUERY_TOO_COMPLEX'
   | 'PAYLOAD_TOO_LARGE'
   | 'UNSUPPORTED_CURRENCY'
-  | 'IDEMPOTENCY_KEY_REUSED';
+  | 'IDEMPOTENCY_KEY_REUSED'
+  /** A chunked-batch operation on a batch that is no longer open (or, for a retraction, not settled). */
+  | 'BATCH_NOT_OPEN'
+  | 'BATCH_NOT_SETTLED'
+  /** A chunk index sent again with different content. */
+  | 'CHUNK_CONFLICT'
+  /** A commit while chunks are missing from the numbering. */
+  | 'BATCH_INCOMPLETE';
 
 /** An error caused by the request, safe to show to the client as it is. */
 export class RatelineError extends Error {

@@ -1,5 +1,8 @@
 export type {
+  AppendChunkOutcome,
   BatchChangeKind,
+  CommitBatchOutcome,
+  EndOpenBatchOutcome,
   BatchCursor,
   BatchPage,
   OperationalStore,

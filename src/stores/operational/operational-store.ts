@@ -1,4 +1,13 @@
-import type { Batch, NewBatch, PriceRecord } from '../../domain/batch';
+import type {
+  Batch,
+  BatchChunk,
+  BatchWork,
+  ChunkOutcome,
+  ChunkToProcess,
+  NewBatch,
+  NewOpenBatch,
+  PriceRecord,
+} from '../../domain/batch';
 import type { Port, Region, ResolvedLocation } from '../../domain/model';
 import type { ChangeFeed } from './change-feed';
 
@@ -48,12 +57,69 @@ export interface OperationalStore {
   batchByIdempotencyKey(key: string): Promise<Batch | undefined>;
   /** Newest first; `after` continues from the last batch of a previous page. */
   listBatches(first: number, after: BatchCursor | undefined): Promise<BatchPage>;
-  /** Marks a batch retracted (once; retracting again changes nothing); undefined for an unknown id. */
+  /**
+   * Marks a settled batch (`ACCEPTED` or `REJECTED`) retracted, once: retracting again, or a batch still
+   * open or in a worker's hands, changes nothing and answers the batch as it is. Undefined for an
+   * unknown id.
+   */
   retractBatch(id: string, at: Date): Promise<Batch | undefined>;
   /** The prices each batch holds, in item order. */
   pricesOfBatches(ids: readonly string[]): Promise<Map<string, PriceRecord[]>>;
   /** Notes that analytics now reflect these changes (sets `replicatedAt`); repeating it is harmless. */
   markReplicated(changes: readonly ReplicatedChange[], at: Date): Promise<void>;
+
+  /**
+   * Opens a chunked batch (status `OPEN`). Its idempotency key is shared with single-request batches:
+   * a taken key answers `existing` (same request) or `conflict`, as {@link recordBatch} does.
+   */
+  openBatch(batch: NewOpenBatch): Promise<RecordBatchOutcome>;
+  /**
+   * Keeps one chunk of an open batch. A chunk index already kept answers `duplicate` when the content
+   * hash matches (a retry: nothing is written) and `conflict` otherwise; a batch that is no longer open
+   * answers `not-open`; `too-many-items` when the chunk would take the batch past `maxItems`. Undefined
+   * for an unknown batch id.
+   */
+  appendBatchChunk(batchId: string, chunk: BatchChunk, maxItems: number): Promise<AppendChunkOutcome | undefined>;
+  /**
+   * Closes an open batch to new chunks and queues it for a worker (`COMMITTED`). Its chunks must be
+   * numbered 0 to n-1 with n ≥ 1, else `missing-chunks` lists the gaps (and `[0]` for none at all).
+   * Committing a batch already committed (or further along) answers `already-committed`.
+   */
+  commitBatch(batchId: string): Promise<CommitBatchOutcome | undefined>;
+  /**
+   * Ends an open batch without processing it (`ABORTED` on request, `EXPIRED` past its deadline) and
+   * removes its chunks; `not-open` for a batch already committed or ended.
+   */
+  endOpenBatch(batchId: string, status: 'ABORTED' | 'EXPIRED'): Promise<EndOpenBatchOutcome | undefined>;
+  /** Expires every open batch whose `openUntil` has passed; answers their ids. */
+  expireOpenBatches(now: Date): Promise<string[]>;
+
+  /**
+   * Leases the oldest batch waiting for a worker: a `COMMITTED` one, or one `PROCESSING` whose worker
+   * let its lease run out (it resumes where that worker got to). Undefined when none waits.
+   */
+  claimBatchWork(holder: string, ttlMs: number, now: Date): Promise<BatchWork | undefined>;
+  /** The content of one chunk of a committed batch; undefined once the batch is settled. */
+  chunkToProcess(batchId: string, chunkIndex: number): Promise<ChunkToProcess | undefined>;
+  /**
+   * Writes a chunk's prices and progress and extends the lease to `leaseUntil`, all at once, if
+   * `holder` still holds the batch and `outcome.chunkIndex` is the next chunk; false (nothing written)
+   * otherwise: another worker took the batch over.
+   */
+  recordChunkOutcome(batchId: string, holder: string, outcome: ChunkOutcome, leaseUntil: Date): Promise<boolean>;
+  /**
+   * Settles a fully processed batch as `ACCEPTED` (its prices enter the change feed) or `REJECTED`
+   * (prices written so far are removed), removes its chunks and ends the lease. Undefined when `holder`
+   * no longer holds it.
+   */
+  settleBatchWork(
+    batchId: string,
+    holder: string,
+    status: 'ACCEPTED' | 'REJECTED',
+    at: Date,
+  ): Promise<Batch | undefined>;
+  /** Hands a batch back (`COMMITTED`, progress kept) so that another worker resumes it at once. */
+  releaseBatchWork(batchId: string, holder: string): Promise<void>;
 
   /** The ordered feed of batch commits and retractions the replicator follows. */
   readonly changeFeed: ChangeFeed;
@@ -79,6 +145,19 @@ export type RecordBatchOutcome =
   | { readonly kind: 'created'; readonly batch: Batch }
   | { readonly kind: 'existing'; readonly batch: Batch }
   | { readonly kind: 'conflict'; readonly batch: Batch };
+
+export type AppendChunkOutcome =
+  | { readonly kind: 'appended' | 'duplicate' | 'conflict' | 'not-open'; readonly batch: Batch }
+  | { readonly kind: 'too-many-items'; readonly batch: Batch; readonly maxItems: number };
+
+export type CommitBatchOutcome =
+  | { readonly kind: 'committed' | 'already-committed' | 'not-open'; readonly batch: Batch }
+  | { readonly kind: 'missing-chunks'; readonly batch: Batch; readonly missing: readonly number[] };
+
+export interface EndOpenBatchOutcome {
+  readonly kind: 'ended' | 'not-open';
+  readonly batch: Batch;
+}
 
 /** Position after which a page of batches continues: the last batch's creation time and id. */
 export interface BatchCursor {

@@ -190,11 +190,16 @@ export function describeOperationalStoreContract(
         idempotencyKey: batch.idempotencyKey,
         requestHash: batch.requestHash,
         status: 'ACCEPTED',
+        skipInvalid: true,
         itemCount: 13,
+        chunkCount: 0,
+        processedCount: 13,
         acceptedCount: 12,
         rejectedCount: 1,
         errors: batch.errors,
+        errorCount: 1,
         createdAt: batch.createdAt,
+        openUntil: null,
         retractedAt: null,
         replicatedAt: null,
       };
@@ -323,6 +328,195 @@ export function describeOperationalStoreContract(
       await store.markReplicated([{ batchId: a.id, kind: 'retracted' }], new Date());
       expect(await replicatedAt()).toEqual([t3, t3]);
       await store.markReplicated([], new Date());
+    });
+  });
+
+  describe(`${adapter}: chunked batches`, () => {
+    const t = (ms: number) => new Date(Date.UTC(2026, 0, 1) + ms);
+    const chunk = (index: number, itemCount: number, content = `content-${index}`) => ({
+      index,
+      itemCount,
+      contentHash: `hash-of-${content}`,
+      content,
+    });
+    const openBatch = async (skipInvalid = false) => {
+      const n = ++sequence;
+      const outcome = await store.openBatch({
+        id: randomUUID(),
+        idempotencyKey: `chunked-${n}-${randomUUID()}`,
+        requestHash: `chunked-hash-${n}`,
+        skipInvalid,
+        createdAt: t(n),
+        openUntil: t(n + 60_000),
+      });
+      expect(outcome.kind).toBe('created');
+      return outcome.batch;
+    };
+    /** Opens, appends chunks of the given sizes, commits. */
+    const committedBatch = async (sizes: readonly number[], skipInvalid = false) => {
+      const batch = await openBatch(skipInvalid);
+      for (const [index, size] of sizes.entries()) await store.appendBatchChunk(batch.id, chunk(index, size), 1e9);
+      expect((await store.commitBatch(batch.id))?.kind).toBe('committed');
+      return batch;
+    };
+    const outcomeOf = (chunkIndex: number, firstItemIndex: number, valid: number, invalid: number) => ({
+      chunkIndex,
+      itemCount: valid + invalid,
+      prices: Array.from({ length: valid }, (_, i) => price(firstItemIndex + i)),
+      reportedErrors: Array.from({ length: invalid }, (_, i) => ({
+        index: firstItemIndex + valid + i,
+        field: 'day',
+        code: 'BAD_USER_INPUT' as const,
+        message: 'must be a calendar day',
+        value: 'nope',
+      })),
+      errorCount: invalid,
+    });
+
+    it('opens a batch that answers OPEN with its deadline; its key is shared with whole batches', async () => {
+      const batch = await openBatch(true);
+      expect(batch).toMatchObject({
+        status: 'OPEN',
+        skipInvalid: true,
+        itemCount: 0,
+        chunkCount: 0,
+        processedCount: 0,
+        acceptedCount: 0,
+        errorCount: 0,
+        openUntil: t(sequence + 60_000),
+      });
+      const again = await store.openBatch({
+        id: randomUUID(),
+        idempotencyKey: batch.idempotencyKey,
+        requestHash: batch.requestHash,
+        skipInvalid: true,
+        createdAt: t(0),
+        openUntil: t(1),
+      });
+      expect(again).toEqual({ kind: 'existing', batch });
+      const whole = sampleBatch({ idempotencyKey: batch.idempotencyKey });
+      expect((await store.recordBatch(whole)).kind).toBe('conflict');
+    });
+
+    it('keeps chunks once: a retry is a duplicate, other content under the same index a conflict', async () => {
+      const batch = await openBatch();
+      expect((await store.appendBatchChunk(batch.id, chunk(1, 5), 100))?.kind).toBe('appended');
+      const appended = await store.appendBatchChunk(batch.id, chunk(0, 3), 100);
+      expect(appended).toMatchObject({ kind: 'appended', batch: { itemCount: 8, chunkCount: 2 } });
+      expect((await store.appendBatchChunk(batch.id, chunk(0, 3), 100))?.kind).toBe('duplicate');
+      expect((await store.appendBatchChunk(batch.id, chunk(0, 3, 'other'), 100))?.kind).toBe('conflict');
+      expect(await store.appendBatchChunk(batch.id, chunk(2, 93), 100)).toMatchObject({
+        kind: 'too-many-items',
+        maxItems: 100,
+      });
+      expect((await store.batchesByIds([batch.id]))[0]).toMatchObject({ itemCount: 8, chunkCount: 2 });
+      expect(await store.appendBatchChunk(randomUUID(), chunk(0, 1), 100)).toBeUndefined();
+    });
+
+    it('commits only a gapless numbering, once; an open batch refuses nothing but commit answers the gaps', async () => {
+      const empty = await openBatch();
+      expect(await store.commitBatch(empty.id)).toMatchObject({ kind: 'missing-chunks', missing: [0] });
+      const batch = await openBatch();
+      await store.appendBatchChunk(batch.id, chunk(0, 2), 100);
+      await store.appendBatchChunk(batch.id, chunk(3, 2), 100);
+      expect(await store.commitBatch(batch.id)).toMatchObject({ kind: 'missing-chunks', missing: [1, 2] });
+      await store.appendBatchChunk(batch.id, chunk(1, 4), 100);
+      await store.appendBatchChunk(batch.id, chunk(2, 1), 100);
+      expect(await store.commitBatch(batch.id)).toMatchObject({
+        kind: 'committed',
+        batch: { status: 'COMMITTED', itemCount: 9, chunkCount: 4, openUntil: null },
+      });
+      expect((await store.commitBatch(batch.id))?.kind).toBe('already-committed');
+      expect((await store.appendBatchChunk(batch.id, chunk(4, 1), 100))?.kind).toBe('not-open');
+      expect((await store.appendBatchChunk(batch.id, chunk(1, 4), 100))?.kind).toBe('duplicate');
+      expect(await store.commitBatch(randomUUID())).toBeUndefined();
+    });
+
+    it('aborts or expires only open batches; their chunks are no longer handed out', async () => {
+      const aborted = await openBatch();
+      await store.appendBatchChunk(aborted.id, chunk(0, 2), 100);
+      expect(await store.endOpenBatch(aborted.id, 'ABORTED')).toMatchObject({
+        kind: 'ended',
+        batch: { status: 'ABORTED' },
+      });
+      expect((await store.commitBatch(aborted.id))?.kind).toBe('not-open');
+      expect((await store.endOpenBatch(aborted.id, 'ABORTED'))?.kind).toBe('not-open');
+      expect(await store.chunkToProcess(aborted.id, 0)).toBeUndefined();
+
+      const stale = await openBatch();
+      const fresh = await openBatch();
+      const committed = await committedBatch([1]);
+      // stale's deadline is t(n + 60 s); fresh was opened later, so its deadline is later too.
+      const expired = await store.expireOpenBatches(stale.openUntil as Date);
+      expect(expired).toEqual([stale.id]);
+      const [staleNow, freshNow, committedNow] = await store.batchesByIds([stale.id, fresh.id, committed.id]);
+      expect([staleNow?.status, freshNow?.status, committedNow?.status]).toEqual(['EXPIRED', 'OPEN', 'COMMITTED']);
+      expect(await store.claimBatchWork('w', 1000, t(0))).toMatchObject({ batch: { id: committed.id } });
+    });
+
+    it('leases the oldest committed batch to one worker; another gets it only after the lease runs out', async () => {
+      const first = await committedBatch([2]);
+      const second = await committedBatch([2]);
+      const work = await store.claimBatchWork('alice', 1000, t(0));
+      expect(work).toMatchObject({ holder: 'alice', processedChunks: 0, batch: { id: first.id, status: 'PROCESSING' } });
+      expect((await store.claimBatchWork('bob', 1000, t(10)))?.batch.id).toBe(second.id);
+      expect(await store.claimBatchWork('carol', 1000, t(999))).toBeUndefined();
+      const takenOver = await store.claimBatchWork('carol', 1000, t(1000));
+      expect(takenOver).toMatchObject({ holder: 'carol', batch: { id: first.id } });
+    });
+
+    it('hands chunks out numbered across the batch and records each once, fenced by the lease', async () => {
+      const batch = await committedBatch([3, 2]);
+      const work = await store.claimBatchWork('alice', 1000, t(0));
+      expect(await store.chunkToProcess(batch.id, 0)).toEqual({ index: 0, firstItemIndex: 0, content: 'content-0' });
+      expect(await store.chunkToProcess(batch.id, 1)).toEqual({ index: 1, firstItemIndex: 3, content: 'content-1' });
+      expect(work?.holder).toBe('alice');
+      // Out of order, or by someone else: refused and nothing written.
+      expect(await store.recordChunkOutcome(batch.id, 'alice', outcomeOf(1, 3, 2, 0), t(500))).toBe(false);
+      expect(await store.recordChunkOutcome(batch.id, 'bob', outcomeOf(0, 0, 2, 1), t(500))).toBe(false);
+      expect(await store.recordChunkOutcome(batch.id, 'alice', outcomeOf(0, 0, 2, 1), t(500))).toBe(true);
+      expect(await store.recordChunkOutcome(batch.id, 'alice', outcomeOf(0, 0, 2, 1), t(500))).toBe(false);
+      expect((await store.batchesByIds([batch.id]))[0]).toMatchObject({
+        status: 'PROCESSING',
+        processedCount: 3,
+        acceptedCount: 2,
+        rejectedCount: 1,
+        errorCount: 1,
+        errors: [{ index: 2, field: 'day' }],
+      });
+      // Alice renewed her lease to t(500) with that chunk; Bob takes over after it and resumes at chunk 1.
+      expect(await store.claimBatchWork('bob', 1000, t(499))).toBeUndefined();
+      expect(await store.claimBatchWork('bob', 1000, t(500))).toMatchObject({ processedChunks: 1 });
+      expect(await store.recordChunkOutcome(batch.id, 'alice', outcomeOf(1, 3, 2, 0), t(600))).toBe(false);
+      expect(await store.recordChunkOutcome(batch.id, 'bob', outcomeOf(1, 3, 2, 0), t(600))).toBe(true);
+      expect(await store.settleBatchWork(batch.id, 'alice', 'ACCEPTED', t(700))).toBeUndefined();
+      const settled = await store.settleBatchWork(batch.id, 'bob', 'ACCEPTED', t(700));
+      expect(settled).toMatchObject({ status: 'ACCEPTED', itemCount: 5, processedCount: 5, acceptedCount: 4 });
+      expect((await store.pricesOfBatches([batch.id])).get(batch.id)).toEqual([0, 1, 3, 4].map(price));
+      expect(await store.chunkToProcess(batch.id, 0)).toBeUndefined();
+      expect(await store.claimBatchWork('carol', 1000, t(10_000))).toBeUndefined();
+      expect(await store.changeFeed.backlog(null)).toEqual({ changes: 1, oldestAt: t(700) });
+    });
+
+    it('settles REJECTED without prices, and hands a released batch to the next worker at once', async () => {
+      const batch = await committedBatch([2, 2]);
+      await store.claimBatchWork('alice', 60_000, t(0));
+      await store.recordChunkOutcome(batch.id, 'alice', outcomeOf(0, 0, 2, 0), t(100));
+      await store.releaseBatchWork(batch.id, 'alice');
+      expect((await store.batchesByIds([batch.id]))[0]?.status).toBe('COMMITTED');
+      expect(await store.claimBatchWork('bob', 60_000, t(1))).toMatchObject({ processedChunks: 1, holder: 'bob' });
+      await store.recordChunkOutcome(batch.id, 'bob', outcomeOf(1, 2, 1, 1), t(100));
+      const rejected = await store.settleBatchWork(batch.id, 'bob', 'REJECTED', t(200));
+      expect(rejected).toMatchObject({ status: 'REJECTED', processedCount: 4, acceptedCount: 0, rejectedCount: 4 });
+      expect((await store.pricesOfBatches([batch.id])).get(batch.id)).toEqual([]);
+    });
+
+    it('retracts settled batches only', async () => {
+      const open = await openBatch();
+      expect((await store.retractBatch(open.id, t(1)))?.status).toBe('OPEN');
+      const batch = await committedBatch([1]);
+      expect((await store.retractBatch(batch.id, t(1)))?.status).toBe('COMMITTED');
+      expect(await store.changeFeed.backlog(null)).toEqual({ changes: 0, oldestAt: null });
     });
   });
 

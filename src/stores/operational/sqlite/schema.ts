@@ -57,14 +57,76 @@ const migrations: readonly string[] = [
      holder     TEXT NOT NULL,
      expires_at INTEGER NOT NULL
    ) STRICT, WITHOUT ROWID;`,
+  // Chunked batches and their workers. SQLite cannot widen a CHECK in place: the batches table is
+  // rebuilt (SQLite's documented procedure, foreign keys off while it runs). Batches recorded before
+  // were all single requests; one with errors was written with skipInvalid.
+  `CREATE TABLE batches_v3 (
+     id                    TEXT PRIMARY KEY,
+     idempotency_key       TEXT NOT NULL UNIQUE,
+     request_hash          TEXT NOT NULL,
+     status                TEXT NOT NULL CHECK (status IN
+                             ('OPEN', 'COMMITTED', 'PROCESSING', 'ACCEPTED', 'REJECTED', 'RETRACTED', 'ABORTED', 'EXPIRED')),
+     skip_invalid          INTEGER NOT NULL,
+     item_count            INTEGER NOT NULL,
+     chunk_count           INTEGER NOT NULL,
+     processed_count       INTEGER NOT NULL,
+     accepted_count        INTEGER NOT NULL,
+     errors                TEXT NOT NULL,
+     error_count           INTEGER NOT NULL,
+     created_at            INTEGER NOT NULL,
+     open_until            INTEGER,
+     retracted_at          INTEGER,
+     counted_at            INTEGER,
+     retraction_applied_at INTEGER,
+     processed_chunks      INTEGER NOT NULL,
+     work_holder           TEXT,
+     work_expires_at       INTEGER
+   ) STRICT, WITHOUT ROWID;
+   INSERT INTO batches_v3
+     SELECT id, idempotency_key, request_hash, status, json_array_length(errors) > 0, item_count, 0, item_count,
+            accepted_count, errors, json_array_length(errors), created_at, NULL, retracted_at, counted_at,
+            retraction_applied_at, 0, NULL, NULL
+       FROM batches;
+   DROP TABLE batches;
+   ALTER TABLE batches_v3 RENAME TO batches;
+   CREATE INDEX batches_newest_first ON batches(created_at DESC, id DESC);
+   CREATE INDEX batches_waiting_for_work ON batches(created_at) WHERE status IN ('COMMITTED', 'PROCESSING');
+   CREATE INDEX batches_open ON batches(open_until) WHERE status = 'OPEN';
+   -- Chunks stay until their batch is settled; rows of megabytes, so a rowid table.
+   CREATE TABLE batch_chunks (
+     batch_id         TEXT NOT NULL REFERENCES batches(id),
+     chunk_index      INTEGER NOT NULL,
+     item_count       INTEGER NOT NULL,
+     content_hash     TEXT NOT NULL,
+     first_item_index INTEGER,
+     content          TEXT,
+     PRIMARY KEY (batch_id, chunk_index)
+   ) STRICT;`,
 ];
 
+const schemaVersion = (db: Database): number => db.pragma('user_version', { simple: true }) as number;
+
+/**
+ * Brings the file to the newest version. Several processes may open one file at once (several
+ * embedded nodes): each step runs in an IMMEDIATE transaction that reads the version again, so a step
+ * another process has just applied is not applied twice.
+ */
 export function migrateOperationalSchema(db: Database): void {
-  const current = db.pragma('user_version', { simple: true }) as number;
-  migrations.slice(current).forEach((sql, offset) => {
-    db.transaction(() => {
-      db.exec(sql);
-      db.pragma(`user_version = ${current + offset + 1}`);
-    })();
-  });
+  if (schemaVersion(db) >= migrations.length) return;
+  // Off while tables are rebuilt (it cannot change inside a transaction); checked before each commit.
+  db.pragma('foreign_keys = OFF');
+  try {
+    for (let version = schemaVersion(db); version < migrations.length; version = schemaVersion(db)) {
+      db.transaction(() => {
+        const current = schemaVersion(db);
+        if (current >= migrations.length) return;
+        db.exec(migrations[current] as string);
+        const violations = db.pragma('foreign_key_check') as unknown[];
+        if (violations.length > 0) throw new Error(`Schema step ${current + 1} broke ${violations.length} references`);
+        db.pragma(`user_version = ${current + 1}`);
+      }).immediate();
+    }
+  } finally {
+    db.pragma('foreign_keys = ON');
+  }
 }

@@ -4,18 +4,26 @@ import { replicatedAtFor } from '../../../domain/batch';
 import type { EpochDay } from '../../../domain/day';
 import type { BatchCursor, BatchPage, RecordBatchOutcome, ReplicatedChange } from '../operational-store';
 
-interface BatchRow {
+export interface BatchRow {
   id: string;
   idempotency_key: string;
   request_hash: string;
   status: BatchStatus;
+  skip_invalid: number;
   item_count: number;
+  chunk_count: number;
+  processed_count: number;
   accepted_count: number;
   errors: string;
+  error_count: number;
   created_at: number;
+  open_until: number | null;
   retracted_at: number | null;
   counted_at: number | null;
   retraction_applied_at: number | null;
+  processed_chunks: number;
+  work_holder: string | null;
+  work_expires_at: number | null;
 }
 
 /** item_index, origin_code, destination_code, day, usd_cents, currency, amount_minor */
@@ -23,7 +31,7 @@ type PriceTuple = [number, string, string, number, number, string, number];
 
 const dateOrNull = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
 
-function toBatch(row: BatchRow): Batch {
+export function toBatch(row: BatchRow): Batch {
   const countedAt = dateOrNull(row.counted_at);
   const retractionAppliedAt = dateOrNull(row.retraction_applied_at);
   return {
@@ -31,11 +39,16 @@ function toBatch(row: BatchRow): Batch {
     idempotencyKey: row.idempotency_key,
     requestHash: row.request_hash,
     status: row.status,
+    skipInvalid: row.skip_invalid === 1,
     itemCount: row.item_count,
+    chunkCount: row.chunk_count,
+    processedCount: row.processed_count,
     acceptedCount: row.accepted_count,
-    rejectedCount: row.item_count - row.accepted_count,
+    rejectedCount: row.processed_count - row.accepted_count,
     errors: JSON.parse(row.errors) as BatchItemError[],
+    errorCount: row.error_count,
     createdAt: new Date(row.created_at),
+    openUntil: dateOrNull(row.open_until),
     retractedAt: dateOrNull(row.retracted_at),
     replicatedAt: replicatedAtFor(row.status, countedAt, retractionAppliedAt),
   };
@@ -70,8 +83,32 @@ const insertPricesSql = (rows: number): string =>
   `INSERT INTO prices (batch_id, item_index, origin_code, destination_code, day, usd_cents, currency, amount_minor)
    VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`;
 
-const BATCH_COLUMNS = `id, idempotency_key, request_hash, status, item_count, accepted_count, errors, created_at,
-  retracted_at, counted_at, retraction_applied_at`;
+export const BATCH_COLUMNS = `id, idempotency_key, request_hash, status, skip_invalid, item_count, chunk_count,
+  processed_count, accepted_count, errors, error_count, created_at, open_until, retracted_at, counted_at,
+  retraction_applied_at, processed_chunks, work_holder, work_expires_at`;
+
+/** A new batch's row: nothing processed, replicated or leased yet. */
+export function newBatchRow(
+  fields: Pick<BatchRow, 'id' | 'idempotency_key' | 'request_hash' | 'status' | 'skip_invalid' | 'created_at'> &
+    Partial<BatchRow>,
+): BatchRow {
+  return {
+    item_count: 0,
+    chunk_count: 0,
+    processed_count: 0,
+    accepted_count: 0,
+    errors: '[]',
+    error_count: 0,
+    open_until: null,
+    retracted_at: null,
+    counted_at: null,
+    retraction_applied_at: null,
+    processed_chunks: 0,
+    work_holder: null,
+    work_expires_at: null,
+    ...fields,
+  };
+}
 
 /** Batches, their prices and the change log on SQLite; every write is one IMMEDIATE transaction. */
 export class SqliteBatches {
@@ -103,14 +140,16 @@ export class SqliteBatches {
           ORDER BY created_at DESC, id DESC LIMIT ?`,
       ),
       insertBatch: db.prepare(
-        `INSERT INTO batches (${BATCH_COLUMNS}) VALUES (@id, @idempotency_key, @request_hash, @status, @item_count,
-           @accepted_count, @errors, @created_at, @retracted_at, @counted_at, @retraction_applied_at)`,
+        `INSERT INTO batches (${BATCH_COLUMNS}) VALUES (@id, @idempotency_key, @request_hash, @status, @skip_invalid,
+           @item_count, @chunk_count, @processed_count, @accepted_count, @errors, @error_count, @created_at,
+           @open_until, @retracted_at, @counted_at, @retraction_applied_at, @processed_chunks, @work_holder,
+           @work_expires_at)`,
       ),
       insertPrices: db.prepare(insertPricesSql(PRICES_PER_INSERT)),
       insertPrice: db.prepare(insertPricesSql(1)),
       logChange: db.prepare('INSERT INTO change_log (kind, batch_id, at) VALUES (?, ?, ?)'),
       retract: db.prepare(
-        `UPDATE batches SET status = 'RETRACTED', retracted_at = ? WHERE id = ? AND status <> 'RETRACTED'`,
+        `UPDATE batches SET status = 'RETRACTED', retracted_at = ? WHERE id = ? AND status IN ('ACCEPTED', 'REJECTED')`,
       ),
       // One JSON array per batch, parsed in one call: building a row object per price in the driver
       // cost three times as much (measured on 50,000-price batches).
@@ -134,36 +173,62 @@ export class SqliteBatches {
   }
 
   record(batch: NewBatch): RecordBatchOutcome {
+    const createdAt = batch.createdAt.getTime();
+    return this.insertUnlessKeyTaken(
+      newBatchRow({
+        id: batch.id,
+        idempotency_key: batch.idempotencyKey,
+        request_hash: batch.requestHash,
+        status: batch.status,
+        skip_invalid: batch.errors.length > 0 ? 1 : 0,
+        created_at: createdAt,
+        item_count: batch.itemCount,
+        processed_count: batch.itemCount,
+        accepted_count: batch.prices.length,
+        errors: JSON.stringify(batch.errors),
+        error_count: batch.errors.length,
+      }),
+      () => {
+        this.insertPrices(batch.id, batch.prices);
+        this.logChange('committed', batch.id, createdAt);
+      },
+    );
+  }
+
+  /**
+   * Inserts a batch row (then runs `andThen` in the same transaction) unless its idempotency key is
+   * taken: then the earlier batch answers, as the same request or a conflicting one.
+   */
+  insertUnlessKeyTaken(row: BatchRow, andThen: () => void = () => undefined): RecordBatchOutcome {
     return this.db
       .transaction((): RecordBatchOutcome => {
-        const earlier = this.statements.byKey.get(batch.idempotencyKey);
+        const earlier = this.statements.byKey.get(row.idempotency_key);
         if (earlier) {
-          const kind = earlier.request_hash === batch.requestHash ? 'existing' : 'conflict';
+          const kind = earlier.request_hash === row.request_hash ? 'existing' : 'conflict';
           return { kind, batch: toBatch(earlier) };
         }
-        const createdAt = batch.createdAt.getTime();
-        this.statements.insertBatch.run({
-          id: batch.id,
-          idempotency_key: batch.idempotencyKey,
-          request_hash: batch.requestHash,
-          status: batch.status,
-          item_count: batch.itemCount,
-          accepted_count: batch.prices.length,
-          errors: JSON.stringify(batch.errors),
-          created_at: createdAt,
-          retracted_at: null,
-          counted_at: null,
-          retraction_applied_at: null,
-        });
-        this.insertPrices(batch.id, batch.prices);
-        this.statements.logChange.run('committed', batch.id, createdAt);
-        return { kind: 'created', batch: toBatch(this.statements.byId.get(batch.id) as BatchRow) };
+        this.statements.insertBatch.run(row);
+        andThen();
+        return { kind: 'created', batch: this.existing(row.id) };
       })
       .immediate();
   }
 
+  /** A batch known to exist (inside a transaction that has just written or checked it). */
+  existing(id: string): Batch {
+    return toBatch(this.row(id) as BatchRow);
+  }
+
+  row(id: string): BatchRow | undefined {
+    return this.statements.byId.get(id);
+  }
+
+  logChange(kind: ReplicatedChange['kind'], batchId: string, at: number): void {
+    this.statements.logChange.run(kind, batchId, at);
+  }
+
   /** Full statements of PRICES_PER_INSERT rows, then one row at a time for the rest. */
-  private insertPrices(batchId: string, prices: readonly PriceRecord[]): void {
+  insertPrices(batchId: string, prices: readonly PriceRecord[]): void {
     const values: unknown[] = [];
     const add = (p: PriceRecord) =>
       values.push(batchId, p.itemIndex, p.originCode, p.destinationCode, p.day, p.usdCents, p.currency, p.amountMinor);
@@ -200,9 +265,7 @@ export class SqliteBatches {
   retract(id: string, at: Date): Batch | undefined {
     return this.db
       .transaction((): Batch | undefined => {
-        if (this.statements.retract.run(at.getTime(), id).changes === 1) {
-          this.statements.logChange.run('retracted', id, at.getTime());
-        }
+        if (this.statements.retract.run(at.getTime(), id).changes === 1) this.logChange('retracted', id, at.getTime());
         const row = this.statements.byId.get(id);
         return row && toBatch(row);
       })

@@ -1,11 +1,23 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
-import type { Batch, NewBatch, PriceRecord } from '../../../domain/batch';
+import type {
+  Batch,
+  BatchChunk,
+  BatchWork,
+  ChunkOutcome,
+  ChunkToProcess,
+  NewBatch,
+  NewOpenBatch,
+  PriceRecord,
+} from '../../../domain/batch';
 import type { Port, Region, ResolvedLocation } from '../../../domain/model';
 import type { ChangeFeed } from '../change-feed';
 import type {
+  AppendChunkOutcome,
   BatchCursor,
+  CommitBatchOutcome,
+  EndOpenBatchOutcome,
   BatchPage,
   OperationalStore,
   RecordBatchOutcome,
@@ -15,6 +27,7 @@ import type {
 } from '../operational-store';
 import { SqliteBatches } from './sqlite-batches';
 import { SqliteChangeFeed } from './sqlite-change-feed';
+import { SqliteChunkedBatches } from './sqlite-chunked-batches';
 import { migrateOperationalSchema } from './schema';
 
 interface PortRow {
@@ -75,6 +88,7 @@ export class SqliteOperationalStore implements OperationalStore {
     releaseLease: Statement<[string, string]>;
   };
   private readonly batches: SqliteBatches;
+  private readonly chunked: SqliteChunkedBatches;
   readonly changeFeed: ChangeFeed;
 
   private constructor(
@@ -82,6 +96,7 @@ export class SqliteOperationalStore implements OperationalStore {
     changeFeedPollMs: number,
   ) {
     this.batches = new SqliteBatches(db);
+    this.chunked = new SqliteChunkedBatches(db, this.batches);
     this.changeFeed = new SqliteChangeFeed(db, changeFeedPollMs);
     this.statements = {
       portsByCodes: db.prepare(
@@ -227,6 +242,46 @@ export class SqliteOperationalStore implements OperationalStore {
 
   markReplicated(changes: readonly ReplicatedChange[], at: Date): Promise<void> {
     return answer(() => this.batches.markReplicated(changes, at));
+  }
+
+  openBatch(batch: NewOpenBatch): Promise<RecordBatchOutcome> {
+    return answer(() => this.chunked.open(batch));
+  }
+
+  appendBatchChunk(batchId: string, chunk: BatchChunk, maxItems: number): Promise<AppendChunkOutcome | undefined> {
+    return answer(() => this.chunked.append(batchId, chunk, maxItems));
+  }
+
+  commitBatch(batchId: string): Promise<CommitBatchOutcome | undefined> {
+    return answer(() => this.chunked.commit(batchId));
+  }
+
+  endOpenBatch(batchId: string, status: 'ABORTED' | 'EXPIRED'): Promise<EndOpenBatchOutcome | undefined> {
+    return answer(() => this.chunked.endOpen(batchId, status));
+  }
+
+  expireOpenBatches(now: Date): Promise<string[]> {
+    return answer(() => this.chunked.expire(now));
+  }
+
+  claimBatchWork(holder: string, ttlMs: number, now: Date): Promise<BatchWork | undefined> {
+    return answer(() => this.chunked.claim(holder, ttlMs, now));
+  }
+
+  chunkToProcess(batchId: string, chunkIndex: number): Promise<ChunkToProcess | undefined> {
+    return answer(() => this.chunked.chunkToProcess(batchId, chunkIndex));
+  }
+
+  recordChunkOutcome(batchId: string, holder: string, outcome: ChunkOutcome, leaseUntil: Date): Promise<boolean> {
+    return answer(() => this.chunked.recordChunkOutcome(batchId, holder, outcome, leaseUntil));
+  }
+
+  settleBatchWork(batchId: string, holder: string, status: 'ACCEPTED' | 'REJECTED', at: Date): Promise<Batch | undefined> {
+    return answer(() => this.chunked.settle(batchId, holder, status, at));
+  }
+
+  releaseBatchWork(batchId: string, holder: string): Promise<void> {
+    return answer(() => this.chunked.release(batchId, holder));
   }
 
   acquireReplicationLease(
