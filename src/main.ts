@@ -7,7 +7,7 @@ async function main(): Promise<void> {
   const config = configOrExit();
   const log = createLogger(config.logLevel);
   const service = await startRateline(config, log);
-  closeOnSignals(log, () => service.close());
+  closeOnSignals(log, () => service.close(), config.shutdownGraceMs);
 }
 
 main().catch((error: unknown) => {

@@ -15,10 +15,14 @@ async function main(): Promise<void> {
   const replicator = createReplicator(config, stores, log);
   replicator.start();
   log.info({ analytics: config.clickhouse.url ?? 'embedded chDB' }, 'replicator started');
-  closeOnSignals(log, async () => {
-    await replicator.stop();
-    await closeStores(stores);
-  });
+  closeOnSignals(
+    log,
+    async () => {
+      await replicator.stop();
+      await closeStores(stores);
+    },
+    config.shutdownGraceMs,
+  );
 }
 
 main().catch((error: unknown) => {

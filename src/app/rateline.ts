@@ -4,9 +4,9 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { AnalysisService } from '../analysis';
 import { ApiKeyAuthenticator } from '../auth';
 import type { Config } from '../config';
-import { buildRatelineSchema, createGraphqlServer, type RatelineServices } from '../graphql';
+import { buildRatelineSchema, createGraphqlServer, serveGraphqlOverWebSocket, type RatelineServices } from '../graphql';
 import { createHttpApp } from '../http/app';
-import { BatchQueries, IngestService } from '../ingest';
+import { BatchQueries, BatchWorker, IngestService } from '../ingest';
 import { LocationsService } from '../locations';
 import type { Logger } from '../logging/logger';
 import { RatesService } from '../rates';
@@ -26,16 +26,21 @@ export interface Stores {
  * the other fails.
  */
 export async function openStores(config: Config, log: Logger): Promise<Stores> {
-  const operational = config.mongodb
-    ? await MongoOperationalStore.open({ ...config.mongodb, log: log.child({ component: 'mongodb' }) })
-    : SqliteOperationalStore.open(config.dataDir);
+  const operational = await openOperationalStore(config, log);
   try {
-    const analytics = await ClickHouseAnalyticsStore.open(config.clickhouse, config.dataDir);
+    const analytics = await ClickHouseAnalyticsStore.open(config.clickhouse);
     return { operational, analytics };
   } catch (error) {
     await operational.close();
     throw error;
   }
+}
+
+/** The operational store alone (MongoDB when `MONGODB_URI` is set, else SQLite under `DATA_DIR`). */
+export async function openOperationalStore(config: Config, log: Logger): Promise<OperationalStore> {
+  return config.mongodb
+    ? MongoOperationalStore.open({ ...config.mongodb, log: log.child({ component: 'mongodb' }) })
+    : SqliteOperationalStore.open(config.dataDir);
 }
 
 export async function closeStores(stores: Stores): Promise<void> {
@@ -54,13 +59,22 @@ export function createReplicator(config: Config, stores: Stores, log: Logger): R
   });
 }
 
-export function createServices(config: Config, stores: Stores): RatelineServices {
+export function createBatchWorker(config: Config, operational: OperationalStore, log: Logger): BatchWorker {
+  return new BatchWorker(operational, log.child({ component: 'batch-worker' }), {
+    leaseTtlMs: config.batchWork.leaseTtlMs,
+    pollIntervalMs: config.batchWork.pollIntervalMs,
+    maxBackoffMs: 10_000,
+  });
+}
+
+/** `onCommitted`: a chunked batch was committed through this process (wakes its own worker). */
+export function createServices(config: Config, stores: Stores, onCommitted?: () => void): RatelineServices {
   return {
     rates: new RatesService(stores.operational, stores.analytics, config.limits),
     analysis: new AnalysisService(stores.operational, stores.analytics, config.limits),
     locations: new LocationsService(stores.operational),
     batches: new BatchQueries(stores.operational),
-    ingest: new IngestService(stores.operational, config.limits),
+    ingest: new IngestService(stores.operational, config.limits, onCommitted),
     replication: new ReplicationMonitor(stores.operational.changeFeed, stores.analytics),
   };
 }
@@ -69,7 +83,11 @@ export interface RunningRateline {
   readonly url: string;
   readonly port: number;
   readonly stores: Stores;
-  /** Stops taking requests, finishes those in flight, stops the replicator, then closes the stores. */
+  /**
+   * The graceful shutdown: stops taking requests and finishes those in flight (subscriptions are
+   * completed), hands the batch in work back after its current chunk, lets the replicator apply what
+   * it read and store its checkpoint, then closes the stores.
+   */
   close(): Promise<void>;
 }
 
@@ -96,13 +114,14 @@ function warnIfOpen(config: Config, authenticator: ApiKeyAuthenticator, log: Log
 }
 
 /**
- * Starts the service: stores, the in-process replicator (unless it runs on its own), then HTTP. It
- * resolves once analytics hold everything the operational store held at start, so queries answered
- * from then on see every batch acknowledged before.
+ * Starts the service: stores, the in-process replicator and batch worker (unless they run on their
+ * own), then HTTP and WebSocket. It resolves once analytics hold everything the operational store held
+ * at start, so queries answered from then on see every batch acknowledged before.
  */
 export async function startRateline(config: Config, log: Logger): Promise<RunningRateline> {
   const stores = await openStores(config, log);
   const replicator = config.replication.inProcess ? createReplicator(config, stores, log) : undefined;
+  const worker = config.batchWork.inProcess ? createBatchWorker(config, stores.operational, log) : undefined;
   try {
     const authenticator = new ApiKeyAuthenticator(config.apiKeys);
     warnIfOpen(config, authenticator, log);
@@ -112,22 +131,28 @@ export async function startRateline(config: Config, log: Logger): Promise<Runnin
       await replicator.caughtUp(STARTUP_CATCH_UP_MS);
     }
     const schema = await buildRatelineSchema();
+    const services = createServices(config, stores, () => worker?.poke());
     const httpServer = http.createServer();
+    const webSocket = serveGraphqlOverWebSocket({ httpServer, schema, services, authenticator, log });
     const apollo = createGraphqlServer({
       schema,
       limits: config.limits,
       log,
-      plugins: [ApolloServerPluginDrainHttpServer({ httpServer })],
+      plugins: [
+        ApolloServerPluginDrainHttpServer({ httpServer }),
+        { serverWillStart: () => Promise.resolve({ drainServer: () => webSocket.close() }) },
+      ],
     });
     await apollo.start();
     const app = createHttpApp({
       apollo,
       authenticator,
-      services: createServices(config, stores),
+      services,
       maxRequestBodyBytes: config.limits.maxRequestBodyBytes,
       log,
     });
     httpServer.on('request', app);
+    worker?.start();
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);
       httpServer.listen(config.port, config.host, resolve);
@@ -140,6 +165,7 @@ export async function startRateline(config: Config, log: Logger): Promise<Runnin
         analytics: config.clickhouse.url ?? 'embedded chDB',
         operational: config.mongodb ? 'MongoDB' : 'embedded SQLite',
         replicator: replicator ? 'in-process' : 'separate process',
+        batchWorker: worker ? 'in-process' : 'separate process',
         dataDir: config.dataDir,
       },
       'Rateline is serving',
@@ -149,12 +175,13 @@ export async function startRateline(config: Config, log: Logger): Promise<Runnin
       port,
       stores,
       close: async () => {
-        await apollo.stop();
+        await Promise.all([apollo.stop(), worker?.stop()]);
         await replicator?.stop();
         await closeStores(stores);
       },
     };
   } catch (error) {
+    await worker?.stop();
     await replicator?.stop();
     await closeStores(stores);
     throw error;

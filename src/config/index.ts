@@ -19,7 +19,10 @@ export interface Config {
   readonly mongodb: MongoDbConfig | undefined;
   readonly apiKeys: readonly ApiKeyConfig[];
   readonly replication: ReplicationConfig;
+  readonly batchWork: BatchWorkConfig;
   readonly limits: Limits;
+  /** How long a process may take to finish its work after SIGTERM before it exits anyway. */
+  readonly shutdownGraceMs: number;
 }
 
 export interface MongoDbConfig {
@@ -45,11 +48,22 @@ export interface ReplicationConfig {
   readonly leaseTtlMs: number;
 }
 
+export interface BatchWorkConfig {
+  /** Run a batch worker inside the API process (the embedded shape); otherwise `npm run worker`. */
+  readonly inProcess: boolean;
+  /** How long a worker's lease on a batch lasts unless renewed (each processed chunk renews it). */
+  readonly leaseTtlMs: number;
+  /** How often an idle worker looks for committed batches (a commit in the same process wakes it at once). */
+  readonly pollIntervalMs: number;
+}
+
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 export interface ClickHouseConfig {
   /** A ClickHouse server's HTTP(S) URL; unset means the in-process chDB engine under `dataDir`. */
   readonly url: string | undefined;
+  /** chDB's directory: one per process, since chDB binds its directory to the process that opens it. */
+  readonly embeddedDataDir: string;
   readonly username: string;
   readonly password: string;
   readonly database: string;
@@ -62,6 +76,10 @@ export interface Limits {
   readonly maxQueryComplexity: number;
   readonly maxRequestBodyBytes: number;
   readonly maxBatchItems: number;
+  /** Items a chunked batch may hold in all its chunks. */
+  readonly maxChunkedBatchItems: number;
+  /** How long a chunked batch stays open for chunks after it is created. */
+  readonly openBatchTtlMs: number;
 }
 
 export class ConfigError extends Error {
@@ -90,6 +108,7 @@ const environmentSchema = z.object({
   HOST: z.string().trim().min(1).default('127.0.0.1'),
   PORT: integer(0, 65535, 4000),
   DATA_DIR: z.string().trim().min(1).default('./data'),
+  ANALYTICS_DATA_DIR: z.string().trim().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SEED_ON_EMPTY_STORE: flag(true),
   CLICKHOUSE_URL: z
@@ -109,6 +128,12 @@ const environmentSchema = z.object({
   // 100,000 items of about 110 bytes of JSON each, with room for whitespace and the query.
   MAX_REQUEST_BODY_BYTES: integer(1024, 1024 * 1024 * 1024, 32 * 1024 * 1024),
   MAX_BATCH_ITEMS: integer(1, 10_000_000, 100_000),
+  MAX_CHUNKED_BATCH_ITEMS: integer(1, 1_000_000_000, 10_000_000),
+  OPEN_BATCH_TTL_MS: integer(1_000, 7 * 24 * 3_600_000, 3_600_000),
+  WORKER_IN_PROCESS: flag(true),
+  WORK_LEASE_TTL_MS: integer(1_000, 600_000, 15_000),
+  WORKER_POLL_INTERVAL_MS: integer(10, 60_000, 500),
+  SHUTDOWN_GRACE_MS: integer(100, 3_600_000, 25_000),
   NODE_ENV: z.string().default('development'),
   MONGODB_URI: z
     .string()
@@ -204,8 +229,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       flushIntervalMs: e.REPLICATION_FLUSH_INTERVAL_MS,
       leaseTtlMs: e.REPLICATION_LEASE_TTL_MS,
     },
+    batchWork: {
+      inProcess: e.WORKER_IN_PROCESS,
+      leaseTtlMs: e.WORK_LEASE_TTL_MS,
+      pollIntervalMs: e.WORKER_POLL_INTERVAL_MS,
+    },
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     clickhouse: {
       url: e.CLICKHOUSE_URL,
+      embeddedDataDir: path.resolve(e.ANALYTICS_DATA_DIR ?? path.join(e.DATA_DIR, 'analytics')),
       username: e.CLICKHOUSE_USER,
       password: e.CLICKHOUSE_PASSWORD,
       database: e.CLICKHOUSE_DATABASE,
@@ -217,6 +249,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxQueryComplexity: e.MAX_QUERY_COMPLEXITY,
       maxRequestBodyBytes: e.MAX_REQUEST_BODY_BYTES,
       maxBatchItems: e.MAX_BATCH_ITEMS,
+      maxChunkedBatchItems: e.MAX_CHUNKED_BATCH_ITEMS,
+      openBatchTtlMs: e.OPEN_BATCH_TTL_MS,
     },
   };
 }

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { printSchema, type GraphQLSchema } from 'graphql';
-import { buildSchema, type AuthChecker } from 'type-graphql';
+import { buildSchema, type AuthChecker, type PubSub } from 'type-graphql';
 import { requireRole } from '../auth';
 import type { Role } from '../config';
 import type { RequestContext } from './context';
@@ -15,10 +15,25 @@ const authChecker: AuthChecker<RequestContext, Role> = ({ context, info }, roles
   return true;
 };
 
+/**
+ * type-graphql refuses to build a schema with subscriptions unless a PubSub is given, even when every
+ * subscription brings its own `subscribe` (batchProgress reads the operational store, which workers of
+ * any process update). Topics are not part of Rateline's design, so using one is a programming error.
+ */
+const NO_TOPICS: PubSub = {
+  publish: () => {
+    throw new Error('Rateline subscriptions read the operational store; nothing publishes to topics');
+  },
+  subscribe: () => {
+    throw new Error('Rateline subscriptions bring their own subscribe function; none listens to topics');
+  },
+};
+
 export function buildRatelineSchema(): Promise<GraphQLSchema> {
   return buildSchema({
     resolvers: [RatesResolver, RateSeriesResolver, LaneStatsResolver, PortResolver, RegionResolver, BatchResolver],
     authChecker,
+    pubSub: NO_TOPICS,
     validate: false,
   });
 }

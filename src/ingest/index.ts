@@ -5,5 +5,13 @@ export {
   type BatchPageView,
   type BatchReader,
 } from './batch-queries';
-export { IngestService, type IngestLimits, type SubmitPriceBatchInput, type UploadPriceInput } from './ingest-service';
+export { BatchWorker, type BatchWorkerOptions } from './batch-worker';
+export {
+  IngestService,
+  MAX_CHUNK_INDEX,
+  type CreateBatchInput,
+  type IngestLimits,
+  type SubmitPriceBatchInput,
+  type UploadPriceInput,
+} from './ingest-service';
 export type { PriceItemInput } from './price-items';

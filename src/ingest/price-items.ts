@@ -50,12 +50,18 @@ export interface ValidatedItems {
 
 /**
  * Checks every item and converts the valid ones into stored prices. All errors are reported, several
- * per item when several fields are wrong, so a client can fix a whole batch in one round.
+ * per item when several fields are wrong, so a client can fix a whole batch in one round. Items are
+ * numbered from `firstIndex` (a chunk's place in its batch).
  */
-export function validatePriceItems(items: readonly PriceItemInput[], knownPorts: ReadonlySet<string>): ValidatedItems {
+export function validatePriceItems(
+  items: readonly PriceItemInput[],
+  knownPorts: ReadonlySet<string>,
+  firstIndex = 0,
+): ValidatedItems {
   const prices: PriceRecord[] = [];
   const errors: BatchItemError[] = [];
-  items.forEach((item, index) => {
+  items.forEach((item, offset) => {
+    const index = firstIndex + offset;
     const before = errors.length;
     const fail: Fail = (field, code, message) => errors.push({ index, field, code, message, value: item[field] });
     if (!knownPorts.has(item.originCode)) fail('originCode', 'UNKNOWN_LOCATION', 'is not a known port code');

@@ -29,7 +29,11 @@ export async function seedReferenceData(
   const earlier = await operational.batchByIdempotencyKey(REFERENCE_BATCH_KEY);
   if (earlier) return { ...counts, pricesLoaded: 0, pricesPresent: earlier.acceptedCount, batchId: earlier.id };
   // The reference batch is larger than a client's default limit allows; it is trusted data.
-  const ingest = new IngestService(operational, { maxBatchItems: dataset.prices.length });
+  const ingest = new IngestService(operational, {
+    maxBatchItems: dataset.prices.length,
+    maxChunkedBatchItems: dataset.prices.length,
+    openBatchTtlMs: 0,
+  });
   const batch = await ingest.submitPriceBatch({
     idempotencyKey: REFERENCE_BATCH_KEY,
     skipInvalid: false,

@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
-import os from 'node:os';
 import { EventEmitter, once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PriceRecord } from '../domain/batch';
+import { isDeadProcessOfThisHost, newLeaseHolder } from '../leases';
 import type { Logger } from '../logging/logger';
 import { ReplicationMonitor } from './replication-status';
 import type { AnalyticsStore } from '../stores/analytics';
@@ -54,7 +53,7 @@ class LeaseLost extends Error {
  *    earlier position at worst, and step 3 absorbs the replay.
  */
 export class Replicator {
-  private readonly holder = `${os.hostname()}/${process.pid}/${randomUUID()}`;
+  private readonly holder = newLeaseHolder();
   private readonly events = new EventEmitter();
   private running: Promise<void> | undefined;
   private stopping = false;
@@ -207,18 +206,6 @@ export class Replicator {
 
   private async pause(ms: number): Promise<void> {
     await sleep(ms, undefined, { signal: this.stopSignal.signal }).catch(() => undefined);
-  }
-}
-
-/** True for a `host/pid/…` holder on this host whose process is gone (signal 0 only checks existence). */
-function isDeadProcessOfThisHost(holder: string): boolean {
-  const [host, pid] = holder.split('/');
-  if (host !== os.hostname() || !pid || !/^\d+$/.test(pid) || Number(pid) === process.pid) return false;
-  try {
-    process.kill(Number(pid), 0);
-    return false;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH';
   }
 }
 

@@ -30,7 +30,7 @@ export function openSqliteStore(dataDir: string): SqliteOperationalStore {
 }
 
 export function openChdbStore(dataDir: string): Promise<ClickHouseAnalyticsStore> {
-  return ClickHouseAnalyticsStore.open(testConfig(dataDir).clickhouse, dataDir);
+  return ClickHouseAnalyticsStore.open(testConfig(dataDir).clickhouse);
 }
 
 export interface GraphqlResponse<Data> {

@@ -11,7 +11,7 @@ beforeAll(async () => {
   dataDir = temporaryDataDir();
   store = openSqliteStore(dataDir);
   await store.upsertReferenceData(readReferenceDataset());
-  ingest = new IngestService(store, { maxBatchItems: 5 });
+  ingest = new IngestService(store, { maxBatchItems: 5, maxChunkedBatchItems: 12, openBatchTtlMs: 60_000 });
 });
 afterAll(async () => {
   await store.close();

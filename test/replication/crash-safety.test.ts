@@ -106,7 +106,7 @@ function operationalTotals(): { totals: LaneDayTotal[]; partial: number; batches
 }
 
 async function analyticsTotals(): Promise<LaneDayTotal[]> {
-  const client = createClickHouseClient(testConfig(dataDir).clickhouse, dataDir);
+  const client = createClickHouseClient(testConfig(dataDir).clickhouse);
   try {
     const result = await client.query({
       query: `SELECT concat(origin_code, '>', destination_code, '@', toString(toUInt32(day))) AS lane,

@@ -18,7 +18,7 @@ beforeEach(async () => {
   operational = openSqliteStore(dataDir);
   analytics = await openChdbStore(dataDir);
   await operational.upsertReferenceData(readReferenceDataset());
-  ingest = new IngestService(operational, { maxBatchItems: 100_000 });
+  ingest = new IngestService(operational, { maxBatchItems: 100_000, maxChunkedBatchItems: 100_000, openBatchTtlMs: 60_000 });
 });
 afterEach(async () => {
   await operational.close();

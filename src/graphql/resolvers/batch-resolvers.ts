@@ -1,12 +1,16 @@
-import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import type { SubscribeResolverData } from 'type-graphql';
+import { requireRole } from '../../auth';
 import type { Batch } from '../../domain/batch';
-import { DEFAULT_BATCH_PAGE_SIZE } from '../../ingest';
+import { DEFAULT_BATCH_PAGE_SIZE, MAX_CHUNK_INDEX } from '../../ingest';
 import type { ReplicationStatus } from '../../replication';
 import type { RequestContext } from '../context';
 import { LIST_COMPLEXITY } from '../limits';
 import {
   BatchConnectionType,
   BatchType,
+  CreateBatchInputType,
+  PriceItemInputType,
   ReplicationStatusType,
   SubmitPriceBatchInputType,
   UploadPriceInputType,
@@ -62,8 +66,76 @@ export class BatchResolver {
   }
 
   @Authorized('ingest')
-  @Mutation(() => BatchType, { description: 'Stops a batch counting everywhere; retracting twice changes nothing.' })
+  @Mutation(() => BatchType, {
+    description:
+      'Stops a settled batch (ACCEPTED or REJECTED) counting everywhere; retracting twice changes nothing. ' +
+      'BATCH_NOT_SETTLED while a batch is still open or in a worker’s hands.',
+  })
   retractBatch(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<Batch> {
     return ctx.ingest.retractBatch(id);
+  }
+
+  @Authorized('ingest')
+  @Mutation(() => BatchType, {
+    description:
+      'Opens a chunked batch (status OPEN) for batches too large for one request: append its items in ' +
+      'chunks with appendBatchItems, then commitBatch. It expires unless committed before openUntil.',
+  })
+  createBatch(
+    @Arg('input', () => CreateBatchInputType) input: CreateBatchInputType,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Batch> {
+    return ctx.ingest.createBatch(input);
+  }
+
+  @Authorized('ingest')
+  @Mutation(() => BatchType, {
+    description:
+      'Adds one chunk (at most MAX_BATCH_ITEMS items, default 100,000) to an OPEN batch. Chunks are numbered ' +
+      'from 0 without gaps and may arrive in any order, in parallel; sending a chunk again with the same ' +
+      'items changes nothing (CHUNK_CONFLICT with other items). Items are checked by the worker after commit.',
+  })
+  appendBatchItems(
+    @Arg('batchId', () => ID) batchId: string,
+    @Arg('chunkIndex', () => Int, { description: `0 to ${MAX_CHUNK_INDEX}.` }) chunkIndex: number,
+    @Arg('items', () => [PriceItemInputType]) items: PriceItemInputType[],
+    @Ctx() ctx: RequestContext,
+  ): Promise<Batch> {
+    return ctx.ingest.appendBatchItems(batchId, chunkIndex, items);
+  }
+
+  @Authorized('ingest')
+  @Mutation(() => BatchType, {
+    description:
+      'Closes an OPEN batch to new chunks and answers at once (COMMITTED); a worker then checks and writes ' +
+      'it (PROCESSING) and settles it (ACCEPTED or REJECTED). Follow it with batchProgress or batch(id). ' +
+      'Committing again answers the batch as it is; BATCH_INCOMPLETE lists missing chunks.',
+  })
+  commitBatch(@Arg('batchId', () => ID) batchId: string, @Ctx() ctx: RequestContext): Promise<Batch> {
+    return ctx.ingest.commitBatch(batchId);
+  }
+
+  @Authorized('ingest')
+  @Mutation(() => BatchType, {
+    description: 'Ends an OPEN batch (ABORTED) and drops its chunks; aborting again answers the aborted batch.',
+  })
+  abortBatch(@Arg('batchId', () => ID) batchId: string, @Ctx() ctx: RequestContext): Promise<Batch> {
+    return ctx.ingest.abortBatch(batchId);
+  }
+
+  @Authorized('read', 'ingest')
+  @Subscription(() => BatchType, {
+    description:
+      'The batch now, then every change of its status or counts, ending once it is settled (ACCEPTED, ' +
+      'REJECTED, RETRACTED, ABORTED or EXPIRED). Over graphql-ws at the /graphql path.',
+    subscribe: async ({ args, context }: SubscribeResolverData<unknown, { id: string }, RequestContext>) => {
+      // Checked here as well: type-graphql's @Authorized guards the resolve step, which a
+      // subscription reaches only after it has started.
+      requireRole(context.principal, ['read', 'ingest'], 'Subscription.batchProgress');
+      return await context.ingest.watchBatch(args.id);
+    },
+  })
+  batchProgress(@Arg('id', () => ID) _id: string, @Root() batch: Batch): Batch {
+    return batch;
   }
 }

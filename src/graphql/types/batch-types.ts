@@ -4,17 +4,29 @@ import type { BatchStatus } from '../../domain/batch';
 import { DateScalar } from './date-scalar';
 
 const BATCH_STATUSES: Record<BatchStatus, BatchStatus> = {
+  OPEN: 'OPEN',
+  COMMITTED: 'COMMITTED',
+  PROCESSING: 'PROCESSING',
   ACCEPTED: 'ACCEPTED',
   REJECTED: 'REJECTED',
   RETRACTED: 'RETRACTED',
+  ABORTED: 'ABORTED',
+  EXPIRED: 'EXPIRED',
 };
 
 registerEnumType(BATCH_STATUSES, {
   name: 'BatchStatus',
   valuesConfig: {
+    OPEN: { description: 'A chunked batch taking chunks (appendBatchItems) until commitBatch.' },
+    COMMITTED: { description: 'Complete and waiting for a worker.' },
+    PROCESSING: { description: 'A worker is checking and writing it; see processedCount.' },
     ACCEPTED: { description: 'Its valid prices are durable and count in analytics once replicated.' },
-    REJECTED: { description: 'Submitted with skipInvalid and no item was valid: nothing counts.' },
+    REJECTED: {
+      description: 'Nothing counts: no item was valid, or (without skipInvalid) a chunked batch had an invalid item.',
+    },
     RETRACTED: { description: 'Its prices stop counting once the retraction is replicated.' },
+    ABORTED: { description: 'An open batch ended by abortBatch; its chunks are gone.' },
+    EXPIRED: { description: 'An open batch not committed before openUntil; its chunks are gone.' },
   },
 });
 
@@ -44,20 +56,42 @@ export class BatchType {
   @Field(() => BATCH_STATUSES)
   status!: BatchStatus;
 
-  @Field(() => Int, { description: 'Items submitted.' })
+  @Field(() => Boolean)
+  skipInvalid!: boolean;
+
+  @Field(() => Int, { description: 'Items submitted (for a chunked batch: in the chunks appended so far).' })
   itemCount!: number;
 
-  @Field(() => Int, { description: 'Items written as prices.' })
+  @Field(() => Int, { description: 'Chunks appended; 0 for a batch submitted in one request.' })
+  chunkCount!: number;
+
+  @Field(() => Int, { description: 'Items checked so far; equals itemCount once the batch is settled.' })
+  processedCount!: number;
+
+  @Field(() => Int, { description: 'Items written as prices (0 once REJECTED).' })
   acceptedCount!: number;
 
-  @Field(() => Int, { description: 'Items refused (only with skipInvalid; otherwise a batch is all or nothing).' })
+  @Field(() => Int, { description: 'Items checked that do not count.' })
   rejectedCount!: number;
 
-  @Field(() => [BatchItemErrorType], { description: 'One entry per refused item field.' })
+  @Field(() => [BatchItemErrorType], {
+    description: 'One entry per refused item field: the first 1,000 (errorCount counts them all).',
+  })
   errors!: BatchItemErrorType[];
 
-  @Field(() => GraphQLDateTimeISO, { description: 'When the batch was recorded durably (acknowledged).' })
+  @Field(() => Int, { description: 'Every refused item field, including those past the first 1,000.' })
+  errorCount!: number;
+
+  @Field(() => GraphQLDateTimeISO, {
+    description: 'When the batch was recorded durably (acknowledged), or opened for chunks.',
+  })
   createdAt!: Date;
+
+  @Field(() => GraphQLDateTimeISO, {
+    nullable: true,
+    description: 'An OPEN batch expires (its chunks are dropped) unless committed by then; null otherwise.',
+  })
+  openUntil!: Date | null;
 
   @Field(() => GraphQLDateTimeISO, { nullable: true })
   retractedAt!: Date | null;
@@ -135,6 +169,20 @@ export class SubmitPriceBatchInputType {
   @Field(() => Boolean, {
     defaultValue: false,
     description: 'Write the valid items and list the others in `errors`, instead of refusing the whole batch.',
+  })
+  skipInvalid!: boolean;
+}
+
+@InputType('CreateBatchInput', { description: 'Opens a chunked batch; its items arrive with appendBatchItems.' })
+export class CreateBatchInputType {
+  @Field(() => String, {
+    description: 'Chosen by the client; creating again with the same key returns the same batch.',
+  })
+  idempotencyKey!: string;
+
+  @Field(() => Boolean, {
+    defaultValue: false,
+    description: 'Write the valid items and list the others in `errors`, instead of rejecting the whole batch.',
   })
   skipInvalid!: boolean;
 }

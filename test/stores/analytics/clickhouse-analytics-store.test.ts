@@ -48,7 +48,7 @@ const price = (
 });
 
 async function sql<Row>(query: string): Promise<Row[]> {
-  const client = createClickHouseClient(testConfig(dataDir).clickhouse, dataDir);
+  const client = createClickHouseClient(testConfig(dataDir).clickhouse);
   try {
     return await (await client.query({ query, format: 'JSONEachRow' })).json<Row>();
   } finally {

@@ -157,8 +157,8 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
   ) {}
 
   /** Connects (or starts the in-process engine) and brings the schema up to date. */
-  static async open(config: ClickHouseConfig, dataDir: string): Promise<ClickHouseAnalyticsStore> {
-    const client = createClickHouseClient(config, dataDir);
+  static async open(config: ClickHouseConfig): Promise<ClickHouseAnalyticsStore> {
+    const client = createClickHouseClient(config);
     try {
       await migrateAnalyticsSchema(client, config.database);
     } catch (error) {

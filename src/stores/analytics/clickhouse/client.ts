@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import type { ClickHouseConfig } from '../../../config';
@@ -15,7 +14,7 @@ type ClientConnection = NonNullable<Parameters<typeof createClient>[0]>['connect
  * in-process chDB engine plugged in as the client's connection. Everything above this function runs
  * the same code against either.
  */
-export function createClickHouseClient(config: ClickHouseConfig, dataDir: string): ClickHouseClient {
+export function createClickHouseClient(config: ClickHouseConfig): ClickHouseClient {
   if (config.url) {
     return createClient({
       url: config.url,
@@ -25,10 +24,9 @@ export function createClickHouseClient(config: ClickHouseConfig, dataDir: string
       clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
     });
   }
-  const enginePath = path.join(dataDir, 'analytics');
-  fs.mkdirSync(enginePath, { recursive: true });
+  fs.mkdirSync(config.embeddedDataDir, { recursive: true });
   return createClient({
-    connection: createChdbConnection({ path: enginePath }) as unknown as ClientConnection,
+    connection: createChdbConnection({ path: config.embeddedDataDir }) as unknown as ClientConnection,
     clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
   });
 }

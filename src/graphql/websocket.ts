@@ -1,0 +1,87 @@
+import type http from 'node:http';
+import { GraphQLError, getOperationAST, parse, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import { presentedApiKey, type ApiKeyAuthenticator, type Principal } from '../auth';
+import type { Logger } from '../logging/logger';
+import { createRequestContext, type RatelineServices } from './context';
+import { createErrorFormatter } from './errors';
+
+export interface GraphqlWebSocketDependencies {
+  readonly httpServer: http.Server;
+  readonly schema: GraphQLSchema;
+  readonly services: RatelineServices;
+  readonly authenticator: ApiKeyAuthenticator;
+  readonly log: Logger;
+}
+
+export interface GraphqlWebSocket {
+  /** Completes every subscription and closes every socket (part of a graceful shutdown). */
+  close(): Promise<void>;
+}
+
+interface ConnectionState extends Record<PropertyKey, unknown> {
+  principal?: Principal;
+}
+
+/**
+ * Subscriptions over the graphql-ws protocol on the same port and path as HTTP (`/graphql`). The API
+ * key comes from the connection's init payload (`{"Authorization": "Bearer <key>"}` or
+ * `{"X-API-Key": "<key>"}`), else from the upgrade request's headers; a wrong key closes the socket
+ * (4403). Queries and mutations are refused here: they go over HTTP, where the query limits and the
+ * request-size limit apply.
+ */
+export function serveGraphqlOverWebSocket(deps: GraphqlWebSocketDependencies): GraphqlWebSocket {
+  const server = new WebSocketServer({ server: deps.httpServer, path: '/graphql' });
+  const format = createErrorFormatter(deps.log);
+  const formatAll = (errors: readonly GraphQLError[]): GraphQLFormattedError[] =>
+    errors.map((error) => format(error.toJSON(), error));
+  const disposable = useServer<Record<string, unknown> | undefined, ConnectionState>(
+    {
+      schema: deps.schema,
+      onConnect: (ctx) => {
+        const params = ctx.connectionParams ?? {};
+        const fromParams = presentedApiKey({
+          authorization: stringOrUndefined(params.Authorization ?? params.authorization),
+          'x-api-key': stringOrUndefined(params['X-API-Key'] ?? params['x-api-key']),
+        });
+        try {
+          ctx.extra.principal = deps.authenticator.authenticate(
+            fromParams ?? presentedApiKey(ctx.extra.request.headers),
+          );
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      onSubscribe: (_ctx, _id, payload) => {
+        let operation;
+        try {
+          operation = getOperationAST(parse(payload.query), payload.operationName);
+        } catch (error) {
+          return [error instanceof GraphQLError ? error : new GraphQLError(String(error))];
+        }
+        if (operation?.operation === 'subscription') return undefined;
+        return [
+          new GraphQLError('Only subscriptions are served over WebSocket; send queries and mutations to POST /graphql', {
+            extensions: { code: 'BAD_REQUEST' },
+          }),
+        ];
+      },
+      // Errors sent by onSubscribe and by execution both pass here, so every error has the HTTP shape.
+      context: (ctx) => createRequestContext(deps.services, ctx.extra.principal as Principal),
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors ? { ...result, errors: formatAll(result.errors) } : result,
+      onError: (_ctx, _id, _payload, errors) => formatAll(errors),
+    },
+    server,
+  );
+  return {
+    async close() {
+      await disposable.dispose();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+const stringOrUndefined = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);

@@ -1,0 +1,31 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { SETTLED_BATCH_STATUSES, type Batch } from '../domain/batch';
+import type { OperationalStore } from '../stores/operational';
+
+/** What a client watching a batch sees move; a change of any of these is reported. */
+const progressOf = (batch: Batch): string =>
+  [batch.status, batch.itemCount, batch.chunkCount, batch.processedCount, batch.acceptedCount, batch.errorCount].join();
+
+/**
+ * A batch's states as it moves, polled from the operational store (a worker in another process may
+ * be the one moving it): `current` first, then each change, ending with a settled status. Polling
+ * keeps one mechanism for every shape; a batch settles in seconds, so the cost is a few reads.
+ */
+export async function* watchBatch(
+  operational: OperationalStore,
+  current: Batch,
+  pollIntervalMs: number,
+): AsyncGenerator<Batch, void, undefined> {
+  let batch: Batch | undefined = current;
+  let reported: string | undefined;
+  while (batch) {
+    const progress = progressOf(batch);
+    if (progress !== reported) {
+      reported = progress;
+      yield batch;
+    }
+    if (SETTLED_BATCH_STATUSES.has(batch.status)) return;
+    await sleep(pollIntervalMs);
+    [batch] = await operational.batchesByIds([batch.id]);
+  }
+}
