@@ -81,7 +81,7 @@ async function main(): Promise<void> {
 
   progress(`bench data dir ${dataDir}; starting Rateline (${config.clickhouse.url ?? 'embedded chDB'})`);
   const running: RunningRateline = await startRateline(config, log);
-  const direct = createClickHouseClient(config.clickhouse, config.dataDir);
+  const direct = createClickHouseClient(config.clickhouse);
   try {
     const dataset = readReferenceDataset();
     const counts = await running.stores.operational.upsertReferenceData(dataset);
