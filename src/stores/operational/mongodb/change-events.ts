@@ -1,7 +1,8 @@
 import { BSON, MongoServerError, Timestamp, type ChangeStreamDocument, type Document, type ResumeToken } from 'mongodb';
 import { FeedRestartRequired, type BatchChange, type FeedPosition } from '../change-feed';
+import type { BatchStatus } from '../../../domain/batch';
 import type { BatchChangeKind } from '../operational-store';
-import type { BatchEventDocument } from './documents';
+import { COMMITTING_STATUSES, type BatchEventDocument } from './documents';
 
 /**
  * Where a MongoDB change feed continues. Serialised as EJSON text, the opaque {@link FeedPosition}:
@@ -87,8 +88,13 @@ export const BATCH_CHANGE_PIPELINE: Document[] = [
   {
     $match: {
       $or: [
-        { operationType: 'insert' },
-        { operationType: 'update', 'updateDescription.updatedFields.status': 'RETRACTED' },
+        // A single-request batch's commit; the insert of an open chunked batch (OPEN) is not one.
+        { operationType: 'insert', 'fullDocument.status': { $in: COMMITTING_STATUSES } },
+        // A chunked batch's settle (its commit) or any batch's retraction; not a worker's lease or progress.
+        {
+          operationType: 'update',
+          'updateDescription.updatedFields.status': { $in: [...COMMITTING_STATUSES, 'RETRACTED'] },
+        },
         { operationType: 'replace', 'fullDocument.status': 'RETRACTED' },
         { operationType: { $in: ['delete', 'drop', 'rename', 'dropDatabase', 'invalidate'] } },
       ],
@@ -104,8 +110,10 @@ export const BATCH_CHANGE_PIPELINE: Document[] = [
       'fullDocument._id': 1,
       'fullDocument.status': 1,
       'fullDocument.createdAt': 1,
+      'fullDocument.committedAt': 1,
       'fullDocument.retractedAt': 1,
       'updateDescription.updatedFields.status': 1,
+      'updateDescription.updatedFields.committedAt': 1,
       'updateDescription.updatedFields.retractedAt': 1,
     },
   },
@@ -121,11 +129,14 @@ export type BatchChangeEvent = WithoutCollectionUuid<ChangeStreamDocument<BatchE
 
 /**
  * One raw change event on `batches` as the feed's change, or undefined when it changes nothing the
- * replicator cares about (a `countedAt` or `retractionAppliedAt` update, an update that is not a
- * retraction). Throws {@link FeedRestartRequired} for events after which the stream cannot go on
- * (`invalidate`, and the `drop`/`rename`/`dropDatabase` that precede it).
+ * replicator cares about (a `countedAt` or `retractionAppliedAt` update, a chunked batch opened, committed
+ * for a worker, leased, progressing or ended). Throws {@link FeedRestartRequired} for events after which
+ * the stream cannot go on (`invalidate`, and the `drop`/`rename`/`dropDatabase` that precede it).
  *
- * - `insert`: inserting the batch document is the commit → `committed`, at the batch's creation time;
+ * - `insert` of an `ACCEPTED`/`REJECTED` document: a single-request batch's commit → `committed`, at its
+ *   `committedAt` (its creation time); an `OPEN` chunked batch's insert is nothing yet;
+ * - `update` setting `status` to `ACCEPTED`/`REJECTED`: a chunked batch settled, its commit →
+ *   `committed`, at the `committedAt` the same update sets;
  * - `update` setting `status: 'RETRACTED'` → `retracted`, at `retractedAt`;
  * - `replace` with a retracted document → `retracted` (Rateline never replaces; an operator might);
  * - `delete` → `retracted` (Rateline never deletes batches; the caller logs a warning): once the
@@ -133,12 +144,16 @@ export type BatchChangeEvent = WithoutCollectionUuid<ChangeStreamDocument<BatchE
  */
 export function batchChangeOf(event: BatchChangeEvent): BatchChange | undefined {
   switch (event.operationType) {
-    case 'insert':
-      return change('committed', event.documentKey._id, event, event.fullDocument.createdAt);
+    case 'insert': {
+      const doc = event.fullDocument;
+      if (!isCommitting(doc.status)) return undefined;
+      return change('committed', event.documentKey._id, event, doc.committedAt ?? doc.createdAt);
+    }
     case 'update': {
       const fields = event.updateDescription.updatedFields;
-      if (fields?.status !== 'RETRACTED') return undefined;
-      return change('retracted', event.documentKey._id, event, fields.retractedAt);
+      if (fields?.status === 'RETRACTED') return change('retracted', event.documentKey._id, event, fields.retractedAt);
+      if (isCommitting(fields?.status)) return change('committed', event.documentKey._id, event, fields?.committedAt);
+      return undefined;
     }
     case 'replace':
       if (event.fullDocument.status !== 'RETRACTED') return undefined;
@@ -154,6 +169,9 @@ export function batchChangeOf(event: BatchChangeEvent): BatchChange | undefined 
       return undefined;
   }
 }
+
+const isCommitting = (status: BatchStatus | undefined): boolean =>
+  (COMMITTING_STATUSES as readonly (BatchStatus | undefined)[]).includes(status);
 
 function change(
   kind: BatchChangeKind,

@@ -1,6 +1,14 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { Binary } from 'mongodb';
-import type { Batch, BatchItemError, BatchStatus, NewBatch, PriceRecord } from '../../../domain/batch';
+import type {
+  Batch,
+  BatchChunk,
+  BatchItemError,
+  BatchStatus,
+  NewBatch,
+  NewOpenBatch,
+  PriceRecord,
+} from '../../../domain/batch';
 import { replicatedAtFor } from '../../../domain/batch';
 import type { EpochDay } from '../../../domain/day';
 import type { Port, Region } from '../../../domain/model';
@@ -11,6 +19,7 @@ export const COLLECTIONS = {
   ports: 'ports',
   batches: 'batches',
   prices: 'prices',
+  batchChunks: 'batch_chunks',
   idempotencyKeys: 'idempotency_keys',
   replicationLeases: 'replication_leases',
 } as const;
@@ -28,10 +37,17 @@ export interface PortDocument {
 }
 
 /**
- * A committed batch: the insert of this document is the commit. `errors` is JSON text, not BSON: an
- * item error echoes the client's `value`, which may hold keys MongoDB refuses (`$…`, dots) and must
- * round-trip exactly as the SQLite adapter's JSON does. Above {@link INLINE_ERRORS_MAX_BYTES} it is
- * gzipped into `errorsGz` so a batch of 100,000 invalid items stays far below the 16 MiB document limit.
+ * A batch. A single-request batch's document is inserted last, as its commit (`ACCEPTED` or `REJECTED`
+ * from the start). A chunked batch's document exists from `openBatch` on (`OPEN`, then `COMMITTED`,
+ * `PROCESSING`) and is committed, for readers of prices and for the change feed, by the one update that
+ * settles it (`ACCEPTED`/`REJECTED` and `committedAt`). So a batch counts as committed exactly when its
+ * status is one of {@link COMMITTED_STATUSES}, and `committedAt` says when (`createdAt` for a
+ * single-request batch, and for documents written before chunked batches, which lack the field).
+ *
+ * `errors` is JSON text, not BSON: an item error echoes the client's `value`, which may hold keys
+ * MongoDB refuses (`$…`, dots) and must round-trip exactly as the SQLite adapter's JSON does. Above
+ * {@link INLINE_ERRORS_MAX_BYTES} it is gzipped into `errorsGz` so a batch of 100,000 invalid items stays
+ * far below the 16 MiB document limit.
  */
 export interface BatchDocument {
   _id: string;
@@ -43,13 +59,31 @@ export interface BatchDocument {
   errors?: string;
   errorsGz?: Binary;
   createdAt: Date;
+  // Every batch written since chunked batches has the next six; older ones read as whole batches.
+  skipInvalid?: boolean;
+  chunkCount?: number;
+  processedCount?: number;
+  errorCount?: number;
+  openUntil?: Date | null;
+  committedAt?: Date | null;
   retractedAt: Date | null;
   countedAt: Date | null;
   retractionAppliedAt: Date | null;
+  /** Chunk indexes already added to `itemCount`/`chunkCount` while open: an append counts once. */
+  countedChunks?: number[];
+  /** Chunks a worker has recorded; the fence of `recordChunkOutcome`. */
+  processedChunks?: number;
+  workHolder?: string | null;
+  workExpiresAt?: Date | null;
 }
 
+/** Statuses of a batch whose prices are (or were, before a retraction) committed to the change feed. */
+export const COMMITTED_STATUSES = ['ACCEPTED', 'REJECTED', 'RETRACTED'] as const satisfies readonly BatchStatus[];
+/** The statuses the update (or insert) that commits a batch sets. */
+export const COMMITTING_STATUSES = ['ACCEPTED', 'REJECTED'] as const satisfies readonly BatchStatus[];
+
 /** Only these fields of a batch travel in change events (the stream projects the rest away). */
-export type BatchEventDocument = Pick<BatchDocument, '_id' | 'status' | 'createdAt' | 'retractedAt'>;
+export type BatchEventDocument = Pick<BatchDocument, '_id' | 'status' | 'createdAt' | 'committedAt' | 'retractedAt'>;
 
 /**
  * The claim on an idempotency key, written before anything else of a batch. It names the batch id and
@@ -64,6 +98,23 @@ export interface IdempotencyKeyDocument {
   status: BatchStatus;
   itemCount: number;
   acceptedCount: number;
+  /** Claimed by `openBatch`; absent (false) for a single-request batch. */
+  chunked?: boolean;
+}
+
+/**
+ * One chunk of a chunked batch, kept until a worker has processed it. `_id` is
+ * `<batchId>:<chunkIndex, 10 digits>` (one batch's chunks are one contiguous range, as its prices are).
+ * `content` is opaque text of at most 100,000 items (a few MB, below the 16 MiB document limit); it is
+ * removed once the batch is settled or ended, and the rest stays so that a retried chunk is recognised.
+ * `firstItemIndex` (the batch-wide index of its first item) is set when the batch is committed.
+ */
+export interface ChunkDocument {
+  _id: string;
+  itemCount: number;
+  contentHash: string;
+  content?: string;
+  firstItemIndex: number | null;
 }
 
 /**
@@ -87,17 +138,26 @@ export interface LeaseDocument {
   expiresAt: Date;
 }
 
-const ITEM_INDEX_DIGITS = 10;
+const INDEX_DIGITS = 10;
 export const INLINE_ERRORS_MAX_BYTES = 1024 * 1024;
 
-export function priceId(batchId: string, itemIndex: number): string {
-  return `${batchId}:${String(itemIndex).padStart(ITEM_INDEX_DIGITS, '0')}`;
+/** `<batchId>:<index, 10 digits>`: the `_id` of a batch's price (by item index) or chunk (by chunk index). */
+function batchPartId(batchId: string, index: number): string {
+  return `${batchId}:${String(index).padStart(INDEX_DIGITS, '0')}`;
 }
 
-/** The `_id` range holding every price of a batch: `:` sorts right before `;`. */
-export function priceIdRange(batchId: string): { $gte: string; $lt: string } {
+/** The `_id` range holding every price (or chunk) of a batch: `:` sorts right before `;`. */
+function batchPartRange(batchId: string): { $gte: string; $lt: string } {
   return { $gte: `${batchId}:`, $lt: `${batchId};` };
 }
+
+const indexOfPartId = (id: string): number => Number(id.slice(id.lastIndexOf(':') + 1));
+
+export const priceId = batchPartId;
+export const priceIdRange = batchPartRange;
+export const chunkId = batchPartId;
+export const chunkIdRange = batchPartRange;
+export const chunkIndexOf = indexOfPartId;
 
 export function toPriceDocument(batchId: string, price: PriceRecord): PriceDocument {
   return {
@@ -117,7 +177,7 @@ export function fromPriceDocument(doc: PriceDocument): { batchId: string; price:
   return {
     batchId: doc._id.slice(0, separator),
     price: {
-      itemIndex: Number(doc._id.slice(separator + 1)),
+      itemIndex: indexOfPartId(doc._id),
       originCode: doc.originCode,
       destinationCode: doc.destinationCode,
       day: doc.day as EpochDay,
@@ -140,41 +200,113 @@ export function claimOf(batch: NewBatch): IdempotencyKeyDocument {
   };
 }
 
+/** The claim `openBatch` writes; the counts of an open batch start at nothing. */
+export function openClaimOf(batch: NewOpenBatch): IdempotencyKeyDocument {
+  return {
+    _id: batch.idempotencyKey,
+    batchId: batch.id,
+    requestHash: batch.requestHash,
+    createdAt: batch.createdAt,
+    status: 'OPEN',
+    itemCount: 0,
+    acceptedCount: 0,
+    chunked: true,
+  };
+}
+
 /** The batch document a claim commits; id and creation time come from the claim, not the attempt. */
 export function batchDocumentOf(batch: NewBatch, claim: IdempotencyKeyDocument): BatchDocument {
-  const errors = JSON.stringify(batch.errors);
-  const inline = Buffer.byteLength(errors) <= INLINE_ERRORS_MAX_BYTES;
   return {
     _id: claim.batchId,
     idempotencyKey: batch.idempotencyKey,
     requestHash: batch.requestHash,
     status: batch.status,
+    // As the SQLite adapter records it: a whole batch that kept going past invalid items.
+    skipInvalid: batch.errors.length > 0,
     itemCount: batch.itemCount,
+    chunkCount: 0,
+    processedCount: batch.itemCount,
     acceptedCount: batch.prices.length,
-    ...(inline ? { errors } : { errorsGz: new Binary(gzipSync(errors)) }),
+    ...errorsFieldsOf(batch.errors),
+    errorCount: batch.errors.length,
     createdAt: claim.createdAt,
+    openUntil: null,
+    committedAt: claim.createdAt,
     retractedAt: null,
     countedAt: null,
     retractionAppliedAt: null,
   };
 }
 
-function errorsOf(doc: BatchDocument): BatchItemError[] {
+/** An open chunked batch's document, under the claim's id and creation time. */
+export function openBatchDocumentOf(batch: NewOpenBatch, claim: IdempotencyKeyDocument): BatchDocument {
+  return {
+    _id: claim.batchId,
+    idempotencyKey: batch.idempotencyKey,
+    requestHash: batch.requestHash,
+    status: 'OPEN',
+    skipInvalid: batch.skipInvalid,
+    itemCount: 0,
+    chunkCount: 0,
+    processedCount: 0,
+    acceptedCount: 0,
+    errors: '[]',
+    errorCount: 0,
+    createdAt: claim.createdAt,
+    openUntil: batch.openUntil,
+    committedAt: null,
+    retractedAt: null,
+    countedAt: null,
+    retractionAppliedAt: null,
+    countedChunks: [],
+    processedChunks: 0,
+    workHolder: null,
+    workExpiresAt: null,
+  };
+}
+
+export function chunkDocumentOf(batchId: string, chunk: BatchChunk): ChunkDocument {
+  return {
+    _id: chunkId(batchId, chunk.index),
+    itemCount: chunk.itemCount,
+    contentHash: chunk.contentHash,
+    content: chunk.content,
+    firstItemIndex: null,
+  };
+}
+
+/** `errors` inline, or `errorsGz` when the JSON is large. */
+export function errorsFieldsOf(errors: readonly BatchItemError[]): { errors: string } | { errorsGz: Binary } {
+  const text = JSON.stringify(errors);
+  return Buffer.byteLength(text) <= INLINE_ERRORS_MAX_BYTES
+    ? { errors: text }
+    : { errorsGz: new Binary(gzipSync(text)) };
+}
+
+export function errorsOf(doc: Pick<BatchDocument, 'errors' | 'errorsGz'>): BatchItemError[] {
   const text = doc.errorsGz ? gunzipSync(doc.errorsGz.buffer).toString('utf8') : (doc.errors ?? '[]');
   return JSON.parse(text) as BatchItemError[];
 }
 
 export function toBatch(doc: BatchDocument): Batch {
+  const errors = errorsOf(doc);
+  // Defaults for documents written before chunked batches: whole batches, as batchDocumentOf writes them.
+  const processedCount = doc.processedCount ?? doc.itemCount;
   return {
     id: doc._id,
     idempotencyKey: doc.idempotencyKey,
     requestHash: doc.requestHash,
     status: doc.status,
+    skipInvalid: doc.skipInvalid ?? errors.length > 0,
     itemCount: doc.itemCount,
+    chunkCount: doc.chunkCount ?? 0,
+    processedCount,
     acceptedCount: doc.acceptedCount,
-    rejectedCount: doc.itemCount - doc.acceptedCount,
-    errors: errorsOf(doc),
+    rejectedCount: processedCount - doc.acceptedCount,
+    errors,
+    errorCount: doc.errorCount ?? errors.length,
     createdAt: doc.createdAt,
+    openUntil: doc.openUntil ?? null,
     retractedAt: doc.retractedAt,
     replicatedAt: replicatedAtFor(doc.status, doc.countedAt, doc.retractionAppliedAt),
   };
@@ -190,11 +322,16 @@ export function unfinishedBatchOf(claim: IdempotencyKeyDocument): Batch {
     idempotencyKey: claim._id,
     requestHash: claim.requestHash,
     status: claim.status,
+    skipInvalid: false,
     itemCount: claim.itemCount,
+    chunkCount: 0,
+    processedCount: claim.itemCount,
     acceptedCount: claim.acceptedCount,
     rejectedCount: claim.itemCount - claim.acceptedCount,
     errors: [],
+    errorCount: claim.itemCount - claim.acceptedCount,
     createdAt: claim.createdAt,
+    openUntil: null,
     retractedAt: null,
     replicatedAt: null,
   };

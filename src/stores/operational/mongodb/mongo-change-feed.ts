@@ -16,7 +16,7 @@ import {
   type MongoFeedPosition,
   type SnapshotKey,
 } from './change-events';
-import { COLLECTIONS, type BatchDocument, type BatchEventDocument } from './documents';
+import { COLLECTIONS, COMMITTED_STATUSES, type BatchDocument, type BatchEventDocument } from './documents';
 
 export interface MongoChangeFeedOptions {
   /** Longest a change-stream `getMore` waits on the server for new events. */
@@ -27,11 +27,15 @@ export interface MongoChangeFeedOptions {
 
 type BatchEvent = BatchChangeEvent;
 
+/** When a batch was committed: documents from before chunked batches carry no `committedAt`. */
+const committedAtOf = (doc: Pick<BatchDocument, 'createdAt' | 'committedAt'>): Date => doc.committedAt ?? doc.createdAt;
+
 /**
- * The MongoDB adapter's change feed: a change stream on `batches` (whose inserts are the commits),
- * preceded for a new follower by a snapshot of every batch read at one cluster time T, with the stream
- * starting right after T, so that the two neither overlap nor leave a gap. Needs a replica set or a
- * sharded cluster (MongoDB 5.0+ for snapshot reads outside transactions).
+ * The MongoDB adapter's change feed: a change stream on `batches` (whose commits are the inserts of
+ * single-request batches and the updates that settle chunked ones), preceded for a new follower by a
+ * snapshot of every committed batch read at one cluster time T, with the stream starting right after T,
+ * so that the two neither overlap nor leave a gap. Needs a replica set or a sharded cluster (MongoDB 5.0+
+ * for snapshot reads outside transactions).
  */
 export class MongoChangeFeed implements ChangeFeed {
   constructor(
@@ -49,25 +53,31 @@ export class MongoChangeFeed implements ChangeFeed {
 
   /**
    * A resume token cannot be counted from, so the backlog is answered from state, whatever `after` is:
-   * commits not yet marked counted, plus retractions not yet marked applied. The replicator marks what
+   * commits not yet marked counted, plus retractions not yet marked applied. A chunked batch that is not
+   * settled yet is no commit (its status is none of the committed ones). The replicator marks what
    * it applied before it stores the position, so this equals "changes after its position" once it has
    * applied them.
    */
   async backlog(_after: FeedPosition | null): Promise<FeedBacklog> {
     const batches = this.db.collection<BatchDocument>(COLLECTIONS.batches);
-    const uncounted = { countedAt: null };
+    const uncounted = { countedAt: null, status: { $in: [...COMMITTED_STATUSES] } };
     const unapplied = { status: 'RETRACTED' as const, retractionAppliedAt: null };
     // FerretDB 1.24 has no $min accumulator; the oldest of each is one indexed sorted read anyway.
     const [commits, retractions, oldestCommit, oldestRetraction] = await Promise.all([
       batches.countDocuments(uncounted),
       batches.countDocuments(unapplied),
-      batches.findOne(uncounted, { sort: { countedAt: 1, createdAt: 1 }, projection: { createdAt: 1 } }),
+      batches.findOne(uncounted, {
+        sort: { countedAt: 1, committedAt: 1 },
+        projection: { createdAt: 1, committedAt: 1 },
+      }),
       batches.findOne(unapplied, {
         sort: { status: 1, retractionAppliedAt: 1, retractedAt: 1 },
         projection: { retractedAt: 1 },
       }),
     ]);
-    const times = [oldestCommit?.createdAt, oldestRetraction?.retractedAt].filter((t): t is Date => t instanceof Date);
+    const times = [oldestCommit && committedAtOf(oldestCommit), oldestRetraction?.retractedAt].filter(
+      (t): t is Date => t instanceof Date,
+    );
     const oldestAt = times.length === 0 ? null : new Date(Math.min(...times.map((t) => t.getTime())));
     return { changes: commits + retractions, oldestAt };
   }
@@ -185,19 +195,22 @@ class MongoFeedReader implements ChangeFeedReader {
    */
   private async readSnapshotPage(snapshot: SnapshotState): Promise<void> {
     const after = snapshot.after;
+    // Open, waiting or in-progress chunked batches (and ended ones) are not committed: not in the feed.
+    const committed = { status: { $in: [...COMMITTED_STATUSES] } };
     const filter = Number.isFinite(after.createdAt)
       ? {
+          ...committed,
           $or: [
             { createdAt: { $gt: new Date(after.createdAt) } },
             { createdAt: new Date(after.createdAt), _id: { $gte: after.id } },
           ],
         }
-      : {};
+      : committed;
     const reply = await this.db.command({
       find: COLLECTIONS.batches,
       filter,
       sort: { createdAt: 1, _id: 1 },
-      projection: { status: 1, createdAt: 1, retractedAt: 1 },
+      projection: { status: 1, createdAt: 1, committedAt: 1, retractedAt: 1 },
       limit: this.options.snapshotPageSize,
       singleBatch: true,
       readConcern: { level: 'snapshot', atClusterTime: toTimestamp(snapshot.at) },
@@ -205,7 +218,7 @@ class MongoFeedReader implements ChangeFeedReader {
     const docs = (reply as { cursor: { firstBatch: BatchEventDocument[] } }).cursor.firstBatch;
     for (const doc of docs) {
       const createdAt = doc.createdAt.getTime();
-      const entries: SnapshotEntry[] = [{ key: { createdAt, id: doc._id, kind: 'committed' }, at: doc.createdAt }];
+      const entries: SnapshotEntry[] = [{ key: { createdAt, id: doc._id, kind: 'committed' }, at: committedAtOf(doc) }];
       if (doc.status === 'RETRACTED') {
         entries.push({ key: { createdAt, id: doc._id, kind: 'retracted' }, at: doc.retractedAt ?? doc.createdAt });
       }

@@ -10,13 +10,25 @@ import {
   type WriteError,
 } from 'mongodb';
 import pino from 'pino';
-import type { Batch, NewBatch, PriceRecord } from '../../../domain/batch';
+import type {
+  Batch,
+  BatchChunk,
+  BatchWork,
+  ChunkOutcome,
+  ChunkToProcess,
+  NewBatch,
+  NewOpenBatch,
+  PriceRecord,
+} from '../../../domain/batch';
 import type { Port, Region, ResolvedLocation } from '../../../domain/model';
 import type { Logger } from '../../../logging/logger';
 import type { ChangeFeed } from '../change-feed';
 import type {
+  AppendChunkOutcome,
   BatchCursor,
   BatchPage,
+  CommitBatchOutcome,
+  EndOpenBatchOutcome,
   OperationalStore,
   RecordBatchOutcome,
   ReferenceData,
@@ -35,6 +47,7 @@ import {
   toRegion,
   unfinishedBatchOf,
   type BatchDocument,
+  type ChunkDocument,
   type IdempotencyKeyDocument,
   type LeaseDocument,
   type PortDocument,
@@ -42,6 +55,7 @@ import {
   type RegionDocument,
 } from './documents';
 import { MongoChangeFeed } from './mongo-change-feed';
+import { MongoChunkedBatches } from './mongo-chunked-batches';
 
 export interface MongoOperationalStoreOptions {
   readonly uri: string;
@@ -68,10 +82,15 @@ const INDEXES: Record<string, IndexDescription[]> = {
   [COLLECTIONS.ports]: [{ key: { regionSlug: 1 }, name: 'by_region' }],
   [COLLECTIONS.batches]: [
     { key: { createdAt: -1, _id: -1 }, name: 'newest_first' },
-    { key: { countedAt: 1, createdAt: 1 }, name: 'not_yet_counted' },
+    { key: { countedAt: 1, committedAt: 1 }, name: 'commit_not_yet_counted' },
     { key: { status: 1, retractionAppliedAt: 1, retractedAt: 1 }, name: 'retraction_not_yet_applied' },
+    // Workers' claim (COMMITTED, or PROCESSING with a lapsed lease, oldest first) and the expiry of
+    // OPEN batches. Status first instead of partial indexes, which FerretDB 1.24 lacks.
+    { key: { status: 1, createdAt: 1 }, name: 'work_queue' },
+    { key: { status: 1, openUntil: 1 }, name: 'open_until' },
   ],
   [COLLECTIONS.prices]: [],
+  [COLLECTIONS.batchChunks]: [],
   [COLLECTIONS.idempotencyKeys]: [],
   [COLLECTIONS.replicationLeases]: [],
 };
@@ -91,8 +110,10 @@ function onlyDuplicateKeys(error: unknown): boolean {
 
 /**
  * The operational store on MongoDB, built for a sharded cluster: no multi-document transactions. A
- * batch becomes visible all at once because inserting its `batches` document is the commit: the prices
- * are written first, and nothing reads prices, lists a batch or emits a change without that document.
+ * batch becomes visible all at once because one single-document write is its commit: the prices are
+ * written first, and nothing reads prices or emits a change before it. For a single-request batch that
+ * write is the insert of its `batches` document; for a chunked batch (whose document exists from
+ * `openBatch` on) it is the update that settles it (`mongo-chunked-batches.ts`).
  * See docs/operational-store-mongodb.md.
  */
 export class MongoOperationalStore implements OperationalStore {
@@ -103,6 +124,7 @@ export class MongoOperationalStore implements OperationalStore {
   private readonly prices: Collection<PriceDocument>;
   private readonly keys: Collection<IdempotencyKeyDocument>;
   private readonly leases: Collection<LeaseDocument>;
+  private readonly chunked: MongoChunkedBatches;
   private readonly priceChunkSize: number;
   private readonly priceWriteConcurrency: number;
 
@@ -119,6 +141,14 @@ export class MongoOperationalStore implements OperationalStore {
     this.leases = db.collection(COLLECTIONS.replicationLeases);
     this.priceChunkSize = options.priceChunkSize ?? 10_000;
     this.priceWriteConcurrency = options.priceWriteConcurrency ?? 4;
+    this.chunked = new MongoChunkedBatches({
+      batches: this.batches,
+      chunks: db.collection<ChunkDocument>(COLLECTIONS.batchChunks),
+      prices: this.prices,
+      claimKey: (claim) => this.claimKey(claim),
+      writePrices: (batchId, prices) => this.writePrices(batchId, prices),
+      isDuplicateKey,
+    });
     this.changeFeed = new MongoChangeFeed(
       client,
       db,
@@ -262,7 +292,7 @@ export class MongoOperationalStore implements OperationalStore {
    * same content, under the claim's batch id and creation time.
    */
   async recordBatch(batch: NewBatch): Promise<RecordBatchOutcome> {
-    const claimed = await this.claimKey(batch);
+    const claimed = await this.claimKey(claimOf(batch));
     if ('kind' in claimed) return claimed;
     const claim = claimed.claim;
     await this.writePrices(claim.batchId, batch.prices);
@@ -304,9 +334,10 @@ export class MongoOperationalStore implements OperationalStore {
     return { batches: docs.slice(0, first).map(toBatch), hasMore: docs.length > first };
   }
 
+  /** Settled batches only: one still open or in a worker's hands has nothing committed to take back. */
   async retractBatch(id: string, at: Date): Promise<Batch | undefined> {
     await this.batches.updateOne(
-      { _id: id, status: { $ne: 'RETRACTED' } },
+      { _id: id, status: { $in: ['ACCEPTED', 'REJECTED'] } },
       { $set: { status: 'RETRACTED', retractedAt: at } },
     );
     const doc = await this.batches.findOne({ _id: id });
@@ -315,9 +346,13 @@ export class MongoOperationalStore implements OperationalStore {
 
   async pricesOfBatches(ids: readonly string[]): Promise<Map<string, PriceRecord[]>> {
     const grouped = new Map<string, PriceRecord[]>(ids.map((id) => [id, []]));
-    // Prices of a batch without its document belong to an unfinished attempt: they do not exist yet.
+    // Prices of a batch without its document belong to an unfinished attempt, and those of a chunked
+    // batch not settled yet to work in progress: neither is committed. A rejected batch holds none.
     const committed = await this.batches
-      .find({ _id: { $in: [...grouped.keys()] } }, { projection: { _id: 1 } })
+      .find(
+        { _id: { $in: [...grouped.keys()] }, status: { $in: ['ACCEPTED', 'RETRACTED'] } },
+        { projection: { _id: 1 } },
+      )
       .toArray();
     if (committed.length === 0) return grouped;
     const cursor = this.prices.find({ $or: committed.map((doc) => ({ _id: priceIdRange(doc._id) })) }).sort({ _id: 1 });
@@ -343,6 +378,51 @@ export class MongoOperationalStore implements OperationalStore {
           { $set: { retractionAppliedAt: at } },
         ),
     ]);
+  }
+
+  openBatch(batch: NewOpenBatch): Promise<RecordBatchOutcome> {
+    return this.chunked.open(batch);
+  }
+
+  appendBatchChunk(batchId: string, chunk: BatchChunk, maxItems: number): Promise<AppendChunkOutcome | undefined> {
+    return this.chunked.append(batchId, chunk, maxItems);
+  }
+
+  commitBatch(batchId: string): Promise<CommitBatchOutcome | undefined> {
+    return this.chunked.commit(batchId);
+  }
+
+  endOpenBatch(batchId: string, status: 'ABORTED' | 'EXPIRED'): Promise<EndOpenBatchOutcome | undefined> {
+    return this.chunked.endOpen(batchId, status);
+  }
+
+  expireOpenBatches(now: Date): Promise<string[]> {
+    return this.chunked.expire(now);
+  }
+
+  claimBatchWork(holder: string, ttlMs: number, now: Date): Promise<BatchWork | undefined> {
+    return this.chunked.claim(holder, ttlMs, now);
+  }
+
+  chunkToProcess(batchId: string, chunkIndex: number): Promise<ChunkToProcess | undefined> {
+    return this.chunked.chunkToProcess(batchId, chunkIndex);
+  }
+
+  recordChunkOutcome(batchId: string, holder: string, outcome: ChunkOutcome, leaseUntil: Date): Promise<boolean> {
+    return this.chunked.recordChunkOutcome(batchId, holder, outcome, leaseUntil);
+  }
+
+  settleBatchWork(
+    batchId: string,
+    holder: string,
+    status: 'ACCEPTED' | 'REJECTED',
+    at: Date,
+  ): Promise<Batch | undefined> {
+    return this.chunked.settle(batchId, holder, status, at);
+  }
+
+  releaseBatchWork(batchId: string, holder: string): Promise<void> {
+    return this.chunked.release(batchId, holder);
   }
 
   /**
@@ -383,23 +463,29 @@ export class MongoOperationalStore implements OperationalStore {
     await this.client.close();
   }
 
-  /** The claim this attempt writes under, or the outcome when an earlier attempt decides it. */
-  private async claimKey(batch: NewBatch): Promise<{ claim: IdempotencyKeyDocument } | RecordBatchOutcome> {
-    const mine = claimOf(batch);
+  /**
+   * The claim this attempt writes under, or the outcome when an earlier attempt decides it. Single-request
+   * and chunked batches share the keys; an unfinished claim is completed only by the same kind of request.
+   */
+  private async claimKey(
+    mine: IdempotencyKeyDocument,
+  ): Promise<{ claim: IdempotencyKeyDocument } | RecordBatchOutcome> {
     try {
       await this.keys.insertOne(mine);
       return { claim: mine };
     } catch (error) {
       if (!isDuplicateKey(error)) throw error;
     }
-    const earlier = await this.keys.findOne({ _id: batch.idempotencyKey });
+    const earlier = await this.keys.findOne({ _id: mine._id });
     // Claims are never deleted, so the one that collided is still there.
-    if (!earlier) throw new Error(`The claim on idempotency key ${JSON.stringify(batch.idempotencyKey)} vanished`);
-    const committed = await this.batches.findOne({ _id: earlier.batchId });
-    if (earlier.requestHash !== batch.requestHash) {
-      return { kind: 'conflict', batch: committed ? toBatch(committed) : unfinishedBatchOf(earlier) };
+    if (!earlier) throw new Error(`The claim on idempotency key ${JSON.stringify(mine._id)} vanished`);
+    const stored = await this.batches.findOne({ _id: earlier.batchId });
+    if (earlier.requestHash !== mine.requestHash) {
+      return { kind: 'conflict', batch: stored ? toBatch(stored) : unfinishedBatchOf(earlier) };
     }
-    if (committed) return { kind: 'existing', batch: toBatch(committed) };
+    if (stored) return { kind: 'existing', batch: toBatch(stored) };
+    if (Boolean(earlier.chunked) !== Boolean(mine.chunked))
+      return { kind: 'conflict', batch: unfinishedBatchOf(earlier) };
     return { claim: earlier };
   }
 

@@ -71,8 +71,53 @@ describe('batchChangeOf', () => {
       updateDescription: { updatedFields, removedFields: [] },
     });
     expect(batchChangeOf(marks({}))).toBeUndefined();
-    expect(batchChangeOf(marks({ status: 'ACCEPTED' }))).toBeUndefined();
     expect(batchChangeOf({ ...retraction, updateDescription: { removedFields: ['countedAt'] } })).toBeUndefined();
+  });
+
+  it('maps an insert to committed at its committedAt, and ignores the insert of an open chunked batch', () => {
+    const committedAt = new Date('2025-11-28T03:19:59.750Z');
+    const withCommitTime: Event<'insert'> = { ...insert, fullDocument: { ...insert.fullDocument, committedAt } };
+    expect(batchChangeOf(withCommitTime)).toMatchObject({ kind: 'committed', at: committedAt });
+    const rejected: Event<'insert'> = { ...insert, fullDocument: { ...insert.fullDocument, status: 'REJECTED' } };
+    expect(batchChangeOf(rejected)).toMatchObject({ kind: 'committed', at: createdAt });
+    const opened: Event<'insert'> = {
+      ...insert,
+      fullDocument: { _id: BATCH_ID, status: 'OPEN', createdAt, committedAt: null, retractedAt: null },
+    };
+    expect(batchChangeOf(opened)).toBeUndefined();
+  });
+
+  it('maps the update that settles a chunked batch (its commit) to committed, at the committedAt it sets', () => {
+    const settledAt = new Date('2025-11-28T05:00:00.000Z');
+    for (const status of ['ACCEPTED', 'REJECTED'] as const) {
+      // What settleBatchWork's $set produces (workHolder and workExpiresAt are projected away).
+      const settle: Event<'update'> = {
+        ...retraction,
+        _id: token(7),
+        updateDescription: {
+          updatedFields: { status, committedAt: settledAt },
+          removedFields: [],
+          truncatedArrays: [],
+        },
+      };
+      const change = batchChangeOf(settle);
+      expect(change).toMatchObject({ kind: 'committed', batchId: BATCH_ID, at: settledAt });
+      expect(decodePosition(change!.position)).toEqual({ resumeAfter: token(7) });
+    }
+  });
+
+  it('never takes a chunked batch opened, committed for a worker, leased or ended for a commit', () => {
+    for (const status of ['OPEN', 'COMMITTED', 'PROCESSING', 'ABORTED', 'EXPIRED'] as const) {
+      const update: Event<'update'> = {
+        ...retraction,
+        updateDescription: { updatedFields: { status }, removedFields: [] },
+      };
+      expect(batchChangeOf(update)).toBeUndefined();
+    }
+    // A worker's progress or the commit's totals change no status at all.
+    expect(batchChangeOf({ ...retraction, updateDescription: { updatedFields: {}, removedFields: [] } })).toBe(
+      undefined,
+    );
   });
 
   it('maps a replace with a retracted document to retracted and ignores any other replace', () => {
@@ -176,11 +221,28 @@ describe('BATCH_CHANGE_PIPELINE', () => {
       'wallTime',
       'fullDocument.status',
       'fullDocument.createdAt',
+      'fullDocument.committedAt',
       'fullDocument.retractedAt',
       'updateDescription.updatedFields.status',
+      'updateDescription.updatedFields.committedAt',
       'updateDescription.updatedFields.retractedAt',
     ]) {
       expect(project[field]).toBe(1);
     }
+  });
+
+  it('lets only commits, retractions and the end of the stream leave the server', () => {
+    const match = BATCH_CHANGE_PIPELINE.find((stage) => '$match' in stage)?.$match as {
+      $or: Record<string, unknown>[];
+    };
+    const clause = (operationType: string) => match.$or.find((c) => c.operationType === operationType);
+    expect(clause('insert')).toEqual({
+      operationType: 'insert',
+      'fullDocument.status': { $in: ['ACCEPTED', 'REJECTED'] },
+    });
+    expect(clause('update')).toEqual({
+      operationType: 'update',
+      'updateDescription.updatedFields.status': { $in: ['ACCEPTED', 'REJECTED', 'RETRACTED'] },
+    });
   });
 });
