@@ -9,6 +9,7 @@ import { projectRoot, readReferenceDataset } from '../../src/reference-data';
 import { createClickHouseClient } from '../../src/stores/analytics/clickhouse/client';
 import type { BenchContext, BenchSection } from './context';
 import { analysisLatencySection } from './analysis-latency';
+import { chunkedIngestSection } from './chunked-ingest';
 import { ingestSection } from './ingest';
 import { ratesLatencySection } from './rates-latency';
 import { formatCount, formatSeconds, formatTable, type BenchRow } from './stats';
@@ -19,13 +20,19 @@ import { DEFAULT_SYNTHETIC_OPTIONS, describeSyntheticPrices, ensureSyntheticPric
  * process on it, runs every section and prints one markdown table on stdout; progress goes to stderr.
  *
  * Environment: BENCH_PRICES (10,000,000), BENCH_DATA_DIR (./data/bench), BENCH_ITERATIONS (200),
- * BENCH_WARMUP (20), BENCH_INGEST_BATCHES (24, see ingest.ts), BENCH_SECTIONS (all; a
+ * BENCH_WARMUP (20), BENCH_INGEST_BATCHES (24, see ingest.ts), BENCH_CHUNKED_PRICES and BENCH_CHUNK_PRICES
+ * (see chunked-ingest.ts), BENCH_SECTIONS (all; a
  * comma-separated list of section names such as `ingest`, to run or profile only those). Other Rateline
  * variables (CLICKHOUSE_URL, limits…) pass through to the config.
  */
 
 /** The table's sections, in order. */
-const SECTIONS: readonly BenchSection[] = [ratesLatencySection, analysisLatencySection, ingestSection];
+const SECTIONS: readonly BenchSection[] = [
+  ratesLatencySection,
+  analysisLatencySection,
+  ingestSection,
+  chunkedIngestSection,
+];
 
 function selectedSections(): readonly BenchSection[] {
   const wanted = (process.env.BENCH_SECTIONS ?? '')
