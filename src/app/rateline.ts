@@ -56,6 +56,7 @@ export function createReplicator(config: Config, stores: Stores, log: Logger): R
     flushMaxPrices: config.replication.flushMaxPrices,
     flushIntervalMs: config.replication.flushIntervalMs,
     leaseTtlMs: config.replication.leaseTtlMs,
+    batchSlicePrices: config.replication.batchSlicePrices,
   });
 }
 

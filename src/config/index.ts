@@ -46,6 +46,7 @@ export interface ReplicationConfig {
   readonly flushMaxPrices: number;
   readonly flushIntervalMs: number;
   readonly leaseTtlMs: number;
+  readonly batchSlicePrices: number;
 }
 
 export interface BatchWorkConfig {
@@ -150,6 +151,7 @@ const environmentSchema = z.object({
   REPLICATION_FLUSH_MAX_PRICES: integer(1, 1_000_000, 200_000),
   REPLICATION_FLUSH_INTERVAL_MS: integer(10, 60_000, 250),
   REPLICATION_LEASE_TTL_MS: integer(1_000, 600_000, 15_000),
+  REPLICATION_BATCH_SLICE_PRICES: integer(1, 1_000_000, 25_000),
 });
 
 const apiKeySchema = z.object({
@@ -228,6 +230,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       flushMaxPrices: e.REPLICATION_FLUSH_MAX_PRICES,
       flushIntervalMs: e.REPLICATION_FLUSH_INTERVAL_MS,
       leaseTtlMs: e.REPLICATION_LEASE_TTL_MS,
+      batchSlicePrices: e.REPLICATION_BATCH_SLICE_PRICES,
     },
     batchWork: {
       inProcess: e.WORKER_IN_PROCESS,

@@ -11,14 +11,7 @@ import type { ErrorCode } from './errors';
  * counting (once the retraction is replicated).
  */
 export type BatchStatus =
-  | 'OPEN'
-  | 'COMMITTED'
-  | 'PROCESSING'
-  | 'ACCEPTED'
-  | 'REJECTED'
-  | 'RETRACTED'
-  | 'ABORTED'
-  | 'EXPIRED';
+  'OPEN' | 'COMMITTED' | 'PROCESSING' | 'ACCEPTED' | 'REJECTED' | 'RETRACTED' | 'ABORTED' | 'EXPIRED';
 
 /** Statuses after which a batch's prices no longer change (a retraction follows `ACCEPTED` only). */
 export const SETTLED_BATCH_STATUSES: ReadonlySet<BatchStatus> = new Set([

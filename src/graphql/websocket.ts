@@ -1,5 +1,12 @@
 import type http from 'node:http';
-import { GraphQLError, getOperationAST, parse, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import {
+  GraphQLError,
+  OperationTypeNode,
+  getOperationAST,
+  parse,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+} from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { presentedApiKey, type ApiKeyAuthenticator, type Principal } from '../auth';
@@ -61,11 +68,14 @@ export function serveGraphqlOverWebSocket(deps: GraphqlWebSocketDependencies): G
         } catch (error) {
           return [error instanceof GraphQLError ? error : new GraphQLError(String(error))];
         }
-        if (operation?.operation === 'subscription') return undefined;
+        if (operation?.operation === OperationTypeNode.SUBSCRIPTION) return undefined;
         return [
-          new GraphQLError('Only subscriptions are served over WebSocket; send queries and mutations to POST /graphql', {
-            extensions: { code: 'BAD_REQUEST' },
-          }),
+          new GraphQLError(
+            'Only subscriptions are served over WebSocket; send queries and mutations to POST /graphql',
+            {
+              extensions: { code: 'BAD_REQUEST' },
+            },
+          ),
         ];
       },
       // Errors sent by onSubscribe and by execution both pass here, so every error has the HTTP shape.

@@ -83,7 +83,10 @@ export class BatchWorker {
   private async process(work: BatchWork): Promise<Outcome> {
     const { batch } = work;
     const log = this.log.child({ batchId: batch.id });
-    log.info({ chunks: batch.chunkCount, items: batch.itemCount, resumeAtChunk: work.processedChunks }, 'processing batch');
+    log.info(
+      { chunks: batch.chunkCount, items: batch.itemCount, resumeAtChunk: work.processedChunks },
+      'processing batch',
+    );
     const knownPorts = new Set((await this.operational.allPorts()).map((port) => port.code));
     const progress = { reported: batch.errors.length, errors: batch.errorCount, accepted: batch.acceptedCount };
     for (let index = work.processedChunks; index < batch.chunkCount; index += 1) {

@@ -80,7 +80,7 @@ describe('node dist/src/replicator-main.js (npm run replicator)', () => {
       const analytics = await openChdbStore(apart);
       try {
         expect(await analytics.replicationCheckpoint()).toMatchObject({ position: '1' });
-        expect((await analytics.batchesPresent([await referenceBatchId(apart)])).size).toBe(1);
+        expect((await analytics.replicatedThrough([await referenceBatchId(apart)])).size).toBe(1);
       } finally {
         await analytics.close();
       }

@@ -49,7 +49,7 @@ describe('the service on MongoDB (FerretDB)', () => {
       { id },
     );
     expect(read.data?.batch).toEqual({ id, itemCount: 2 });
-    const prices = await service.running.stores.operational.pricesOfBatches([id]);
-    expect(prices.get(id)?.map((p) => p.usdCents)).toEqual([10_000, 20_000]);
+    const prices = await service.running.stores.operational.pricesOfBatch(id, -1, 10);
+    expect(prices.map((p) => p.usdCents)).toEqual([10_000, 20_000]);
   });
 });

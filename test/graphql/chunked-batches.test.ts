@@ -8,7 +8,11 @@ import { collect, subscriptionClient } from '../helpers/subscriptions';
 let service: TestService;
 
 beforeAll(async () => {
-  service = await startTestService({ MAX_BATCH_ITEMS: '4', MAX_CHUNKED_BATCH_ITEMS: '10', WORKER_POLL_INTERVAL_MS: '50' });
+  service = await startTestService({
+    MAX_BATCH_ITEMS: '4',
+    MAX_CHUNKED_BATCH_ITEMS: '10',
+    WORKER_POLL_INTERVAL_MS: '50',
+  });
 });
 afterAll(async () => {
   await service.stop();
@@ -50,7 +54,7 @@ async function mutate(field: string, args: string, variables: Record<string, unk
     `mutation(${args}) { ${field}(${args.replace(/\$(\w+): [^,]+/g, '$1: $$$1')}) { ${BATCH_FIELDS} } }`,
     variables,
   );
-  return { batch: response.data?.[field], errors: response.errors as ErrorAnswer[] | undefined };
+  return { batch: response.data?.[field], errors: response.errors };
 }
 
 const createBatch = (skipInvalid = false, idempotencyKey = `chunked-${++keys}`) =>
@@ -71,9 +75,12 @@ async function openedBatch(skipInvalid = false): Promise<BatchAnswer> {
 }
 
 async function batchNow(id: string): Promise<BatchAnswer> {
-  const response = await service.graphql<{ batch: BatchAnswer }>(`query($id: ID!) { batch(id: $id) { ${BATCH_FIELDS} } }`, {
-    id,
-  });
+  const response = await service.graphql<{ batch: BatchAnswer }>(
+    `query($id: ID!) { batch(id: $id) { ${BATCH_FIELDS} } }`,
+    {
+      id,
+    },
+  );
   return response.data?.batch as BatchAnswer;
 }
 
@@ -122,7 +129,9 @@ describe('a chunked batch', () => {
     expect(errors).toEqual([]);
     const statuses = data.map((d) => (d as { batchProgress: { status: string } }).batchProgress.status);
     expect(statuses.at(-1)).toBe('ACCEPTED');
-    expect(data.at(-1)).toEqual({ batchProgress: { status: 'ACCEPTED', itemCount: 5, processedCount: 5, acceptedCount: 5 } });
+    expect(data.at(-1)).toEqual({
+      batchProgress: { status: 'ACCEPTED', itemCount: 5, processedCount: 5, acceptedCount: 5 },
+    });
 
     await until(opened.id, (b) => b.replicatedAt !== null);
     // (100 + 200 + 250 + 300 + 400) / 5
@@ -236,7 +245,9 @@ describe('batchProgress', () => {
   it('answers NOT_FOUND for an unknown batch and refuses queries over WebSocket', async () => {
     const client = subscriptionClient(service.running.url);
     const unknown = await collect(client, PROGRESS, { id: 'no-such-batch' });
-    expect(unknown.errors).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'NOT_FOUND' }) })]);
+    expect(unknown.errors).toEqual([
+      expect.objectContaining({ extensions: expect.objectContaining({ code: 'NOT_FOUND' }) }),
+    ]);
     const query = await collect(client, '{ ports { code } }', {});
     expect(query.errors).toEqual([expect.objectContaining({ extensions: { code: 'BAD_REQUEST' } })]);
     await client.dispose();

@@ -86,7 +86,10 @@ it('follows a batch for a reader key given in the connection parameters or as X-
   );
   const id = created.data?.createBatch.id as string;
   await service.graphql('mutation($id: ID!) { abortBatch(batchId: $id) { id } }', { id }, supplier);
-  const presentations: Record<string, string>[] = [{ Authorization: `Bearer ${READER_KEY}` }, { 'X-API-Key': READER_KEY }];
+  const presentations: Record<string, string>[] = [
+    { Authorization: `Bearer ${READER_KEY}` },
+    { 'X-API-Key': READER_KEY },
+  ];
   for (const params of presentations) {
     const reader = subscriptionClient(service.running.url, params);
     const { data, errors } = await collect(reader, PROGRESS, { id });

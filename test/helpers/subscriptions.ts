@@ -12,9 +12,14 @@ export function subscriptionClient(url: string, connectionParams: Record<string,
   });
 }
 
+export interface CollectedMessages {
+  readonly data: unknown[];
+  readonly errors: unknown[];
+}
+
 /** Every message of one subscription until it completes or fails. */
-export function collect(client: Client, query: string, variables: Record<string, unknown>) {
-  return new Promise<{ data: unknown[]; errors: unknown[] }>((resolve) => {
+export function collect(client: Client, query: string, variables: Record<string, unknown>): Promise<CollectedMessages> {
+  return new Promise((resolve) => {
     const data: unknown[] = [];
     const errors: unknown[] = [];
     client.subscribe(
@@ -31,4 +36,3 @@ export function collect(client: Client, query: string, variables: Record<string,
     );
   });
 }
-

@@ -38,7 +38,7 @@ describe('IngestService.submitPriceBatch', () => {
       skipInvalid: false,
     });
     expect(batch).toMatchObject({ status: 'ACCEPTED', itemCount: 2, acceptedCount: 2, rejectedCount: 0, errors: [] });
-    const prices = (await store.pricesOfBatches([batch.id])).get(batch.id);
+    const prices = await store.pricesOfBatch(batch.id, -1, 1_000_000);
     expect(prices?.map((p) => [p.itemIndex, p.usdCents])).toEqual([
       [0, 100_050],
       [1, 100_000],
@@ -102,7 +102,7 @@ describe('IngestService.submitPriceBatch', () => {
     });
     expect(partial).toMatchObject({ status: 'ACCEPTED', itemCount: 3, acceptedCount: 2, rejectedCount: 1 });
     expect(partial.errors).toEqual([expect.objectContaining({ index: 1, field: 'price' })]);
-    expect((await store.pricesOfBatches([partial.id])).get(partial.id)?.map((p) => p.itemIndex)).toEqual([0, 2]);
+    expect((await store.pricesOfBatch(partial.id, -1, 1_000_000))?.map((p) => p.itemIndex)).toEqual([0, 2]);
 
     const none = await ingest.submitPriceBatch({
       items: [item('2016-01-02', -3)],
@@ -133,7 +133,7 @@ describe('IngestService.uploadPrice', () => {
   it('records one price per day of the range as one batch', async () => {
     const batch = await ingest.uploadPrice({ ...upload, dateFrom: '2016-02-27', dateTo: '2016-03-01' });
     expect(batch).toMatchObject({ status: 'ACCEPTED', itemCount: 4, acceptedCount: 4 });
-    const prices = (await store.pricesOfBatches([batch.id])).get(batch.id) ?? [];
+    const prices = (await store.pricesOfBatch(batch.id, -1, 1_000_000)) ?? [];
     expect(prices.map((p) => p.usdCents)).toEqual([9999, 9999, 9999, 9999]);
   });
 

@@ -18,7 +18,11 @@ beforeEach(async () => {
   operational = openSqliteStore(dataDir);
   analytics = await openChdbStore(dataDir);
   await operational.upsertReferenceData(readReferenceDataset());
-  ingest = new IngestService(operational, { maxBatchItems: 100_000, maxChunkedBatchItems: 100_000, openBatchTtlMs: 60_000 });
+  ingest = new IngestService(operational, {
+    maxBatchItems: 100_000,
+    maxChunkedBatchItems: 100_000,
+    openBatchTtlMs: 60_000,
+  });
 });
 afterEach(async () => {
   await operational.close();
@@ -121,6 +125,28 @@ describe('Replicator', () => {
     expect(await laneTotals()).toEqual({ count: 2400, cents: 2400 * 1000 });
     // 3 batches (1,200 prices) reach the limit, then the other 3: two flushes, two checkpoints.
     expect((await analytics.replicationCheckpoint())?.version).toBe(2);
+  });
+
+  it('copies a batch larger than a flush in slices, between whole smaller batches, each once', async () => {
+    await submit([1, 2]);
+    const large = await submit(Array.from({ length: 25 }, (_, i) => 100 + i));
+    await submit([3]);
+    await replicateUntilCaughtUp({ ...FAST, flushMaxPrices: 20, batchSlicePrices: 10 });
+    // 1 + 2 + 3 + (100 + … + 124) = 6 + 2,800 dollars
+    expect(await laneTotals()).toEqual({ count: 28, cents: 280_600 });
+    expect(await analytics.replicatedThrough([large.id])).toEqual(new Map([[large.id, 24]]));
+    // The small batch before it flushed first, then the large one in three INSERTs, then the last one.
+    expect((await analytics.replicationCheckpoint())?.position).toBe('3');
+  });
+
+  it('resumes a large batch cut short by a crash after the last item the replica holds', async () => {
+    const large = await submit(Array.from({ length: 25 }, (_, i) => 100 + i));
+    // The crash: the first slice (items 0-9) reached the replica, nothing after it, no checkpoint.
+    const firstSlice = await operational.pricesOfBatch(large.id, -1, 10);
+    await analytics.applyChanges({ batches: [{ batchId: large.id, prices: firstSlice }], retractedBatchIds: [] });
+    await replicateUntilCaughtUp({ ...FAST, flushMaxPrices: 20, batchSlicePrices: 10 });
+    expect(await laneTotals()).toEqual({ count: 25, cents: 280_000 });
+    expect((await operational.batchesByIds([large.id]))[0]?.replicatedAt).toBeInstanceOf(Date);
   });
 
   it('lets one of two replicators on the same replica write; the other stands by and takes over', async () => {

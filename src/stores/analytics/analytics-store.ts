@@ -121,8 +121,11 @@ export interface AnalyticsStore {
   /** Identifies this replica (stable for its lifetime); replicators take a lease per replica. */
   replicaId(): Promise<string>;
   replicationCheckpoint(): Promise<ReplicationCheckpoint | undefined>;
-  /** Which of these batches already have their prices here (a batch is never partly here). */
-  batchesPresent(batchIds: readonly string[]): Promise<Set<string>>;
+  /**
+   * For each of these batches with prices here, the highest item index present. Prices arrive in item
+   * order, one INSERT at a time, so everything up to that index is here and nothing after it.
+   */
+  replicatedThrough(batchIds: readonly string[]): Promise<Map<string, number>>;
   /**
    * Appends prices, then applies retractions. All prices go in one INSERT, which ClickHouse makes
    * visible atomically; a retraction deletes its batch's prices (again: nothing changes). Call

@@ -63,8 +63,12 @@ export interface OperationalStore {
    * unknown id.
    */
   retractBatch(id: string, at: Date): Promise<Batch | undefined>;
-  /** The prices each batch holds, in item order. */
-  pricesOfBatches(ids: readonly string[]): Promise<Map<string, PriceRecord[]>>;
+  /**
+   * A committed batch's prices with an item index above `afterItemIndex` (-1: from the start), in item
+   * order, at most `limit`: a large batch is read a page at a time. Empty for an unknown batch and for
+   * one whose prices are not committed (yet).
+   */
+  pricesOfBatch(batchId: string, afterItemIndex: number, limit: number): Promise<PriceRecord[]>;
   /** Notes that analytics now reflect these changes (sets `replicatedAt`); repeating it is harmless. */
   markReplicated(changes: readonly ReplicatedChange[], at: Date): Promise<void>;
 

@@ -84,9 +84,15 @@ describe('ClickHouseAnalyticsStore on chDB', () => {
     expect(await store.dailyPriceTotals({ originPorts: ['AAAAA'], destinationPorts: [] }, firstWeek)).toEqual([]);
   });
 
-  it('tells which batches are present', async () => {
-    expect([...(await store.batchesPresent(['b1', 'b2', 'b3']))].sort()).toEqual(['b1', 'b2']);
-    expect(await store.batchesPresent([])).toEqual(new Set());
+  it('tells how far each batch present got: its highest item index', async () => {
+    // b1 holds items 0-3, b2 items 4-5 (see beforeAll); b3 was never applied.
+    expect(await store.replicatedThrough(['b1', 'b2', 'b3'])).toEqual(
+      new Map([
+        ['b1', 3],
+        ['b2', 5],
+      ]),
+    );
+    expect(await store.replicatedThrough([])).toEqual(new Map());
   });
 
   it('stops counting a retracted batch; retracting it again changes nothing', async () => {

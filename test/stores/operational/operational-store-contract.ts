@@ -205,15 +205,13 @@ export function describeOperationalStoreContract(
       };
       expect(outcome).toEqual({ kind: 'created', batch: expected });
       expect(await store.batchesByIds([batch.id])).toEqual([expected]);
-      const prices = await store.pricesOfBatches([batch.id]);
-      expect([...prices.keys()]).toEqual([batch.id]);
-      expect(prices.get(batch.id)).toEqual(byItemIndex(batch.prices));
+      expect(await store.pricesOfBatch(batch.id, -1, 1000)).toEqual(byItemIndex(batch.prices));
     });
 
     it('records a batch without prices (every item refused)', async () => {
       const batch = sampleBatch({}, 0);
       expect((await store.recordBatch(batch)).batch).toMatchObject({ status: 'REJECTED', acceptedCount: 0 });
-      expect((await store.pricesOfBatches([batch.id])).get(batch.id)).toEqual([]);
+      expect(await store.pricesOfBatch(batch.id, -1, 1_000_000)).toEqual([]);
     });
 
     it('answers a repeated key with the earlier batch: the same request is existing, other content a conflict', async () => {
@@ -224,7 +222,7 @@ export function describeOperationalStoreContract(
       const other = sampleBatch({ idempotencyKey: first.idempotencyKey }, 3);
       expect(await store.recordBatch(other)).toEqual({ kind: 'conflict', batch: created.batch });
       expect((await store.listBatches(10, undefined)).batches.map((b) => b.id)).toEqual([first.id]);
-      expect((await store.pricesOfBatches([first.id])).get(first.id)).toHaveLength(12);
+      expect(await store.pricesOfBatch(first.id, -1, 1_000_000)).toHaveLength(12);
       expect(await store.batchesByIds([other.id])).toEqual([undefined]);
     });
 
@@ -234,11 +232,17 @@ export function describeOperationalStoreContract(
       await store.recordBatch(b);
       const found = await store.batchesByIds([b.id, 'no-such-batch', a.id, b.id]);
       expect(found.map((x) => x?.id)).toEqual([b.id, undefined, a.id, b.id]);
-      const prices = await store.pricesOfBatches([b.id, 'no-such-batch', a.id]);
-      expect([...prices.keys()]).toEqual([b.id, 'no-such-batch', a.id]);
-      expect(prices.get(b.id)).toEqual(byItemIndex(b.prices));
-      expect(prices.get('no-such-batch')).toEqual([]);
-      expect(prices.get(a.id)).toEqual(byItemIndex(a.prices));
+      expect(await store.pricesOfBatch('no-such-batch', -1, 10)).toEqual([]);
+    });
+
+    it('reads a batch’s prices a page at a time, in item order', async () => {
+      const batch = sampleBatch({}, 12);
+      await store.recordBatch(batch);
+      const all = byItemIndex(batch.prices);
+      expect(await store.pricesOfBatch(batch.id, -1, 5)).toEqual(all.slice(0, 5));
+      expect(await store.pricesOfBatch(batch.id, 4, 5)).toEqual(all.slice(5, 10));
+      expect(await store.pricesOfBatch(batch.id, 9, 5)).toEqual(all.slice(10));
+      expect(await store.pricesOfBatch(batch.id, 11, 5)).toEqual([]);
     });
 
     it('finds a batch by its idempotency key', async () => {
@@ -293,7 +297,7 @@ export function describeOperationalStoreContract(
       expect((await store.batchesByIds([batch.id]))[0]).toMatchObject({ status: 'RETRACTED', retractedAt });
       expect(await store.retractBatch('no-such-batch', retractedAt)).toBeUndefined();
       // Its prices stay readable: the replicator needs to know what to take back.
-      expect((await store.pricesOfBatches([batch.id])).get(batch.id)).toHaveLength(12);
+      expect(await store.pricesOfBatch(batch.id, -1, 1_000_000)).toHaveLength(12);
     });
 
     it('sets replicatedAt once per state: a retracted batch reads null until its retraction is marked', async () => {
@@ -458,7 +462,11 @@ export function describeOperationalStoreContract(
       const first = await committedBatch([2]);
       const second = await committedBatch([2]);
       const work = await store.claimBatchWork('alice', 1000, t(0));
-      expect(work).toMatchObject({ holder: 'alice', processedChunks: 0, batch: { id: first.id, status: 'PROCESSING' } });
+      expect(work).toMatchObject({
+        holder: 'alice',
+        processedChunks: 0,
+        batch: { id: first.id, status: 'PROCESSING' },
+      });
       expect((await store.claimBatchWork('bob', 1000, t(10)))?.batch.id).toBe(second.id);
       expect(await store.claimBatchWork('carol', 1000, t(999))).toBeUndefined();
       const takenOver = await store.claimBatchWork('carol', 1000, t(1000));
@@ -492,7 +500,7 @@ export function describeOperationalStoreContract(
       expect(await store.settleBatchWork(batch.id, 'alice', 'ACCEPTED', t(700))).toBeUndefined();
       const settled = await store.settleBatchWork(batch.id, 'bob', 'ACCEPTED', t(700));
       expect(settled).toMatchObject({ status: 'ACCEPTED', itemCount: 5, processedCount: 5, acceptedCount: 4 });
-      expect((await store.pricesOfBatches([batch.id])).get(batch.id)).toEqual([0, 1, 3, 4].map(price));
+      expect(await store.pricesOfBatch(batch.id, -1, 1_000_000)).toEqual([0, 1, 3, 4].map(price));
       expect(await store.chunkToProcess(batch.id, 0)).toBeUndefined();
       expect(await store.claimBatchWork('carol', 1000, t(10_000))).toBeUndefined();
       expect(await store.changeFeed.backlog(null)).toEqual({ changes: 1, oldestAt: t(700) });
@@ -508,7 +516,7 @@ export function describeOperationalStoreContract(
       await store.recordChunkOutcome(batch.id, 'bob', outcomeOf(1, 2, 1, 1), t(100));
       const rejected = await store.settleBatchWork(batch.id, 'bob', 'REJECTED', t(200));
       expect(rejected).toMatchObject({ status: 'REJECTED', processedCount: 4, acceptedCount: 0, rejectedCount: 4 });
-      expect((await store.pricesOfBatches([batch.id])).get(batch.id)).toEqual([]);
+      expect(await store.pricesOfBatch(batch.id, -1, 1_000_000)).toEqual([]);
     });
 
     it('retracts settled batches only', async () => {

@@ -53,7 +53,7 @@ describe('SqliteOperationalStore: on its file', () => {
     store = open(dataDir);
     expect(await store.referenceDataCounts()).toEqual({ regions: 20, ports: 143 });
     expect((await store.batchesByIds([batch.id]))[0]?.id).toBe(batch.id);
-    expect((await store.pricesOfBatches([batch.id])).get(batch.id)).toHaveLength(batch.prices.length);
+    expect(await store.pricesOfBatch(batch.id, -1, 1_000_000)).toHaveLength(batch.prices.length);
     expect(await store.changeFeed.backlog(null)).toEqual({ changes: 1, oldestAt: batch.createdAt });
   });
 

@@ -284,13 +284,14 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     );
   }
 
-  async batchesPresent(batchIds: readonly string[]): Promise<Set<string>> {
-    if (batchIds.length === 0) return new Set();
-    const rows = await this.rows<{ batchId: string }>(
-      `SELECT DISTINCT batch_id AS batchId FROM ${this.database}.prices WHERE batch_id IN {ids:Array(String)}`,
+  async replicatedThrough(batchIds: readonly string[]): Promise<Map<string, number>> {
+    if (batchIds.length === 0) return new Map();
+    const rows = await this.rows<{ batchId: string; through: number }>(
+      `SELECT batch_id AS batchId, max(item_index) AS through FROM ${this.database}.prices
+        WHERE batch_id IN {ids:Array(String)} GROUP BY batch_id`,
       { ids: batchIds },
     );
-    return new Set(rows.map((r) => r.batchId));
+    return new Map(rows.map((r) => [r.batchId, Number(r.through)]));
   }
 
   async applyChanges(changes: ReplicatedChanges): Promise<void> {

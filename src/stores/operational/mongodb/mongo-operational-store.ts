@@ -40,6 +40,7 @@ import {
   batchDocumentOf,
   claimOf,
   fromPriceDocument,
+  priceId,
   priceIdRange,
   toBatch,
   toPort,
@@ -344,23 +345,22 @@ export class MongoOperationalStore implements OperationalStore {
     return doc ? toBatch(doc) : undefined;
   }
 
-  async pricesOfBatches(ids: readonly string[]): Promise<Map<string, PriceRecord[]>> {
-    const grouped = new Map<string, PriceRecord[]>(ids.map((id) => [id, []]));
+  async pricesOfBatch(batchId: string, afterItemIndex: number, limit: number): Promise<PriceRecord[]> {
     // Prices of a batch without its document belong to an unfinished attempt, and those of a chunked
     // batch not settled yet to work in progress: neither is committed. A rejected batch holds none.
-    const committed = await this.batches
-      .find(
-        { _id: { $in: [...grouped.keys()] }, status: { $in: ['ACCEPTED', 'RETRACTED'] } },
-        { projection: { _id: 1 } },
-      )
+    const committed = await this.batches.countDocuments(
+      { _id: batchId, status: { $in: ['ACCEPTED', 'RETRACTED'] } },
+      { limit: 1 },
+    );
+    if (committed === 0) return [];
+    const range = priceIdRange(batchId);
+    const from = afterItemIndex < 0 ? { $gte: range.$gte } : { $gt: priceId(batchId, afterItemIndex) };
+    const docs = await this.prices
+      .find({ _id: { ...from, $lt: range.$lt } })
+      .sort({ _id: 1 })
+      .limit(limit)
       .toArray();
-    if (committed.length === 0) return grouped;
-    const cursor = this.prices.find({ $or: committed.map((doc) => ({ _id: priceIdRange(doc._id) })) }).sort({ _id: 1 });
-    for await (const doc of cursor) {
-      const { batchId, price } = fromPriceDocument(doc);
-      grouped.get(batchId)?.push(price);
-    }
-    return grouped;
+    return docs.map((doc) => fromPriceDocument(doc).price);
   }
 
   async markReplicated(changes: readonly ReplicatedChange[], at: Date): Promise<void> {

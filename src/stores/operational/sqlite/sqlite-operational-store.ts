@@ -236,8 +236,8 @@ export class SqliteOperationalStore implements OperationalStore {
     return answer(() => this.batches.retract(id, at));
   }
 
-  pricesOfBatches(ids: readonly string[]): Promise<Map<string, PriceRecord[]>> {
-    return answer(() => this.batches.pricesOf(ids));
+  pricesOfBatch(batchId: string, afterItemIndex: number, limit: number): Promise<PriceRecord[]> {
+    return answer(() => this.batches.pricesOf(batchId, afterItemIndex, limit));
   }
 
   markReplicated(changes: readonly ReplicatedChange[], at: Date): Promise<void> {
@@ -276,7 +276,12 @@ export class SqliteOperationalStore implements OperationalStore {
     return answer(() => this.chunked.recordChunkOutcome(batchId, holder, outcome, leaseUntil));
   }
 
-  settleBatchWork(batchId: string, holder: string, status: 'ACCEPTED' | 'REJECTED', at: Date): Promise<Batch | undefined> {
+  settleBatchWork(
+    batchId: string,
+    holder: string,
+    status: 'ACCEPTED' | 'REJECTED',
+    at: Date,
+  ): Promise<Batch | undefined> {
     return answer(() => this.chunked.settle(batchId, holder, status, at));
   }
 

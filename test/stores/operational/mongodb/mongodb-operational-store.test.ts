@@ -119,7 +119,7 @@ function describeMongoAdapter(uri: () => string, server: 'ferretdb' | 'mongodb')
       // Until its batch document exists the batch is nowhere to be seen.
       expect(await opened.store.batchesByIds([batch.id])).toEqual([undefined]);
       expect(await opened.store.batchByIdempotencyKey(batch.idempotencyKey)).toBeUndefined();
-      expect((await opened.store.pricesOfBatches([batch.id])).get(batch.id)).toEqual([]);
+      expect(await opened.store.pricesOfBatch(batch.id, -1, 1_000_000)).toEqual([]);
       expect((await opened.store.listBatches(10, undefined)).batches).toEqual([]);
       expect(await opened.store.changeFeed.backlog(null)).toEqual({ changes: 0, oldestAt: null });
 
@@ -129,7 +129,7 @@ function describeMongoAdapter(uri: () => string, server: 'ferretdb' | 'mongodb')
       expect(outcome.batch).toMatchObject({ id: batch.id, createdAt: batch.createdAt, acceptedCount: 25 });
       expect(await storedPrices(batch.id)).toBe(25);
       expect(await storedPrices(retry.id)).toBe(0);
-      const prices = (await opened.store.pricesOfBatches([batch.id])).get(batch.id)!;
+      const prices = await opened.store.pricesOfBatch(batch.id, -1, 1_000_000);
       expect(prices.map((p) => p.itemIndex)).toEqual(Array.from({ length: 25 }, (_, i) => i));
 
       expect(await opened.store.recordBatch({ ...batch, id: randomUUID() })).toEqual({
@@ -184,7 +184,7 @@ function describeMongoAdapter(uri: () => string, server: 'ferretdb' | 'mongodb')
         await chunked.recordBatch(batch);
         const [found] = await chunked.batchesByIds([batch.id]);
         expect(found?.errors).toEqual(errors);
-        expect((await chunked.pricesOfBatches([batch.id])).get(batch.id)).toHaveLength(50);
+        expect(await chunked.pricesOfBatch(batch.id, -1, 1_000_000)).toHaveLength(50);
         const raw = await db().collection<BatchDocument>('batches').findOne({ _id: batch.id });
         expect(raw?.errors).toBeUndefined();
         expect(raw?.errorsGz).toBeDefined();
@@ -283,12 +283,12 @@ function describeMongoAdapter(uri: () => string, server: 'ferretdb' | 'mongodb')
         expect(await opened.store.recordChunkOutcome(batch.id, 'alice', outcome(0, 0, 2), t(100))).toBe(true);
         expect(await storedPrices(batch.id)).toBe(2);
         // Written, not committed: no reader of prices nor the backlog sees them yet.
-        expect((await opened.store.pricesOfBatches([batch.id])).get(batch.id)).toEqual([]);
+        expect(await opened.store.pricesOfBatch(batch.id, -1, 1_000_000)).toEqual([]);
         expect(await opened.store.changeFeed.backlog(null)).toEqual({ changes: 0, oldestAt: null });
         expect(await opened.store.recordChunkOutcome(batch.id, 'alice', outcome(1, 2, 2), t(200))).toBe(true);
         await opened.store.settleBatchWork(batch.id, 'alice', 'ACCEPTED', t(300));
         expect(await rawBatch(batch.id)).toMatchObject({ status: 'ACCEPTED', committedAt: t(300), workHolder: null });
-        expect((await opened.store.pricesOfBatches([batch.id])).get(batch.id)).toEqual([0, 1, 2, 3].map(price));
+        expect(await opened.store.pricesOfBatch(batch.id, -1, 1_000_000)).toEqual([0, 1, 2, 3].map(price));
         expect(await opened.store.changeFeed.backlog(null)).toEqual({ changes: 1, oldestAt: t(300) });
         // The chunks lose their content but stay, so that a late retry is still a duplicate.
         expect((await rawChunks(batch.id)).map((c) => [c.firstItemIndex, c.content])).toEqual([
@@ -353,7 +353,7 @@ function describeMongoAdapter(uri: () => string, server: 'ferretdb' | 'mongodb')
           await opened.store.settleBatchWork(batch.id, 'dave', 'ACCEPTED', t(3600));
         });
         expect(await carol.recordChunkOutcome(batch.id, 'carol', outcome(0, 0, 2), t(2500))).toBe(false);
-        expect((await opened.store.pricesOfBatches([batch.id])).get(batch.id)).toEqual([0, 1].map(price));
+        expect(await opened.store.pricesOfBatch(batch.id, -1, 1_000_000)).toEqual([0, 1].map(price));
         expect((await opened.store.batchesByIds([batch.id]))[0]).toMatchObject({ processedCount: 2, acceptedCount: 2 });
       });
 
