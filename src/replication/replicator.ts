@@ -4,6 +4,7 @@ import { EventEmitter, once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PriceRecord } from '../domain/batch';
 import type { Logger } from '../logging/logger';
+import { recordLeaseAcquired, recordPricesReplicated, recordReplicationFailure } from '../observability/metrics';
 import { ReplicationMonitor } from './replication-status';
 import type { AnalyticsStore } from '../stores/analytics';
 import {
@@ -59,6 +60,8 @@ export class Replicator {
   private running: Promise<void> | undefined;
   private stopping = false;
   private readonly stopSignal = new AbortController();
+  /** Failures since the last successful flush: the backoff doubles with each, up to maxBackoffMs. */
+  private consecutiveFailures = 0;
 
   constructor(
     private readonly operational: OperationalStore,
@@ -95,7 +98,6 @@ export class Replicator {
 
   private async runUntilStopped(): Promise<void> {
     let replicaId: string | undefined;
-    let backoffMs = 100;
     let waitingForLeaseLogged = false;
     while (!this.stopping) {
       try {
@@ -107,17 +109,23 @@ export class Replicator {
           continue;
         }
         waitingForLeaseLogged = false;
+        recordLeaseAcquired();
         this.log.info({ replicaId }, 'replicator holds the lease; following the change feed');
         await this.followWhileLeased(replicaId);
-        backoffMs = 100;
       } catch (error) {
         if (error instanceof LeaseLost) {
           this.log.warn({ replicaId }, error.message);
           continue;
         }
-        this.log.error({ err: error, retryInMs: backoffMs }, 'replication failed; retrying');
-        await this.pause(backoffMs);
-        backoffMs = Math.min(backoffMs * 2, this.options.maxBackoffMs);
+        // Nothing was checkpointed past what was applied: the next attempt re-reads the checkpoint.
+        const retryInMs = Math.min(100 * 2 ** this.consecutiveFailures, this.options.maxBackoffMs);
+        this.consecutiveFailures++;
+        recordReplicationFailure();
+        this.log.error(
+          { err: error, attempt: this.consecutiveFailures, retryInMs },
+          'replication failed; retrying after a backoff',
+        );
+        await this.pause(retryInMs);
       }
     }
     if (replicaId === undefined) return;
@@ -143,6 +151,8 @@ export class Replicator {
       await keepLease(true);
       const applied = await pending.applyTo(this.analytics, this.operational, replicaChecked, ++version);
       replicaChecked = true;
+      this.consecutiveFailures = 0;
+      recordPricesReplicated(applied.prices);
       this.events.emit('applied');
       this.log.debug(applied, 'replicated changes');
     };
@@ -165,6 +175,8 @@ export class Replicator {
           replicaChecked = false;
           continue;
         }
+        // Idle with nothing pending: both stores answered, so the next failure starts a fresh backoff.
+        if (changes.length === 0 && pending.isEmpty) this.consecutiveFailures = 0;
         // One change at a time, so that a flush never grows past flushMaxPrices by more than one batch.
         for (const change of changes) {
           await pending.add(change, (id) => this.operational.pricesOfBatches([id]));
