@@ -13,6 +13,19 @@ import { SqliteOperationalStore } from '../../src/stores/operational';
 
 export const silentLog = pino({ level: 'silent' });
 
+export interface CapturedLog {
+  readonly log: pino.Logger;
+  /** Every line logged so far, parsed. */
+  lines(): Record<string, unknown>[];
+}
+
+/** A real pino logger whose JSON lines are kept in memory, for tests that check what was logged. */
+export function captureLog(level: pino.Level = 'info'): CapturedLog {
+  const lines: Record<string, unknown>[] = [];
+  const log = pino({ level, base: { service: 'rateline' } }, { write: (line: string) => lines.push(JSON.parse(line)) });
+  return { log, lines: () => [...lines] };
+}
+
 export function temporaryDataDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'rateline-test-'));
 }
@@ -52,9 +65,9 @@ export interface TestService {
 }
 
 /** The whole service on a free port, with the reference dataset loaded as on a first start. */
-export async function startTestService(env: NodeJS.ProcessEnv = {}): Promise<TestService> {
+export async function startTestService(env: NodeJS.ProcessEnv = {}, log: pino.Logger = silentLog): Promise<TestService> {
   const dataDir = temporaryDataDir();
-  const running = await startRateline(testConfig(dataDir, env), silentLog);
+  const running = await startRateline(testConfig(dataDir, env), log);
   return {
     running,
     dataDir,
