@@ -89,9 +89,17 @@ const INDEXES: Record<string, IndexDescription[]> = {
 const UNAVAILABLE_SERVER_CODES = new Set([6, 7, 89, 91, 133, 189, 10107, 11600, 11602, 13435, 13436]);
 
 /** MongoDB could not be reached: no server selected in time, a dropped connection, no primary. */
-export function isMongoUnavailable(error: unknown): boolean {
+export function isMongoUnavailable(error: unknown, depth = 0): boolean {
   if (error instanceof MongoServerSelectionError || error instanceof MongoNetworkError) return true;
-  if (error instanceof MongoServerError && typeof error.code === 'number') return UNAVAILABLE_SERVER_CODES.has(error.code);
+  if (error instanceof MongoServerError && typeof error.code === 'number' && UNAVAILABLE_SERVER_CODES.has(error.code)) {
+    return true;
+  }
+  // A bulk write cut off by a dropped connection carries the network error as its cause (and as
+  // `errorResponse`), with no write error of its own.
+  if (depth < 3 && error instanceof Error) {
+    const inner = [error.cause, (error as { errorResponse?: unknown }).errorResponse];
+    if (inner.some((e) => e !== undefined && e !== error && isMongoUnavailable(e, depth + 1))) return true;
+  }
   return isNetworkError(error);
 }
 
