@@ -59,7 +59,8 @@ export class Readiness {
       return await Promise.race([
         check.check().then(
           () => 'ok',
-          (error: unknown) => (error instanceof RatelineError ? error.code : String((error as Error)?.message ?? error)),
+          (error: unknown) =>
+            error instanceof RatelineError ? error.code : String((error as Error)?.message ?? error),
         ),
         timeout,
       ]);

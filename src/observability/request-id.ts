@@ -9,7 +9,7 @@ const ACCEPTED_REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
 
 /** The caller's `X-Request-Id` when it is acceptable, otherwise a fresh UUID. */
 export function requestIdOf(header: string | readonly string[] | undefined): string {
-  const value = Array.isArray(header) ? header[0] : header;
+  const value: string | undefined = typeof header === 'string' ? header : header?.[0];
   return typeof value === 'string' && ACCEPTED_REQUEST_ID.test(value) ? value : randomUUID();
 }
 

@@ -65,7 +65,10 @@ export interface TestService {
 }
 
 /** The whole service on a free port, with the reference dataset loaded as on a first start. */
-export async function startTestService(env: NodeJS.ProcessEnv = {}, log: pino.Logger = silentLog): Promise<TestService> {
+export async function startTestService(
+  env: NodeJS.ProcessEnv = {},
+  log: pino.Logger = silentLog,
+): Promise<TestService> {
   const dataDir = temporaryDataDir();
   const running = await startRateline(testConfig(dataDir, env), log);
   return {

@@ -11,6 +11,7 @@ export const ENTRY_POINTS = {
   service: path.join(projectRoot(), 'dist', 'src', 'main.js'),
   replicator: path.join(projectRoot(), 'dist', 'src', 'replicator-main.js'),
   seed: path.join(projectRoot(), 'dist', 'scripts', 'seed.js'),
+  healthcheck: path.join(projectRoot(), 'dist', 'scripts', 'healthcheck.js'),
 };
 
 export function requireBuild(): void {

@@ -157,8 +157,8 @@ describe.each<FailureMode>(['before-insert', 'after-insert', 'checkpoint'])(
       // The operational store's oracle: the reference seed is not loaded here, only these batches.
       const first = await submitSome(`${mode}-a`, 4);
       const flaky = new FlakyAnalytics(analytics, mode, 6);
-      const { log, lines } = captureLog('info');
-      const replicator = new Replicator(operational, flaky.store(), log, FAST);
+      const captured = captureLog('info');
+      const replicator = new Replicator(operational, flaky.store(), captured.log, FAST);
       replicator.start();
       try {
         // Changes keep coming while it fails: more batches and a retraction.
@@ -169,7 +169,8 @@ describe.each<FailureMode>(['before-insert', 'after-insert', 'checkpoint'])(
         await replicator.stop();
       }
       expect(flaky.failed).toBe(6);
-      const delays = lines()
+      const delays = captured
+        .lines()
         .filter((l) => l.msg === 'replication failed; retrying after a backoff')
         .map((l) => l.retryInMs);
       // Doubling from 100 ms, capped at maxBackoffMs (400 here).

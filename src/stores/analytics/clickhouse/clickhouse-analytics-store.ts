@@ -181,7 +181,11 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
       }
       migrated = false;
     }
-    return guardStore(new ClickHouseAnalyticsStore(client, config.database, migrated), 'analytics', isClickHouseUnavailable);
+    return guardStore(
+      new ClickHouseAnalyticsStore(client, config.database, migrated),
+      'analytics',
+      isClickHouseUnavailable,
+    );
   }
 
   /** Migrates the schema if a start could not; concurrent callers share one attempt. */
