@@ -4,8 +4,6 @@
  * The replicator retries with backoff and catches up, and the replica then equals the operational
  * store lane by lane and day by day: nothing lost, nothing counted twice.
  */
-import BetterSqlite3 from 'better-sqlite3';
-import path from 'node:path';
 import { parseDay } from '../../src/domain/day';
 import { StoreUnavailableError } from '../../src/domain/errors';
 import { IngestService } from '../../src/ingest';
@@ -14,6 +12,7 @@ import { DEFAULT_REPLICATOR_OPTIONS, Replicator } from '../../src/replication';
 import type { AnalyticsStore, ReplicatedChanges, ReplicationCheckpoint } from '../../src/stores/analytics';
 import type { SqliteOperationalStore } from '../../src/stores/operational';
 import { captureLog, openChdbStore, openSqliteStore, removeDataDir, temporaryDataDir } from '../helpers/components';
+import { operationalLaneDayTotals, type LaneDayTotal } from '../helpers/lane-day-totals';
 
 let dataDir: string;
 let operational: SqliteOperationalStore;
@@ -77,30 +76,6 @@ class FlakyAnalytics {
         return Reflect.get(target, key, receiver) as unknown;
       },
     });
-  }
-}
-
-interface LaneDayTotal {
-  lane: string;
-  count: number;
-  cents: number;
-}
-
-/** Count and sum per lane and day of every price of a batch that is not retracted (the oracle). */
-function operationalTotals(): LaneDayTotal[] {
-  const db = new BetterSqlite3(path.join(dataDir, 'operational.sqlite'), { readonly: true });
-  try {
-    return db
-      .prepare(
-        `SELECT p.origin_code || '>' || p.destination_code || '@' || p.day AS lane, count(*) AS count,
-                sum(p.usd_cents) AS cents
-           FROM prices p JOIN batches b ON b.id = p.batch_id
-          WHERE b.status <> 'RETRACTED'
-          GROUP BY lane ORDER BY lane`,
-      )
-      .all() as LaneDayTotal[];
-  } finally {
-    db.close();
   }
 }
 
@@ -175,7 +150,7 @@ describe.each<FailureMode>(['before-insert', 'after-insert', 'checkpoint'])(
         .map((l) => l.retryInMs);
       // Doubling from 100 ms, capped at maxBackoffMs (400 here).
       expect(delays).toEqual([100, 200, 400, 400, 400, 400]);
-      const expected = operationalTotals();
+      const expected = operationalLaneDayTotals(dataDir);
       expect(expected.length).toBeGreaterThan(20);
       expect(await analyticsTotals()).toEqual(expected);
       // Every batch is marked replicated once analytics caught up.
