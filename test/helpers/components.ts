@@ -8,6 +8,8 @@ import path from 'node:path';
 import pino from 'pino';
 import { startRateline, type RunningRateline } from '../../src/app/rateline';
 import { loadConfig, type Config } from '../../src/config';
+import { IngestService } from '../../src/ingest';
+import { readReferenceDataset } from '../../src/reference-data';
 import { ClickHouseAnalyticsStore } from '../../src/stores/analytics';
 import { SqliteOperationalStore } from '../../src/stores/operational';
 
@@ -44,6 +46,28 @@ export function openSqliteStore(dataDir: string): SqliteOperationalStore {
 
 export function openChdbStore(dataDir: string): Promise<ClickHouseAnalyticsStore> {
   return ClickHouseAnalyticsStore.open(testConfig(dataDir).clickhouse, dataDir);
+}
+
+/** SQLite and chDB on a fresh data directory, with the reference data and the write path over them. */
+export interface EmbeddedStores {
+  readonly dataDir: string;
+  readonly operational: SqliteOperationalStore;
+  readonly analytics: ClickHouseAnalyticsStore;
+  readonly ingest: IngestService;
+}
+
+export async function openEmbeddedStores(): Promise<EmbeddedStores> {
+  const dataDir = temporaryDataDir();
+  const operational = openSqliteStore(dataDir);
+  const analytics = await openChdbStore(dataDir);
+  await operational.upsertReferenceData(readReferenceDataset());
+  return { dataDir, operational, analytics, ingest: new IngestService(operational, { maxBatchItems: 100_000 }) };
+}
+
+export async function closeEmbeddedStores(stores: EmbeddedStores): Promise<void> {
+  await stores.operational.close();
+  await stores.analytics.close();
+  removeDataDir(stores.dataDir);
 }
 
 export interface GraphqlResponse<Data> {

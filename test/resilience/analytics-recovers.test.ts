@@ -7,11 +7,10 @@
 import { parseDay } from '../../src/domain/day';
 import { StoreUnavailableError } from '../../src/domain/errors';
 import { IngestService } from '../../src/ingest';
-import { readReferenceDataset } from '../../src/reference-data';
 import { DEFAULT_REPLICATOR_OPTIONS, Replicator } from '../../src/replication';
 import type { AnalyticsStore, ReplicatedChanges, ReplicationCheckpoint } from '../../src/stores/analytics';
 import type { SqliteOperationalStore } from '../../src/stores/operational';
-import { captureLog, openChdbStore, openSqliteStore, removeDataDir, temporaryDataDir } from '../helpers/components';
+import { captureLog, closeEmbeddedStores, openEmbeddedStores, type EmbeddedStores } from '../helpers/components';
 import { operationalLaneDayTotals, type LaneDayTotal } from '../helpers/lane-day-totals';
 
 let dataDir: string;
@@ -19,18 +18,13 @@ let operational: SqliteOperationalStore;
 let analytics: AnalyticsStore;
 let ingest: IngestService;
 
+let stores: EmbeddedStores;
+
 beforeEach(async () => {
-  dataDir = temporaryDataDir();
-  operational = openSqliteStore(dataDir);
-  analytics = await openChdbStore(dataDir);
-  await operational.upsertReferenceData(readReferenceDataset());
-  ingest = new IngestService(operational, { maxBatchItems: 100_000 });
+  stores = await openEmbeddedStores();
+  ({ dataDir, operational, analytics, ingest } = stores);
 });
-afterEach(async () => {
-  await operational.close();
-  await analytics.close();
-  removeDataDir(dataDir);
-});
+afterEach(() => closeEmbeddedStores(stores));
 
 type FailureMode = 'before-insert' | 'after-insert' | 'checkpoint';
 
