@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import vm from 'node:vm';
 import { projectRoot } from '../../src/reference-data';
 import {
   COMPOSE_SHAPES,
@@ -73,6 +74,16 @@ describe('the two shapes', () => {
       Object.keys(services).filter((n) => /^mongo-(cfg|shard)/.test(n)).length;
     expect(mongods(full)).toBe(9);
     expect(mongods(small)).toBe(2);
+  });
+
+  it('mount a mongosh init script that parses and knows both steps and every shard key', () => {
+    const script = fs.readFileSync(path.join(projectRoot(), 'deploy', 'mongo', 'init-cluster.js'), 'utf8');
+    expect(() => new vm.Script(script, { filename: 'init-cluster.js' })).not.toThrow();
+    expect(script).toContain("step === 'replica-sets'");
+    expect(script).toContain("step === 'sharding'");
+    expect(script).toContain("shard('prices', { _id: 1 })");
+    expect(script).toContain("shard('batches', { _id: 'hashed' })");
+    expect(script).toContain("shard('idempotency_keys', { _id: 'hashed' })");
   });
 
   it('start only entry points the build produces (the worker arrives with issue 4)', () => {
