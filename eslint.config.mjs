@@ -32,4 +32,9 @@ export default tseslint.config(
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
   },
+  {
+    // mongosh scripts of the deployment: mongosh's shell globals.
+    files: ['deploy/mongo/*.js'],
+    languageOptions: { globals: { Mongo: 'readonly', sleep: 'readonly', tojson: 'readonly', print: 'readonly' } },
+  },
 );

@@ -1,24 +1,37 @@
 import 'reflect-metadata';
 import { closeOnSignals, configOrExit } from './app/process';
-import { closeStores, createReplicator, openStores } from './app/rateline';
+import { closeStores, createReplicator, openStores, storesReadiness } from './app/rateline';
 import { createLogger } from './logging/logger';
+import { observeReplication } from './observability/metrics';
+import { startOperationsServer } from './observability/operations-server';
+import { ReplicationMonitor } from './replication';
 
 /**
  * `npm run replicator`: the replicator on its own, for shapes where analytics live on a ClickHouse
  * server (CLICKHOUSE_URL) and the API runs with REPLICATOR_IN_PROCESS=false. Several may run: the
- * lease lets one write and keeps the others standing by.
+ * lease lets one write and keeps the others standing by. With METRICS_PORT set it serves /livez,
+ * /readyz and /metrics (replication lag, failures, lease changes) there.
  */
 async function main(): Promise<void> {
   const config = configOrExit();
   const log = createLogger(config.logLevel);
   const stores = await openStores(config, log);
   const replicator = createReplicator(config, stores, log);
+  const readiness = storesReadiness(config, stores);
+  const stopObserving = observeReplication(new ReplicationMonitor(stores.operational.changeFeed, stores.analytics));
+  const operations =
+    config.operations.metricsPort === undefined
+      ? undefined
+      : await startOperationsServer(config.host, config.operations.metricsPort, readiness, log);
   replicator.start();
   log.info({ analytics: config.clickhouse.url ?? 'embedded chDB' }, 'replicator started');
   closeOnSignals(
     log,
     async () => {
+      readiness.beginShutdown();
+      stopObserving();
       await replicator.stop();
+      await operations?.close();
       await closeStores(stores);
     },
     config.shutdownGraceMs,

@@ -9,6 +9,8 @@ import { createHttpApp } from '../http/app';
 import { BatchQueries, BatchWorker, IngestService } from '../ingest';
 import { LocationsService } from '../locations';
 import type { Logger } from '../logging/logger';
+import { Readiness } from '../observability/health';
+import { observeReplication } from '../observability/metrics';
 import { RatesService } from '../rates';
 import { readReferenceDataset, seedReferenceData } from '../reference-data';
 import { DEFAULT_REPLICATOR_OPTIONS, ReplicationMonitor, Replicator } from '../replication';
@@ -41,6 +43,35 @@ export async function openOperationalStore(config: Config, log: Logger): Promise
   return config.mongodb
     ? MongoOperationalStore.open({ ...config.mongodb, log: log.child({ component: 'mongodb' }) })
     : SqliteOperationalStore.open(config.dataDir);
+}
+
+/** Readiness of a process that needs both stores: each answers a ping within READINESS_TIMEOUT_MS. */
+export function storesReadiness(config: Config, stores: Stores): Readiness {
+  return new Readiness(
+    [
+      { name: 'operational', check: () => stores.operational.checkAvailable() },
+      { name: 'analytics', check: () => stores.analytics.checkAvailable() },
+    ],
+    config.operations.readinessTimeoutMs,
+  );
+}
+
+/**
+ * Waits for the in-process replicator to catch up, unless analytics cannot be reached now: then the
+ * service starts anyway (writes are still acknowledged; analytics answer ANALYTICS_UNAVAILABLE and
+ * /readyz says not ready until ClickHouse answers and the replicator catches up by itself).
+ */
+async function catchUpIfAnalyticsAnswer(replicator: Replicator, stores: Stores, log: Logger): Promise<void> {
+  try {
+    await stores.analytics.checkAvailable();
+  } catch (error) {
+    log.warn(
+      { err: error },
+      'analytics unavailable at start: serving without waiting for replication; the replicator retries',
+    );
+    return;
+  }
+  await replicator.caughtUp(STARTUP_CATCH_UP_MS);
 }
 
 export async function closeStores(stores: Stores): Promise<void> {
@@ -129,7 +160,7 @@ export async function startRateline(config: Config, log: Logger): Promise<Runnin
     await seedIfEmpty(config, stores, log);
     if (replicator) {
       replicator.start();
-      await replicator.caughtUp(STARTUP_CATCH_UP_MS);
+      await catchUpIfAnalyticsAnswer(replicator, stores, log);
     }
     const schema = await buildRatelineSchema();
     const services = createServices(config, stores, () => worker?.poke());
@@ -145,12 +176,15 @@ export async function startRateline(config: Config, log: Logger): Promise<Runnin
       ],
     });
     await apollo.start();
+    const readiness = storesReadiness(config, stores);
+    const stopObservingReplication = observeReplication(services.replication);
     const app = createHttpApp({
       apollo,
       authenticator,
       services,
       maxRequestBodyBytes: config.limits.maxRequestBodyBytes,
       log,
+      readiness,
     });
     httpServer.on('request', app);
     worker?.start();
@@ -176,6 +210,8 @@ export async function startRateline(config: Config, log: Logger): Promise<Runnin
       port,
       stores,
       close: async () => {
+        readiness.beginShutdown();
+        stopObservingReplication();
         await Promise.all([apollo.stop(), worker?.stop()]);
         await replicator?.stop();
         await closeStores(stores);

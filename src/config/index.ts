@@ -23,6 +23,17 @@ export interface Config {
   readonly limits: Limits;
   /** How long a process may take to finish its work after SIGTERM before it exits anyway. */
   readonly shutdownGraceMs: number;
+  readonly operations: OperationsConfig;
+}
+
+export interface OperationsConfig {
+  /**
+   * Port on which a process without the API (the replicator) serves /livez, /readyz and /metrics on
+   * `host`; undefined serves none. The API serves them on its own port.
+   */
+  readonly metricsPort: number | undefined;
+  /** How long /readyz waits for each store's ping before calling it unavailable. */
+  readonly readinessTimeoutMs: number;
 }
 
 export interface MongoDbConfig {
@@ -152,6 +163,19 @@ const environmentSchema = z.object({
   REPLICATION_FLUSH_INTERVAL_MS: integer(10, 60_000, 250),
   REPLICATION_LEASE_TTL_MS: integer(1_000, 600_000, 15_000),
   REPLICATION_BATCH_SLICE_PRICES: integer(1, 1_000_000, 25_000),
+  METRICS_PORT: z
+    .literal('')
+    .transform(() => undefined)
+    .or(
+      z
+        .string()
+        .trim()
+        .regex(/^\d+$/, 'must be a whole number')
+        .transform(Number)
+        .pipe(z.number().int().min(0).max(65535)),
+    )
+    .optional(),
+  READINESS_TIMEOUT_MS: integer(50, 60_000, 2_000),
 });
 
 const apiKeySchema = z.object({
@@ -246,6 +270,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       database: e.CLICKHOUSE_DATABASE,
       requestTimeoutMs: e.CLICKHOUSE_REQUEST_TIMEOUT_MS,
     },
+    operations: { metricsPort: e.METRICS_PORT, readinessTimeoutMs: e.READINESS_TIMEOUT_MS },
     limits: {
       maxRatesRangeDays: e.MAX_RATES_RANGE_DAYS,
       maxQueryDepth: e.MAX_QUERY_DEPTH,

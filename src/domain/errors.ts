@@ -18,7 +18,9 @@ export type ErrorCode =
   /** A chunk index sent again with different content. */
   | 'CHUNK_CONFLICT'
   /** A commit while chunks are missing from the numbering. */
-  | 'BATCH_INCOMPLETE';
+  | 'BATCH_INCOMPLETE'
+  | 'ANALYTICS_UNAVAILABLE'
+  | 'OPERATIONAL_STORE_UNAVAILABLE';
 
 /** An error caused by the request, safe to show to the client as it is. */
 export class RatelineError extends Error {
@@ -39,4 +41,35 @@ export class RatelineError extends Error {
 
 export function badUserInput(field: string, value: unknown, message: string): RatelineError {
   return new RatelineError('BAD_USER_INPUT', message, field, value);
+}
+
+/** The two stores behind the API, as operators and metrics name them. */
+export type StoreName = 'operational' | 'analytics';
+
+const UNAVAILABLE: Readonly<Record<StoreName, { code: ErrorCode; message: string }>> = {
+  analytics: {
+    code: 'ANALYTICS_UNAVAILABLE',
+    message: 'Analytics are unavailable right now (the analytics store does not answer); retry later',
+  },
+  operational: {
+    code: 'OPERATIONAL_STORE_UNAVAILABLE',
+    message: 'The operational store is unavailable right now; nothing was written by this call: retry it later',
+  },
+};
+
+/**
+ * A store could not be reached (connection refused, timed out, no server to select). Not the client's
+ * fault, but safe to tell it: it says which capability is down and that a retry may succeed (HTTP 503).
+ * The driver's error stays in `cause` for the logs.
+ */
+export class StoreUnavailableError extends RatelineError {
+  constructor(
+    readonly store: StoreName,
+    readonly operation: string,
+    cause: unknown,
+  ) {
+    super(UNAVAILABLE[store].code, UNAVAILABLE[store].message);
+    this.name = 'StoreUnavailableError';
+    this.cause = cause;
+  }
 }

@@ -2,6 +2,7 @@ import type { AnalysisService } from '../analysis';
 import type { Principal } from '../auth';
 import type { BatchQueries, BatchReader, IngestService } from '../ingest';
 import type { LocationsReader, LocationsService } from '../locations';
+import type { Logger } from '../logging/logger';
 import type { RatesService } from '../rates';
 import type { ReplicationMonitor } from '../replication';
 
@@ -18,6 +19,8 @@ export interface RatelineServices {
 /** What every resolver receives; built anew for each request. */
 export interface RequestContext {
   readonly principal: Principal;
+  /** The request's logger, carrying its request id. */
+  readonly log: Logger;
   readonly locations: LocationsReader;
   readonly rates: RatesService;
   readonly analysis: AnalysisService;
@@ -27,9 +30,10 @@ export interface RequestContext {
 }
 
 /** A request's context: per-request DataLoaders, so batching and caching never cross requests. */
-export function createRequestContext(services: RatelineServices, principal: Principal): RequestContext {
+export function createRequestContext(services: RatelineServices, principal: Principal, log: Logger): RequestContext {
   return {
     principal,
+    log,
     locations: services.locations.forRequest(),
     rates: services.rates,
     analysis: services.analysis,

@@ -15,10 +15,16 @@ const CLIENT_ERROR_CODES = new Set<unknown>([
   'QUERY_TOO_COMPLEX',
 ]);
 
+/** An error the contract describes to the client (a domain error or one the client caused), not a fault. */
+export function isExpectedError(error: unknown, code: unknown): boolean {
+  return unwrapResolverError(error) instanceof RatelineError || CLIENT_ERROR_CODES.has(code);
+}
+
 /**
  * Turns every error into what the contract promises: a domain error carries its `code`, `field` and
- * `value`; an error the client caused keeps Apollo's code and message; anything else is logged in
- * full and reaches the client only as INTERNAL_SERVER_ERROR, so internals never leak.
+ * `value`; an error the client caused keeps Apollo's code and message; anything else reaches the
+ * client only as INTERNAL_SERVER_ERROR, so internals never leak. Errors are logged, with the request's
+ * id, by the observability plugin; `log` here only catches what happens outside a request.
  */
 export function createErrorFormatter(log: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
@@ -36,7 +42,7 @@ export function createErrorFormatter(log: Logger) {
       const { stacktrace, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions };
     }
-    log.error({ err: original, path: formatted.path }, 'unexpected error while answering GraphQL');
+    log.debug({ err: original, path: formatted.path }, 'unexpected error while answering GraphQL');
     return {
       message: 'Internal server error',
       ...(formatted.path && { path: formatted.path }),

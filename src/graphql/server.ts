@@ -9,6 +9,7 @@ import type { Logger } from '../logging/logger';
 import type { RequestContext } from './context';
 import { createErrorFormatter } from './errors';
 import { queryLimitsPlugin } from './limits';
+import { observabilityPlugin } from './observability-plugin';
 
 /** The Apollo server with Rateline's error contract and query limits; transports add their own plugins. */
 export function createGraphqlServer(options: {
@@ -28,6 +29,7 @@ export function createGraphqlServer(options: {
       ApolloServerPluginCacheControlDisabled(),
       // Apollo's landing page loads from a CDN; http/web-pages.ts serves GraphiQL from Rateline instead.
       ApolloServerPluginLandingPageDisabled(),
+      observabilityPlugin(),
       queryLimitsPlugin(options.schema, options.limits),
       ...(options.plugins ?? []),
     ],

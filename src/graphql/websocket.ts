@@ -79,7 +79,8 @@ export function serveGraphqlOverWebSocket(deps: GraphqlWebSocketDependencies): G
         ];
       },
       // Errors sent by onSubscribe and by execution both pass here, so every error has the HTTP shape.
-      context: (ctx) => createRequestContext(deps.services, ctx.extra.principal as Principal),
+      context: (ctx, id) =>
+        createRequestContext(deps.services, ctx.extra.principal as Principal, deps.log.child({ subscriptionId: id })),
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors ? { ...result, errors: formatAll(result.errors) } : result,
       onError: (_ctx, _id, _payload, errors) => formatAll(errors),

@@ -5,6 +5,8 @@ import type { Logger } from 'pino';
 import { presentedApiKey, requireRole, type ApiKeyAuthenticator, type Principal } from '../auth';
 import type { Role } from '../config';
 import { createRequestContext, type RatelineServices, type RequestContext } from '../graphql';
+import { operationsRoutes, type Readiness } from '../observability/health';
+import { requestIds, requestLog } from '../observability/request-id';
 import { exportRoutes } from '../rest/export-routes';
 import { ratesRoute } from '../rest/rates-route';
 import { errorHandler } from './errors';
@@ -16,6 +18,8 @@ export interface HttpAppDependencies {
   readonly services: RatelineServices;
   readonly maxRequestBodyBytes: number;
   readonly log: Logger;
+  /** Answers `/readyz` (both stores reachable, not shutting down). */
+  readonly readiness: Readiness;
 }
 
 const principalOf = (res: Response): Principal => res.locals.principal as Principal;
@@ -37,17 +41,20 @@ function requireRoleFor(roles: readonly Role[]): RequestHandler {
 
 /**
  * Routes: POST/GET /graphql (GET from a browser: the playground), GET /rates (legacy REST),
- * GET /export/*.csv, GET /dashboard and its /assets, GET /healthz. The pages and their assets are
- * public (they hold no data; their GraphQL calls carry the user's key); everything that answers data
- * needs a key once keys are configured.
+ * GET /export/*.csv, GET /dashboard and its /assets, GET /healthz, and for operators GET /livez,
+ * /readyz and /metrics. The pages, their assets and the operations routes are public (they hold no
+ * data; the pages' GraphQL calls carry the user's key); everything that answers data needs a key once
+ * keys are configured. Every response carries an `X-Request-Id` (the caller's, if acceptable).
  */
 export function createHttpApp(deps: HttpAppDependencies): Express {
   const app = express();
   app.disable('x-powered-by');
+  app.use(requestIds(deps.log));
   // The app is only built once the stores are open and migrated, so being up means being able to answer.
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  app.use(operationsRoutes(deps.readiness));
   app.use(webPages());
   app.use(authenticate(deps.authenticator));
   app.use('/rates', requireRoleFor(['read']), ratesRoute(deps.services.rates));
@@ -56,7 +63,8 @@ export function createHttpApp(deps: HttpAppDependencies): Express {
     '/graphql',
     express.json({ limit: deps.maxRequestBodyBytes }),
     expressMiddleware(deps.apollo, {
-      context: ({ res }) => Promise.resolve(createRequestContext(deps.services, principalOf(res))),
+      context: ({ res }) =>
+        Promise.resolve(createRequestContext(deps.services, principalOf(res), requestLog(res, deps.log))),
     }),
   );
   app.use(errorHandler(deps.log));

@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { RatelineError, type ErrorCode } from '../domain/errors';
+import { RatelineError, StoreUnavailableError, type ErrorCode } from '../domain/errors';
+import { requestLog } from '../observability/request-id';
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
   NOT_FOUND: 404,
@@ -8,7 +9,12 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   FORBIDDEN: 403,
   PAYLOAD_TOO_LARGE: 413,
   IDEMPOTENCY_KEY_REUSED: 409,
+  ANALYTICS_UNAVAILABLE: 503,
+  OPERATIONAL_STORE_UNAVAILABLE: 503,
 };
+
+/** Seconds a client is asked to wait before retrying a request that met an unavailable store. */
+const RETRY_AFTER_SECONDS = '5';
 
 interface BodyParserError {
   readonly type: string;
@@ -40,7 +46,15 @@ function asRatelineError(error: unknown): RatelineError | undefined {
 export function errorHandler(log: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
     const known = asRatelineError(error);
-    if (!known) log.error({ err: error, url: req.originalUrl }, 'unexpected error while answering HTTP');
+    const requestLogger = requestLog(res, log);
+    if (!known) requestLogger.error({ err: error, url: req.originalUrl }, 'unexpected error while answering HTTP');
+    if (known instanceof StoreUnavailableError) {
+      requestLogger.warn(
+        { err: known.cause, store: known.store, operation: known.operation, url: req.originalUrl },
+        `${known.store} store unavailable while answering HTTP`,
+      );
+      res.setHeader('Retry-After', RETRY_AFTER_SECONDS);
+    }
     const status = known ? (STATUS[known.code] ?? 400) : 500;
     const body = known
       ? { code: known.code, message: known.message, field: known.field, value: known.value }

@@ -2,6 +2,7 @@ import { setImmediate as yieldToEventLoop, setTimeout as sleep } from 'node:time
 import { MAX_REPORTED_ITEM_ERRORS, type Batch, type BatchWork, type ChunkOutcome } from '../domain/batch';
 import { newLeaseHolder } from '../leases';
 import type { Logger } from '../logging/logger';
+import { recordBatchOutcome, recordPricesAccepted } from '../observability/metrics';
 import type { OperationalStore } from '../stores/operational';
 import { decodeChunkItems } from './chunk-content';
 import { validatePriceItems } from './price-items';
@@ -115,6 +116,8 @@ export class BatchWorker {
       new Date(),
     );
     if (!settled) return 'taken over';
+    recordBatchOutcome(settled.status === 'ACCEPTED' ? 'accepted' : 'rejected');
+    recordPricesAccepted(settled.acceptedCount);
     log.info(
       { status: settled.status, accepted: settled.acceptedCount, rejected: settled.rejectedCount },
       'batch settled',

@@ -5,6 +5,7 @@ import { watchBatch } from './batch-progress';
 import { chunkContentHash, encodeChunkItems } from './chunk-content';
 import { addDays, daysInRange, formatDay, parseDay } from '../domain/day';
 import { badUserInput, RatelineError } from '../domain/errors';
+import { recordBatchOutcome, recordPricesAccepted } from '../observability/metrics';
 import type { OperationalStore } from '../stores/operational';
 import { portCodesOf, validatePriceItems, type PriceItemInput } from './price-items';
 
@@ -65,13 +66,18 @@ export class IngestService {
     const requestHash = fingerprint([input.skipInvalid, input.items]);
     // A retry of a recorded batch answers without validating it again.
     const earlier = await this.operational.batchByIdempotencyKey(input.idempotencyKey);
-    if (earlier) return sameRequestOrConflict(earlier, requestHash, input.idempotencyKey);
+    if (earlier) {
+      const same = sameRequestOrConflict(earlier, requestHash, input.idempotencyKey);
+      recordBatchOutcome('replayed');
+      return same;
+    }
 
     const knownPorts = new Set(
       (await this.operational.portsByCodes(portCodesOf(input.items))).flatMap((port) => (port ? [port.code] : [])),
     );
     const { prices, errors } = validatePriceItems(input.items, knownPorts);
     if (errors.length > 0 && !input.skipInvalid) {
+      recordBatchOutcome('refused');
       const invalidItems = new Set(errors.map((e) => e.index)).size;
       throw new RatelineError(
         'BAD_USER_INPUT',
@@ -92,8 +98,22 @@ export class IngestService {
       createdAt: new Date(),
       prices,
     };
-    const outcome = await this.operational.recordBatch(batch);
-    if (outcome.kind === 'conflict') throw idempotencyConflict(input.idempotencyKey, outcome.batch);
+    let outcome;
+    try {
+      outcome = await this.operational.recordBatch(batch);
+    } catch (error) {
+      recordBatchOutcome('failed');
+      throw error;
+    }
+    if (outcome.kind === 'conflict') {
+      recordBatchOutcome('conflict');
+      throw idempotencyConflict(input.idempotencyKey, outcome.batch);
+    }
+    if (outcome.kind === 'existing') recordBatchOutcome('replayed');
+    else {
+      recordBatchOutcome(outcome.batch.status === 'ACCEPTED' ? 'accepted' : 'rejected');
+      recordPricesAccepted(outcome.batch.acceptedCount);
+    }
     return outcome.batch;
   }
 
@@ -274,7 +294,10 @@ function notFound(field: string, id: string): RatelineError {
 }
 
 function sameRequestOrConflict(earlier: Batch, requestHash: string, key: string): Batch {
-  if (earlier.requestHash !== requestHash) throw idempotencyConflict(key, earlier);
+  if (earlier.requestHash !== requestHash) {
+    recordBatchOutcome('conflict');
+    throw idempotencyConflict(key, earlier);
+  }
   return earlier;
 }
 

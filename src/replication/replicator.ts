@@ -3,6 +3,7 @@ import { setImmediate as yieldToEventLoop, setTimeout as sleep } from 'node:time
 import type { PriceRecord } from '../domain/batch';
 import { isDeadProcessOfThisHost, newLeaseHolder } from '../leases';
 import type { Logger } from '../logging/logger';
+import { recordLeaseAcquired, recordPricesReplicated, recordReplicationFailure } from '../observability/metrics';
 import { ReplicationMonitor } from './replication-status';
 import type { AnalyticsStore } from '../stores/analytics';
 import {
@@ -70,6 +71,8 @@ export class Replicator {
   private running: Promise<void> | undefined;
   private stopping = false;
   private readonly stopSignal = new AbortController();
+  /** Failures since the last successful flush: the backoff doubles with each, up to maxBackoffMs. */
+  private consecutiveFailures = 0;
 
   constructor(
     private readonly operational: OperationalStore,
@@ -106,7 +109,6 @@ export class Replicator {
 
   private async runUntilStopped(): Promise<void> {
     let replicaId: string | undefined;
-    let backoffMs = 100;
     let waitingForLeaseLogged = false;
     while (!this.stopping) {
       try {
@@ -118,17 +120,23 @@ export class Replicator {
           continue;
         }
         waitingForLeaseLogged = false;
+        recordLeaseAcquired();
         this.log.info({ replicaId }, 'replicator holds the lease; following the change feed');
         await this.followWhileLeased(replicaId);
-        backoffMs = 100;
       } catch (error) {
         if (error instanceof LeaseLost) {
           this.log.warn({ replicaId }, error.message);
           continue;
         }
-        this.log.error({ err: error, retryInMs: backoffMs }, 'replication failed; retrying');
-        await this.pause(backoffMs);
-        backoffMs = Math.min(backoffMs * 2, this.options.maxBackoffMs);
+        // Nothing was checkpointed past what was applied: the next attempt re-reads the checkpoint.
+        const retryInMs = Math.min(100 * 2 ** this.consecutiveFailures, this.options.maxBackoffMs);
+        this.consecutiveFailures++;
+        recordReplicationFailure();
+        this.log.error(
+          { err: error, attempt: this.consecutiveFailures, retryInMs },
+          'replication failed; retrying after a backoff',
+        );
+        await this.pause(retryInMs);
       }
     }
     if (replicaId === undefined) return;
@@ -154,6 +162,8 @@ export class Replicator {
       await keepLease(true);
       const applied = await pending.applyTo(this.analytics, this.operational, replicaChecked, ++version);
       replicaChecked = true;
+      this.consecutiveFailures = 0;
+      recordPricesReplicated(applied.prices);
       this.events.emit('applied');
       this.log.debug(applied, 'replicated changes');
     };
@@ -186,6 +196,8 @@ export class Replicator {
           replicaChecked = false;
           continue;
         }
+        // Idle with nothing pending: both stores answered, so the next failure starts a fresh backoff.
+        if (changes.length === 0 && pending.isEmpty) this.consecutiveFailures = 0;
         // One change at a time, so that a flush never grows past flushMaxPrices by more than one batch.
         for (const change of changes) {
           const size = change.kind === 'committed' ? await this.acceptedPrices(change.batchId) : 0;

@@ -56,6 +56,7 @@ async function execute(query: string, store: OperationalStore = operational, var
   const contextValue = createRequestContext(
     createServices(testConfig(dataDir), { operational: store, analytics }),
     OPEN_ACCESS,
+    silentLog,
   );
   const response = await apollo.executeOperation({ query, variables }, { contextValue });
   if (response.body.kind !== 'single') throw new Error('expected a single result');

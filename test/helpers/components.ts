@@ -8,10 +8,25 @@ import path from 'node:path';
 import pino from 'pino';
 import { startRateline, type RunningRateline } from '../../src/app/rateline';
 import { loadConfig, type Config } from '../../src/config';
+import { IngestService } from '../../src/ingest';
+import { readReferenceDataset } from '../../src/reference-data';
 import { ClickHouseAnalyticsStore } from '../../src/stores/analytics';
 import { SqliteOperationalStore } from '../../src/stores/operational';
 
 export const silentLog = pino({ level: 'silent' });
+
+export interface CapturedLog {
+  readonly log: pino.Logger;
+  /** Every line logged so far, parsed. */
+  lines(): Record<string, unknown>[];
+}
+
+/** A real pino logger whose JSON lines are kept in memory, for tests that check what was logged. */
+export function captureLog(level: pino.Level = 'info'): CapturedLog {
+  const lines: Record<string, unknown>[] = [];
+  const log = pino({ level, base: { service: 'rateline' } }, { write: (line: string) => lines.push(JSON.parse(line)) });
+  return { log, lines: () => [...lines] };
+}
 
 export function temporaryDataDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'rateline-test-'));
@@ -33,6 +48,29 @@ export function openChdbStore(dataDir: string): Promise<ClickHouseAnalyticsStore
   return ClickHouseAnalyticsStore.open(testConfig(dataDir).clickhouse);
 }
 
+/** SQLite and chDB on a fresh data directory, with the reference data and the write path over them. */
+export interface EmbeddedStores {
+  readonly dataDir: string;
+  readonly operational: SqliteOperationalStore;
+  readonly analytics: ClickHouseAnalyticsStore;
+  readonly ingest: IngestService;
+}
+
+export async function openEmbeddedStores(): Promise<EmbeddedStores> {
+  const dataDir = temporaryDataDir();
+  const operational = openSqliteStore(dataDir);
+  const analytics = await openChdbStore(dataDir);
+  await operational.upsertReferenceData(readReferenceDataset());
+  const limits = { maxBatchItems: 100_000, maxChunkedBatchItems: 1_000_000, openBatchTtlMs: 60_000 };
+  return { dataDir, operational, analytics, ingest: new IngestService(operational, limits) };
+}
+
+export async function closeEmbeddedStores(stores: EmbeddedStores): Promise<void> {
+  await stores.operational.close();
+  await stores.analytics.close();
+  removeDataDir(stores.dataDir);
+}
+
 export interface GraphqlResponse<Data> {
   status: number;
   data?: Data | null;
@@ -52,9 +90,12 @@ export interface TestService {
 }
 
 /** The whole service on a free port, with the reference dataset loaded as on a first start. */
-export async function startTestService(env: NodeJS.ProcessEnv = {}): Promise<TestService> {
+export async function startTestService(
+  env: NodeJS.ProcessEnv = {},
+  log: pino.Logger = silentLog,
+): Promise<TestService> {
   const dataDir = temporaryDataDir();
-  const running = await startRateline(testConfig(dataDir, env), silentLog);
+  const running = await startRateline(testConfig(dataDir, env), log);
   return {
     running,
     dataDir,

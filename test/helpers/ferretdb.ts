@@ -15,6 +15,10 @@ import { MongoClient } from 'mongodb';
 export interface RunningFerretDb {
   /** A connection string for the driver, e.g. `mongodb://127.0.0.1:41234/`. */
   readonly uri: string;
+  /** Kills the server (SIGKILL, as a crash or a lost host would), keeping its data for {@link restart}. */
+  kill(): Promise<void>;
+  /** Starts the server again on the same port with the same data. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -85,9 +89,15 @@ export async function startFerretDb(): Promise<RunningFerretDb> {
   throw lastError;
 }
 
-async function startOn(binary: string, dir: string, port: number): Promise<RunningFerretDb> {
+interface FerretProcess {
+  readonly child: ChildProcess;
+  readonly exited: Promise<number | null>;
+}
+
+/** Spawns FerretDB on `port` with its data under `dir` and waits until it answers a ping. */
+async function spawnOn(binary: string, dir: string, port: number): Promise<FerretProcess> {
   const dataDir = path.join(dir, 'data');
-  fs.mkdirSync(dataDir);
+  fs.mkdirSync(dataDir, { recursive: true });
   const child = spawn(
     binary,
     [
@@ -121,10 +131,26 @@ async function startOn(binary: string, dir: string, port: number): Promise<Runni
     }
     await sleep(100);
   }
+  return { child, exited };
+}
+
+async function startOn(binary: string, dir: string, port: number): Promise<RunningFerretDb> {
+  let current: FerretProcess | undefined = await spawnOn(binary, dir, port);
   return {
-    uri,
+    uri: `mongodb://127.0.0.1:${port}/`,
+    async kill() {
+      if (!current) return;
+      current.child.kill('SIGKILL');
+      await current.exited;
+      current = undefined;
+    },
+    async restart() {
+      if (current) throw new Error('FerretDB is still running');
+      current = await spawnOn(binary, dir, port);
+    },
     async stop() {
-      await stopProcess(child, exited);
+      if (current) await stopProcess(current.child, current.exited);
+      current = undefined;
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -10,7 +10,9 @@ import { projectRoot } from '../../src/reference-data';
 export const ENTRY_POINTS = {
   service: path.join(projectRoot(), 'dist', 'src', 'main.js'),
   replicator: path.join(projectRoot(), 'dist', 'src', 'replicator-main.js'),
+  worker: path.join(projectRoot(), 'dist', 'src', 'worker-main.js'),
   seed: path.join(projectRoot(), 'dist', 'scripts', 'seed.js'),
+  healthcheck: path.join(projectRoot(), 'dist', 'scripts', 'healthcheck.js'),
 };
 
 export function requireBuild(): void {

@@ -10,6 +10,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import path from 'node:path';
 import { seededRandom } from '../../scripts/seeded-random';
 import { removeDataDir, temporaryDataDir, testConfig } from '../helpers/components';
+import { operationalLaneDayTotals, type LaneDayTotal } from '../helpers/lane-day-totals';
 import {
   ENTRY_POINTS,
   freePort,
@@ -33,12 +34,6 @@ const LANES = [
 interface PlannedBatch {
   readonly key: string;
   readonly items: { originCode: string; destinationCode: string; day: string; price: number }[];
-}
-
-interface LaneDayTotal {
-  lane: string;
-  count: number;
-  cents: number;
 }
 
 const SUBMIT = `mutation($input: SubmitPriceBatchInput!) { submitPriceBatch(input: $input) { id itemCount } }`;
@@ -78,15 +73,6 @@ async function graphql<Data>(query: string, variables: Record<string, unknown>):
 function operationalTotals(): { totals: LaneDayTotal[]; partial: number; batches: Map<string, number> } {
   const db = new BetterSqlite3(path.join(dataDir, 'operational.sqlite'), { readonly: true });
   try {
-    const totals = db
-      .prepare(
-        `SELECT p.origin_code || '>' || p.destination_code || '@' || p.day AS lane, count(*) AS count,
-                sum(p.usd_cents) AS cents
-           FROM prices p JOIN batches b ON b.id = p.batch_id
-          WHERE b.status <> 'RETRACTED'
-          GROUP BY lane ORDER BY lane`,
-      )
-      .all() as LaneDayTotal[];
     const partial = (
       db
         .prepare(
@@ -99,7 +85,7 @@ function operationalTotals(): { totals: LaneDayTotal[]; partial: number; batches
       key: string;
       items: number;
     }[];
-    return { totals, partial, batches: new Map(rows.map((r) => [r.key, r.items])) };
+    return { totals: operationalLaneDayTotals(dataDir), partial, batches: new Map(rows.map((r) => [r.key, r.items])) };
   } finally {
     db.close();
   }

@@ -2,33 +2,22 @@ import { spawn } from 'node:child_process';
 import os from 'node:os';
 import { parseDay } from '../../src/domain/day';
 import { IngestService } from '../../src/ingest';
-import { readReferenceDataset } from '../../src/reference-data';
 import { DEFAULT_REPLICATOR_OPTIONS, ReplicationMonitor, Replicator } from '../../src/replication';
 import type { ClickHouseAnalyticsStore } from '../../src/stores/analytics';
 import type { SqliteOperationalStore } from '../../src/stores/operational';
-import { openChdbStore, openSqliteStore, removeDataDir, silentLog, temporaryDataDir } from '../helpers/components';
+import { closeEmbeddedStores, openEmbeddedStores, silentLog, type EmbeddedStores } from '../helpers/components';
 
-let dataDir: string;
 let operational: SqliteOperationalStore;
 let analytics: ClickHouseAnalyticsStore;
 let ingest: IngestService;
 
+let stores: EmbeddedStores;
+
 beforeEach(async () => {
-  dataDir = temporaryDataDir();
-  operational = openSqliteStore(dataDir);
-  analytics = await openChdbStore(dataDir);
-  await operational.upsertReferenceData(readReferenceDataset());
-  ingest = new IngestService(operational, {
-    maxBatchItems: 100_000,
-    maxChunkedBatchItems: 100_000,
-    openBatchTtlMs: 60_000,
-  });
+  stores = await openEmbeddedStores();
+  ({ operational, analytics, ingest } = stores);
 });
-afterEach(async () => {
-  await operational.close();
-  await analytics.close();
-  removeDataDir(dataDir);
-});
+afterEach(() => closeEmbeddedStores(stores));
 
 const FAST = { ...DEFAULT_REPLICATOR_OPTIONS, flushIntervalMs: 20, idleWaitMs: 20, leaseTtlMs: 2_000 };
 const lane = { originPorts: ['CNSGH'], destinationPorts: ['NLRTM'] };

@@ -133,5 +133,10 @@ export interface AnalyticsStore {
    */
   applyChanges(changes: ReplicatedChanges): Promise<void>;
   saveCheckpoint(checkpoint: ReplicationCheckpoint): Promise<void>;
+  /**
+   * Resolves when the store answers a cheap round trip; rejects with ANALYTICS_UNAVAILABLE when it
+   * cannot be reached (readiness asks this).
+   */
+  checkAvailable(): Promise<void>;
   close(): Promise<void>;
 }

@@ -142,6 +142,11 @@ export interface OperationalStore {
   /** Who holds (or last held) a replica's lease; undefined when nobody does. */
   replicationLeaseHolder(replicaId: string): Promise<string | undefined>;
   releaseReplicationLease(replicaId: string, holder: string): Promise<void>;
+  /**
+   * Resolves when the store answers a cheap round trip; rejects with OPERATIONAL_STORE_UNAVAILABLE when
+   * it cannot be reached (readiness asks this).
+   */
+  checkAvailable(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -112,6 +112,10 @@ describe('ClickHouseAnalyticsStore on chDB', () => {
     expect(await store.replicationCheckpoint()).toEqual({ position: '12', appliedAt, version: 2 });
   });
 
+  it('answers the readiness ping', async () => {
+    await expect(store.checkAvailable()).resolves.toBeUndefined();
+  });
+
   it('has one stable replica id', async () => {
     const id = await store.replicaId();
     expect(id).toMatch(/^[0-9a-f-]{36}$/);

@@ -94,6 +94,12 @@ export function describeOperationalStoreContract(
     await opened.dispose();
   });
 
+  describe(`${adapter}: availability`, () => {
+    it('answers the readiness ping while it can be reached', async () => {
+      await expect(store.checkAvailable()).resolves.toBeUndefined();
+    });
+  });
+
   describe(`${adapter}: reference data`, () => {
     beforeEach(async () => {
       await store.upsertReferenceData(dataset);

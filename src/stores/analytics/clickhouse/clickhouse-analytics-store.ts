@@ -16,7 +16,8 @@ import type {
   ReplicatedChanges,
   ReplicationCheckpoint,
 } from '../analytics-store';
-import { createClickHouseClient } from './client';
+import { guardStore } from '../../store-errors';
+import { createClickHouseClient, isClickHouseUnavailable } from './client';
 import { migrateAnalyticsSchema } from './migrations';
 
 /** The prices a question is about: these origin ports, these destination ports, these days. */
@@ -151,24 +152,62 @@ function finiteOrNull(value: number | string | null | undefined): number | null 
 }
 
 export class ClickHouseAnalyticsStore implements AnalyticsStore {
+  /** Resolved once the schema is up to date; unset while it is not (yet) or the last try failed. */
+  private schemaReady: Promise<void> | undefined;
+
   private constructor(
     private readonly client: ClickHouseClient,
     private readonly database: string,
-  ) {}
+    migrated: boolean,
+  ) {
+    if (migrated) this.schemaReady = Promise.resolve();
+  }
 
-  /** Connects (or starts the in-process engine) and brings the schema up to date. */
+  /**
+   * Connects (or starts the in-process engine) and brings the schema up to date. A ClickHouse server
+   * that cannot be reached does not stop the start: the store answers ANALYTICS_UNAVAILABLE and
+   * migrates on the first call that reaches the server. Every method of the returned store maps
+   * "could not reach ClickHouse" to ANALYTICS_UNAVAILABLE and counts its failures.
+   */
   static async open(config: ClickHouseConfig): Promise<ClickHouseAnalyticsStore> {
     const client = createClickHouseClient(config);
+    let migrated = true;
     try {
       await migrateAnalyticsSchema(client, config.database);
     } catch (error) {
-      await client.close();
-      throw error;
+      if (!(config.url && isClickHouseUnavailable(error))) {
+        await client.close();
+        throw error;
+      }
+      migrated = false;
     }
-    return new ClickHouseAnalyticsStore(client, config.database);
+    return guardStore(
+      new ClickHouseAnalyticsStore(client, config.database, migrated),
+      'analytics',
+      isClickHouseUnavailable,
+    );
+  }
+
+  /** Migrates the schema if a start could not; concurrent callers share one attempt. */
+  private ready(): Promise<void> {
+    this.schemaReady ??= migrateAnalyticsSchema(this.client, this.database).then(
+      () => undefined,
+      (error: unknown) => {
+        this.schemaReady = undefined;
+        throw error;
+      },
+    );
+    return this.schemaReady;
+  }
+
+  /** Resolves when ClickHouse answers a trivial query (and the schema is in place). */
+  async checkAvailable(): Promise<void> {
+    await this.ready();
+    await this.rows<{ one: number }>('SELECT 1 AS one');
   }
 
   async dailyPriceTotals(lane: LanePorts, range: DayRange): Promise<DailyPriceTotal[]> {
+    await this.ready();
     if (lane.originPorts.length === 0 || lane.destinationPorts.length === 0) return [];
     const result = await this.client.query({
       query: dailyPriceTotalsQuery(this.database),
@@ -200,6 +239,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
   }
 
   async dailyPriceTotalsWithoutOutliers(lane: LanePorts, range: DayRange): Promise<DailyPriceTotalsWithoutOutliers> {
+    await this.ready();
     if (lane.originPorts.length === 0 || lane.destinationPorts.length === 0) return { days: [], outliersExcluded: 0 };
     const result = await this.client.query({
       query: dailyTotalsWithoutOutliersQuery(this.database),
@@ -223,6 +263,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
     granularity: Granularity,
     selection: PriceSelection,
   ): Promise<PeriodPriceStatistics[]> {
+    await this.ready();
     if (lane.originPorts.length === 0 || lane.destinationPorts.length === 0) return [];
     const result = await this.client.query({
       query: periodPriceStatisticsQuery(this.database, granularity, selection),
@@ -247,6 +288,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
   }
 
   async laneStatistics(lane: LanePorts, range: DayRange, options: LaneStatisticsOptions): Promise<LaneStatistics[]> {
+    await this.ready();
     if (lane.originPorts.length === 0 || lane.destinationPorts.length === 0) return [];
     const result = await this.client.query({
       query: laneStatisticsQuery(this.database, options),
@@ -267,6 +309,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
   }
 
   async replicaId(): Promise<string> {
+    await this.ready();
     const [row] = await this.rows<{ id: string }>(
       `SELECT toString(min(replica_id)) AS id FROM ${this.database}.replica`,
     );
@@ -275,6 +318,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
   }
 
   async replicationCheckpoint(): Promise<ReplicationCheckpoint | undefined> {
+    await this.ready();
     const [row] = await this.rows<{ version: string | number; position: string; appliedAtMs: string | number }>(
       `SELECT version, position, applied_at_ms AS appliedAtMs
          FROM ${this.database}.replication_checkpoints ORDER BY version DESC LIMIT 1`,
@@ -285,6 +329,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
   }
 
   async replicatedThrough(batchIds: readonly string[]): Promise<Map<string, number>> {
+    await this.ready();
     if (batchIds.length === 0) return new Map();
     const rows = await this.rows<{ batchId: string; through: number }>(
       `SELECT batch_id AS batchId, max(item_index) AS through FROM ${this.database}.prices
@@ -295,6 +340,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
   }
 
   async applyChanges(changes: ReplicatedChanges): Promise<void> {
+    await this.ready();
     const rows = changes.batches.flatMap(({ batchId, prices }) =>
       prices.map((p) => [p.originCode, p.destinationCode, formatDay(p.day), p.usdCents, batchId, p.itemIndex]),
     );
@@ -319,6 +365,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
   }
 
   async saveCheckpoint(checkpoint: ReplicationCheckpoint): Promise<void> {
+    await this.ready();
     await this.client.insert({
       table: `${this.database}.replication_checkpoints`,
       columns: ['version', 'position', 'applied_at_ms'],

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import type { ClickHouseConfig } from '../../../config';
+import { isNetworkError } from '../../store-errors';
 
 /**
  * chdb's declarations name `@clickhouse/client-common`'s types and the client bundles its own copy of
@@ -22,6 +23,8 @@ export function createClickHouseClient(config: ClickHouseConfig): ClickHouseClie
       password: config.password,
       request_timeout: config.requestTimeoutMs,
       clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
+      // The client would print its own (non-JSON) error lines; the store reports failures in its logs.
+      log: { level: ClickHouseLogLevel.OFF },
     });
   }
   fs.mkdirSync(config.embeddedDataDir, { recursive: true });
@@ -29,4 +32,13 @@ export function createClickHouseClient(config: ClickHouseConfig): ClickHouseClie
     connection: createChdbConnection({ path: config.embeddedDataDir }) as unknown as ClientConnection,
     clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
   });
+}
+
+/**
+ * A ClickHouse server that could not be reached or did not answer in time (the client's own timeout
+ * error has no code, only this message): analytics are unavailable, as opposed to a query ClickHouse
+ * refused.
+ */
+export function isClickHouseUnavailable(error: unknown): boolean {
+  return isNetworkError(error) || (error instanceof Error && error.message === 'Timeout error.');
 }

@@ -1,7 +1,9 @@
 import {
   MongoBulkWriteError,
   MongoClient,
+  MongoNetworkError,
   MongoServerError,
+  MongoServerSelectionError,
   type AnyBulkWriteOperation,
   type Collection,
   type Db,
@@ -55,6 +57,7 @@ import {
   type PriceDocument,
   type RegionDocument,
 } from './documents';
+import { guardStore, isNetworkError } from '../../store-errors';
 import { MongoChangeFeed } from './mongo-change-feed';
 import { MongoChunkedBatches } from './mongo-chunked-batches';
 
@@ -95,6 +98,30 @@ const INDEXES: Record<string, IndexDescription[]> = {
   [COLLECTIONS.idempotencyKeys]: [],
   [COLLECTIONS.replicationLeases]: [],
 };
+
+/**
+ * Server errors that mean "no primary to take this now" (failover, shutdown, a shard unreachable from
+ * mongos): HostUnreachable 6, HostNotFound 7, NetworkTimeout 89, ShutdownInProgress 91,
+ * PrimarySteppedDown 189, FailedToSatisfyReadPreference 133, NotWritablePrimary 10107,
+ * InterruptedAtShutdown 11600, InterruptedDueToReplStateChange 11602, NotPrimaryNoSecondaryOk 13435,
+ * NotPrimaryOrSecondary 13436.
+ */
+const UNAVAILABLE_SERVER_CODES = new Set([6, 7, 89, 91, 133, 189, 10107, 11600, 11602, 13435, 13436]);
+
+/** MongoDB could not be reached: no server selected in time, a dropped connection, no primary. */
+export function isMongoUnavailable(error: unknown, depth = 0): boolean {
+  if (error instanceof MongoServerSelectionError || error instanceof MongoNetworkError) return true;
+  if (error instanceof MongoServerError && typeof error.code === 'number' && UNAVAILABLE_SERVER_CODES.has(error.code)) {
+    return true;
+  }
+  // A bulk write cut off by a dropped connection carries the network error as its cause (and as
+  // `errorResponse`), with no write error of its own.
+  if (depth < 3 && error instanceof Error) {
+    const inner = [error.cause, (error as { errorResponse?: unknown }).errorResponse];
+    if (inner.some((e) => e !== undefined && e !== error && isMongoUnavailable(e, depth + 1))) return true;
+  }
+  return isNetworkError(error);
+}
 
 const isDuplicateKey = (error: unknown): boolean => error instanceof MongoServerError && error.code === DUPLICATE_KEY;
 
@@ -166,7 +193,9 @@ export class MongoOperationalStore implements OperationalStore {
       // Acknowledged means durable: on a majority of the replica set's members, in their journals.
       const db = client.db(options.database, { writeConcern: { w: 'majority', journal: true } });
       await createCollectionsAndIndexes(db);
-      return new MongoOperationalStore(client, db, options);
+      return guardStore(new MongoOperationalStore(client, db, options), 'operational', isMongoUnavailable, [
+        'changeFeed',
+      ]);
     } catch (error) {
       await client.close();
       throw error;
@@ -457,6 +486,10 @@ export class MongoOperationalStore implements OperationalStore {
 
   async releaseReplicationLease(replicaId: string, holder: string): Promise<void> {
     await this.leases.deleteOne({ _id: replicaId, holder });
+  }
+
+  async checkAvailable(): Promise<void> {
+    await this.client.db('admin').command({ ping: 1 });
   }
 
   async close(): Promise<void> {

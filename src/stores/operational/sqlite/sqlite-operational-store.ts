@@ -28,6 +28,7 @@ import type {
 import { SqliteBatches } from './sqlite-batches';
 import { SqliteChangeFeed } from './sqlite-change-feed';
 import { SqliteChunkedBatches } from './sqlite-chunked-batches';
+import { guardStore } from '../../store-errors';
 import { migrateOperationalSchema } from './schema';
 
 interface PortRow {
@@ -68,6 +69,18 @@ const REGION_TREE = `
   )`;
 
 /** The embedded operational store on SQLite (better-sqlite3, WAL, synchronous=FULL). */
+/**
+ * The file cannot be used for now (locked past the busy timeout, I/O error, disk full, cannot be
+ * opened): a retry may succeed, as with a server that does not answer.
+ */
+function isSqliteUnavailable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return (
+    typeof code === 'string' &&
+    (code === 'SQLITE_BUSY' || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_FULL' || code.startsWith('SQLITE_IOERR'))
+  );
+}
+
 export class SqliteOperationalStore implements OperationalStore {
   private readonly statements: {
     portsByCodes: Statement<[string], PortRow>;
@@ -150,7 +163,15 @@ export class SqliteOperationalStore implements OperationalStore {
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
     migrateOperationalSchema(db);
-    return new SqliteOperationalStore(db, changeFeedPollMs);
+    return guardStore(new SqliteOperationalStore(db, changeFeedPollMs), 'operational', isSqliteUnavailable, [
+      'changeFeed',
+    ]);
+  }
+
+  checkAvailable(): Promise<void> {
+    return answer(() => {
+      this.db.prepare('SELECT 1').get();
+    });
   }
 
   portsByCodes(codes: readonly string[]): Promise<(Port | undefined)[]> {
