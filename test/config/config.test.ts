@@ -26,7 +26,12 @@ describe('loadConfig', () => {
       maxQueryComplexity: 10_000,
       maxRequestBodyBytes: 32 * 1024 * 1024,
       maxBatchItems: 100_000,
+      maxChunkedBatchItems: 10_000_000,
+      openBatchTtlMs: 3_600_000,
     });
+    expect(config.clickhouse.embeddedDataDir).toBe(path.join(config.dataDir, 'analytics'));
+    expect(config.batchWork).toEqual({ inProcess: true, leaseTtlMs: 15_000, pollIntervalMs: 500 });
+    expect(config.shutdownGraceMs).toBe(25_000);
     expect(config.seedOnEmptyStore).toBe(true);
     expect(config.mongodb).toBeUndefined();
     expect(config.apiKeys).toEqual([]);
@@ -36,6 +41,7 @@ describe('loadConfig', () => {
       flushMaxPrices: 200_000,
       flushIntervalMs: 250,
       leaseTtlMs: 15_000,
+      batchSlicePrices: 25_000,
     });
   });
 
@@ -75,6 +81,14 @@ describe('loadConfig', () => {
       REPLICATION_FLUSH_MAX_PRICES: '1000',
       REPLICATION_FLUSH_INTERVAL_MS: '50',
       REPLICATION_LEASE_TTL_MS: '5000',
+      REPLICATION_BATCH_SLICE_PRICES: '700',
+      ANALYTICS_DATA_DIR: '/tmp/node-2-analytics',
+      MAX_CHUNKED_BATCH_ITEMS: '5000',
+      OPEN_BATCH_TTL_MS: '60000',
+      WORKER_IN_PROCESS: 'false',
+      WORK_LEASE_TTL_MS: '3000',
+      WORKER_POLL_INTERVAL_MS: '20',
+      SHUTDOWN_GRACE_MS: '9000',
     });
     expect(config).toMatchObject({
       port: 8080,
@@ -82,15 +96,35 @@ describe('loadConfig', () => {
       dataDir: '/tmp/somewhere',
       logLevel: 'debug',
       seedOnEmptyStore: false,
-      clickhouse: { url: 'https://ch.example:8443', username: 'rateline', password: 's3cret', database: 'rates_prod' },
-      limits: { maxRatesRangeDays: 31, maxRequestBodyBytes: 2048, maxBatchItems: 500 },
+      clickhouse: {
+        url: 'https://ch.example:8443',
+        username: 'rateline',
+        password: 's3cret',
+        database: 'rates_prod',
+        embeddedDataDir: '/tmp/node-2-analytics',
+      },
+      limits: {
+        maxRatesRangeDays: 31,
+        maxRequestBodyBytes: 2048,
+        maxBatchItems: 500,
+        maxChunkedBatchItems: 5000,
+        openBatchTtlMs: 60_000,
+      },
+      batchWork: { inProcess: false, leaseTtlMs: 3000, pollIntervalMs: 20 },
+      shutdownGraceMs: 9000,
       environment: 'staging',
       mongodb: { uri: 'mongodb://db1:27017,db2:27017/?replicaSet=rs0', database: 'rates' },
       apiKeys: [
         { name: 'a', roles: ['read'], sha256: 'a'.repeat(64) },
         { name: 'b', roles: ['read', 'ingest'], sha256: 'b'.repeat(64) },
       ],
-      replication: { inProcess: false, flushMaxPrices: 1000, flushIntervalMs: 50, leaseTtlMs: 5000 },
+      replication: {
+        inProcess: false,
+        flushMaxPrices: 1000,
+        flushIntervalMs: 50,
+        leaseTtlMs: 5000,
+        batchSlicePrices: 700,
+      },
     });
   });
 
