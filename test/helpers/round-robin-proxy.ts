@@ -19,6 +19,8 @@ export interface ProxyFailure {
 export interface ProxyStats {
   /** Requests sent to each backend (in `backendPorts` order), including those that then failed. */
   readonly forwarded: number[];
+  /** Requests sent to each backend whose response has not ended yet. */
+  readonly inFlight: number[];
   /** Connection attempts refused by a backend and tried on the next one. */
   retries: number;
   /** Requests answered 502 by the proxy: every backend refused, or the backend failed after the request was sent. */
@@ -67,7 +69,12 @@ function connect(port: number): Promise<{ socket?: net.Socket; error?: Error }> 
 
 export async function startRoundRobinProxy(backendPorts: readonly number[]): Promise<RoundRobinProxy> {
   const startedAt = Date.now();
-  const stats: ProxyStats = { forwarded: backendPorts.map(() => 0), retries: 0, failures: [] };
+  const stats: ProxyStats = {
+    forwarded: backendPorts.map(() => 0),
+    inFlight: backendPorts.map(() => 0),
+    retries: 0,
+    failures: [],
+  };
   let next = 0;
 
   const fail = (res: http.ServerResponse, req: http.IncomingMessage, backendPort: number, error: string) => {
@@ -102,6 +109,8 @@ export async function startRoundRobinProxy(backendPorts: readonly number[]): Pro
         return;
       }
       stats.forwarded[index]!++;
+      stats.inFlight[index]!++;
+      socket.once('close', () => stats.inFlight[index]!--);
       const backendRequest = http.request({
         createConnection: () => socket,
         method: req.method,
