@@ -158,7 +158,7 @@ beforeAll(async () => {
   requireBuild();
   sharedDataDir = temporaryDataDir();
   const env = (analyticsDir: string): NodeJS.ProcessEnv => ({
-    NODE_ENV: 'production',
+    NODE_ENV: 'test',
     API_KEYS: `rolling:read+ingest:${createHash('sha256').update(API_KEY).digest('hex')}`,
     HOST: '127.0.0.1',
     DATA_DIR: sharedDataDir,
@@ -420,9 +420,7 @@ describe('a rolling restart of two embedded nodes behind a load balancer', () =>
       proxy: { forwarded: proxy.stats.forwarded, retries: proxy.stats.retries, failures: proxy.stats.failures.length },
     };
     console.log(`rolling restart: ${JSON.stringify(summary, null, 2)}`);
-    const mismatched = answers.map((answer) =>
-      answer.filter((day, i) => !sameRates([day], [expected[i]])),
-    );
+    const mismatched = answers.map((answer) => answer.filter((day, i) => !sameRates([day], [expected[i]])));
     const healthy =
       failures.length === 0 &&
       notReplicated.length === 0 &&

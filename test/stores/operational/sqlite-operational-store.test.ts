@@ -1,4 +1,7 @@
+import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { readReferenceDataset } from '../../../src/reference-data';
+import { SCHEMA_STEPS } from '../../../src/stores/operational/sqlite/schema';
 import { SqliteOperationalStore } from '../../../src/stores/operational';
 import { removeDataDir, temporaryDataDir } from '../../helpers/components';
 import { describeOperationalStoreContract, sampleBatch } from './operational-store-contract';
@@ -73,5 +76,60 @@ describe('SqliteOperationalStore: on its file', () => {
       'name',
       'FeedRestartRequired',
     );
+  });
+
+  it('brings a file of schema version 2 (before chunked batches) up to date, keeping every batch', async () => {
+    await store.close();
+    const dir = temporaryDataDir();
+    try {
+      const db = new BetterSqlite3(path.join(dir, 'operational.sqlite'));
+      SCHEMA_STEPS.slice(0, 2).forEach((step) => db.exec(step));
+      db.pragma('user_version = 2');
+      db.exec(
+        `INSERT INTO regions VALUES ('asia', 'Asia', NULL); INSERT INTO ports VALUES ('CNSGH', 'Shanghai', 'asia');`,
+      );
+      const errors = JSON.stringify([{ index: 2, field: 'price', code: 'BAD_USER_INPUT', message: 'm', value: -1 }]);
+      db.prepare(
+        `INSERT INTO batches VALUES ('b-old', 'k-old', 'h', 'ACCEPTED', 3, 2, ?, 1000, NULL, 2000, NULL),
+                                    ('b-clean', 'k-clean', 'h', 'RETRACTED', 1, 1, '[]', 1500, 1600, 1700, NULL)`,
+      ).run(errors);
+      db.exec(`INSERT INTO prices VALUES ('b-old', 0, 'CNSGH', 'CNSGH', 16800, 100, 'USD', 100),
+                                         ('b-old', 1, 'CNSGH', 'CNSGH', 16801, 200, 'USD', 200);
+               INSERT INTO change_log (kind, batch_id, at) VALUES ('committed', 'b-old', 1000)`);
+      db.close();
+
+      store = open(dir);
+      const [old, clean] = await store.batchesByIds(['b-old', 'b-clean']);
+      expect(old).toMatchObject({
+        status: 'ACCEPTED',
+        skipInvalid: true,
+        itemCount: 3,
+        chunkCount: 0,
+        processedCount: 3,
+        acceptedCount: 2,
+        rejectedCount: 1,
+        errorCount: 1,
+        openUntil: null,
+        replicatedAt: new Date(2000),
+      });
+      expect(clean).toMatchObject({
+        status: 'RETRACTED',
+        skipInvalid: false,
+        errorCount: 0,
+        retractedAt: new Date(1600),
+      });
+      expect((await store.pricesOfBatch('b-old', -1, 10)).map((p) => p.usdCents)).toEqual([100, 200]);
+      expect(await store.changeFeed.backlog(null)).toEqual({ changes: 1, oldestAt: new Date(1000) });
+      await store.close();
+      // The rebuilt table still anchors the prices' and the change log's foreign keys.
+      const check = new BetterSqlite3(path.join(dir, 'operational.sqlite'));
+      expect(check.pragma('foreign_key_check')).toEqual([]);
+      expect(check.pragma('foreign_key_list(prices)')).toEqual([expect.objectContaining({ table: 'batches' })]);
+      expect(check.pragma('user_version', { simple: true })).toBe(SCHEMA_STEPS.length);
+      check.close();
+    } finally {
+      removeDataDir(dir);
+      store = open(dataDir);
+    }
   });
 });

@@ -5,7 +5,7 @@ import type { Database } from 'better-sqlite3';
  * with the bump of `PRAGMA user_version`, so a crash leaves the file at a whole version; steps are
  * only ever appended.
  */
-const migrations: readonly string[] = [
+export const SCHEMA_STEPS: readonly string[] = [
   `CREATE TABLE regions (
      slug        TEXT PRIMARY KEY,
      name        TEXT NOT NULL,
@@ -112,15 +112,15 @@ const schemaVersion = (db: Database): number => db.pragma('user_version', { simp
  * another process has just applied is not applied twice.
  */
 export function migrateOperationalSchema(db: Database): void {
-  if (schemaVersion(db) >= migrations.length) return;
+  if (schemaVersion(db) >= SCHEMA_STEPS.length) return;
   // Off while tables are rebuilt (it cannot change inside a transaction); checked before each commit.
   db.pragma('foreign_keys = OFF');
   try {
-    for (let version = schemaVersion(db); version < migrations.length; version = schemaVersion(db)) {
+    for (let version = schemaVersion(db); version < SCHEMA_STEPS.length; version = schemaVersion(db)) {
       db.transaction(() => {
         const current = schemaVersion(db);
-        if (current >= migrations.length) return;
-        db.exec(migrations[current] as string);
+        if (current >= SCHEMA_STEPS.length) return;
+        db.exec(SCHEMA_STEPS[current] as string);
         const violations = db.pragma('foreign_key_check') as unknown[];
         if (violations.length > 0) throw new Error(`Schema step ${current + 1} broke ${violations.length} references`);
         db.pragma(`user_version = ${current + 1}`);
