@@ -1,12 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Batch, BatchItemError, NewBatch } from '../domain/batch';
-import type { AppendChunkOutcome, CommitBatchOutcome } from '../stores/operational';
-import { watchBatch } from './batch-progress';
-import { chunkContentHash, encodeChunkItems } from './chunk-content';
 import { addDays, daysInRange, formatDay, parseDay } from '../domain/day';
 import { badUserInput, RatelineError } from '../domain/errors';
 import { recordBatchOutcome, recordPricesAccepted } from '../observability/metrics';
-import type { OperationalStore } from '../stores/operational';
+import type { AppendChunkOutcome, CommitBatchOutcome, OperationalStore } from '../stores/operational';
+import { watchBatch } from './batch-progress';
+import { chunkContentHash, encodeChunkItems } from './chunk-content';
 import { portCodesOf, validatePriceItems, type PriceItemInput } from './price-items';
 
 export interface IngestLimits {

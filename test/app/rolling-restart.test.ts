@@ -158,7 +158,7 @@ beforeAll(async () => {
   requireBuild();
   sharedDataDir = temporaryDataDir();
   const env = (analyticsDir: string): NodeJS.ProcessEnv => ({
-    NODE_ENV: 'test',
+    NODE_ENV: 'production',
     API_KEYS: `rolling:read+ingest:${createHash('sha256').update(API_KEY).digest('hex')}`,
     HOST: '127.0.0.1',
     DATA_DIR: sharedDataDir,
