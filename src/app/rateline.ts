@@ -4,6 +4,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { AnalysisService } from '../analysis';
 import { ApiKeyAuthenticator } from '../auth';
 import type { Config } from '../config';
+import { ExchangeRates, loadShippedExchangeRates, OfflineExchangeRates, OpenExchangeRates } from '../currencies';
 import { buildRatelineSchema, createGraphqlServer, type RatelineServices } from '../graphql';
 import { createHttpApp } from '../http/app';
 import { BatchQueries, IngestService } from '../ingest';
@@ -54,13 +55,23 @@ export function createReplicator(config: Config, stores: Stores, log: Logger): R
   });
 }
 
+/** Open Exchange Rates when OXR_APP_ID is set, else the offline table in the operational store. */
+export function createExchangeRates(config: Config, stores: Stores): ExchangeRates {
+  const oxr = config.exchangeRates.openExchangeRates;
+  return new ExchangeRates(
+    oxr ? new OpenExchangeRates(stores.operational, oxr) : new OfflineExchangeRates(stores.operational),
+  );
+}
+
 export function createServices(config: Config, stores: Stores): RatelineServices {
+  const exchangeRates = createExchangeRates(config, stores);
   return {
     rates: new RatesService(stores.operational, stores.analytics, config.limits),
     analysis: new AnalysisService(stores.operational, stores.analytics, config.limits),
     locations: new LocationsService(stores.operational),
     batches: new BatchQueries(stores.operational),
-    ingest: new IngestService(stores.operational, config.limits),
+    ingest: new IngestService(stores.operational, config.limits, exchangeRates),
+    exchangeRates,
     replication: new ReplicationMonitor(stores.operational.changeFeed, stores.analytics),
   };
 }
@@ -106,6 +117,9 @@ export async function startRateline(config: Config, log: Logger): Promise<Runnin
   try {
     const authenticator = new ApiKeyAuthenticator(config.apiKeys);
     warnIfOpen(config, authenticator, log);
+    // The offline table is loaded (once per version of it) even when Open Exchange Rates is configured:
+    // it costs one indexed lookup per start, and switching providers back needs no step.
+    await loadShippedExchangeRates(stores.operational, log);
     await seedIfEmpty(config, stores, log);
     if (replicator) {
       replicator.start();

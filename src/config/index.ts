@@ -20,6 +20,21 @@ export interface Config {
   readonly apiKeys: readonly ApiKeyConfig[];
   readonly replication: ReplicationConfig;
   readonly limits: Limits;
+  readonly exchangeRates: ExchangeRatesConfig;
+}
+
+/** Where exchange rates come from: Open Exchange Rates when configured, else the offline table. */
+export interface ExchangeRatesConfig {
+  readonly openExchangeRates: OpenExchangeRatesConfig | undefined;
+}
+
+export interface OpenExchangeRatesConfig {
+  readonly appId: string;
+  /** Up to `/api`, no trailing slash. */
+  readonly baseUrl: string;
+  readonly timeoutMs: number;
+  readonly retries: number;
+  readonly retryBaseMs: number;
 }
 
 export interface MongoDbConfig {
@@ -125,6 +140,19 @@ const environmentSchema = z.object({
   REPLICATION_FLUSH_MAX_PRICES: integer(1, 1_000_000, 200_000),
   REPLICATION_FLUSH_INTERVAL_MS: integer(10, 60_000, 250),
   REPLICATION_LEASE_TTL_MS: integer(1_000, 600_000, 15_000),
+  OXR_APP_ID: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be an Open Exchange Rates app id (letters and digits)')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  OXR_BASE_URL: z
+    .url({ protocol: /^https?$/, message: 'must be an http:// or https:// URL' })
+    .transform((url) => url.replace(/\/+$/, ''))
+    .default('https://openexchangerates.org/api'),
+  OXR_TIMEOUT_MS: integer(100, 120_000, 5_000),
+  OXR_RETRIES: integer(0, 10, 2),
+  OXR_RETRY_BASE_MS: integer(0, 60_000, 250),
 });
 
 const apiKeySchema = z.object({
@@ -210,6 +238,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       password: e.CLICKHOUSE_PASSWORD,
       database: e.CLICKHOUSE_DATABASE,
       requestTimeoutMs: e.CLICKHOUSE_REQUEST_TIMEOUT_MS,
+    },
+    exchangeRates: {
+      openExchangeRates:
+        e.OXR_APP_ID === undefined
+          ? undefined
+          : {
+              appId: e.OXR_APP_ID,
+              baseUrl: e.OXR_BASE_URL,
+              timeoutMs: e.OXR_TIMEOUT_MS,
+              retries: e.OXR_RETRIES,
+              retryBaseMs: e.OXR_RETRY_BASE_MS,
+            },
     },
     limits: {
       maxRatesRangeDays: e.MAX_RATES_RANGE_DAYS,

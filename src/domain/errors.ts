@@ -11,6 +11,8 @@ export type ErrorCode =
   | 'QUERY_TOO_COMPLEX'
   | 'PAYLOAD_TOO_LARGE'
   | 'UNSUPPORTED_CURRENCY'
+  | 'RATE_UNAVAILABLE'
+  | 'EXCHANGE_RATES_UNAVAILABLE'
   | 'IDEMPOTENCY_KEY_REUSED';
 
 /** An error caused by the request, safe to show to the client as it is. */

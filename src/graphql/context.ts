@@ -1,5 +1,6 @@
 import type { AnalysisService } from '../analysis';
 import type { Principal } from '../auth';
+import type { ExchangeRates } from '../currencies';
 import type { BatchQueries, BatchReader, IngestService } from '../ingest';
 import type { LocationsReader, LocationsService } from '../locations';
 import type { RatesService } from '../rates';
@@ -13,6 +14,7 @@ export interface RatelineServices {
   readonly batches: BatchQueries;
   readonly ingest: IngestService;
   readonly replication: ReplicationMonitor;
+  readonly exchangeRates: ExchangeRates;
 }
 
 /** What every resolver receives; built anew for each request. */
@@ -24,6 +26,7 @@ export interface RequestContext {
   readonly batches: BatchReader;
   readonly ingest: IngestService;
   readonly replication: ReplicationMonitor;
+  readonly exchangeRates: ExchangeRates;
 }
 
 /** A request's context: per-request DataLoaders, so batching and caching never cross requests. */
@@ -36,5 +39,6 @@ export function createRequestContext(services: RatelineServices, principal: Prin
     batches: services.batches.forRequest(),
     ingest: services.ingest,
     replication: services.replication,
+    exchangeRates: services.exchangeRates,
   };
 }

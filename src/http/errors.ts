@@ -8,6 +8,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   FORBIDDEN: 403,
   PAYLOAD_TOO_LARGE: 413,
   IDEMPOTENCY_KEY_REUSED: 409,
+  EXCHANGE_RATES_UNAVAILABLE: 503,
 };
 
 interface BodyParserError {

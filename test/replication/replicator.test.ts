@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import os from 'node:os';
+import { ExchangeRates, OfflineExchangeRates } from '../../src/currencies';
 import { parseDay } from '../../src/domain/day';
 import { IngestService } from '../../src/ingest';
 import { readReferenceDataset } from '../../src/reference-data';
@@ -18,7 +19,11 @@ beforeEach(async () => {
   operational = openSqliteStore(dataDir);
   analytics = await openChdbStore(dataDir);
   await operational.upsertReferenceData(readReferenceDataset());
-  ingest = new IngestService(operational, { maxBatchItems: 100_000 });
+  ingest = new IngestService(
+    operational,
+    { maxBatchItems: 100_000 },
+    new ExchangeRates(new OfflineExchangeRates(operational)),
+  );
 });
 afterEach(async () => {
   await operational.close();

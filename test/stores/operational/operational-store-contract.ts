@@ -31,6 +31,7 @@ function price(itemIndex: number): PriceRecord {
     usdCents: 110_000 + itemIndex,
     currency: 'EUR',
     amountMinor: 100_000 + itemIndex,
+    usdPerUnit: '1.1',
   };
 }
 

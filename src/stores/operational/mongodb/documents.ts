@@ -2,7 +2,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { Binary } from 'mongodb';
 import type { Batch, BatchItemError, BatchStatus, NewBatch, PriceRecord } from '../../../domain/batch';
 import { replicatedAtFor } from '../../../domain/batch';
-import type { EpochDay } from '../../../domain/day';
+import { formatDay, type EpochDay } from '../../../domain/day';
 import type { Port, Region } from '../../../domain/model';
 
 /** Collection names; `docs/operational-store-mongodb.md` gives each one's indexes and shard key. */
@@ -13,6 +13,7 @@ export const COLLECTIONS = {
   prices: 'prices',
   idempotencyKeys: 'idempotency_keys',
   replicationLeases: 'replication_leases',
+  exchangeRates: 'exchange_rates',
 } as const;
 
 export interface RegionDocument {
@@ -79,6 +80,21 @@ export interface PriceDocument {
   usdCents: number;
   currency: string;
   amountMinor: number;
+  /** The rate usdCents was converted at; absent in prices recorded before conversion existed (USD, 1). */
+  usdPerUnit?: string;
+}
+
+/**
+ * One exchange rate. `_id` is `<provider>:<currency>:<YYYY-MM-DD>`, so a lookup of many (currency, day)
+ * pairs is one `$in` on `_id` and saving a rate again replaces it.
+ */
+export interface ExchangeRateDocument {
+  _id: string;
+  provider: string;
+  currency: string;
+  day: number;
+  usdPerUnit: string;
+  source: string;
 }
 
 export interface LeaseDocument {
@@ -108,6 +124,7 @@ export function toPriceDocument(batchId: string, price: PriceRecord): PriceDocum
     usdCents: price.usdCents,
     currency: price.currency,
     amountMinor: price.amountMinor,
+    usdPerUnit: price.usdPerUnit,
   };
 }
 
@@ -124,8 +141,13 @@ export function fromPriceDocument(doc: PriceDocument): { batchId: string; price:
       usdCents: doc.usdCents,
       currency: doc.currency,
       amountMinor: doc.amountMinor,
+      usdPerUnit: doc.usdPerUnit ?? '1',
     },
   };
+}
+
+export function exchangeRateId(provider: string, currency: string, day: EpochDay): string {
+  return `${provider}:${currency}:${formatDay(day)}`;
 }
 
 export function claimOf(batch: NewBatch): IdempotencyKeyDocument {

@@ -11,6 +11,13 @@ import {
 } from 'mongodb';
 import pino from 'pino';
 import type { Batch, NewBatch, PriceRecord } from '../../../domain/batch';
+import type { EpochDay } from '../../../domain/day';
+import type {
+  CurrencyCoverage,
+  CurrencyDay,
+  DailyUsdRate,
+  ExchangeRateProviderName,
+} from '../../../domain/exchange-rates';
 import type { Port, Region, ResolvedLocation } from '../../../domain/model';
 import type { Logger } from '../../../logging/logger';
 import type { ChangeFeed } from '../change-feed';
@@ -27,6 +34,7 @@ import {
   COLLECTIONS,
   batchDocumentOf,
   claimOf,
+  exchangeRateId,
   fromPriceDocument,
   priceIdRange,
   toBatch,
@@ -35,6 +43,7 @@ import {
   toRegion,
   unfinishedBatchOf,
   type BatchDocument,
+  type ExchangeRateDocument,
   type IdempotencyKeyDocument,
   type LeaseDocument,
   type PortDocument,
@@ -60,6 +69,8 @@ export interface MongoOperationalStoreOptions {
 }
 
 const DUPLICATE_KEY = 11000;
+/** Rates per bulkWrite when saving exchange rates (the shipped table has about 57,000). */
+const EXCHANGE_RATES_PER_WRITE = 5_000;
 const NAMESPACE_EXISTS = 48;
 
 /** Indexes beyond `_id`; the shard keys are applied by the deployment (docs/operational-store-mongodb.md). */
@@ -74,6 +85,10 @@ const INDEXES: Record<string, IndexDescription[]> = {
   [COLLECTIONS.prices]: [],
   [COLLECTIONS.idempotencyKeys]: [],
   [COLLECTIONS.replicationLeases]: [],
+  [COLLECTIONS.exchangeRates]: [
+    { key: { provider: 1, currency: 1, day: 1 }, name: 'by_currency_and_day' },
+    { key: { provider: 1, source: 1 }, name: 'by_source' },
+  ],
 };
 
 const isDuplicateKey = (error: unknown): boolean => error instanceof MongoServerError && error.code === DUPLICATE_KEY;
@@ -103,6 +118,7 @@ export class MongoOperationalStore implements OperationalStore {
   private readonly prices: Collection<PriceDocument>;
   private readonly keys: Collection<IdempotencyKeyDocument>;
   private readonly leases: Collection<LeaseDocument>;
+  private readonly exchangeRates: Collection<ExchangeRateDocument>;
   private readonly priceChunkSize: number;
   private readonly priceWriteConcurrency: number;
 
@@ -117,6 +133,7 @@ export class MongoOperationalStore implements OperationalStore {
     this.prices = db.collection(COLLECTIONS.prices);
     this.keys = db.collection(COLLECTIONS.idempotencyKeys);
     this.leases = db.collection(COLLECTIONS.replicationLeases);
+    this.exchangeRates = db.collection(COLLECTIONS.exchangeRates);
     this.priceChunkSize = options.priceChunkSize ?? 10_000;
     this.priceWriteConcurrency = options.priceWriteConcurrency ?? 4;
     this.changeFeed = new MongoChangeFeed(
@@ -343,6 +360,68 @@ export class MongoOperationalStore implements OperationalStore {
           { $set: { retractionAppliedAt: at } },
         ),
     ]);
+  }
+
+  async exchangeRatesFor(
+    provider: ExchangeRateProviderName,
+    pairs: readonly CurrencyDay[],
+  ): Promise<(string | undefined)[]> {
+    if (pairs.length === 0) return [];
+    const ids = pairs.map((p) => exchangeRateId(provider, p.currency, p.day));
+    const found = await this.exchangeRates
+      .find({ _id: { $in: [...new Set(ids)] } }, { projection: { usdPerUnit: 1 } })
+      .toArray();
+    const byId = new Map(found.map((doc) => [doc._id, doc.usdPerUnit]));
+    return ids.map((id) => byId.get(id));
+  }
+
+  /**
+   * Unordered upserts that replace only what differs, so saving the same rates again writes nothing;
+   * the count is of rates inserted or changed.
+   */
+  async saveExchangeRates(
+    provider: ExchangeRateProviderName,
+    rates: readonly DailyUsdRate[],
+    source: string,
+  ): Promise<number> {
+    if (rates.length === 0) return 0;
+    let changed = 0;
+    for (let start = 0; start < rates.length; start += EXCHANGE_RATES_PER_WRITE) {
+      const result = await this.exchangeRates.bulkWrite(
+        rates.slice(start, start + EXCHANGE_RATES_PER_WRITE).map(
+          (r): AnyBulkWriteOperation<ExchangeRateDocument> => ({
+            updateOne: {
+              filter: { _id: exchangeRateId(provider, r.currency, r.day) },
+              update: { $set: { provider, currency: r.currency, day: r.day, usdPerUnit: r.usdPerUnit, source } },
+              upsert: true,
+            },
+          }),
+        ),
+        { ordered: false },
+      );
+      changed += result.upsertedCount + result.modifiedCount;
+    }
+    return changed;
+  }
+
+  async exchangeRateCoverage(provider: ExchangeRateProviderName): Promise<CurrencyCoverage[]> {
+    const rows = await this.exchangeRates
+      .aggregate<{ _id: string; firstDay: number; lastDay: number; days: number }>([
+        { $match: { provider } },
+        { $group: { _id: '$currency', firstDay: { $min: '$day' }, lastDay: { $max: '$day' }, days: { $sum: 1 } } },
+        { $sort: { _id: 1 } },
+      ])
+      .toArray();
+    return rows.map((r) => ({
+      currency: r._id,
+      firstDay: r.firstDay as EpochDay,
+      lastDay: r.lastDay as EpochDay,
+      days: r.days,
+    }));
+  }
+
+  async hasExchangeRatesFrom(provider: ExchangeRateProviderName, source: string): Promise<boolean> {
+    return (await this.exchangeRates.findOne({ provider, source }, { projection: { _id: 1 } })) !== null;
   }
 
   /**

@@ -2,6 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import type { Batch, NewBatch, PriceRecord } from '../../../domain/batch';
+import type {
+  CurrencyCoverage,
+  CurrencyDay,
+  DailyUsdRate,
+  ExchangeRateProviderName,
+} from '../../../domain/exchange-rates';
 import type { Port, Region, ResolvedLocation } from '../../../domain/model';
 import type { ChangeFeed } from '../change-feed';
 import type {
@@ -15,6 +21,7 @@ import type {
 } from '../operational-store';
 import { SqliteBatches } from './sqlite-batches';
 import { SqliteChangeFeed } from './sqlite-change-feed';
+import { SqliteExchangeRates } from './sqlite-exchange-rates';
 import { migrateOperationalSchema } from './schema';
 
 interface PortRow {
@@ -75,6 +82,7 @@ export class SqliteOperationalStore implements OperationalStore {
     releaseLease: Statement<[string, string]>;
   };
   private readonly batches: SqliteBatches;
+  private readonly exchangeRates: SqliteExchangeRates;
   readonly changeFeed: ChangeFeed;
 
   private constructor(
@@ -82,6 +90,7 @@ export class SqliteOperationalStore implements OperationalStore {
     changeFeedPollMs: number,
   ) {
     this.batches = new SqliteBatches(db);
+    this.exchangeRates = new SqliteExchangeRates(db);
     this.changeFeed = new SqliteChangeFeed(db, changeFeedPollMs);
     this.statements = {
       portsByCodes: db.prepare(
@@ -227,6 +236,22 @@ export class SqliteOperationalStore implements OperationalStore {
 
   markReplicated(changes: readonly ReplicatedChange[], at: Date): Promise<void> {
     return answer(() => this.batches.markReplicated(changes, at));
+  }
+
+  exchangeRatesFor(provider: ExchangeRateProviderName, pairs: readonly CurrencyDay[]): Promise<(string | undefined)[]> {
+    return answer(() => this.exchangeRates.ratesFor(provider, pairs));
+  }
+
+  saveExchangeRates(provider: ExchangeRateProviderName, rates: readonly DailyUsdRate[], source: string): Promise<number> {
+    return answer(() => this.exchangeRates.save(provider, rates, source));
+  }
+
+  exchangeRateCoverage(provider: ExchangeRateProviderName): Promise<CurrencyCoverage[]> {
+    return answer(() => this.exchangeRates.coverage(provider));
+  }
+
+  hasExchangeRatesFrom(provider: ExchangeRateProviderName, source: string): Promise<boolean> {
+    return answer(() => this.exchangeRates.hasSource(provider, source));
   }
 
   acquireReplicationLease(
