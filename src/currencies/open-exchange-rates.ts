@@ -139,7 +139,8 @@ export class OpenExchangeRates implements ExchangeRateProvider {
       });
       text = await response.text();
     } catch (error) {
-      const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+      const name = errorProperty(error, 'name');
+      const timedOut = name === 'TimeoutError' || name === 'AbortError';
       const reason = timedOut
         ? `did not answer within ${this.options.timeoutMs} ms (OXR_TIMEOUT_MS)`
         : `could not be reached at ${this.options.baseUrl} (${networkReason(error)})`;
@@ -174,10 +175,20 @@ function errorOf(body: unknown): { message: string | undefined; description: str
   };
 }
 
+/**
+ * A property of a thrown value, read without `instanceof Error`: fetch's errors come from Node's own
+ * realm, which `instanceof` in another realm (a test sandbox, a VM context) does not recognise.
+ */
+function errorProperty(error: unknown, key: 'name' | 'message' | 'code' | 'cause'): unknown {
+  return typeof error === 'object' && error !== null ? (error as Record<string, unknown>)[key] : undefined;
+}
+
 function networkReason(error: unknown): string {
-  const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;
-  if (typeof cause?.code === 'string') return cause.code;
-  return error instanceof Error ? error.message : String(error);
+  const cause = errorProperty(error, 'cause');
+  const code = errorProperty(cause, 'code');
+  if (typeof code === 'string') return code;
+  const message = errorProperty(cause, 'message') ?? errorProperty(error, 'message');
+  return typeof message === 'string' ? message : String(error);
 }
 
 /** A success body's rates as US dollars per unit; USD at 1 marks the day as fetched. */

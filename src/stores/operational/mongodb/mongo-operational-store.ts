@@ -404,20 +404,34 @@ export class MongoOperationalStore implements OperationalStore {
     return changed;
   }
 
+  /**
+   * Counts per currency in one `$group`, then each currency's first and last day from the
+   * (provider, currency, day) index: FerretDB 1.24 implements neither `$min`/`$max` nor `$first`/`$last`
+   * as `$group` accumulators. A provider holds tens of currencies, and callers cache the answer.
+   */
   async exchangeRateCoverage(provider: ExchangeRateProviderName): Promise<CurrencyCoverage[]> {
-    const rows = await this.exchangeRates
-      .aggregate<{ _id: string; firstDay: number; lastDay: number; days: number }>([
+    const counts = await this.exchangeRates
+      .aggregate<{ _id: string; days: number }>([
         { $match: { provider } },
-        { $group: { _id: '$currency', firstDay: { $min: '$day' }, lastDay: { $max: '$day' }, days: { $sum: 1 } } },
+        { $group: { _id: '$currency', days: { $sum: 1 } } },
         { $sort: { _id: 1 } },
       ])
       .toArray();
-    return rows.map((r) => ({
-      currency: r._id,
-      firstDay: r.firstDay as EpochDay,
-      lastDay: r.lastDay as EpochDay,
-      days: r.days,
-    }));
+    const edge = async (currency: string, direction: 1 | -1): Promise<EpochDay> => {
+      const doc = await this.exchangeRates.findOne(
+        { provider, currency },
+        { sort: { provider: 1, currency: 1, day: direction }, projection: { day: 1 } },
+      );
+      return (doc?.day ?? 0) as EpochDay;
+    };
+    return Promise.all(
+      counts.map(async ({ _id: currency, days }) => ({
+        currency,
+        firstDay: await edge(currency, 1),
+        lastDay: await edge(currency, -1),
+        days,
+      })),
+    );
   }
 
   async hasExchangeRatesFrom(provider: ExchangeRateProviderName, source: string): Promise<boolean> {
