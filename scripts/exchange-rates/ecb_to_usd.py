@@ -16,7 +16,8 @@ day are USD-per-EUR / X-per-EUR of that day (EUR itself: USD-per-EUR), computed 
 module and rounded half-even to 10 significant digits (the ECB's own quotes have 5 or 6). Only days the
 ECB published are written (working days of the TARGET calendar); Rateline carries the last published
 rate over the days in between (see README, "Prices in other currencies"). Rows: from the last published
-day before --from to --to, every currency with a quote that day, sorted by day then currency.
+day before --from (so that --from itself is covered) to --to, every currency quoted within --from..--to
+that has a quote that day, sorted by day then currency.
 """
 import argparse
 import csv
@@ -54,6 +55,15 @@ def main() -> None:
     rows = sorted(ecb_rows(args.ecb or default_source()), key=lambda r: r["Date"])
     earlier = [r["Date"] for r in rows if r["Date"] < args.first]
     start = earlier[-1] if earlier else args.first
+    # Currencies quoted within the period (LTL, replaced by the euro on 2015-01-01, is quoted on the
+    # padding day only and stays out).
+    quoted = {
+        c.strip()
+        for r in rows
+        if args.first <= r["Date"] <= args.last
+        for c, v in r.items()
+        if c and c not in ("Date", "USD") and v.strip() not in ("", "N/A")
+    }
     context = Context(prec=SIGNIFICANT_DIGITS, rounding=ROUND_HALF_EVEN)
     out = csv.writer(sys.stdout, lineterminator="\n")
     out.writerow(["day", "currency", "usd_per_unit"])
@@ -64,7 +74,7 @@ def main() -> None:
         usd_per_eur = Decimal(row["USD"])
         quotes = {"EUR": Decimal(1)}
         for currency, value in row.items():
-            if currency and currency not in ("Date", "USD") and value.strip() not in ("", "N/A"):
+            if currency and currency.strip() in quoted and value.strip() not in ("", "N/A"):
                 quotes[currency.strip()] = Decimal(value.strip())
         for currency in sorted(quotes):
             usd_per_unit = context.divide(usd_per_eur, quotes[currency])

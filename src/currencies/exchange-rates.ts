@@ -77,10 +77,11 @@ export class ExchangeRates {
     for (const { currency, day } of entries) {
       if (currency === USD.code) continue;
       let days = daysByCurrency.get(currency);
-      if (!days) daysByCurrency.set(currency, (days = new Set()));
+      if (!days) daysByCurrency.set(currency, (days = new Set<string>()));
       days.add(day);
     }
-    const supported = daysByCurrency.size === 0 ? new Map<string, ProvidedCurrency>() : await this.supportedCurrencies();
+    const supported =
+      daysByCurrency.size === 0 ? new Map<string, ProvidedCurrency>() : await this.supportedCurrencies();
     const pairs: CurrencyDay[] = [];
     for (const [currency, days] of daysByCurrency) {
       if (!supported.has(currency)) continue;
@@ -95,7 +96,7 @@ export class ExchangeRates {
       const text = found[index];
       if (text === undefined) return;
       let byDay = rates.get(currency);
-      if (!byDay) rates.set(currency, (byDay = new Map()));
+      if (!byDay) rates.set(currency, (byDay = new Map<number, UsdRate>()));
       byDay.set(day, usdRate(currencyInfo(currency) as CurrencyInfo, text));
     });
     return {
@@ -175,7 +176,11 @@ const PROVIDER_NAMES: Record<ExchangeRateProviderName, string> = {
   openexchangerates: 'Open Exchange Rates',
 };
 
-export function unsupportedCurrency(currency: string, field: string, provider: ExchangeRateProviderName): RatelineError {
+export function unsupportedCurrency(
+  currency: string,
+  field: string,
+  provider: ExchangeRateProviderName,
+): RatelineError {
   return new RatelineError(
     'UNSUPPORTED_CURRENCY',
     `${currency} is not a currency Rateline converts with ${PROVIDER_NAMES[provider]}; the currencies query lists those it does`,

@@ -2,7 +2,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { formatDay, type EpochDay } from '../domain/day';
 import type { OperationalStore } from '../stores/operational';
 import { currencyInfo, knownCurrencyCodes, USD } from './currency-table';
-import { ExchangeRatesUnavailableError, type CurrencyDay, type ExchangeRateProvider, type ProvidedCurrency } from './provider';
+import {
+  ExchangeRatesUnavailableError,
+  type CurrencyDay,
+  type ExchangeRateProvider,
+  type ProvidedCurrency,
+} from './provider';
 import type { DailyUsdRate } from './rate-file';
 import { usdPerUnitFromUnitsPerUsd } from './usd-rate';
 
@@ -84,7 +89,8 @@ export class OpenExchangeRates implements ExchangeRateProvider {
     const worker = async (): Promise<void> => {
       for (let day = missing[next++]; day !== undefined; day = missing[next++]) {
         const answer = await this.fetchDay(day);
-        if (answer.kind === 'rates') await this.store.saveExchangeRates('openexchangerates', answer.rates, CACHE_SOURCE);
+        if (answer.kind === 'rates')
+          await this.store.saveExchangeRates('openexchangerates', answer.rates, CACHE_SOURCE);
         fetched.set(day, answer);
       }
     };
@@ -151,7 +157,8 @@ export class OpenExchangeRates implements ExchangeRateProvider {
     const { message, description } = errorOf(body);
     const details = { status: response.status, message: message ?? null };
     const said = `answered HTTP ${response.status}${message ? ` ${message}` : ''}${description ? ` (${description})` : ''}`;
-    if (response.status === 400 && message !== undefined && DAY_NOT_AVAILABLE.has(message)) return { kind: 'not_available' };
+    if (response.status === 400 && message !== undefined && DAY_NOT_AVAILABLE.has(message))
+      return { kind: 'not_available' };
     // not_allowed comes as 429 too, but is a refusal of the plan, not a rate limit.
     const rateLimited = response.status === 429 && message !== 'not_allowed';
     throw new AttemptFailed(said, rateLimited || response.status >= 500, details);

@@ -29,7 +29,28 @@ export function shippedExchangeRatesFile(): string {
  * (the first 20), so a file is loaded whole or not at all.
  */
 export function readExchangeRateFile(file: string): ExchangeRateFile {
+  return parseExchangeRates(file, fs.readFileSync(file, 'utf8'));
+}
+
+/** What a file's rates are stored under: `<file name> sha256:<first 16 hex digits of its content's hash>`. */
+function sourceOf(file: string, content: string): string {
+  return `${path.basename(file)} sha256:${createHash('sha256').update(content).digest('hex').slice(0, 16)}`;
+}
+
+/**
+ * A rates file's source (see {@link ExchangeRateFile.source}), and its rates read only if `wanted` says
+ * so: a start that finds the shipped table loaded already skips parsing it.
+ */
+export function readExchangeRateFileIf(
+  file: string,
+  wanted: (source: string) => Promise<boolean>,
+): Promise<ExchangeRateFile | { readonly source: string; readonly rates: undefined }> {
   const content = fs.readFileSync(file, 'utf8');
+  const source = sourceOf(file, content);
+  return wanted(source).then((yes) => (yes ? parseExchangeRates(file, content) : { source, rates: undefined }));
+}
+
+function parseExchangeRates(file: string, content: string): ExchangeRateFile {
   const lines = content.split(/\r?\n/);
   if (lines[0]?.trim() !== HEADER) {
     throw new Error(`${file}: the first line must be the header ${HEADER} (got ${JSON.stringify(lines[0] ?? '')})`);
@@ -60,8 +81,7 @@ export function readExchangeRateFile(file: string): ExchangeRateFile {
     const more = problems.length > 20 ? `\n  … and ${problems.length - 20} more` : '';
     throw new Error(`${file}: ${problems.length} bad lines, nothing loaded:\n  ${shown}${more}`);
   }
-  const hash = createHash('sha256').update(content).digest('hex').slice(0, 16);
-  return { rates, source: `${path.basename(file)} sha256:${hash}` };
+  return { rates, source: sourceOf(file, content) };
 }
 
 /** The same rates written in the file format (for tests and tools). */

@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
 import type { OperationalStore } from '../stores/operational';
-import { readExchangeRateFile, shippedExchangeRatesFile } from './rate-file';
+import { readExchangeRateFile, readExchangeRateFileIf, shippedExchangeRatesFile } from './rate-file';
 
 export interface RateLoadReport {
   readonly source: string;
-  /** Rates in the file. */
+  /** Rates in the file (0 when the shipped table was found loaded and not read). */
   readonly rates: number;
   /** Rates new to the store or different from what it held. */
   readonly written: number;
@@ -25,10 +25,11 @@ export async function importExchangeRates(store: OperationalStore, file: string)
  * on every start, and a new shipped table is loaded once.
  */
 export async function loadShippedExchangeRates(store: OperationalStore, log: Logger): Promise<RateLoadReport> {
-  const file = readExchangeRateFile(shippedExchangeRatesFile());
-  if (await store.hasExchangeRatesFrom('offline', file.source)) {
-    return { source: file.source, rates: file.rates.length, written: 0 };
-  }
+  const file = await readExchangeRateFileIf(
+    shippedExchangeRatesFile(),
+    async (source) => !(await store.hasExchangeRatesFrom('offline', source)),
+  );
+  if (file.rates === undefined) return { source: file.source, rates: 0, written: 0 };
   const written = await store.saveExchangeRates('offline', file.rates, file.source);
   log.info({ source: file.source, rates: file.rates.length, written }, 'loaded the shipped exchange rates table');
   return { source: file.source, rates: file.rates.length, written };

@@ -11,6 +11,7 @@ export const ENTRY_POINTS = {
   service: path.join(projectRoot(), 'dist', 'src', 'main.js'),
   replicator: path.join(projectRoot(), 'dist', 'src', 'replicator-main.js'),
   seed: path.join(projectRoot(), 'dist', 'scripts', 'seed.js'),
+  ratesImport: path.join(projectRoot(), 'dist', 'scripts', 'import-exchange-rates.js'),
 };
 
 export function requireBuild(): void {
@@ -33,8 +34,8 @@ export interface StartedProcess {
   readonly exited: Promise<number | null>;
 }
 
-export function startProcess(script: string, env: NodeJS.ProcessEnv): StartedProcess {
-  const child = spawn(process.execPath, [script], {
+export function startProcess(script: string, env: NodeJS.ProcessEnv, args: readonly string[] = []): StartedProcess {
+  const child = spawn(process.execPath, [script, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -197,7 +197,13 @@ describe('IngestService: prices in other currencies', () => {
         message: expect.stringMatching(/EUR.*2016-01-20/),
         value: '2016-01-20',
       },
-      { index: 2, field: 'currency', code: 'UNSUPPORTED_CURRENCY', message: expect.stringContaining('AED'), value: 'AED' },
+      {
+        index: 2,
+        field: 'currency',
+        code: 'UNSUPPORTED_CURRENCY',
+        message: expect.stringContaining('AED'),
+        value: 'AED',
+      },
     ]);
   });
 

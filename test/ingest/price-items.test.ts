@@ -103,8 +103,20 @@ describe('validatePriceItems', () => {
       { ...good, currency: 'AED' },
     ]);
     expect(errors).toEqual([
-      { index: 0, field: 'day', code: 'RATE_UNAVAILABLE', message: expect.stringContaining('EUR'), value: '2016-01-09' },
-      { index: 1, field: 'currency', code: 'UNSUPPORTED_CURRENCY', message: expect.stringContaining('AED'), value: 'AED' },
+      {
+        index: 0,
+        field: 'day',
+        code: 'RATE_UNAVAILABLE',
+        message: expect.stringContaining('EUR'),
+        value: '2016-01-09',
+      },
+      {
+        index: 1,
+        field: 'currency',
+        code: 'UNSUPPORTED_CURRENCY',
+        message: expect.stringContaining('AED'),
+        value: 'AED',
+      },
     ]);
     expect(errors[0]?.message).toContain('2016-01-09');
   });

@@ -24,7 +24,8 @@ export class CurrencyType {
 
   @Field(() => DateScalar, {
     nullable: true,
-    description: 'Last day with a rate of its own (the offline table carries it over up to 4 days more); null as above.',
+    description:
+      'Last day with a rate of its own (the offline table carries it over up to 4 days more); null as above.',
   })
   lastDay!: string | null;
 }

@@ -70,7 +70,11 @@ export interface OperationalStore {
    * Stores rates under one provider, each replacing the rate stored for its (currency, day); `source`
    * says where they came from. Answers how many were new or changed (0 when all were there already).
    */
-  saveExchangeRates(provider: ExchangeRateProviderName, rates: readonly DailyUsdRate[], source: string): Promise<number>;
+  saveExchangeRates(
+    provider: ExchangeRateProviderName,
+    rates: readonly DailyUsdRate[],
+    source: string,
+  ): Promise<number>;
   /** Per currency of one provider, by code: the first and last day with a rate, and how many days have one. */
   exchangeRateCoverage(provider: ExchangeRateProviderName): Promise<CurrencyCoverage[]>;
   /** Whether any stored rate of the provider came from `source`. */

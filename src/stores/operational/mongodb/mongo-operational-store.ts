@@ -388,15 +388,13 @@ export class MongoOperationalStore implements OperationalStore {
     let changed = 0;
     for (let start = 0; start < rates.length; start += EXCHANGE_RATES_PER_WRITE) {
       const result = await this.exchangeRates.bulkWrite(
-        rates.slice(start, start + EXCHANGE_RATES_PER_WRITE).map(
-          (r): AnyBulkWriteOperation<ExchangeRateDocument> => ({
-            updateOne: {
-              filter: { _id: exchangeRateId(provider, r.currency, r.day) },
-              update: { $set: { provider, currency: r.currency, day: r.day, usdPerUnit: r.usdPerUnit, source } },
-              upsert: true,
-            },
-          }),
-        ),
+        rates.slice(start, start + EXCHANGE_RATES_PER_WRITE).map((r): AnyBulkWriteOperation<ExchangeRateDocument> => ({
+          updateOne: {
+            filter: { _id: exchangeRateId(provider, r.currency, r.day) },
+            update: { $set: { provider, currency: r.currency, day: r.day, usdPerUnit: r.usdPerUnit, source } },
+            upsert: true,
+          },
+        })),
         { ordered: false },
       );
       changed += result.upsertedCount + result.modifiedCount;

@@ -242,7 +242,11 @@ export class SqliteOperationalStore implements OperationalStore {
     return answer(() => this.exchangeRates.ratesFor(provider, pairs));
   }
 
-  saveExchangeRates(provider: ExchangeRateProviderName, rates: readonly DailyUsdRate[], source: string): Promise<number> {
+  saveExchangeRates(
+    provider: ExchangeRateProviderName,
+    rates: readonly DailyUsdRate[],
+    source: string,
+  ): Promise<number> {
     return answer(() => this.exchangeRates.save(provider, rates, source));
   }
 
