@@ -1,8 +1,18 @@
-import { Arg, Authorized, Ctx, Float, Query, Resolver } from 'type-graphql';
+import { Args, ArgsType, Authorized, Ctx, Field, Float, Query, Resolver } from 'type-graphql';
 import type { RequestContext } from '../context';
 import { LIST_COMPLEXITY } from '../limits';
 import { CurrencyType } from '../types/currency-types';
 import { DateScalar } from '../types/date-scalar';
+
+/** An args class, so that the arguments keep the order (currency, then day). */
+@ArgsType()
+class ExchangeRateArgs {
+  @Field(() => String, { description: 'ISO 4217 code.' })
+  currency!: string;
+
+  @Field(() => DateScalar)
+  day!: string;
+}
 
 @Resolver()
 export class CurrencyResolver {
@@ -28,10 +38,9 @@ export class CurrencyResolver {
       '(UNSUPPORTED_CURRENCY, RATE_UNAVAILABLE otherwise).',
   })
   async exchangeRate(
-    @Arg('currency', () => String, { description: 'ISO 4217 code.' }) currency: string,
-    @Arg('day', () => DateScalar) day: string,
+    @Args(() => ExchangeRateArgs) args: ExchangeRateArgs,
     @Ctx() ctx: RequestContext,
   ): Promise<number> {
-    return Number((await ctx.exchangeRates.rate(currency, day)).usdPerUnit);
+    return Number((await ctx.exchangeRates.rate(args.currency, args.day)).usdPerUnit);
   }
 }
