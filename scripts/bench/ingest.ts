@@ -26,6 +26,9 @@ import { DEFAULT_SYNTHETIC_OPTIONS, syntheticLanes, type SyntheticLane } from '.
  * Every run adds its prices to the bench dir for good (operational store and analytics): delete
  * BENCH_DATA_DIR to start over.
  *
+ * Runs: one client in USD, one client in EUR (the conversion path: prices in euros converted at each
+ * day's rate from the offline table, compared with USD as a ratio of throughput), two clients in USD.
+ *
  * Environment: BENCH_INGEST_BATCHES (batches per run, default 24 = 1,200,000 prices).
  */
 
@@ -68,16 +71,25 @@ function batchesFromEnv(): number {
 /** Every day of 2021 as YYYY-MM-DD. */
 const DAYS_2021 = Array.from({ length: 365 }, (_, i) => new Date(Date.UTC(2021, 0, 1 + i)).toISOString().slice(0, 10));
 
+/**
+ * The currency of a run's prices: USD, or EUR to measure the conversion path (a prefetch of the
+ * batch's distinct (currency, day) pairs from the offline table, then exact conversion per item; the
+ * shipped ECB table covers 2021).
+ */
+export type BenchCurrency = 'USD' | 'EUR';
+
 /** One request body: `BATCH_PRICES` random prices on the lanes, as UTF-8 JSON. */
-function batchBody(lanes: readonly SyntheticLane[], idempotencyKey: string): Buffer {
+function batchBody(lanes: readonly SyntheticLane[], idempotencyKey: string, currency: BenchCurrency): Buffer {
   const items: string[] = new Array<string>(BATCH_PRICES);
+  // Euro amounts near the lane means at about 1.18 USD/EUR (2021's level), so the USD values match.
+  const scale = currency === 'USD' ? 1 : 1 / 1.18;
   for (let i = 0; i < BATCH_PRICES; i += 1) {
     const lane = lanes[Math.floor(Math.random() * lanes.length)] as SyntheticLane;
     const day = DAYS_2021[Math.floor(Math.random() * DAYS_2021.length)] as string;
-    const price = Math.round(lane.meanUsd * (85 + 30 * Math.random())) / 100;
+    const price = Math.round(lane.meanUsd * scale * (85 + 30 * Math.random())) / 100;
     items[i] =
       `{"originCode":"${lane.origin}","destinationCode":"${lane.destination}","day":"${day}",` +
-      `"price":${price},"currency":"USD"}`;
+      `"price":${price},"currency":"${currency}"}`;
   }
   const variables = `{"input":{"idempotencyKey":${JSON.stringify(idempotencyKey)},"items":[${items.join(',')}]}}`;
   return Buffer.from(`{"query":${JSON.stringify(SUBMIT_MUTATION)},"variables":${variables}}`, 'utf8');
@@ -159,6 +171,7 @@ async function checkCounted(context: BenchContext, ids: readonly string[]): Prom
 
 interface IngestRun {
   readonly clients: number;
+  readonly currency: BenchCurrency;
   readonly acknowledged: readonly Acknowledged[];
   readonly replicated: ReadonlyMap<string, Replicated>;
   /** First request sent → last acknowledgement. */
@@ -179,10 +192,13 @@ async function ingestRun(
   keyPrefix: string,
   batches: number,
   clients: number,
+  currency: BenchCurrency = 'USD',
 ): Promise<IngestRun> {
   const url = `${context.running.url}/graphql`;
   const bodies = Array.from({ length: clients }, (_, c) =>
-    Array.from({ length: Math.ceil((batches - c) / clients) }, (_, i) => batchBody(lanes, `${keyPrefix}-${c}-${i}`)),
+    Array.from({ length: Math.ceil((batches - c) / clients) }, (_, i) =>
+      batchBody(lanes, `${keyPrefix}-${c}-${i}`, currency),
+    ),
   );
   const connections = bodies.map(() => new BenchGraphqlClient(url, context.apiKey));
   const poller = new BenchGraphqlClient(url, context.apiKey);
@@ -204,14 +220,14 @@ async function ingestRun(
     const ids = acknowledged.map((a) => a.id);
     const replicated = await awaitReplication(poller, ids);
     await checkCounted(context, ids);
-    return { clients, acknowledged, replicated, seconds, startedAt, cpuSeconds };
+    return { clients, currency, acknowledged, replicated, seconds, startedAt, cpuSeconds };
   } finally {
     for (const connection of [...connections, poller]) connection.close();
   }
 }
 
 function rowsOf(context: BenchContext, run: IngestRun): BenchRow[] {
-  const who = run.clients === 1 ? '1 client' : `${run.clients} clients`;
+  const who = `${run.clients === 1 ? '1 client' : `${run.clients} clients`}${run.currency === 'USD' ? '' : `, ${run.currency}`}`;
   const prices = run.acknowledged.length * BATCH_PRICES;
   const rate = prices / run.seconds;
   const ack = summarize(run.acknowledged.map((a) => a.ackMs));
@@ -262,20 +278,49 @@ function rowsOf(context: BenchContext, run: IngestRun): BenchRow[] {
   ];
 }
 
+/** Most throughput the conversion path may cost (issue 5): EUR batches at ≥ 90 % of USD's prices/s. */
+const TARGET_CONVERSION_RATIO = 0.9;
+
+function conversionRow(usd: IngestRun, eur: IngestRun): BenchRow {
+  const rate = (run: IngestRun) => (run.acknowledged.length * BATCH_PRICES) / run.seconds;
+  const ratio = rate(eur) / rate(usd);
+  const ackRatio =
+    summarize(eur.acknowledged.map((a) => a.ackMs)).p50 / summarize(usd.acknowledged.map((a) => a.ackMs)).p50;
+  return {
+    name: `ingest, 1 client: EUR ÷ USD prices/s (ack p50 EUR ÷ USD ${ackRatio.toFixed(2)}×)`,
+    cells: new Map([
+      ['n', formatCount(eur.acknowledged.length)],
+      ['whole run', `${ratio.toFixed(3)}×`],
+      ['target', `≥ ${TARGET_CONVERSION_RATIO.toFixed(2)}×`],
+      ['met', formatMet(ratio >= TARGET_CONVERSION_RATIO)],
+    ]),
+  };
+}
+
 export const ingestSection: BenchSection = {
   name: 'ingest',
   async run(context) {
     const batches = batchesFromEnv();
     const lanes = syntheticLanes(readReferenceDataset(), DEFAULT_SYNTHETIC_OPTIONS.seed);
     const runKey = `bench-ingest-${new Date().toISOString()}-${randomUUID().slice(0, 8)}`;
-    context.progress(`ingest warm-up: ${WARMUP_BATCHES} batches of ${formatCount(BATCH_PRICES)} prices`);
+    context.progress(`ingest warm-up: ${WARMUP_BATCHES} batches of ${formatCount(BATCH_PRICES)} prices (USD, EUR)`);
     await ingestRun(context, lanes, `${runKey}-warmup`, WARMUP_BATCHES, 1);
+    await ingestRun(context, lanes, `${runKey}-warmup-eur`, WARMUP_BATCHES, 1, 'EUR');
     const rows: BenchRow[] = [];
-    for (const clients of [1, 2]) {
+    const runs: { clients: number; currency: BenchCurrency }[] = [
+      { clients: 1, currency: 'USD' },
+      { clients: 1, currency: 'EUR' },
+      { clients: 2, currency: 'USD' },
+    ];
+    const done: IngestRun[] = [];
+    for (const { clients, currency } of runs) {
       context.progress(
-        `ingest, ${clients} client(s): ${batches} batches of ${formatCount(BATCH_PRICES)} prices back to back`,
+        `ingest, ${clients} client(s), ${currency}: ${batches} batches of ${formatCount(BATCH_PRICES)} prices back to back`,
       );
-      rows.push(...rowsOf(context, await ingestRun(context, lanes, `${runKey}-c${clients}`, batches, clients)));
+      const run = await ingestRun(context, lanes, `${runKey}-c${clients}-${currency}`, batches, clients, currency);
+      done.push(run);
+      rows.push(...rowsOf(context, run));
+      if (currency === 'EUR') rows.push(conversionRow(done[0] as IngestRun, run));
       const memory = process.memoryUsage();
       const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
       context.progress(

@@ -56,6 +56,8 @@ export function usdRate(currency: CurrencyInfo, usdPerUnit: string): UsdRate {
  * the same rate: rounding every exact half up would push every sum of them upwards.
  */
 export function toUsdCents(amountMinor: number, rate: UsdRate): number {
+  // US cents at 1 (USD itself): nothing to convert, and the common case.
+  if (rate.scaled === 1n && rate.multiplier === 1n && rate.divisor === 1n) return amountMinor;
   const product = BigInt(amountMinor) * rate.scaled * rate.multiplier;
   if (rate.divisor === 1n) return Number(product);
   const quotient = product / rate.divisor;

@@ -56,7 +56,12 @@ function checkRules(
   const wellFormed = CURRENCY_CODE.test(item.currency);
   const supported = wellFormed && rates.supports(item.currency);
   const rate = supported && validDay ? rates.rateOn(item.currency, day) : undefined;
-  const converted = checkPrice(item, supported ? currencyInfo(item.currency) : undefined, rate, fail);
+  const converted = checkPrice(
+    item,
+    rate?.currency ?? (supported ? currencyInfo(item.currency) : undefined),
+    rate,
+    fail,
+  );
   if (!wellFormed) {
     fail('currency', 'BAD_USER_INPUT', 'must be a 3-letter ISO 4217 currency code such as USD');
   } else if (!supported) {
