@@ -104,6 +104,8 @@ function graphqlFailure(what: string, status: number, answer: GraphqlAnswer<unkn
 interface Acknowledged {
   readonly id: string;
   readonly ackMs: number;
+  /** CPU time of this whole process (service, replicator, client) while the batch was in flight. */
+  readonly cpuMs: number;
   readonly currency: BenchCurrency;
 }
 
@@ -114,8 +116,11 @@ interface Body {
 
 async function submit(client: BenchGraphqlClient, { body, currency }: Body): Promise<Acknowledged> {
   const start = performance.now();
+  const cpuBefore = process.cpuUsage();
   const response = await client.post(body);
   const ackMs = performance.now() - start;
+  const cpu = process.cpuUsage(cpuBefore);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
   const answer = response.json as SubmitAnswer;
   const batch = answer.data?.submitPriceBatch;
   if (response.status !== 200 || answer.errors?.length || !batch) {
@@ -124,7 +129,7 @@ async function submit(client: BenchGraphqlClient, { body, currency }: Body): Pro
   if (batch.status !== 'ACCEPTED' || batch.acceptedCount !== BATCH_PRICES) {
     throw new Error(`submitPriceBatch: batch ${batch.id} is ${batch.status} with ${batch.acceptedCount} prices`);
   }
-  return { id: batch.id, ackMs, currency };
+  return { id: batch.id, ackMs, cpuMs, currency };
 }
 
 interface Replicated {
@@ -299,14 +304,18 @@ const TARGET_CONVERSION_RATIO = 0.9;
  * back to back, so each batch's acknowledgement time is its throughput (50,000 prices / ack time) and
  * both currencies see the same machine (two cores shared with anything else running). Rows: each
  * currency's acknowledgements, then EUR's throughput as a fraction of USD's (sum of USD ack times over
- * sum of EUR ack times; the p50 ratio beside it).
+ * sum of EUR ack times; beside it the p50 ratio, and the ratio of this process's CPU time per batch,
+ * which other processes on the machine disturb less than wall time).
  */
 function conversionRows(context: BenchContext, run: IngestRun): BenchRow[] {
-  const acks = (currency: BenchCurrency) => run.acknowledged.filter((a) => a.currency === currency).map((a) => a.ackMs);
+  const of = (currency: BenchCurrency, value: (a: Acknowledged) => number) =>
+    run.acknowledged.filter((a) => a.currency === currency).map(value);
   const total = (values: number[]) => values.reduce((sum, v) => sum + v, 0);
-  const [usd, eur] = [acks('USD'), acks('EUR')];
+  const [usd, eur] = [of('USD', (a) => a.ackMs), of('EUR', (a) => a.ackMs)];
   const ratio = total(usd) / usd.length / (total(eur) / eur.length);
   const p50Ratio = summarize(usd).p50 / summarize(eur).p50;
+  // CPU time per batch does not grow when other processes take the cores: the steadier comparison.
+  const cpuRatio = total(of('USD', (a) => a.cpuMs)) / total(of('EUR', (a) => a.cpuMs));
   const ackRow = (currency: BenchCurrency, values: number[]): BenchRow => {
     const s = summarize(values);
     return {
@@ -321,13 +330,14 @@ function conversionRows(context: BenchContext, run: IngestRun): BenchRow[] {
     };
   };
   context.progress(
-    `conversion: EUR batches at ${(ratio * 100).toFixed(1)} % of USD's throughput (p50: ${(p50Ratio * 100).toFixed(1)} %)`,
+    `conversion: EUR batches at ${(ratio * 100).toFixed(1)} % of USD's throughput (p50: ${(p50Ratio * 100).toFixed(1)} %; ` +
+      `process CPU per batch USD ÷ EUR ${(cpuRatio * 100).toFixed(1)} %)`,
   );
   return [
     ackRow('USD', usd),
     ackRow('EUR', eur),
     {
-      name: `ingest, 1 client: EUR ÷ USD prices/s, alternating (p50 ${p50Ratio.toFixed(3)}×)`,
+      name: `ingest, 1 client: EUR ÷ USD prices/s, alternating (p50 ${p50Ratio.toFixed(2)}×, CPU ${cpuRatio.toFixed(2)}×)`,
       cells: new Map([
         ['n', formatCount(run.acknowledged.length)],
         ['whole run', `${ratio.toFixed(3)}×`],
