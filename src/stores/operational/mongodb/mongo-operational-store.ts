@@ -34,7 +34,7 @@ import {
   COLLECTIONS,
   batchDocumentOf,
   claimOf,
-  exchangeRateId,
+  exchangeRateDayId,
   fromPriceDocument,
   priceIdRange,
   toBatch,
@@ -43,7 +43,7 @@ import {
   toRegion,
   unfinishedBatchOf,
   type BatchDocument,
-  type ExchangeRateDocument,
+  type ExchangeRateDayDocument,
   type IdempotencyKeyDocument,
   type LeaseDocument,
   type PortDocument,
@@ -69,8 +69,8 @@ export interface MongoOperationalStoreOptions {
 }
 
 const DUPLICATE_KEY = 11000;
-/** Rates per bulkWrite when saving exchange rates (the shipped table has about 57,000). */
-const EXCHANGE_RATES_PER_WRITE = 5_000;
+/** Days per read and per bulkWrite when saving exchange rates (the shipped table has about 1,800). */
+const EXCHANGE_RATE_DAYS_PER_WRITE = 1_000;
 const NAMESPACE_EXISTS = 48;
 
 /** Indexes beyond `_id`; the shard keys are applied by the deployment (docs/operational-store-mongodb.md). */
@@ -85,10 +85,7 @@ const INDEXES: Record<string, IndexDescription[]> = {
   [COLLECTIONS.prices]: [],
   [COLLECTIONS.idempotencyKeys]: [],
   [COLLECTIONS.replicationLeases]: [],
-  [COLLECTIONS.exchangeRates]: [
-    { key: { provider: 1, currency: 1, day: 1 }, name: 'by_currency_and_day' },
-    { key: { provider: 1, source: 1 }, name: 'by_source' },
-  ],
+  [COLLECTIONS.exchangeRates]: [{ key: { provider: 1, sourceNames: 1 }, name: 'by_source' }],
 };
 
 const isDuplicateKey = (error: unknown): boolean => error instanceof MongoServerError && error.code === DUPLICATE_KEY;
@@ -118,7 +115,7 @@ export class MongoOperationalStore implements OperationalStore {
   private readonly prices: Collection<PriceDocument>;
   private readonly keys: Collection<IdempotencyKeyDocument>;
   private readonly leases: Collection<LeaseDocument>;
-  private readonly exchangeRates: Collection<ExchangeRateDocument>;
+  private readonly exchangeRates: Collection<ExchangeRateDayDocument>;
   private readonly priceChunkSize: number;
   private readonly priceWriteConcurrency: number;
 
@@ -367,73 +364,118 @@ export class MongoOperationalStore implements OperationalStore {
     pairs: readonly CurrencyDay[],
   ): Promise<(string | undefined)[]> {
     if (pairs.length === 0) return [];
-    const ids = pairs.map((p) => exchangeRateId(provider, p.currency, p.day));
-    const found = await this.exchangeRates
-      .find({ _id: { $in: [...new Set(ids)] } }, { projection: { usdPerUnit: 1 } })
-      .toArray();
-    const byId = new Map(found.map((doc) => [doc._id, doc.usdPerUnit]));
-    return ids.map((id) => byId.get(id));
+    const ids = [...new Set(pairs.map((p) => exchangeRateDayId(provider, p.day)))];
+    const days = new Map<number, Record<string, string>>();
+    for (let start = 0; start < ids.length; start += EXCHANGE_RATE_DAYS_PER_WRITE) {
+      const found = await this.exchangeRates
+        .find(
+          { _id: { $in: ids.slice(start, start + EXCHANGE_RATE_DAYS_PER_WRITE) } },
+          { projection: { day: 1, rates: 1 } },
+        )
+        .toArray();
+      for (const doc of found) days.set(doc.day, doc.rates);
+    }
+    return pairs.map((p) => days.get(p.day)?.[p.currency]);
   }
 
   /**
-   * Unordered upserts that replace only what differs, so saving the same rates again writes nothing;
-   * the count is of rates inserted or changed.
+   * Groups the rates by day, reads those days, inserts the new days and `$set`s the currencies whose
+   * rate or source differs on the others: saving the same rates again writes nothing.
+   * Answers how many rates were new or changed. Two processes saving the same day at once both write
+   * their rates; `sourceNames` is recomputed from what each read, so it may keep a name whose rates
+   * were all replaced concurrently (it only decides whether the shipped table is loaded again).
    */
   async saveExchangeRates(
     provider: ExchangeRateProviderName,
     rates: readonly DailyUsdRate[],
     source: string,
   ): Promise<number> {
-    if (rates.length === 0) return 0;
+    const byDay = new Map<number, DailyUsdRate[]>();
+    for (const rate of rates) {
+      const list = byDay.get(rate.day);
+      if (list) list.push(rate);
+      else byDay.set(rate.day, [rate]);
+    }
+    const days = [...byDay.keys()];
     let changed = 0;
-    for (let start = 0; start < rates.length; start += EXCHANGE_RATES_PER_WRITE) {
-      const result = await this.exchangeRates.bulkWrite(
-        rates.slice(start, start + EXCHANGE_RATES_PER_WRITE).map((r): AnyBulkWriteOperation<ExchangeRateDocument> => ({
-          updateOne: {
-            filter: { _id: exchangeRateId(provider, r.currency, r.day) },
-            update: { $set: { provider, currency: r.currency, day: r.day, usdPerUnit: r.usdPerUnit, source } },
-            upsert: true,
-          },
-        })),
-        { ordered: false },
+    for (let start = 0; start < days.length; start += EXCHANGE_RATE_DAYS_PER_WRITE) {
+      const chunk = days.slice(start, start + EXCHANGE_RATE_DAYS_PER_WRITE);
+      const stored = new Map(
+        (
+          await this.exchangeRates
+            .find({ _id: { $in: chunk.map((day) => exchangeRateDayId(provider, day as EpochDay)) } })
+            .toArray()
+        ).map((doc) => [doc.day, doc]),
       );
-      changed += result.upsertedCount + result.modifiedCount;
+      const inserts: ExchangeRateDayDocument[] = [];
+      const updates: AnyBulkWriteOperation<ExchangeRateDayDocument>[] = [];
+      for (const day of chunk) {
+        const before = stored.get(day);
+        const set: Record<string, string> = {};
+        const doc: ExchangeRateDayDocument = {
+          _id: exchangeRateDayId(provider, day as EpochDay),
+          provider,
+          day,
+          rates: { ...before?.rates },
+          sources: { ...before?.sources },
+          sourceNames: [],
+        };
+        for (const rate of byDay.get(day) ?? []) {
+          if (before?.rates[rate.currency] === rate.usdPerUnit && before.sources[rate.currency] === source) continue;
+          set[`rates.${rate.currency}`] = doc.rates[rate.currency] = rate.usdPerUnit;
+          set[`sources.${rate.currency}`] = doc.sources[rate.currency] = source;
+          changed += 1;
+        }
+        doc.sourceNames = [...new Set(Object.values(doc.sources))].sort();
+        // A new day is inserted whole: on FerretDB an upsert scans for its filter, and 1,800 of them took
+        // a minute; inserts take seconds.
+        if (!before) inserts.push(doc);
+        else if (Object.keys(set).length > 0) {
+          updates.push({
+            updateOne: { filter: { _id: doc._id }, update: { $set: { ...set, sourceNames: doc.sourceNames } } },
+          });
+        }
+      }
+      if (inserts.length > 0) {
+        try {
+          await this.exchangeRates.insertMany(inserts, { ordered: false });
+        } catch (error) {
+          // Another process inserted some of these days meanwhile (the same table): theirs stand.
+          if (!onlyDuplicateKeys(error)) throw error;
+        }
+      }
+      if (updates.length > 0) await this.exchangeRates.bulkWrite(updates, { ordered: false });
     }
     return changed;
   }
 
-  /**
-   * Counts per currency in one `$group`, then each currency's first and last day from the
-   * (provider, currency, day) index: FerretDB 1.24 implements neither `$min`/`$max` nor `$first`/`$last`
-   * as `$group` accumulators. A provider holds tens of currencies, and callers cache the answer.
-   */
+  /** Per currency, from every day document of the provider (a few thousand at most; callers cache it). */
   async exchangeRateCoverage(provider: ExchangeRateProviderName): Promise<CurrencyCoverage[]> {
-    const counts = await this.exchangeRates
-      .aggregate<{ _id: string; days: number }>([
-        { $match: { provider } },
-        { $group: { _id: '$currency', days: { $sum: 1 } } },
-        { $sort: { _id: 1 } },
-      ])
-      .toArray();
-    const edge = async (currency: string, direction: 1 | -1): Promise<EpochDay> => {
-      const doc = await this.exchangeRates.findOne(
-        { provider, currency },
-        { sort: { provider: 1, currency: 1, day: direction }, projection: { day: 1 } },
-      );
-      return (doc?.day ?? 0) as EpochDay;
-    };
-    return Promise.all(
-      counts.map(async ({ _id: currency, days }) => ({
+    const coverage = new Map<string, { firstDay: number; lastDay: number; days: number }>();
+    const cursor = this.exchangeRates.find({ provider }, { projection: { day: 1, rates: 1 } });
+    for await (const doc of cursor) {
+      for (const currency of Object.keys(doc.rates)) {
+        const seen = coverage.get(currency);
+        if (!seen) coverage.set(currency, { firstDay: doc.day, lastDay: doc.day, days: 1 });
+        else {
+          seen.firstDay = Math.min(seen.firstDay, doc.day);
+          seen.lastDay = Math.max(seen.lastDay, doc.day);
+          seen.days += 1;
+        }
+      }
+    }
+    return [...coverage]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([currency, c]) => ({
         currency,
-        firstDay: await edge(currency, 1),
-        lastDay: await edge(currency, -1),
-        days,
-      })),
-    );
+        firstDay: c.firstDay as EpochDay,
+        lastDay: c.lastDay as EpochDay,
+        days: c.days,
+      }));
   }
 
   async hasExchangeRatesFrom(provider: ExchangeRateProviderName, source: string): Promise<boolean> {
-    return (await this.exchangeRates.findOne({ provider, source }, { projection: { _id: 1 } })) !== null;
+    return (await this.exchangeRates.findOne({ provider, sourceNames: source }, { projection: { _id: 1 } })) !== null;
   }
 
   /**
