@@ -155,7 +155,7 @@ export class OpenExchangeRates implements ExchangeRateProvider {
     const body = parseJson(text);
     if (response.ok) return { kind: 'rates', rates: ratesOf(day, body, response.status) };
     const { message, description } = errorOf(body);
-    const details = { status: response.status, message: message ?? null };
+    const details = { providerStatus: response.status, providerMessage: message ?? null };
     const said = `answered HTTP ${response.status}${message ? ` ${message}` : ''}${description ? ` (${description})` : ''}`;
     if (response.status === 400 && message !== undefined && DAY_NOT_AVAILABLE.has(message))
       return { kind: 'not_available' };
@@ -202,7 +202,10 @@ function networkReason(error: unknown): string {
 function ratesOf(day: EpochDay, body: unknown, status: number): DailyUsdRate[] {
   const { base, rates } = (typeof body === 'object' && body !== null ? body : {}) as OxrRatesBody;
   if (base !== USD.code || typeof rates !== 'object' || rates === null) {
-    throw new AttemptFailed(`answered HTTP ${status} without USD-based rates`, false, { status, reason: 'malformed' });
+    throw new AttemptFailed(`answered HTTP ${status} without USD-based rates`, false, {
+      providerStatus: status,
+      reason: 'malformed',
+    });
   }
   const daily: DailyUsdRate[] = [{ currency: USD.code, day, usdPerUnit: '1' }];
   for (const [currency, quote] of Object.entries(rates as Record<string, unknown>)) {

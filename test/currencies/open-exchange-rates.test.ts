@@ -100,7 +100,12 @@ describe('OpenExchangeRates: failures', () => {
     await expect(attempt).rejects.toMatchObject({
       code: 'EXCHANGE_RATES_UNAVAILABLE',
       message: expect.stringMatching(message),
-      details: { provider: 'openexchangerates', day: '2016-01-04', status: step.error, message: step.message },
+      details: {
+        provider: 'openexchangerates',
+        day: '2016-01-04',
+        providerStatus: step.error,
+        providerMessage: step.message,
+      },
     });
     await expect(attempt).rejects.toHaveProperty('message', expect.not.stringContaining('test-app-id'));
     expect(oxr.requestsFor('2016-01-04')).toBe(1);

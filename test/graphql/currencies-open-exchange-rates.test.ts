@@ -53,8 +53,8 @@ describe('with Open Exchange Rates configured (OXR_APP_ID)', () => {
     expect(refused.errors?.[0]?.extensions).toMatchObject({
       code: 'EXCHANGE_RATES_UNAVAILABLE',
       provider: 'openexchangerates',
-      status: 401,
-      message: 'invalid_app_id',
+      providerStatus: 401,
+      providerMessage: 'invalid_app_id',
     });
     expect(refused.errors?.[0]?.message).toMatch(/Open Exchange Rates answered HTTP 401 invalid_app_id/);
     expect(await withOxr.running.stores.operational.batchByIdempotencyKey('oxr-refused')).toBeUndefined();
