@@ -74,7 +74,7 @@ function checkRules(
     fail(
       'day',
       'RATE_UNAVAILABLE',
-      `has no ${item.currency} exchange rate: no rate for ${item.currency} on ${item.day}`,
+      `has no ${item.currency} exchange rate: the provider has none for ${item.currency} on ${item.day}`,
     );
   }
   return converted;
