@@ -1,13 +1,15 @@
 import 'reflect-metadata';
 import { closeStores, createReplicator, openStores } from '../src/app/rateline';
 import { loadConfig } from '../src/config';
+import { loadShippedExchangeRates } from '../src/currencies';
 import { createLogger } from '../src/logging/logger';
 import { readReferenceDataset, seedReferenceData } from '../src/reference-data';
 
 const CATCH_UP_MS = 10 * 60_000;
 
 /**
- * `npm run seed`: loads the reference dataset through the write path; safe to run again. With the
+ * `npm run seed`: loads the reference dataset through the write path, and the shipped exchange-rates
+ * table; safe to run again. With the
  * replicator in-process (the embedded shape) it also waits until analytics count the prices.
  */
 async function main(): Promise<void> {
@@ -15,6 +17,7 @@ async function main(): Promise<void> {
   const log = createLogger(config.logLevel);
   const stores = await openStores(config, log);
   try {
+    await loadShippedExchangeRates(stores.operational, log);
     const report = await seedReferenceData(stores.operational, readReferenceDataset(), log);
     log.info(
       report,

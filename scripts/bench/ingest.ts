@@ -26,6 +26,11 @@ import { DEFAULT_SYNTHETIC_OPTIONS, syntheticLanes, type SyntheticLane } from '.
  * Every run adds its prices to the bench dir for good (operational store and analytics): delete
  * BENCH_DATA_DIR to start over.
  *
+ * Runs: one client in USD; one client alternating USD and EUR batches (the conversion path: prices in
+ * euros converted at each day's rate from the offline table; alternating, so that both currencies see
+ * the same load and their ratio of throughput measures the conversion, not the machine); two clients
+ * in USD.
+ *
  * Environment: BENCH_INGEST_BATCHES (batches per run, default 24 = 1,200,000 prices).
  */
 
@@ -68,16 +73,25 @@ function batchesFromEnv(): number {
 /** Every day of 2021 as YYYY-MM-DD. */
 const DAYS_2021 = Array.from({ length: 365 }, (_, i) => new Date(Date.UTC(2021, 0, 1 + i)).toISOString().slice(0, 10));
 
+/**
+ * The currency of a run's prices: USD, or EUR to measure the conversion path (a prefetch of the
+ * batch's distinct (currency, day) pairs from the offline table, then exact conversion per item; the
+ * shipped ECB table covers 2021).
+ */
+export type BenchCurrency = 'USD' | 'EUR';
+
 /** One request body: `BATCH_PRICES` random prices on the lanes, as UTF-8 JSON. */
-function batchBody(lanes: readonly SyntheticLane[], idempotencyKey: string): Buffer {
+function batchBody(lanes: readonly SyntheticLane[], idempotencyKey: string, currency: BenchCurrency): Buffer {
   const items: string[] = new Array<string>(BATCH_PRICES);
+  // Euro amounts near the lane means at about 1.18 USD/EUR (2021's level), so the USD values match.
+  const scale = currency === 'USD' ? 1 : 1 / 1.18;
   for (let i = 0; i < BATCH_PRICES; i += 1) {
     const lane = lanes[Math.floor(Math.random() * lanes.length)] as SyntheticLane;
     const day = DAYS_2021[Math.floor(Math.random() * DAYS_2021.length)] as string;
-    const price = Math.round(lane.meanUsd * (85 + 30 * Math.random())) / 100;
+    const price = Math.round(lane.meanUsd * scale * (85 + 30 * Math.random())) / 100;
     items[i] =
       `{"originCode":"${lane.origin}","destinationCode":"${lane.destination}","day":"${day}",` +
-      `"price":${price},"currency":"USD"}`;
+      `"price":${price},"currency":"${currency}"}`;
   }
   const variables = `{"input":{"idempotencyKey":${JSON.stringify(idempotencyKey)},"items":[${items.join(',')}]}}`;
   return Buffer.from(`{"query":${JSON.stringify(SUBMIT_MUTATION)},"variables":${variables}}`, 'utf8');
@@ -90,12 +104,23 @@ function graphqlFailure(what: string, status: number, answer: GraphqlAnswer<unkn
 interface Acknowledged {
   readonly id: string;
   readonly ackMs: number;
+  /** CPU time of this whole process (service, replicator, client) while the batch was in flight. */
+  readonly cpuMs: number;
+  readonly currency: BenchCurrency;
 }
 
-async function submit(client: BenchGraphqlClient, body: Buffer): Promise<Acknowledged> {
+interface Body {
+  readonly currency: BenchCurrency;
+  readonly body: Buffer;
+}
+
+async function submit(client: BenchGraphqlClient, { body, currency }: Body): Promise<Acknowledged> {
   const start = performance.now();
+  const cpuBefore = process.cpuUsage();
   const response = await client.post(body);
   const ackMs = performance.now() - start;
+  const cpu = process.cpuUsage(cpuBefore);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
   const answer = response.json as SubmitAnswer;
   const batch = answer.data?.submitPriceBatch;
   if (response.status !== 200 || answer.errors?.length || !batch) {
@@ -104,7 +129,7 @@ async function submit(client: BenchGraphqlClient, body: Buffer): Promise<Acknowl
   if (batch.status !== 'ACCEPTED' || batch.acceptedCount !== BATCH_PRICES) {
     throw new Error(`submitPriceBatch: batch ${batch.id} is ${batch.status} with ${batch.acceptedCount} prices`);
   }
-  return { id: batch.id, ackMs };
+  return { id: batch.id, ackMs, cpuMs, currency };
 }
 
 interface Replicated {
@@ -157,8 +182,12 @@ async function checkCounted(context: BenchContext, ids: readonly string[]): Prom
   }
 }
 
+/** USD or EUR batches, or both alternating batch by batch (an A/B run: both see the same machine load). */
+type RunCurrency = BenchCurrency | 'USD/EUR';
+
 interface IngestRun {
   readonly clients: number;
+  readonly currency: RunCurrency;
   readonly acknowledged: readonly Acknowledged[];
   readonly replicated: ReadonlyMap<string, Replicated>;
   /** First request sent → last acknowledgement. */
@@ -179,10 +208,15 @@ async function ingestRun(
   keyPrefix: string,
   batches: number,
   clients: number,
+  currency: RunCurrency = 'USD',
 ): Promise<IngestRun> {
   const url = `${context.running.url}/graphql`;
+  const currencyOf = (i: number): BenchCurrency => (currency === 'USD/EUR' ? (i % 2 === 0 ? 'USD' : 'EUR') : currency);
   const bodies = Array.from({ length: clients }, (_, c) =>
-    Array.from({ length: Math.ceil((batches - c) / clients) }, (_, i) => batchBody(lanes, `${keyPrefix}-${c}-${i}`)),
+    Array.from({ length: Math.ceil((batches - c) / clients) }, (_, i): Body => {
+      const bodyCurrency = currencyOf(i);
+      return { currency: bodyCurrency, body: batchBody(lanes, `${keyPrefix}-${c}-${i}`, bodyCurrency) };
+    }),
   );
   const connections = bodies.map(() => new BenchGraphqlClient(url, context.apiKey));
   const poller = new BenchGraphqlClient(url, context.apiKey);
@@ -204,14 +238,14 @@ async function ingestRun(
     const ids = acknowledged.map((a) => a.id);
     const replicated = await awaitReplication(poller, ids);
     await checkCounted(context, ids);
-    return { clients, acknowledged, replicated, seconds, startedAt, cpuSeconds };
+    return { clients, currency, acknowledged, replicated, seconds, startedAt, cpuSeconds };
   } finally {
     for (const connection of [...connections, poller]) connection.close();
   }
 }
 
 function rowsOf(context: BenchContext, run: IngestRun): BenchRow[] {
-  const who = run.clients === 1 ? '1 client' : `${run.clients} clients`;
+  const who = `${run.clients === 1 ? '1 client' : `${run.clients} clients`}${run.currency === 'USD' ? '' : `, ${run.currency}`}`;
   const prices = run.acknowledged.length * BATCH_PRICES;
   const rate = prices / run.seconds;
   const ack = summarize(run.acknowledged.map((a) => a.ackMs));
@@ -262,20 +296,80 @@ function rowsOf(context: BenchContext, run: IngestRun): BenchRow[] {
   ];
 }
 
+/** Most throughput the conversion path may cost (issue 5): EUR batches at ≥ 90 % of USD's prices/s. */
+const TARGET_CONVERSION_RATIO = 0.9;
+
+/**
+ * The conversion path's cost from an alternating run: one client sends USD and EUR batches in turn,
+ * back to back, so each batch's acknowledgement time is its throughput (50,000 prices / ack time) and
+ * both currencies see the same machine (two cores shared with anything else running). Rows: each
+ * currency's acknowledgements, then EUR's throughput as a fraction of USD's (sum of USD ack times over
+ * sum of EUR ack times; beside it the p50 ratio, and the ratio of this process's CPU time per batch,
+ * which other processes on the machine disturb less than wall time).
+ */
+function conversionRows(context: BenchContext, run: IngestRun): BenchRow[] {
+  const of = (currency: BenchCurrency, value: (a: Acknowledged) => number) =>
+    run.acknowledged.filter((a) => a.currency === currency).map(value);
+  const total = (values: number[]) => values.reduce((sum, v) => sum + v, 0);
+  const [usd, eur] = [of('USD', (a) => a.ackMs), of('EUR', (a) => a.ackMs)];
+  const ratio = total(usd) / usd.length / (total(eur) / eur.length);
+  const p50Ratio = summarize(usd).p50 / summarize(eur).p50;
+  // CPU time per batch does not grow when other processes take the cores: the steadier comparison.
+  const cpuRatio = total(of('USD', (a) => a.cpuMs)) / total(of('EUR', (a) => a.cpuMs));
+  const ackRow = (currency: BenchCurrency, values: number[]): BenchRow => {
+    const s = summarize(values);
+    return {
+      name: `ingest, 1 client, USD/EUR alternating: ack of one ${currency} batch, ms`,
+      cells: new Map([
+        ['n', formatCount(s.samples)],
+        ['p50', formatMs(s.p50)],
+        ['p95', formatMs(s.p95)],
+        ['p99', formatMs(s.p99)],
+        ['max', formatMs(s.max)],
+      ]),
+    };
+  };
+  context.progress(
+    `conversion: EUR batches at ${(ratio * 100).toFixed(1)} % of USD's throughput (p50: ${(p50Ratio * 100).toFixed(1)} %; ` +
+      `process CPU per batch USD ÷ EUR ${(cpuRatio * 100).toFixed(1)} %)`,
+  );
+  return [
+    ackRow('USD', usd),
+    ackRow('EUR', eur),
+    {
+      name: `ingest, 1 client: EUR ÷ USD prices/s, alternating (p50 ${p50Ratio.toFixed(2)}×, CPU ${cpuRatio.toFixed(2)}×)`,
+      cells: new Map([
+        ['n', formatCount(run.acknowledged.length)],
+        ['whole run', `${ratio.toFixed(3)}×`],
+        ['target', `≥ ${TARGET_CONVERSION_RATIO.toFixed(2)}×`],
+        ['met', formatMet(ratio >= TARGET_CONVERSION_RATIO)],
+      ]),
+    },
+  ];
+}
+
 export const ingestSection: BenchSection = {
   name: 'ingest',
   async run(context) {
     const batches = batchesFromEnv();
     const lanes = syntheticLanes(readReferenceDataset(), DEFAULT_SYNTHETIC_OPTIONS.seed);
     const runKey = `bench-ingest-${new Date().toISOString()}-${randomUUID().slice(0, 8)}`;
-    context.progress(`ingest warm-up: ${WARMUP_BATCHES} batches of ${formatCount(BATCH_PRICES)} prices`);
+    context.progress(`ingest warm-up: ${WARMUP_BATCHES} batches of ${formatCount(BATCH_PRICES)} prices (USD, EUR)`);
     await ingestRun(context, lanes, `${runKey}-warmup`, WARMUP_BATCHES, 1);
+    await ingestRun(context, lanes, `${runKey}-warmup-eur`, WARMUP_BATCHES, 1, 'EUR');
     const rows: BenchRow[] = [];
-    for (const clients of [1, 2]) {
+    const runs: { clients: number; currency: RunCurrency }[] = [
+      { clients: 1, currency: 'USD' },
+      { clients: 1, currency: 'USD/EUR' },
+      { clients: 2, currency: 'USD' },
+    ];
+    for (const { clients, currency } of runs) {
       context.progress(
-        `ingest, ${clients} client(s): ${batches} batches of ${formatCount(BATCH_PRICES)} prices back to back`,
+        `ingest, ${clients} client(s), ${currency}: ${batches} batches of ${formatCount(BATCH_PRICES)} prices back to back`,
       );
-      rows.push(...rowsOf(context, await ingestRun(context, lanes, `${runKey}-c${clients}`, batches, clients)));
+      const key = `${runKey}-c${clients}-${currency.replace('/', '-')}`;
+      const run = await ingestRun(context, lanes, key, batches, clients, currency);
+      rows.push(...(currency === 'USD/EUR' ? conversionRows(context, run) : rowsOf(context, run)));
       const memory = process.memoryUsage();
       const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
       context.progress(

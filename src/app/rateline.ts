@@ -4,6 +4,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { AnalysisService } from '../analysis';
 import { ApiKeyAuthenticator } from '../auth';
 import type { Config } from '../config';
+import { ExchangeRates, loadShippedExchangeRates, OfflineExchangeRates, OpenExchangeRates } from '../currencies';
 import { buildRatelineSchema, createGraphqlServer, serveGraphqlOverWebSocket, type RatelineServices } from '../graphql';
 import { createHttpApp } from '../http/app';
 import { BatchQueries, BatchWorker, IngestService } from '../ingest';
@@ -91,8 +92,15 @@ export function createReplicator(config: Config, stores: Stores, log: Logger): R
   });
 }
 
+/** Open Exchange Rates when OXR_APP_ID is set, else the offline table in the operational store. */
+export function createExchangeRates(config: Config, operational: OperationalStore): ExchangeRates {
+  const oxr = config.exchangeRates.openExchangeRates;
+  return new ExchangeRates(oxr ? new OpenExchangeRates(operational, oxr) : new OfflineExchangeRates(operational));
+}
+
 export function createBatchWorker(config: Config, operational: OperationalStore, log: Logger): BatchWorker {
-  return new BatchWorker(operational, log.child({ component: 'batch-worker' }), {
+  const exchangeRates = createExchangeRates(config, operational);
+  return new BatchWorker(operational, exchangeRates, log.child({ component: 'batch-worker' }), {
     leaseTtlMs: config.batchWork.leaseTtlMs,
     pollIntervalMs: config.batchWork.pollIntervalMs,
     maxBackoffMs: 10_000,
@@ -101,12 +109,14 @@ export function createBatchWorker(config: Config, operational: OperationalStore,
 
 /** `onCommitted`: a chunked batch was committed through this process (wakes its own worker). */
 export function createServices(config: Config, stores: Stores, onCommitted?: () => void): RatelineServices {
+  const exchangeRates = createExchangeRates(config, stores.operational);
   return {
     rates: new RatesService(stores.operational, stores.analytics, config.limits),
     analysis: new AnalysisService(stores.operational, stores.analytics, config.limits),
     locations: new LocationsService(stores.operational),
     batches: new BatchQueries(stores.operational),
-    ingest: new IngestService(stores.operational, config.limits, onCommitted),
+    ingest: new IngestService(stores.operational, config.limits, exchangeRates, onCommitted),
+    exchangeRates,
     replication: new ReplicationMonitor(stores.operational.changeFeed, stores.analytics),
   };
 }
@@ -157,6 +167,9 @@ export async function startRateline(config: Config, log: Logger): Promise<Runnin
   try {
     const authenticator = new ApiKeyAuthenticator(config.apiKeys);
     warnIfOpen(config, authenticator, log);
+    // The offline table is loaded (once per version of it) even when Open Exchange Rates is configured:
+    // it costs one indexed lookup per start, and switching providers back needs no step.
+    await loadShippedExchangeRates(stores.operational, log);
     await seedIfEmpty(config, stores, log);
     if (replicator) {
       replicator.start();

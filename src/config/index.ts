@@ -24,16 +24,31 @@ export interface Config {
   /** How long a process may take to finish its work after SIGTERM before it exits anyway. */
   readonly shutdownGraceMs: number;
   readonly operations: OperationsConfig;
+  readonly exchangeRates: ExchangeRatesConfig;
 }
 
 export interface OperationsConfig {
   /**
-   * Port on which a process without the API (the replicator) serves /livez, /readyz and /metrics on
+   * Port on which a process without the API (replicator, worker) serves /livez, /readyz and /metrics on
    * `host`; undefined serves none. The API serves them on its own port.
    */
   readonly metricsPort: number | undefined;
   /** How long /readyz waits for each store's ping before calling it unavailable. */
   readonly readinessTimeoutMs: number;
+}
+
+/** Where exchange rates come from: Open Exchange Rates when configured, else the offline table. */
+export interface ExchangeRatesConfig {
+  readonly openExchangeRates: OpenExchangeRatesConfig | undefined;
+}
+
+export interface OpenExchangeRatesConfig {
+  readonly appId: string;
+  /** Up to `/api`, no trailing slash. */
+  readonly baseUrl: string;
+  readonly timeoutMs: number;
+  readonly retries: number;
+  readonly retryBaseMs: number;
 }
 
 export interface MongoDbConfig {
@@ -176,6 +191,19 @@ const environmentSchema = z.object({
     )
     .optional(),
   READINESS_TIMEOUT_MS: integer(50, 60_000, 2_000),
+  OXR_APP_ID: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be an Open Exchange Rates app id (letters and digits)')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  OXR_BASE_URL: z
+    .url({ protocol: /^https?$/, message: 'must be an http:// or https:// URL' })
+    .transform((url) => url.replace(/\/+$/, ''))
+    .default('https://openexchangerates.org/api'),
+  OXR_TIMEOUT_MS: integer(100, 120_000, 5_000),
+  OXR_RETRIES: integer(0, 10, 2),
+  OXR_RETRY_BASE_MS: integer(0, 60_000, 250),
 });
 
 const apiKeySchema = z.object({
@@ -271,6 +299,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       requestTimeoutMs: e.CLICKHOUSE_REQUEST_TIMEOUT_MS,
     },
     operations: { metricsPort: e.METRICS_PORT, readinessTimeoutMs: e.READINESS_TIMEOUT_MS },
+    exchangeRates: {
+      openExchangeRates:
+        e.OXR_APP_ID === undefined
+          ? undefined
+          : {
+              appId: e.OXR_APP_ID,
+              baseUrl: e.OXR_BASE_URL,
+              timeoutMs: e.OXR_TIMEOUT_MS,
+              retries: e.OXR_RETRIES,
+              retryBaseMs: e.OXR_RETRY_BASE_MS,
+            },
+    },
     limits: {
       maxRatesRangeDays: e.MAX_RATES_RANGE_DAYS,
       maxQueryDepth: e.MAX_QUERY_DEPTH,

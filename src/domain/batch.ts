@@ -48,6 +48,8 @@ export interface PriceRecord {
   readonly currency: string;
   /** The amount as submitted, in minor units of `currency`. */
   readonly amountMinor: number;
+  /** The rate `usdCents` was converted at: US dollars per unit of `currency`, decimal text ("1" for USD). */
+  readonly usdPerUnit: string;
 }
 
 export interface Batch {

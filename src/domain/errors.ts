@@ -11,6 +11,8 @@ export type ErrorCode =
   | 'QUERY_TOO_COMPLEX'
   | 'PAYLOAD_TOO_LARGE'
   | 'UNSUPPORTED_CURRENCY'
+  | 'RATE_UNAVAILABLE'
+  | 'EXCHANGE_RATES_UNAVAILABLE'
   | 'IDEMPOTENCY_KEY_REUSED'
   /** A chunked-batch operation on a batch that is no longer open (or, for a retraction, not settled). */
   | 'BATCH_NOT_OPEN'

@@ -1,5 +1,6 @@
 import type { AnalysisService } from '../analysis';
 import type { Principal } from '../auth';
+import type { ExchangeRates } from '../currencies';
 import type { BatchQueries, BatchReader, IngestService } from '../ingest';
 import type { LocationsReader, LocationsService } from '../locations';
 import type { Logger } from '../logging/logger';
@@ -14,6 +15,7 @@ export interface RatelineServices {
   readonly batches: BatchQueries;
   readonly ingest: IngestService;
   readonly replication: ReplicationMonitor;
+  readonly exchangeRates: ExchangeRates;
 }
 
 /** What every resolver receives; built anew for each request. */
@@ -27,6 +29,7 @@ export interface RequestContext {
   readonly batches: BatchReader;
   readonly ingest: IngestService;
   readonly replication: ReplicationMonitor;
+  readonly exchangeRates: ExchangeRates;
 }
 
 /** A request's context: per-request DataLoaders, so batching and caching never cross requests. */
@@ -40,5 +43,6 @@ export function createRequestContext(services: RatelineServices, principal: Prin
     batches: services.batches.forRequest(),
     ingest: services.ingest,
     replication: services.replication,
+    exchangeRates: services.exchangeRates,
   };
 }

@@ -5,6 +5,7 @@ import { requireRole } from '../auth';
 import type { Role } from '../config';
 import type { RequestContext } from './context';
 import { BatchResolver } from './resolvers/batch-resolvers';
+import { CurrencyResolver } from './resolvers/currency-resolver';
 import { PortResolver, RegionResolver } from './resolvers/location-resolvers';
 import { LaneStatsResolver, RateSeriesResolver } from './resolvers/analysis-resolver';
 import { RatesResolver } from './resolvers/rates-resolver';
@@ -31,7 +32,15 @@ const NO_TOPICS: PubSub = {
 
 export function buildRatelineSchema(): Promise<GraphQLSchema> {
   return buildSchema({
-    resolvers: [RatesResolver, RateSeriesResolver, LaneStatsResolver, PortResolver, RegionResolver, BatchResolver],
+    resolvers: [
+      RatesResolver,
+      RateSeriesResolver,
+      LaneStatsResolver,
+      PortResolver,
+      RegionResolver,
+      BatchResolver,
+      CurrencyResolver,
+    ],
     authChecker,
     pubSub: NO_TOPICS,
     validate: false,

@@ -57,7 +57,7 @@ export function createHttpApp(deps: HttpAppDependencies): Express {
   app.use(operationsRoutes(deps.readiness));
   app.use(webPages());
   app.use(authenticate(deps.authenticator));
-  app.use('/rates', requireRoleFor(['read']), ratesRoute(deps.services.rates));
+  app.use('/rates', requireRoleFor(['read']), ratesRoute(deps.services.rates, deps.services.exchangeRates));
   app.use('/export', requireRoleFor(['read']), exportRoutes(deps.services));
   app.use(
     '/graphql',

@@ -11,6 +11,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   IDEMPOTENCY_KEY_REUSED: 409,
   ANALYTICS_UNAVAILABLE: 503,
   OPERATIONAL_STORE_UNAVAILABLE: 503,
+  EXCHANGE_RATES_UNAVAILABLE: 503,
 };
 
 /** Seconds a client is asked to wait before retrying a request that met an unavailable store. */

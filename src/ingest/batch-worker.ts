@@ -1,5 +1,7 @@
 import { setImmediate as yieldToEventLoop, setTimeout as sleep } from 'node:timers/promises';
+import type { ExchangeRates } from '../currencies';
 import { MAX_REPORTED_ITEM_ERRORS, type Batch, type BatchWork, type ChunkOutcome } from '../domain/batch';
+import { RatelineError } from '../domain/errors';
 import { newLeaseHolder } from '../leases';
 import type { Logger } from '../logging/logger';
 import { recordBatchOutcome, recordPricesAccepted } from '../observability/metrics';
@@ -33,6 +35,7 @@ export class BatchWorker {
 
   constructor(
     private readonly operational: OperationalStore,
+    private readonly exchangeRates: ExchangeRates,
     private readonly log: Logger,
     private readonly options: BatchWorkerOptions,
   ) {}
@@ -96,7 +99,17 @@ export class BatchWorker {
         log.info({ nextChunk: index }, 'handed the batch back: shutting down');
         return 'handed back';
       }
-      const outcome = await this.processChunk(batch, index, knownPorts, progress);
+      let outcome: ChunkOutcome | undefined;
+      try {
+        outcome = await this.processChunk(batch, index, knownPorts, progress);
+      } catch (error) {
+        if (!(error instanceof RatelineError && error.code === 'EXCHANGE_RATES_UNAVAILABLE')) throw error;
+        // The provider's outage is not the batch's fault: hand it back (COMMITTED, progress kept) and
+        // let the loop back off; it is resumed at this chunk once rates can be had.
+        await this.operational.releaseBatchWork(batch.id, this.holder);
+        log.warn({ chunk: index, err: error }, 'exchange rates unavailable: handed the batch back to retry later');
+        throw error;
+      }
       const leaseUntil = new Date(Date.now() + this.options.leaseTtlMs);
       if (!outcome || !(await this.operational.recordChunkOutcome(batch.id, this.holder, outcome, leaseUntil))) {
         log.warn({ chunk: index }, 'another worker took the batch over; leaving it');
@@ -135,7 +148,8 @@ export class BatchWorker {
     const chunk = await this.operational.chunkToProcess(batch.id, index);
     if (!chunk) return undefined;
     const items = decodeChunkItems(chunk.content);
-    const { prices, errors } = validatePriceItems(items, knownPorts, chunk.firstItemIndex);
+    const rates = await this.exchangeRates.lookup(items);
+    const { prices, errors } = validatePriceItems(items, knownPorts, rates, chunk.firstItemIndex);
     // Without skipInvalid one invalid item rejects the whole batch: writing more prices is wasted work.
     const stillCounts = batch.skipInvalid || progress.errors + errors.length === 0;
     return {

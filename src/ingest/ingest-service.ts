@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import type { ExchangeRates } from '../currencies';
 import type { Batch, BatchItemError, NewBatch } from '../domain/batch';
 import { addDays, daysInRange, formatDay, parseDay } from '../domain/day';
 import { badUserInput, RatelineError } from '../domain/errors';
@@ -54,6 +55,7 @@ export class IngestService {
   constructor(
     private readonly operational: OperationalStore,
     private readonly limits: IngestLimits,
+    private readonly exchangeRates: ExchangeRates,
     /** Called after a chunked batch is committed: wakes a worker of this process at once. */
     private readonly onCommitted: () => void = () => undefined,
   ) {}
@@ -74,7 +76,10 @@ export class IngestService {
     const knownPorts = new Set(
       (await this.operational.portsByCodes(portCodesOf(input.items))).flatMap((port) => (port ? [port.code] : [])),
     );
-    const { prices, errors } = validatePriceItems(input.items, knownPorts);
+    // One call for the rates of the items' distinct (currency, day) pairs; a provider that cannot answer
+    // fails the request here (EXCHANGE_RATES_UNAVAILABLE), before anything is written.
+    const rates = await this.exchangeRates.lookup(input.items);
+    const { prices, errors } = validatePriceItems(input.items, knownPorts, rates);
     if (errors.length > 0 && !input.skipInvalid) {
       recordBatchOutcome('refused');
       const invalidItems = new Set(errors.map((e) => e.index)).size;

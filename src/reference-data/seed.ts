@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { ExchangeRates, OfflineExchangeRates } from '../currencies';
 import { IngestService } from '../ingest';
 import type { OperationalStore } from '../stores/operational';
 import type { ReferenceDataset } from './dataset';
@@ -29,11 +30,13 @@ export async function seedReferenceData(
   const earlier = await operational.batchByIdempotencyKey(REFERENCE_BATCH_KEY);
   if (earlier) return { ...counts, pricesLoaded: 0, pricesPresent: earlier.acceptedCount, batchId: earlier.id };
   // The reference batch is larger than a client's default limit allows; it is trusted data.
-  const ingest = new IngestService(operational, {
-    maxBatchItems: dataset.prices.length,
-    maxChunkedBatchItems: dataset.prices.length,
-    openBatchTtlMs: 0,
-  });
+  // Its prices are all in USD: the exchange rates are never asked.
+  const exchangeRates = new ExchangeRates(new OfflineExchangeRates(operational));
+  const ingest = new IngestService(
+    operational,
+    { maxBatchItems: dataset.prices.length, maxChunkedBatchItems: dataset.prices.length, openBatchTtlMs: 0 },
+    exchangeRates,
+  );
   const batch = await ingest.submitPriceBatch({
     idempotencyKey: REFERENCE_BATCH_KEY,
     skipInvalid: false,

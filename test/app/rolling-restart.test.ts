@@ -238,7 +238,8 @@ describe('a rolling restart of two embedded nodes behind a load balancer', () =>
     mark('both nodes serving');
     expect(a.log()).toMatch(/loaded the reference dataset/);
     expect(b.log()).not.toMatch(/loading the reference dataset/);
-    proxy = await startRoundRobinProxy([a.port, b.port]);
+    // Like a load balancer in front of a deployment: /readyz checked every 100 ms, refused connections retried.
+    proxy = await startRoundRobinProxy([a.port, b.port], { path: '/readyz', intervalMs: 100 });
     const proxyUrl = proxy.url;
 
     let phase: Phase = 'before';
@@ -417,7 +418,12 @@ describe('a rolling restart of two embedded nodes behind a load balancer', () =>
       inFlightAtSigterm,
       chunkedBatches: acknowledged.filter((batch) => batch.kind === 'chunked').length,
       prices: expected.reduce((sum, day) => sum + day.priceCount, 0),
-      proxy: { forwarded: proxy.stats.forwarded, retries: proxy.stats.retries, failures: proxy.stats.failures.length },
+      proxy: {
+        forwarded: proxy.stats.forwarded,
+        retries: proxy.stats.retries,
+        skippedUnhealthy: proxy.stats.skippedUnhealthy,
+        failures: proxy.stats.failures.length,
+      },
     };
     console.log(`rolling restart: ${JSON.stringify(summary, null, 2)}`);
     const mismatched = answers.map((answer) => answer.filter((day, i) => !sameRates([day], [expected[i]])));

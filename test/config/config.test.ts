@@ -43,6 +43,36 @@ describe('loadConfig', () => {
       leaseTtlMs: 15_000,
       batchSlicePrices: 25_000,
     });
+    // Offline rates unless an Open Exchange Rates app id is given.
+    expect(config.exchangeRates).toEqual({ openExchangeRates: undefined });
+  });
+
+  it('switches to Open Exchange Rates with OXR_APP_ID, with documented defaults for the rest', () => {
+    expect(loadConfig({ OXR_APP_ID: 'abc123' }).exchangeRates.openExchangeRates).toEqual({
+      appId: 'abc123',
+      baseUrl: 'https://openexchangerates.org/api',
+      timeoutMs: 5_000,
+      retries: 2,
+      retryBaseMs: 250,
+    });
+    expect(
+      loadConfig({
+        OXR_APP_ID: 'abc123',
+        OXR_BASE_URL: 'http://127.0.0.1:9000/api/',
+        OXR_TIMEOUT_MS: '1500',
+        OXR_RETRIES: '0',
+        OXR_RETRY_BASE_MS: '10',
+      }).exchangeRates.openExchangeRates,
+    ).toEqual({ appId: 'abc123', baseUrl: 'http://127.0.0.1:9000/api', timeoutMs: 1_500, retries: 0, retryBaseMs: 10 });
+    expect(loadConfig({ OXR_APP_ID: '' }).exchangeRates.openExchangeRates).toBeUndefined();
+  });
+
+  it('names bad Open Exchange Rates settings', () => {
+    expect(problemsOf({ OXR_APP_ID: 'has spaces' })).toEqual([expect.stringMatching(/^OXR_APP_ID: /)]);
+    expect(problemsOf({ OXR_BASE_URL: 'ftp://x' })).toEqual([expect.stringMatching(/^OXR_BASE_URL: .*http/)]);
+    expect(problemsOf({ OXR_TIMEOUT_MS: '10' })).toEqual([expect.stringMatching(/^OXR_TIMEOUT_MS: .*"10"/)]);
+    expect(problemsOf({ OXR_RETRIES: '11' })).toEqual([expect.stringMatching(/^OXR_RETRIES: /)]);
+    expect(problemsOf({ OXR_RETRY_BASE_MS: 'soon' })).toEqual([expect.stringMatching(/^OXR_RETRY_BASE_MS: /)]);
   });
 
   it('has a default body limit that fits a batch of the default item limit, even pretty-printed', () => {

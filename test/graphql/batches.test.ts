@@ -135,7 +135,7 @@ describe('the write path over GraphQL', () => {
     const response = await submit([
       item('2017-05-03', 5),
       item('2017-05-32', 5),
-      item('2017-05-03', 5, { originCode: 'ZZZZZ', currency: 'EUR' }),
+      item('2017-05-03', 5, { originCode: 'ZZZZZ', currency: 'XYZ' }),
     ]);
     expect(response.data).toBeNull();
     expect(response.errors?.[0]?.extensions).toMatchObject({
@@ -144,7 +144,7 @@ describe('the write path over GraphQL', () => {
       itemErrors: [
         { index: 1, field: 'day', code: 'BAD_USER_INPUT', value: '2017-05-32' },
         { index: 2, field: 'originCode', code: 'UNKNOWN_LOCATION', value: 'ZZZZZ' },
-        { index: 2, field: 'currency', code: 'UNSUPPORTED_CURRENCY', value: 'EUR' },
+        { index: 2, field: 'currency', code: 'UNSUPPORTED_CURRENCY', value: 'XYZ' },
       ],
     });
     const after = await service.graphql<{ batches: { nodes: { id: string }[] } }>(
@@ -170,7 +170,7 @@ describe('the write path over GraphQL', () => {
     expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', field: 'items', value: 51 });
   });
 
-  it('uploads one price over a range, and answers a non-USD currency with UNSUPPORTED_CURRENCY', async () => {
+  it('uploads one price over a range, and answers an unsupported currency with UNSUPPORTED_CURRENCY', async () => {
     const upload = `mutation($input: UploadPriceInput!) { uploadPrice(input: $input) { id itemCount status } }`;
     const input = {
       originCode: 'CNSGH',
@@ -181,11 +181,11 @@ describe('the write path over GraphQL', () => {
     };
     const ok = await service.graphql<{ uploadPrice: BatchAnswer }>(upload, { input }, as('supplier'));
     expect(ok.data?.uploadPrice).toMatchObject({ itemCount: 3, status: 'ACCEPTED' });
-    const eur = await service.graphql(upload, { input: { ...input, currency: 'EUR' } }, as('supplier'));
-    expect(eur.errors?.[0]?.extensions).toMatchObject({
+    const xyz = await service.graphql(upload, { input: { ...input, currency: 'XYZ' } }, as('supplier'));
+    expect(xyz.errors?.[0]?.extensions).toMatchObject({
       code: 'UNSUPPORTED_CURRENCY',
       field: 'currency',
-      value: 'EUR',
+      value: 'XYZ',
     });
     await untilReplicated(ok.data!.uploadPrice.id);
     expect((await ratesOn('2017-06-01', '2017-06-03')).map((d) => d.priceCount)).toEqual([1, 1, 1]);

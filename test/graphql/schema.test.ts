@@ -39,7 +39,22 @@ describe('the GraphQL schema', () => {
         (a) =>
           `${a.name}: ${String(a.type)}${a.defaultValue === undefined ? '' : ` = ${JSON.stringify(a.defaultValue)}`}`,
       ),
-    ).toEqual(['origin: String!', 'destination: String!', 'dateFrom: Date!', 'dateTo: Date!', 'minPrices: Int = 3']);
+    ).toEqual([
+      'origin: String!',
+      'destination: String!',
+      'dateFrom: Date!',
+      'dateTo: Date!',
+      'minPrices: Int = 3',
+      // Issue 5: optional, so every query of the brief's contract means what it meant.
+      'currency: String',
+    ]);
+    const query = schema.getQueryType()!.getFields();
+    expect(String(query.currencies?.type)).toBe('[Currency!]!');
+    expect(String(query.exchangeRate?.type)).toBe('Float!');
+    expect(query.exchangeRate?.args.map((a) => `${a.name}: ${String(a.type)}`)).toEqual([
+      'currency: String!',
+      'day: Date!',
+    ]);
   });
 
   it('offers the analyst queries beside rates, with their arguments and defaults', async () => {

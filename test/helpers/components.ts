@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
+import { ExchangeRates, OfflineExchangeRates } from '../../src/currencies';
 import { startRateline, type RunningRateline } from '../../src/app/rateline';
 import { loadConfig, type Config } from '../../src/config';
 import { IngestService } from '../../src/ingest';
@@ -62,7 +63,8 @@ export async function openEmbeddedStores(): Promise<EmbeddedStores> {
   const analytics = await openChdbStore(dataDir);
   await operational.upsertReferenceData(readReferenceDataset());
   const limits = { maxBatchItems: 100_000, maxChunkedBatchItems: 1_000_000, openBatchTtlMs: 60_000 };
-  return { dataDir, operational, analytics, ingest: new IngestService(operational, limits) };
+  const exchangeRates = new ExchangeRates(new OfflineExchangeRates(operational));
+  return { dataDir, operational, analytics, ingest: new IngestService(operational, limits, exchangeRates) };
 }
 
 export async function closeEmbeddedStores(stores: EmbeddedStores): Promise<void> {

@@ -13,6 +13,7 @@ export const ENTRY_POINTS = {
   worker: path.join(projectRoot(), 'dist', 'src', 'worker-main.js'),
   seed: path.join(projectRoot(), 'dist', 'scripts', 'seed.js'),
   healthcheck: path.join(projectRoot(), 'dist', 'scripts', 'healthcheck.js'),
+  ratesImport: path.join(projectRoot(), 'dist', 'scripts', 'import-exchange-rates.js'),
 };
 
 export function requireBuild(): void {
@@ -35,8 +36,8 @@ export interface StartedProcess {
   readonly exited: Promise<number | null>;
 }
 
-export function startProcess(script: string, env: NodeJS.ProcessEnv): StartedProcess {
-  const child = spawn(process.execPath, [script], {
+export function startProcess(script: string, env: NodeJS.ProcessEnv, args: readonly string[] = []): StartedProcess {
+  const child = spawn(process.execPath, [script, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -3,6 +3,8 @@
  * failures the way a real load balancer's passive health handling does: a request whose connection is
  * refused by a backend is tried on the next one; a request that reached a backend is never sent again
  * (a non-idempotent POST must not be replayed). One fresh backend connection per request, bodies piped.
+ * Optionally it also checks each backend actively (`healthCheck`: GET a path every `intervalMs`) and
+ * sends new requests only to backends whose last check answered 200, as long as one did.
  */
 import http from 'node:http';
 import net from 'node:net';
@@ -23,8 +25,18 @@ export interface ProxyStats {
   readonly inFlight: number[];
   /** Connection attempts refused by a backend and tried on the next one. */
   retries: number;
+  /** Whether each backend's last active health check answered 200 (all true without `healthCheck`). */
+  readonly healthy: boolean[];
+  /** Requests that skipped a backend because its health check failed. */
+  skippedUnhealthy: number;
   /** Requests answered 502 by the proxy: every backend refused, or the backend failed after the request was sent. */
   readonly failures: ProxyFailure[];
+}
+
+export interface HealthCheck {
+  /** For instance `/readyz`: a backend is healthy while this answers 200. */
+  readonly path: string;
+  readonly intervalMs: number;
 }
 
 export interface RoundRobinProxy {
@@ -67,12 +79,29 @@ function connect(port: number): Promise<{ socket?: net.Socket; error?: Error }> 
   });
 }
 
-export async function startRoundRobinProxy(backendPorts: readonly number[]): Promise<RoundRobinProxy> {
+/** GET `path` on a backend with a fresh connection: true when it answers 200 within a second. */
+function answers200(port: number, path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const request = http.get({ host: '127.0.0.1', port, path, agent: false, timeout: 1_000 }, (response) => {
+      response.resume();
+      resolve(response.statusCode === 200);
+    });
+    request.once('timeout', () => request.destroy());
+    request.once('error', () => resolve(false));
+  });
+}
+
+export async function startRoundRobinProxy(
+  backendPorts: readonly number[],
+  healthCheck?: HealthCheck,
+): Promise<RoundRobinProxy> {
   const startedAt = Date.now();
   const stats: ProxyStats = {
     forwarded: backendPorts.map(() => 0),
     inFlight: backendPorts.map(() => 0),
     retries: 0,
+    healthy: backendPorts.map(() => true),
+    skippedUnhealthy: 0,
     failures: [],
   };
   let next = 0;
@@ -95,8 +124,12 @@ export async function startRoundRobinProxy(backendPorts: readonly number[]): Pro
 
   const forward = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const first = next++ % backendPorts.length;
-    for (let attempt = 0; attempt < backendPorts.length; attempt++) {
-      const index = (first + attempt) % backendPorts.length;
+    const order = backendPorts.map((_, attempt) => (first + attempt) % backendPorts.length);
+    const healthy = order.filter((index) => stats.healthy[index]);
+    // Unhealthy backends last: when no backend passes its check, all are tried anyway, as LBs do.
+    const candidates = [...healthy, ...order.filter((index) => !stats.healthy[index])];
+    if (healthy.length > 0 && healthy[0] !== first) stats.skippedUnhealthy++;
+    for (const [attempt, index] of candidates.entries()) {
       const backendPort = backendPorts[index]!;
       const { socket, error } = await connect(backendPort);
       if (!socket) {
@@ -128,6 +161,17 @@ export async function startRoundRobinProxy(backendPorts: readonly number[]): Pro
     }
   };
 
+  let checking: NodeJS.Timeout | undefined;
+  let closed = false;
+  if (healthCheck) {
+    const check = async () => {
+      const results = await Promise.all(backendPorts.map((port) => answers200(port, healthCheck.path)));
+      results.forEach((ok, index) => (stats.healthy[index] = ok));
+      if (!closed) checking = setTimeout(() => void check(), healthCheck.intervalMs);
+    };
+    await check();
+  }
+
   const server = http.createServer((req, res) => void forward(req, res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as net.AddressInfo;
@@ -137,6 +181,8 @@ export async function startRoundRobinProxy(backendPorts: readonly number[]): Pro
     stats,
     close: () =>
       new Promise<void>((resolve) => {
+        closed = true;
+        clearTimeout(checking);
         server.close(() => resolve());
         server.closeAllConnections();
       }),

@@ -1,7 +1,9 @@
+import { ExchangeRates, OfflineExchangeRates } from '../../src/currencies';
 import { IngestService } from '../../src/ingest';
 import { readReferenceDataset } from '../../src/reference-data';
 import type { SqliteOperationalStore } from '../../src/stores/operational';
 import { openSqliteStore, removeDataDir, temporaryDataDir } from '../helpers/components';
+import { dailyRates } from '../helpers/exchange-rates';
 
 let dataDir: string;
 let store: SqliteOperationalStore;
@@ -11,7 +13,15 @@ beforeAll(async () => {
   dataDir = temporaryDataDir();
   store = openSqliteStore(dataDir);
   await store.upsertReferenceData(readReferenceDataset());
-  ingest = new IngestService(store, { maxBatchItems: 5, maxChunkedBatchItems: 12, openBatchTtlMs: 60_000 });
+  await store.saveExchangeRates(
+    'offline',
+    dailyRates([
+      ['2016-01-04', 'EUR', '1.0898'],
+      ['2016-01-05', 'EUR', '1.0746'],
+    ]),
+    'test rates',
+  );
+  ingest = new IngestService(store, { maxBatchItems: 5, maxChunkedBatchItems: 12, openBatchTtlMs: 60_000 }, new ExchangeRates(new OfflineExchangeRates(store)));
 });
 afterAll(async () => {
   await store.close();
@@ -74,7 +84,7 @@ describe('IngestService.submitPriceBatch', () => {
     const before = await changesInFeed();
     const key = freshKey();
     const attempt = ingest.submitPriceBatch({
-      items: [item('2016-01-01'), item('2016-13-01'), item('2016-01-02', 5, 'EUR')],
+      items: [item('2016-01-01'), item('2016-13-01'), item('2016-01-02', 5, 'XYZ')],
       idempotencyKey: key,
       skipInvalid: false,
     });
@@ -85,7 +95,7 @@ describe('IngestService.submitPriceBatch', () => {
       details: {
         itemErrors: [
           expect.objectContaining({ index: 1, field: 'day', value: '2016-13-01' }),
-          expect.objectContaining({ index: 2, field: 'currency', code: 'UNSUPPORTED_CURRENCY', value: 'EUR' }),
+          expect.objectContaining({ index: 2, field: 'currency', code: 'UNSUPPORTED_CURRENCY', value: 'XYZ' }),
         ],
       },
     });
@@ -148,10 +158,67 @@ describe('IngestService.uploadPrice', () => {
     [{ dateFrom: '2016-01-01', dateTo: '2016-01-31' }, 'BAD_USER_INPUT', 'dateTo'],
     [{ originCode: 'NOPE1' }, 'UNKNOWN_LOCATION', 'originCode'],
     [{ price: 0.001 }, 'BAD_USER_INPUT', 'price'],
-    [{ currency: 'EUR' }, 'UNSUPPORTED_CURRENCY', 'currency'],
+    [{ currency: 'XYZ' }, 'UNSUPPORTED_CURRENCY', 'currency'],
+    [{ currency: 'EUR' }, 'RATE_UNAVAILABLE', 'dateFrom'],
   ])('answers %j with %s on %s', async (change, code, field) => {
     const attempt = ingest.uploadPrice({ ...upload, dateFrom: '2016-01-01', dateTo: '2016-01-02', ...change });
     await expect(attempt).rejects.toMatchObject({ code, field });
+  });
+});
+
+describe('IngestService: prices in other currencies', () => {
+  it('stores a EUR batch in US cents at each day’s rate, with the original amount, currency and rate', async () => {
+    const batch = await ingest.submitPriceBatch({
+      items: [item('2016-01-04', 1000, 'EUR'), item('2016-01-05', 1000, 'EUR'), item('2016-01-05', 250.5)],
+      idempotencyKey: freshKey(),
+      skipInvalid: false,
+    });
+    const prices = (await store.pricesOfBatch(batch.id, -1, 1_000_000)) ?? [];
+    // 1,000 EUR × 1.0898 = 1,089.80 USD; 1,000 EUR × 1.0746 = 1,074.60 USD; USD stays as it is.
+    expect(prices.map((p) => [p.usdCents, p.currency, p.amountMinor, p.usdPerUnit])).toEqual([
+      [108_980, 'EUR', 100_000, '1.0898'],
+      [107_460, 'EUR', 100_000, '1.0746'],
+      [25_050, 'USD', 25_050, '1'],
+    ]);
+  });
+
+  it('reports a day without a rate and an unsupported currency per item; skipInvalid writes the rest', async () => {
+    const batch = await ingest.submitPriceBatch({
+      items: [item('2016-01-04', 10, 'EUR'), item('2016-01-20', 10, 'EUR'), item('2016-01-04', 10, 'AED')],
+      idempotencyKey: freshKey(),
+      skipInvalid: true,
+    });
+    expect(batch).toMatchObject({ status: 'ACCEPTED', acceptedCount: 1, rejectedCount: 2 });
+    expect(batch.errors).toEqual([
+      {
+        index: 1,
+        field: 'day',
+        code: 'RATE_UNAVAILABLE',
+        message: expect.stringMatching(/EUR.*2016-01-20/),
+        value: '2016-01-20',
+      },
+      {
+        index: 2,
+        field: 'currency',
+        code: 'UNSUPPORTED_CURRENCY',
+        message: expect.stringContaining('AED'),
+        value: 'AED',
+      },
+    ]);
+  });
+
+  it('uploads a EUR price over a range, each day at its own rate', async () => {
+    const batch = await ingest.uploadPrice({
+      originCode: 'CNSGH',
+      destinationCode: 'NLRTM',
+      dateFrom: '2016-01-04',
+      dateTo: '2016-01-05',
+      price: 1500,
+      currency: 'EUR',
+    });
+    const prices = (await store.pricesOfBatch(batch.id, -1, 1_000_000)) ?? [];
+    // 1,500 × 1.0898 = 1,634.70; 1,500 × 1.0746 = 1,611.90.
+    expect(prices.map((p) => p.usdCents)).toEqual([163_470, 161_190]);
   });
 });
 

@@ -1,4 +1,5 @@
 import { Args, ArgsType, Authorized, Ctx, Field, Int, Query, Resolver } from 'type-graphql';
+import { USD } from '../../currencies';
 import { centsToUsdOrNull } from '../../domain/money';
 import { DEFAULT_MIN_PRICES, type DailyRate, type LocationScope } from '../../rates';
 import type { RequestContext } from '../context';
@@ -15,6 +16,17 @@ export class RatesArgs extends LaneRangeArgs {
     description: 'Fewest prices a day needs to get an average; null means the default.',
   })
   minPrices!: number | null;
+}
+
+@ArgsType()
+class RatesInCurrencyArgs extends RatesArgs {
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'ISO 4217 code: report each average in this currency, converted from USD at that day’s rate and rounded ' +
+      'to its minor unit (2 decimals for most, 0 for JPY); null means USD.',
+  })
+  currency!: string | null;
 }
 
 @ArgsType()
@@ -57,9 +69,21 @@ export class RatesResolver {
       'day from dateFrom to dateTo inclusive, ascending.',
     complexity: LIST_COMPLEXITY,
   })
-  async rates(@Args(() => RatesArgs) args: RatesArgs, @Ctx() ctx: RequestContext): Promise<DailyRateType[]> {
-    const rates = await ctx.rates.dailyRates({ ...args, minPrices: args.minPrices ?? undefined });
-    return rates.map(toDailyRateType);
+  async rates(
+    @Args(() => RatesInCurrencyArgs) args: RatesInCurrencyArgs,
+    @Ctx() ctx: RequestContext,
+  ): Promise<DailyRateType[]> {
+    const { currency, ...query } = args;
+    const rates = await ctx.rates.dailyRates({ ...query, minPrices: query.minPrices ?? undefined });
+    if (currency === null || currency === undefined || currency === USD.code) return rates.map(toDailyRateType);
+    const converted = await ctx.exchangeRates.inCurrency(currency, rates);
+    const scale = 10 ** converted.currency.minorDigits;
+    // Rounded once, half up, from the unrounded mean in minor units: as US cents are (centsToUsd).
+    return converted.days.map((d) => ({
+      day: d.day,
+      priceCount: d.priceCount,
+      averagePrice: d.meanMinor === null ? null : Math.round(d.meanMinor) / scale,
+    }));
   }
 
   @Authorized('read')

@@ -38,7 +38,9 @@ export class BatchItemErrorType {
   @Field(() => String, { description: 'The item field at fault.' })
   field!: string;
 
-  @Field(() => String, { description: 'BAD_USER_INPUT, UNKNOWN_LOCATION or UNSUPPORTED_CURRENCY.' })
+  @Field(() => String, {
+    description: 'BAD_USER_INPUT, UNKNOWN_LOCATION, UNSUPPORTED_CURRENCY or RATE_UNAVAILABLE.',
+  })
   code!: string;
 
   @Field(() => String)
@@ -149,10 +151,15 @@ export class PriceItemInputType {
   @Field(() => DateScalar)
   day!: string;
 
-  @Field(() => Float, { description: 'Amount in `currency`, at most 2 decimals.' })
+  @Field(() => Float, {
+    description: 'Amount in `currency`, with at most its minor unit’s decimals (2 for most, 0 for JPY).',
+  })
   price!: number;
 
-  @Field(() => String, { defaultValue: 'USD', description: 'ISO 4217 code; only USD for now.' })
+  @Field(() => String, {
+    defaultValue: 'USD',
+    description: 'ISO 4217 code (see the currencies query); stored in USD at the rate of the item’s day.',
+  })
   currency!: string;
 }
 
@@ -201,10 +208,13 @@ export class UploadPriceInputType {
   @Field(() => DateScalar, { description: 'Last day, included.' })
   dateTo!: string;
 
-  @Field(() => Float)
+  @Field(() => Float, { description: 'Amount in `currency`.' })
   price!: number;
 
-  @Field(() => String, { defaultValue: 'USD' })
+  @Field(() => String, {
+    defaultValue: 'USD',
+    description: 'ISO 4217 code; each day’s price is stored in USD at that day’s rate.',
+  })
   currency!: string;
 
   @Field(() => String, { nullable: true, description: 'Optional; makes a retried upload safe.' })

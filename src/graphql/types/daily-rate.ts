@@ -10,7 +10,9 @@ export class DailyRateType {
 
   @Field(() => Float, {
     nullable: true,
-    description: 'Mean price in USD rounded to 2 decimals; null when the day has fewer than minPrices prices.',
+    description:
+      'Mean price in USD rounded to 2 decimals (in rates(currency:), in that currency rounded to its minor unit); ' +
+      'null when the day has fewer than minPrices prices.',
   })
   averagePrice!: number | null;
 

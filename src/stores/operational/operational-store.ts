@@ -8,6 +8,12 @@ import type {
   NewOpenBatch,
   PriceRecord,
 } from '../../domain/batch';
+import type {
+  CurrencyCoverage,
+  CurrencyDay,
+  DailyUsdRate,
+  ExchangeRateProviderName,
+} from '../../domain/exchange-rates';
 import type { Port, Region, ResolvedLocation } from '../../domain/model';
 import type { ChangeFeed } from './change-feed';
 
@@ -124,6 +130,25 @@ export interface OperationalStore {
   ): Promise<Batch | undefined>;
   /** Hands a batch back (`COMMITTED`, progress kept) so that another worker resumes it at once. */
   releaseBatchWork(batchId: string, holder: string): Promise<void>;
+
+  /**
+   * US dollars per unit (decimal text) of each (currency, day), in the order asked, from one provider's
+   * rates; undefined where none is stored for exactly that day.
+   */
+  exchangeRatesFor(provider: ExchangeRateProviderName, pairs: readonly CurrencyDay[]): Promise<(string | undefined)[]>;
+  /**
+   * Stores rates under one provider, each replacing the rate stored for its (currency, day); `source`
+   * says where they came from. Answers how many were new or changed (0 when all were there already).
+   */
+  saveExchangeRates(
+    provider: ExchangeRateProviderName,
+    rates: readonly DailyUsdRate[],
+    source: string,
+  ): Promise<number>;
+  /** Per currency of one provider, by code: the first and last day with a rate, and how many days have one. */
+  exchangeRateCoverage(provider: ExchangeRateProviderName): Promise<CurrencyCoverage[]>;
+  /** Whether any stored rate of the provider came from `source`. */
+  hasExchangeRatesFrom(provider: ExchangeRateProviderName, source: string): Promise<boolean>;
 
   /** The ordered feed of batch commits and retractions the replicator follows. */
   readonly changeFeed: ChangeFeed;

@@ -45,6 +45,7 @@ const price = (
   usdCents,
   currency: 'USD',
   amountMinor: usdCents,
+  usdPerUnit: '1',
 });
 
 async function sql<Row>(query: string): Promise<Row[]> {

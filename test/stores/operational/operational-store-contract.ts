@@ -31,6 +31,7 @@ function price(itemIndex: number): PriceRecord {
     usdCents: 110_000 + itemIndex,
     currency: 'EUR',
     amountMinor: 100_000 + itemIndex,
+    usdPerUnit: '1.1',
   };
 }
 
@@ -566,6 +567,80 @@ export function describeOperationalStoreContract(
       await store.releaseReplicationLease('replica-1', 'alice');
       expect(await store.acquireReplicationLease('replica-1', 'bob', 60_000, t(2))).toBe(true);
       await store.releaseReplicationLease('replica-9', 'nobody');
+    });
+  });
+
+  describe(`${adapter}: exchange rates`, () => {
+    const d = (text: string) => parseDay(text) as EpochDay;
+    const rate = (currency: string, day: string, usdPerUnit: string) => ({ currency, day: d(day), usdPerUnit });
+
+    it('answers stored rates in the order asked, undefined where none; providers never mix', async () => {
+      expect(await store.exchangeRatesFor('offline', [])).toEqual([]);
+      expect(
+        await store.saveExchangeRates(
+          'offline',
+          [
+            rate('EUR', '2016-01-04', '1.0898'),
+            rate('EUR', '2016-01-05', '1.0746'),
+            rate('JPY', '2016-01-04', '0.008397287718'),
+          ],
+          'ecb-usd.csv sha256:abc',
+        ),
+      ).toBe(3);
+      await store.saveExchangeRates('openexchangerates', [rate('EUR', '2016-01-04', '1.0877')], 'oxr');
+      const asked = [
+        { currency: 'JPY', day: d('2016-01-04') },
+        { currency: 'EUR', day: d('2016-01-06') },
+        { currency: 'EUR', day: d('2016-01-04') },
+        { currency: 'GBP', day: d('2016-01-04') },
+        { currency: 'EUR', day: d('2016-01-04') },
+      ];
+      expect(await store.exchangeRatesFor('offline', asked)).toEqual([
+        '0.008397287718',
+        undefined,
+        '1.0898',
+        undefined,
+        '1.0898',
+      ]);
+      expect(await store.exchangeRatesFor('openexchangerates', asked)).toEqual([
+        undefined,
+        undefined,
+        '1.0877',
+        undefined,
+        '1.0877',
+      ]);
+    });
+
+    it('saves idempotently: the same rates again change nothing, a different rate replaces the stored one', async () => {
+      const rates = [rate('EUR', '2016-01-04', '1.0898'), rate('GBP', '2016-01-04', '1.4764937')];
+      expect(await store.saveExchangeRates('offline', rates, 'first')).toBe(2);
+      expect(await store.saveExchangeRates('offline', rates, 'first')).toBe(0);
+      expect(await store.saveExchangeRates('offline', [rate('EUR', '2016-01-04', '1.09')], 'second')).toBe(1);
+      expect(await store.exchangeRatesFor('offline', [{ currency: 'EUR', day: d('2016-01-04') }])).toEqual(['1.09']);
+      expect(await store.hasExchangeRatesFrom('offline', 'first')).toBe(true);
+      expect(await store.hasExchangeRatesFrom('offline', 'second')).toBe(true);
+      expect(await store.hasExchangeRatesFrom('offline', 'third')).toBe(false);
+      expect(await store.hasExchangeRatesFrom('openexchangerates', 'first')).toBe(false);
+      expect(await store.saveExchangeRates('offline', [], 'nothing')).toBe(0);
+    });
+
+    it('tells each currency’s first and last day and how many days have a rate', async () => {
+      expect(await store.exchangeRateCoverage('offline')).toEqual([]);
+      await store.saveExchangeRates(
+        'offline',
+        [
+          rate('JPY', '2016-01-05', '0.0084'),
+          rate('EUR', '2016-01-05', '1.0746'),
+          rate('EUR', '2015-12-31', '1.0887'),
+          rate('EUR', '2016-01-04', '1.0898'),
+        ],
+        'test',
+      );
+      await store.saveExchangeRates('openexchangerates', [rate('CHF', '2016-01-04', '0.9986')], 'oxr');
+      expect(await store.exchangeRateCoverage('offline')).toEqual([
+        { currency: 'EUR', firstDay: d('2015-12-31'), lastDay: d('2016-01-05'), days: 3 },
+        { currency: 'JPY', firstDay: d('2016-01-05'), lastDay: d('2016-01-05'), days: 1 },
+      ]);
     });
   });
 

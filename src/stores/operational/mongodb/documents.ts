@@ -10,7 +10,7 @@ import type {
   PriceRecord,
 } from '../../../domain/batch';
 import { replicatedAtFor } from '../../../domain/batch';
-import type { EpochDay } from '../../../domain/day';
+import { formatDay, type EpochDay } from '../../../domain/day';
 import type { Port, Region } from '../../../domain/model';
 
 /** Collection names; `docs/operational-store-mongodb.md` gives each one's indexes and shard key. */
@@ -22,6 +22,7 @@ export const COLLECTIONS = {
   batchChunks: 'batch_chunks',
   idempotencyKeys: 'idempotency_keys',
   replicationLeases: 'replication_leases',
+  exchangeRates: 'exchange_rates',
 } as const;
 
 export interface RegionDocument {
@@ -130,6 +131,26 @@ export interface PriceDocument {
   usdCents: number;
   currency: string;
   amountMinor: number;
+  /** The rate usdCents was converted at; absent in prices recorded before conversion existed (USD, 1). */
+  usdPerUnit?: string;
+}
+
+/**
+ * One provider's exchange rates of one day, every currency in one document (`_id`
+ * `<provider>:<YYYY-MM-DD>`): a day is what Open Exchange Rates answers and what a lookup of many
+ * (currency, day) pairs asks by, and one document per rate made loading the shipped table (57,000 rates,
+ * 1,800 days) take minutes on FerretDB. Currency codes are field names (three capital letters).
+ */
+export interface ExchangeRateDayDocument {
+  _id: string;
+  provider: string;
+  day: number;
+  /** Currency → US dollars per unit (decimal text). */
+  rates: Record<string, string>;
+  /** Currency → where its rate came from. */
+  sources: Record<string, string>;
+  /** The distinct values of `sources`, so that "was anything loaded from X" is one query. */
+  sourceNames: string[];
 }
 
 export interface LeaseDocument {
@@ -168,6 +189,7 @@ export function toPriceDocument(batchId: string, price: PriceRecord): PriceDocum
     usdCents: price.usdCents,
     currency: price.currency,
     amountMinor: price.amountMinor,
+    usdPerUnit: price.usdPerUnit,
   };
 }
 
@@ -184,8 +206,13 @@ export function fromPriceDocument(doc: PriceDocument): { batchId: string; price:
       usdCents: doc.usdCents,
       currency: doc.currency,
       amountMinor: doc.amountMinor,
+      usdPerUnit: doc.usdPerUnit ?? '1',
     },
   };
+}
+
+export function exchangeRateDayId(provider: string, day: EpochDay): string {
+  return `${provider}:${formatDay(day)}`;
 }
 
 export function claimOf(batch: NewBatch): IdempotencyKeyDocument {

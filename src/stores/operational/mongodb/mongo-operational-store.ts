@@ -22,6 +22,13 @@ import type {
   NewOpenBatch,
   PriceRecord,
 } from '../../../domain/batch';
+import type { EpochDay } from '../../../domain/day';
+import type {
+  CurrencyCoverage,
+  CurrencyDay,
+  DailyUsdRate,
+  ExchangeRateProviderName,
+} from '../../../domain/exchange-rates';
 import type { Port, Region, ResolvedLocation } from '../../../domain/model';
 import type { Logger } from '../../../logging/logger';
 import type { ChangeFeed } from '../change-feed';
@@ -41,6 +48,7 @@ import {
   COLLECTIONS,
   batchDocumentOf,
   claimOf,
+  exchangeRateDayId,
   fromPriceDocument,
   priceId,
   priceIdRange,
@@ -51,6 +59,7 @@ import {
   unfinishedBatchOf,
   type BatchDocument,
   type ChunkDocument,
+  type ExchangeRateDayDocument,
   type IdempotencyKeyDocument,
   type LeaseDocument,
   type PortDocument,
@@ -78,6 +87,8 @@ export interface MongoOperationalStoreOptions {
 }
 
 const DUPLICATE_KEY = 11000;
+/** Days per read and per bulkWrite when saving exchange rates (the shipped table has about 1,800). */
+const EXCHANGE_RATE_DAYS_PER_WRITE = 1_000;
 const NAMESPACE_EXISTS = 48;
 
 /** Indexes beyond `_id`; the shard keys are applied by the deployment (docs/operational-store-mongodb.md). */
@@ -97,6 +108,7 @@ const INDEXES: Record<string, IndexDescription[]> = {
   [COLLECTIONS.batchChunks]: [],
   [COLLECTIONS.idempotencyKeys]: [],
   [COLLECTIONS.replicationLeases]: [],
+  [COLLECTIONS.exchangeRates]: [{ key: { provider: 1, sourceNames: 1 }, name: 'by_source' }],
 };
 
 /**
@@ -153,6 +165,7 @@ export class MongoOperationalStore implements OperationalStore {
   private readonly keys: Collection<IdempotencyKeyDocument>;
   private readonly leases: Collection<LeaseDocument>;
   private readonly chunked: MongoChunkedBatches;
+  private readonly exchangeRates: Collection<ExchangeRateDayDocument>;
   private readonly priceChunkSize: number;
   private readonly priceWriteConcurrency: number;
 
@@ -167,6 +180,7 @@ export class MongoOperationalStore implements OperationalStore {
     this.prices = db.collection(COLLECTIONS.prices);
     this.keys = db.collection(COLLECTIONS.idempotencyKeys);
     this.leases = db.collection(COLLECTIONS.replicationLeases);
+    this.exchangeRates = db.collection(COLLECTIONS.exchangeRates);
     this.priceChunkSize = options.priceChunkSize ?? 10_000;
     this.priceWriteConcurrency = options.priceWriteConcurrency ?? 4;
     this.chunked = new MongoChunkedBatches({
@@ -452,6 +466,125 @@ export class MongoOperationalStore implements OperationalStore {
 
   releaseBatchWork(batchId: string, holder: string): Promise<void> {
     return this.chunked.release(batchId, holder);
+  }
+
+  async exchangeRatesFor(
+    provider: ExchangeRateProviderName,
+    pairs: readonly CurrencyDay[],
+  ): Promise<(string | undefined)[]> {
+    if (pairs.length === 0) return [];
+    const ids = [...new Set(pairs.map((p) => exchangeRateDayId(provider, p.day)))];
+    const days = new Map<number, Record<string, string>>();
+    for (let start = 0; start < ids.length; start += EXCHANGE_RATE_DAYS_PER_WRITE) {
+      const found = await this.exchangeRates
+        .find(
+          { _id: { $in: ids.slice(start, start + EXCHANGE_RATE_DAYS_PER_WRITE) } },
+          { projection: { day: 1, rates: 1 } },
+        )
+        .toArray();
+      for (const doc of found) days.set(doc.day, doc.rates);
+    }
+    return pairs.map((p) => days.get(p.day)?.[p.currency]);
+  }
+
+  /**
+   * Groups the rates by day, reads those days, inserts the new days and `$set`s the currencies whose
+   * rate or source differs on the others: saving the same rates again writes nothing.
+   * Answers how many rates were new or changed. Two processes saving the same day at once both write
+   * their rates; `sourceNames` is recomputed from what each read, so it may keep a name whose rates
+   * were all replaced concurrently (it only decides whether the shipped table is loaded again).
+   */
+  async saveExchangeRates(
+    provider: ExchangeRateProviderName,
+    rates: readonly DailyUsdRate[],
+    source: string,
+  ): Promise<number> {
+    const byDay = new Map<number, DailyUsdRate[]>();
+    for (const rate of rates) {
+      const list = byDay.get(rate.day);
+      if (list) list.push(rate);
+      else byDay.set(rate.day, [rate]);
+    }
+    const days = [...byDay.keys()];
+    let changed = 0;
+    for (let start = 0; start < days.length; start += EXCHANGE_RATE_DAYS_PER_WRITE) {
+      const chunk = days.slice(start, start + EXCHANGE_RATE_DAYS_PER_WRITE);
+      const stored = new Map(
+        (
+          await this.exchangeRates
+            .find({ _id: { $in: chunk.map((day) => exchangeRateDayId(provider, day as EpochDay)) } })
+            .toArray()
+        ).map((doc) => [doc.day, doc]),
+      );
+      const inserts: ExchangeRateDayDocument[] = [];
+      const updates: AnyBulkWriteOperation<ExchangeRateDayDocument>[] = [];
+      for (const day of chunk) {
+        const before = stored.get(day);
+        const set: Record<string, string> = {};
+        const doc: ExchangeRateDayDocument = {
+          _id: exchangeRateDayId(provider, day as EpochDay),
+          provider,
+          day,
+          rates: { ...before?.rates },
+          sources: { ...before?.sources },
+          sourceNames: [],
+        };
+        for (const rate of byDay.get(day) ?? []) {
+          if (before?.rates[rate.currency] === rate.usdPerUnit && before.sources[rate.currency] === source) continue;
+          set[`rates.${rate.currency}`] = doc.rates[rate.currency] = rate.usdPerUnit;
+          set[`sources.${rate.currency}`] = doc.sources[rate.currency] = source;
+          changed += 1;
+        }
+        doc.sourceNames = [...new Set(Object.values(doc.sources))].sort();
+        // A new day is inserted whole: on FerretDB an upsert scans for its filter, and 1,800 of them took
+        // a minute; inserts take seconds.
+        if (!before) inserts.push(doc);
+        else if (Object.keys(set).length > 0) {
+          updates.push({
+            updateOne: { filter: { _id: doc._id }, update: { $set: { ...set, sourceNames: doc.sourceNames } } },
+          });
+        }
+      }
+      if (inserts.length > 0) {
+        try {
+          await this.exchangeRates.insertMany(inserts, { ordered: false });
+        } catch (error) {
+          // Another process inserted some of these days meanwhile (the same table): theirs stand.
+          if (!onlyDuplicateKeys(error)) throw error;
+        }
+      }
+      if (updates.length > 0) await this.exchangeRates.bulkWrite(updates, { ordered: false });
+    }
+    return changed;
+  }
+
+  /** Per currency, from every day document of the provider (a few thousand at most; callers cache it). */
+  async exchangeRateCoverage(provider: ExchangeRateProviderName): Promise<CurrencyCoverage[]> {
+    const coverage = new Map<string, { firstDay: number; lastDay: number; days: number }>();
+    const cursor = this.exchangeRates.find({ provider }, { projection: { day: 1, rates: 1 } });
+    for await (const doc of cursor) {
+      for (const currency of Object.keys(doc.rates)) {
+        const seen = coverage.get(currency);
+        if (!seen) coverage.set(currency, { firstDay: doc.day, lastDay: doc.day, days: 1 });
+        else {
+          seen.firstDay = Math.min(seen.firstDay, doc.day);
+          seen.lastDay = Math.max(seen.lastDay, doc.day);
+          seen.days += 1;
+        }
+      }
+    }
+    return [...coverage]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([currency, c]) => ({
+        currency,
+        firstDay: c.firstDay as EpochDay,
+        lastDay: c.lastDay as EpochDay,
+        days: c.days,
+      }));
+  }
+
+  async hasExchangeRatesFrom(provider: ExchangeRateProviderName, source: string): Promise<boolean> {
+    return (await this.exchangeRates.findOne({ provider, sourceNames: source }, { projection: { _id: 1 } })) !== null;
   }
 
   /**

@@ -57,6 +57,19 @@ export const SCHEMA_STEPS: readonly string[] = [
      holder     TEXT NOT NULL,
      expires_at INTEGER NOT NULL
    ) STRICT, WITHOUT ROWID;`,
+  // Prices in any currency: the rate each price was converted at, and the exchange rates themselves
+  // (the offline table and the cache of days fetched from Open Exchange Rates, never mixed). Prices
+  // recorded before this step were all in USD, at 1.
+  `ALTER TABLE prices ADD COLUMN usd_per_unit TEXT NOT NULL DEFAULT '1';
+   CREATE TABLE exchange_rates (
+     provider     TEXT NOT NULL CHECK (provider IN ('offline', 'openexchangerates')),
+     currency     TEXT NOT NULL,
+     day          INTEGER NOT NULL,
+     usd_per_unit TEXT NOT NULL,
+     source       TEXT NOT NULL,
+     PRIMARY KEY (provider, currency, day)
+   ) STRICT, WITHOUT ROWID;
+   CREATE INDEX exchange_rates_by_source ON exchange_rates(provider, source);`,
   // Chunked batches and their workers. SQLite cannot widen a CHECK in place: the batches table is
   // rebuilt (SQLite's documented procedure, foreign keys off while it runs). Batches recorded before
   // were all single requests; one with errors was written with skipInvalid.

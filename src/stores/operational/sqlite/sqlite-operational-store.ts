@@ -11,6 +11,12 @@ import type {
   NewOpenBatch,
   PriceRecord,
 } from '../../../domain/batch';
+import type {
+  CurrencyCoverage,
+  CurrencyDay,
+  DailyUsdRate,
+  ExchangeRateProviderName,
+} from '../../../domain/exchange-rates';
 import type { Port, Region, ResolvedLocation } from '../../../domain/model';
 import type { ChangeFeed } from '../change-feed';
 import type {
@@ -29,6 +35,7 @@ import { SqliteBatches } from './sqlite-batches';
 import { SqliteChangeFeed } from './sqlite-change-feed';
 import { SqliteChunkedBatches } from './sqlite-chunked-batches';
 import { guardStore } from '../../store-errors';
+import { SqliteExchangeRates } from './sqlite-exchange-rates';
 import { migrateOperationalSchema } from './schema';
 
 interface PortRow {
@@ -102,6 +109,7 @@ export class SqliteOperationalStore implements OperationalStore {
   };
   private readonly batches: SqliteBatches;
   private readonly chunked: SqliteChunkedBatches;
+  private readonly exchangeRates: SqliteExchangeRates;
   readonly changeFeed: ChangeFeed;
 
   private constructor(
@@ -110,6 +118,7 @@ export class SqliteOperationalStore implements OperationalStore {
   ) {
     this.batches = new SqliteBatches(db);
     this.chunked = new SqliteChunkedBatches(db, this.batches);
+    this.exchangeRates = new SqliteExchangeRates(db);
     this.changeFeed = new SqliteChangeFeed(db, changeFeedPollMs);
     this.statements = {
       portsByCodes: db.prepare(
@@ -308,6 +317,26 @@ export class SqliteOperationalStore implements OperationalStore {
 
   releaseBatchWork(batchId: string, holder: string): Promise<void> {
     return answer(() => this.chunked.release(batchId, holder));
+  }
+
+  exchangeRatesFor(provider: ExchangeRateProviderName, pairs: readonly CurrencyDay[]): Promise<(string | undefined)[]> {
+    return answer(() => this.exchangeRates.ratesFor(provider, pairs));
+  }
+
+  saveExchangeRates(
+    provider: ExchangeRateProviderName,
+    rates: readonly DailyUsdRate[],
+    source: string,
+  ): Promise<number> {
+    return answer(() => this.exchangeRates.save(provider, rates, source));
+  }
+
+  exchangeRateCoverage(provider: ExchangeRateProviderName): Promise<CurrencyCoverage[]> {
+    return answer(() => this.exchangeRates.coverage(provider));
+  }
+
+  hasExchangeRatesFrom(provider: ExchangeRateProviderName, source: string): Promise<boolean> {
+    return answer(() => this.exchangeRates.hasSource(provider, source));
   }
 
   acquireReplicationLease(

@@ -238,6 +238,7 @@ function describeMongoAdapter(uri: () => string, server: 'ferretdb' | 'mongodb')
         usdCents: 100_000 + itemIndex,
         currency: 'USD',
         amountMinor: 100_000 + itemIndex,
+        usdPerUnit: '1',
       });
       /** Chunk `chunkIndex`: `valid` prices from item `first` on, then `invalid` refused items. */
       const outcome = (chunkIndex: number, first: number, valid: number, invalid = 0): ChunkOutcome => ({
