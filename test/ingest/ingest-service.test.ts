@@ -21,7 +21,11 @@ beforeAll(async () => {
     ]),
     'test rates',
   );
-  ingest = new IngestService(store, { maxBatchItems: 5, maxChunkedBatchItems: 12, openBatchTtlMs: 60_000 }, new ExchangeRates(new OfflineExchangeRates(store)));
+  ingest = new IngestService(
+    store,
+    { maxBatchItems: 5, maxChunkedBatchItems: 12, openBatchTtlMs: 60_000 },
+    new ExchangeRates(new OfflineExchangeRates(store)),
+  );
 });
 afterAll(async () => {
   await store.close();
