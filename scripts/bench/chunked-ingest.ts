@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { readReferenceDataset } from '../../src/reference-data';
 import { collectGarbage, type BenchContext, type BenchSection } from './context';
 import { BenchGraphqlClient } from './graphql-client';
-import { formatCount, formatMet, formatMs, formatSeconds, summarize, type BenchRow } from './stats';
+import { formatCount, formatMet, formatMs, formatSeconds, percentileCells, summarize, type BenchRow } from './stats';
 import { DEFAULT_SYNTHETIC_OPTIONS, syntheticLanes, type SyntheticLane } from './synthetic-prices';
 
 /**
@@ -154,13 +154,6 @@ export const chunkedIngestSection: BenchSection = {
           `prices/s end to end); append p50 ${formatMs(append.p50)} max ${formatMs(append.max)} ms; probe p50 ` +
           `${formatMs(probe.p50)} p99 ${formatMs(probe.p99)} max ${formatMs(probe.max)} ms; worst request ${formatMs(worst)} ms`,
       );
-      const percentiles = (s: ReturnType<typeof summarize>): [string, string][] => [
-        ['n', formatCount(s.samples)],
-        ['p50', formatMs(s.p50)],
-        ['p95', formatMs(s.p95)],
-        ['p99', formatMs(s.p99)],
-        ['max', formatMs(s.max)],
-      ];
       return [
         {
           name: `chunked batch of ${formatCount(total)} prices: first chunk → counted in analytics, s`,
@@ -171,11 +164,11 @@ export const chunkedIngestSection: BenchSection = {
         },
         {
           name: `chunked batch: append of one ${formatCount(chunkSize)}-price chunk, ms`,
-          cells: new Map(percentiles(append)),
+          cells: new Map(percentileCells(append)),
         },
         {
           name: 'chunked batch: rates query of another client meanwhile, ms',
-          cells: new Map(percentiles(probe)),
+          cells: new Map(percentileCells(probe)),
         },
         {
           name: 'chunked batch: worst latency of any request during it, ms',

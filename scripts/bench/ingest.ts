@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { readReferenceDataset } from '../../src/reference-data';
 import { collectGarbage, type BenchContext, type BenchSection } from './context';
 import { BenchGraphqlClient } from './graphql-client';
-import { formatCount, formatMet, formatMs, formatSeconds, summarize, type BenchRow } from './stats';
+import { formatCount, formatMet, formatMs, formatSeconds, percentileCells, summarize, type BenchRow } from './stats';
 import { DEFAULT_SYNTHETIC_OPTIONS, syntheticLanes, type SyntheticLane } from './synthetic-prices';
 
 /**
@@ -260,18 +260,11 @@ function rowsOf(context: BenchContext, run: IngestRun): BenchRow[] {
       `all counted in analytics ${formatSeconds((lastCounted - run.startedAt) / 1000)} after the first request ` +
       `(${formatCount(Math.round(countedRate))} prices/s end to end)`,
   );
-  const percentiles = (s: ReturnType<typeof summarize>): [string, string][] => [
-    ['n', formatCount(s.samples)],
-    ['p50', formatMs(s.p50)],
-    ['p95', formatMs(s.p95)],
-    ['p99', formatMs(s.p99)],
-    ['max', formatMs(s.max)],
-  ];
   return [
     {
       name: `ingest, ${who}: ack of one ${formatCount(BATCH_PRICES)}-price batch, ms`,
       cells: new Map([
-        ...percentiles(ack),
+        ...percentileCells(ack),
         ['target', `max < ${formatCount(TARGET_ACK_MS)}`],
         ['met', formatMet(ack.max < TARGET_ACK_MS)],
       ]),
@@ -288,7 +281,7 @@ function rowsOf(context: BenchContext, run: IngestRun): BenchRow[] {
     {
       name: `ingest, ${who}: replication lag per batch, ms`,
       cells: new Map([
-        ...percentiles(lag),
+        ...percentileCells(lag),
         ['target', `p99 < ${formatCount(TARGET_LAG_P99_MS)}`],
         ['met', formatMet(lag.p99 < TARGET_LAG_P99_MS)],
       ]),

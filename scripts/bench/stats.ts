@@ -51,6 +51,15 @@ export function summarize(samples: readonly number[]): LatencySummary {
 /** Milliseconds with two decimals (sub-millisecond latencies stay readable). */
 export const formatMs = (ms: number): string => ms.toFixed(2);
 
+/** The cells n, p50, p95, p99 and max of a latency row. */
+export const percentileCells = (s: LatencySummary): [string, string][] => [
+  ['n', s.samples.toLocaleString('en-US')],
+  ['p50', formatMs(s.p50)],
+  ['p95', formatMs(s.p95)],
+  ['p99', formatMs(s.p99)],
+  ['max', formatMs(s.max)],
+];
+
 export const formatRatio = (ratio: number): string => `${ratio.toFixed(2)}×`;
 
 export const formatCount = (n: number): string => n.toLocaleString('en-US');
