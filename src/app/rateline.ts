@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { AddressInfo } from 'node:net';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { AnalysisService } from '../analysis';
@@ -126,9 +127,10 @@ export interface RunningRateline {
   readonly port: number;
   readonly stores: Stores;
   /**
-   * The graceful shutdown: stops taking requests and finishes those in flight (subscriptions are
-   * completed), hands the batch in work back after its current chunk, lets the replicator apply what
-   * it read and store its checkpoint, then closes the stores.
+   * The graceful shutdown: reports not ready and keeps serving for SHUTDOWN_DRAIN_DELAY_MS, then stops
+   * taking requests and finishes those in flight (subscriptions are completed); meanwhile the batch
+   * in work is handed back after its current chunk; then the replicator applies what it read and
+   * stores its checkpoint, and the stores close.
    */
   close(): Promise<void>;
 }
@@ -225,7 +227,11 @@ export async function startRateline(config: Config, log: Logger): Promise<Runnin
       close: async () => {
         readiness.beginShutdown();
         stopObservingReplication();
-        await Promise.all([apollo.stop(), worker?.stop()]);
+        const workerStopped = worker?.stop();
+        // Still serving while load balancers notice /readyz: closing the listener at once resets the
+        // connections the kernel has already accepted (seen in the rolling-restart test).
+        await sleep(config.shutdownDrainDelayMs);
+        await Promise.all([apollo.stop(), workerStopped]);
         await replicator?.stop();
         await closeStores(stores);
       },

@@ -23,6 +23,11 @@ export interface Config {
   readonly limits: Limits;
   /** How long a process may take to finish its work after SIGTERM before it exits anyway. */
   readonly shutdownGraceMs: number;
+  /**
+   * How long the API keeps serving after SIGTERM with /readyz answering 503, so that load balancers
+   * stop sending it requests before it stops accepting connections.
+   */
+  readonly shutdownDrainDelayMs: number;
   readonly operations: OperationsConfig;
   readonly exchangeRates: ExchangeRatesConfig;
 }
@@ -161,6 +166,7 @@ const environmentSchema = z.object({
   WORK_LEASE_TTL_MS: integer(1_000, 600_000, 15_000),
   WORKER_POLL_INTERVAL_MS: integer(10, 60_000, 500),
   SHUTDOWN_GRACE_MS: integer(100, 3_600_000, 25_000),
+  SHUTDOWN_DRAIN_DELAY_MS: integer(0, 600_000, 1_000),
   NODE_ENV: z.string().default('development'),
   MONGODB_URI: z
     .string()
@@ -262,6 +268,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   const e = parsed.data;
+  if (e.SHUTDOWN_DRAIN_DELAY_MS >= e.SHUTDOWN_GRACE_MS) {
+    throw new ConfigError([
+      `SHUTDOWN_DRAIN_DELAY_MS (${e.SHUTDOWN_DRAIN_DELAY_MS}) must be below SHUTDOWN_GRACE_MS (${e.SHUTDOWN_GRACE_MS}): ` +
+        'the drain delay is part of the grace period',
+    ]);
+  }
   const apiKeys = loadApiKeys(e.API_KEYS, e.API_KEYS_FILE);
   if (e.NODE_ENV === 'production' && apiKeys.length === 0) {
     throw new ConfigError([
@@ -290,6 +302,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       pollIntervalMs: e.WORKER_POLL_INTERVAL_MS,
     },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    shutdownDrainDelayMs: e.SHUTDOWN_DRAIN_DELAY_MS,
     clickhouse: {
       url: e.CLICKHOUSE_URL,
       embeddedDataDir: path.resolve(e.ANALYTICS_DATA_DIR ?? path.join(e.DATA_DIR, 'analytics')),

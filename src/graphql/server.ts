@@ -24,6 +24,9 @@ export function createGraphqlServer(options: {
     includeStacktraceInErrorResponses: false,
     // Apollo pretty-prints responses by default; compact JSON is smaller and cheaper to produce.
     stringifyResult: (result) => JSON.stringify(result),
+    // Rateline's own handler (app/process.ts) drains in order on SIGTERM; Apollo's would stop the
+    // server and re-send the signal, which the process would take for a second one (exit 1 at once).
+    stopOnTerminationSignals: false,
     plugins: [
       // Rateline sets no cache hints; the default cache-control plugin would still hook every field.
       ApolloServerPluginCacheControlDisabled(),

@@ -28,7 +28,12 @@ import { startRoundRobinProxy, type RoundRobinProxy } from '../helpers/round-rob
 
 /** Named in the test's title, so that a failing run can be replayed with ROLLING_TEST_SEED. */
 const SEED = Number(process.env.ROLLING_TEST_SEED ?? Date.now() % 100_000);
-const CLIENTS = 2;
+/** Clients that submit a batch, then ask rates, then pause THINK_MS, in rounds. */
+const WRITERS = 2;
+/** Clients that only ask rates, without pause: they keep requests in flight when a node gets SIGTERM. */
+const READERS = 2;
+/** A writer's pause between rounds: a client's think time, which keeps the two cores from saturating. */
+const THINK_MS = 50;
 const YEAR = 2033;
 const LANE = { originCode: 'CNSGH', destinationCode: 'NOTRD' } as const;
 const API_KEY = 'rl_rolling_restart_test_key';
@@ -84,7 +89,7 @@ class Node {
   async start(): Promise<void> {
     if (this.process) this.outputs.push(this.process.output());
     this.process = startProcess(ENTRY_POINTS.service, { ...this.env, PORT: String(this.port) });
-    await waitForOutput(this.process, 'Rateline is serving', 120_000);
+    await waitForOutput(this.process, 'Rateline is serving', 60_000);
   }
 
   /** SIGTERM; resolves the exit code, or 'still running' when the process outlives `timeoutMs`. */
@@ -165,6 +170,8 @@ beforeAll(async () => {
     ANALYTICS_DATA_DIR: analyticsDir,
     LOG_LEVEL: 'info',
     WORKER_POLL_INTERVAL_MS: '50',
+    // The proxy checks /readyz every 100 ms; the node keeps serving this long after SIGTERM.
+    SHUTDOWN_DRAIN_DELAY_MS: '500',
   });
   analyticsDirs.push(temporaryDataDir(), temporaryDataDir());
   nodes = [
@@ -285,6 +292,15 @@ describe('a rolling restart of two embedded nodes behind a load balancer', () =>
           cents: sent.map((item) => ({ day: item.day, cents: Math.round(item.price * 100) })),
         });
 
+      if (index >= WRITERS) {
+        while (running) {
+          const rates = await call<{ rates: DailyRate[] }>('rates', RATES_2016);
+          if (rates && !sameRates(rates.rates, EXPECTED_2016)) {
+            failures.push({ phase, operation: 'rates', atMs: Date.now() - startedAt, detail: JSON.stringify(rates) });
+          }
+        }
+        return;
+      }
       for (let round = 0; running; round++) {
         const key = `rolling-${SEED}-${index}-${round}`;
         if (round % 6 === 5) {
@@ -302,7 +318,6 @@ describe('a rolling restart of two embedded nodes behind a load balancer', () =>
           record(createBatch.id, key, 'chunked', chunks.flat(), phase);
         } else {
           const sent = items(50 + Math.floor(next() * 151));
-          const answeredIn = phase;
           const { submitPriceBatch } = await mutate<{
             submitPriceBatch: { id: string; status: string; itemCount: number; acceptedCount: number };
           }>('submitPriceBatch', SUBMIT, { input: { items: sent, idempotencyKey: key } });
@@ -311,16 +326,17 @@ describe('a rolling restart of two embedded nodes behind a load balancer', () =>
             itemCount: sent.length,
             acceptedCount: sent.length,
           });
-          record(submitPriceBatch.id, key, 'whole', sent, answeredIn);
+          record(submitPriceBatch.id, key, 'whole', sent, phase);
         }
         const rates = await call<{ rates: DailyRate[] }>('rates', RATES_2016);
         if (rates && !sameRates(rates.rates, EXPECTED_2016)) {
           failures.push({ phase, operation: 'rates', atMs: Date.now() - startedAt, detail: JSON.stringify(rates) });
         }
+        await new Promise((resolve) => setTimeout(resolve, THINK_MS));
       }
     }
 
-    const clients = Array.from({ length: CLIENTS }, (_, index) => client(index));
+    const clients = Array.from({ length: WRITERS + READERS }, (_, index) => client(index));
     const clientsDone = Promise.all(clients);
     // A client that throws ends the test at once instead of after the restarts.
     clientsDone.catch(() => (running = false));

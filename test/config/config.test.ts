@@ -32,6 +32,7 @@ describe('loadConfig', () => {
     expect(config.clickhouse.embeddedDataDir).toBe(path.join(config.dataDir, 'analytics'));
     expect(config.batchWork).toEqual({ inProcess: true, leaseTtlMs: 15_000, pollIntervalMs: 500 });
     expect(config.shutdownGraceMs).toBe(25_000);
+    expect(config.shutdownDrainDelayMs).toBe(1_000);
     expect(config.seedOnEmptyStore).toBe(true);
     expect(config.mongodb).toBeUndefined();
     expect(config.apiKeys).toEqual([]);
@@ -119,6 +120,7 @@ describe('loadConfig', () => {
       WORK_LEASE_TTL_MS: '3000',
       WORKER_POLL_INTERVAL_MS: '20',
       SHUTDOWN_GRACE_MS: '9000',
+      SHUTDOWN_DRAIN_DELAY_MS: '3000',
     });
     expect(config).toMatchObject({
       port: 8080,
@@ -142,6 +144,7 @@ describe('loadConfig', () => {
       },
       batchWork: { inProcess: false, leaseTtlMs: 3000, pollIntervalMs: 20 },
       shutdownGraceMs: 9000,
+      shutdownDrainDelayMs: 3000,
       environment: 'staging',
       mongodb: { uri: 'mongodb://db1:27017,db2:27017/?replicaSet=rs0', database: 'rates' },
       apiKeys: [
@@ -174,6 +177,12 @@ describe('loadConfig', () => {
         expect.stringMatching(/^CLICKHOUSE_URL: .*http/),
       ]),
     );
+  });
+
+  it('refuses a drain delay that does not fit in the shutdown grace period', () => {
+    expect(problemsOf({ SHUTDOWN_GRACE_MS: '5000', SHUTDOWN_DRAIN_DELAY_MS: '5000' })).toEqual([
+      expect.stringMatching(/^SHUTDOWN_DRAIN_DELAY_MS \(5000\) must be below SHUTDOWN_GRACE_MS \(5000\)/),
+    ]);
   });
 
   it('rejects a port out of range and a database name that is not an identifier', () => {

@@ -23,7 +23,7 @@ export interface ProxyStats {
   readonly forwarded: number[];
   /** Requests sent to each backend whose response has not ended yet. */
   readonly inFlight: number[];
-  /** Connection attempts refused by a backend and tried on the next one. */
+  /** Requests tried on the next backend: the connection was refused, or closed before any of the request was sent. */
   retries: number;
   /** Whether each backend's last active health check answered 200 (all true without `healthCheck`). */
   readonly healthy: boolean[];
@@ -66,7 +66,7 @@ function endToEndHeaders(headers: http.IncomingHttpHeaders): http.OutgoingHttpHe
   return kept;
 }
 
-/** Connects to a backend; resolves the socket once connected, or undefined when the connection is refused. */
+/** Connects to a backend: the socket once connected, or the error (refused) when it cannot connect. */
 function connect(port: number): Promise<{ socket?: net.Socket; error?: Error }> {
   return new Promise((resolve) => {
     const socket = net.connect({ host: '127.0.0.1', port });
@@ -122,24 +122,23 @@ export async function startRoundRobinProxy(
     }
   };
 
-  const forward = async (req: http.IncomingMessage, res: http.ServerResponse) => {
+  const forward = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const first = next++ % backendPorts.length;
     const order = backendPorts.map((_, attempt) => (first + attempt) % backendPorts.length);
     const healthy = order.filter((index) => stats.healthy[index]);
     // Unhealthy backends last: when no backend passes its check, all are tried anyway, as LBs do.
     const candidates = [...healthy, ...order.filter((index) => !stats.healthy[index])];
     if (healthy.length > 0 && healthy[0] !== first) stats.skippedUnhealthy++;
-    for (const [attempt, index] of candidates.entries()) {
+
+    const tryBackend = async (attempt: number): Promise<void> => {
+      const index = candidates[attempt]!;
       const backendPort = backendPorts[index]!;
+      const last = attempt + 1 >= candidates.length;
       const { socket, error } = await connect(backendPort);
       if (!socket) {
-        // Nothing of the request left the proxy: the next backend may take it.
-        if (attempt + 1 < backendPorts.length) {
-          stats.retries++;
-          continue;
-        }
-        fail(res, req, backendPort, `every backend refused the connection (last: ${error?.message})`);
-        return;
+        if (last) return fail(res, req, backendPort, `every backend refused the connection (last: ${error?.message})`);
+        stats.retries++;
+        return tryBackend(attempt + 1);
       }
       stats.forwarded[index]!++;
       stats.inFlight[index]!++;
@@ -150,15 +149,24 @@ export async function startRoundRobinProxy(
         path: req.url,
         headers: { ...endToEndHeaders(req.headers), host: `127.0.0.1:${backendPort}`, connection: 'close' },
       });
-      backendRequest.once('error', (e) => fail(res, req, backendPort, `after the request was sent: ${e.message}`));
+      backendRequest.once('error', (e) => {
+        // Closed before a byte of the request was written or read from the client: as good as refused.
+        if (!last && socket.bytesWritten === 0 && !req.readableDidRead && !req.readableEnded) {
+          req.unpipe(backendRequest);
+          stats.retries++;
+          void tryBackend(attempt + 1);
+        } else {
+          fail(res, req, backendPort, `after the request was sent: ${e.message}`);
+        }
+      });
       backendRequest.once('response', (backendResponse) => {
         res.writeHead(backendResponse.statusCode ?? 502, endToEndHeaders(backendResponse.headers));
         backendResponse.pipe(res);
         backendResponse.once('error', (e) => fail(res, req, backendPort, `while reading the response: ${e.message}`));
       });
       req.pipe(backendRequest);
-      return;
-    }
+    };
+    void tryBackend(0);
   };
 
   let checking: NodeJS.Timeout | undefined;
@@ -172,7 +180,7 @@ export async function startRoundRobinProxy(
     await check();
   }
 
-  const server = http.createServer((req, res) => void forward(req, res));
+  const server = http.createServer(forward);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as net.AddressInfo;
   return {

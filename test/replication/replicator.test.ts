@@ -176,6 +176,29 @@ describe('Replicator', () => {
     expect(await laneTotals()).toEqual({ count: 1, cents: 10_000 });
   });
 
+  it('is caught up once every change made before the call is applied, whatever arrived since', async () => {
+    const idle = new Replicator(operational, analytics, silentLog, FAST);
+    await submit([100]);
+    // Nothing replicates: the change made before the call never gets applied.
+    await expect(idle.caughtUp(300)).rejects.toThrow(/did not catch up within 300 ms/);
+    await replicateUntilCaughtUp();
+    // A change stamped after the call (as one committed meanwhile through another process would be)
+    // does not hold the caller back.
+    const later = new Date(Date.now() + 60_000);
+    await operational.recordBatch({
+      id: 'later-batch',
+      idempotencyKey: 'later',
+      requestHash: 'later',
+      status: 'ACCEPTED',
+      itemCount: 0,
+      errors: [],
+      createdAt: later,
+      prices: [],
+    });
+    expect((await new ReplicationMonitor(operational.changeFeed, analytics).status()).pendingChanges).toBe(1);
+    await expect(idle.caughtUp(300)).resolves.toBeUndefined();
+  });
+
   it('reports the backlog while nothing replicates', async () => {
     await submit([100]);
     await new Promise((resolve) => setTimeout(resolve, 20));
