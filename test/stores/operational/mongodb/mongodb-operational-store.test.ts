@@ -374,21 +374,28 @@ function describeMongoAdapter(uri: () => string, server: 'ferretdb' | 'mongodb')
       // FerretDB 1.24 (SQLite) does not apply an update atomically with its filter (FerretDB#3040):
       // concurrent conditional updates of one document can both match. MongoDB's are atomic.
       const atomicIt: jest.It = server === 'mongodb' ? it : it.skip;
-      atomicIt('counts each chunk once and keeps maxItems under concurrent appends', async () => {
-        const batch = await openBatch();
-        const outcomes = await Promise.all(
-          Array.from({ length: 10 }, (_, i) => opened.store.appendBatchChunk(batch.id, chunk(i, 10), 55)),
-        );
-        expect(outcomes.filter((o) => o?.kind === 'appended')).toHaveLength(5);
-        expect(outcomes.filter((o) => o?.kind === 'too-many-items')).toHaveLength(5);
-        expect((await opened.store.batchesByIds([batch.id]))[0]).toMatchObject({ itemCount: 50, chunkCount: 5 });
-        expect(await rawChunks(batch.id)).toHaveLength(5);
+      const atomicTitle = 'counts each chunk once and keeps maxItems under concurrent appends';
+      atomicIt(
+        server === 'mongodb'
+          ? atomicTitle
+          : `${atomicTitle} (skipped: FerretDB 1.24 does not apply a conditional update atomically, FerretDB#3040; ` +
+              'runs where MONGODB_URI names a MongoDB server)',
+        async () => {
+          const batch = await openBatch();
+          const outcomes = await Promise.all(
+            Array.from({ length: 10 }, (_, i) => opened.store.appendBatchChunk(batch.id, chunk(i, 10), 55)),
+          );
+          expect(outcomes.filter((o) => o?.kind === 'appended')).toHaveLength(5);
+          expect(outcomes.filter((o) => o?.kind === 'too-many-items')).toHaveLength(5);
+          expect((await opened.store.batchesByIds([batch.id]))[0]).toMatchObject({ itemCount: 50, chunkCount: 5 });
+          expect(await rawChunks(batch.id)).toHaveLength(5);
 
-        const other = await openBatch();
-        const twice = await Promise.all([0, 1].map(() => opened.store.appendBatchChunk(other.id, chunk(0, 7), 100)));
-        expect(twice.map((o) => o?.kind).sort()).toEqual(['appended', 'duplicate']);
-        expect((await opened.store.batchesByIds([other.id]))[0]).toMatchObject({ itemCount: 7, chunkCount: 1 });
-      });
+          const other = await openBatch();
+          const twice = await Promise.all([0, 1].map(() => opened.store.appendBatchChunk(other.id, chunk(0, 7), 100)));
+          expect(twice.map((o) => o?.kind).sort()).toEqual(['appended', 'duplicate']);
+          expect((await opened.store.batchesByIds([other.id]))[0]).toMatchObject({ itemCount: 7, chunkCount: 1 });
+        },
+      );
 
       it('completes an append that crashed between reserving its chunk and storing it', async () => {
         const batch = await openBatch();
