@@ -441,16 +441,18 @@ describe('a rolling restart of two embedded nodes behind a load balancer', () =>
         failures: proxy.stats.failures.length,
       },
     };
-    console.log(`rolling restart: ${JSON.stringify(summary, null, 2)}`);
     const mismatched = answers.map((answer) => answer.filter((day, i) => !sameRates([day], [expected[i]])));
     const healthy =
       failures.length === 0 &&
       notReplicated.length === 0 &&
       mismatched.every((m) => m.length === 0) &&
       Object.values(exits).every((code) => code === 0);
+    // What each phase did, for whoever reads a run (requests, batches, retries of the proxy).
+    const dir = path.join(projectRoot(), 'test-artifacts', 'rolling-restart');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'summary.json'), JSON.stringify(summary, null, 2));
     if (!healthy) {
-      const dir = path.join(projectRoot(), 'test-artifacts', 'rolling-restart');
-      fs.mkdirSync(dir, { recursive: true });
+      console.log(`rolling restart: ${JSON.stringify(summary, null, 2)}`);
       for (const node of nodes) fs.writeFileSync(path.join(dir, `node-${node.name}.log`), node.log());
       fs.writeFileSync(
         path.join(dir, 'diagnostics.json'),
