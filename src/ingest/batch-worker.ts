@@ -1,7 +1,6 @@
 import { setImmediate as yieldToEventLoop, setTimeout as sleep } from 'node:timers/promises';
 import type { ExchangeRates } from '../currencies';
 import { MAX_REPORTED_ITEM_ERRORS, type Batch, type BatchWork, type ChunkOutcome } from '../domain/batch';
-import { RatelineError } from '../domain/errors';
 import { newLeaseHolder } from '../leases';
 import type { Logger } from '../logging/logger';
 import { recordBatchOutcome, recordPricesAccepted } from '../observability/metrics';
@@ -17,8 +16,6 @@ export interface BatchWorkerOptions {
   /** Longest pause between retries after a failure (backoff doubles from 100 ms up to this). */
   readonly maxBackoffMs: number;
 }
-
-type Outcome = 'settled' | 'handed back' | 'taken over';
 
 /**
  * Processes committed chunked batches: claims one through a lease in the operational store, checks
@@ -71,7 +68,7 @@ export class BatchWorker {
         }
         const work = await this.operational.claimBatchWork(this.holder, this.options.leaseTtlMs, new Date());
         if (work) {
-          await this.process(work);
+          await this.processOrHandBack(work);
         } else {
           await this.pause(this.options.pollIntervalMs);
         }
@@ -84,7 +81,21 @@ export class BatchWorker {
     }
   }
 
-  private async process(work: BatchWork): Promise<Outcome> {
+  /**
+   * Any failure (the store, the exchange-rate provider) hands the batch back, progress kept, so that it
+   * is resumed after the loop's backoff instead of after the lease runs out: the failure is not the
+   * batch's fault, and nothing of the failed chunk was written.
+   */
+  private async processOrHandBack(work: BatchWork): Promise<void> {
+    try {
+      await this.process(work);
+    } catch (error) {
+      await this.operational.releaseBatchWork(work.batch.id, this.holder).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private async process(work: BatchWork): Promise<void> {
     const { batch } = work;
     const log = this.log.child({ batchId: batch.id });
     log.info(
@@ -97,23 +108,13 @@ export class BatchWorker {
       if (this.stopping) {
         await this.operational.releaseBatchWork(batch.id, this.holder);
         log.info({ nextChunk: index }, 'handed the batch back: shutting down');
-        return 'handed back';
+        return;
       }
-      let outcome: ChunkOutcome | undefined;
-      try {
-        outcome = await this.processChunk(batch, index, knownPorts, progress);
-      } catch (error) {
-        if (!(error instanceof RatelineError && error.code === 'EXCHANGE_RATES_UNAVAILABLE')) throw error;
-        // The provider's outage is not the batch's fault: hand it back (COMMITTED, progress kept) and
-        // let the loop back off; it is resumed at this chunk once rates can be had.
-        await this.operational.releaseBatchWork(batch.id, this.holder);
-        log.warn({ chunk: index, err: error }, 'exchange rates unavailable: handed the batch back to retry later');
-        throw error;
-      }
+      const outcome = await this.processChunk(batch, index, knownPorts, progress);
       const leaseUntil = new Date(Date.now() + this.options.leaseTtlMs);
       if (!outcome || !(await this.operational.recordChunkOutcome(batch.id, this.holder, outcome, leaseUntil))) {
         log.warn({ chunk: index }, 'another worker took the batch over; leaving it');
-        return 'taken over';
+        return;
       }
       progress.reported += outcome.reportedErrors.length;
       progress.errors += outcome.errorCount;
@@ -128,14 +129,13 @@ export class BatchWorker {
       counts ? 'ACCEPTED' : 'REJECTED',
       new Date(),
     );
-    if (!settled) return 'taken over';
+    if (!settled) return;
     recordBatchOutcome(settled.status === 'ACCEPTED' ? 'accepted' : 'rejected');
     recordPricesAccepted(settled.acceptedCount);
     log.info(
       { status: settled.status, accepted: settled.acceptedCount, rejected: settled.rejectedCount },
       'batch settled',
     );
-    return 'settled';
   }
 
   /** Checks one chunk; prices are written only while the batch can still count (see the settle rule). */
