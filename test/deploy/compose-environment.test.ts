@@ -5,11 +5,17 @@
  * server (MONGODB_URI and CLICKHOUSE_URL dropped), a temporary DATA_DIR, a test API key, and a free
  * port on 127.0.0.1 instead of 0.0.0.0:4000. Nothing else of the test's own environment is passed.
  */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { composeModel, environmentOf, COMPOSE_SHAPES } from '../helpers/compose';
 import { removeDataDir, temporaryDataDir } from '../helpers/components';
-import { ENTRY_POINTS, freePort, requireBuild, waitForOutput, type StartedProcess } from '../helpers/processes';
+import {
+  ENTRY_POINTS,
+  freePort,
+  requireBuild,
+  startProcess,
+  waitForOutput,
+  type StartedProcess,
+} from '../helpers/processes';
 
 const TEST_KEY = 'compose-environment-test-key';
 const TEST_KEY_ENTRY = `compose-test:read+ingest:${createHash('sha256').update(TEST_KEY).digest('hex')}`;
@@ -39,25 +45,13 @@ async function substitutedEnvironment(service: string, overrides: Record<string,
 
 /** Starts a compiled entry point with exactly `env` (plus PATH), like a container would. */
 function startWithOnly(script: string, env: Record<string, string>): StartedProcess {
-  const child = spawn(process.execPath, [script], {
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const process_ = { child, output: () => output, exited };
-  started.push(process_);
-  return process_;
+  const entryPoint = startProcess(script, env, { onlyThisEnvironment: true });
+  started.push(entryPoint);
+  return entryPoint;
 }
 
 function healthcheck(env: Record<string, string>): Promise<number | null> {
-  const child = spawn(process.execPath, [ENTRY_POINTS.healthcheck], {
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
-    stdio: 'ignore',
-  });
-  return new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+  return startProcess(ENTRY_POINTS.healthcheck, env, { onlyThisEnvironment: true }).exited;
 }
 
 describe("docker-compose.yml's environment", () => {

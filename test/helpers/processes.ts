@@ -36,9 +36,17 @@ export interface StartedProcess {
   readonly exited: Promise<number | null>;
 }
 
-export function startProcess(script: string, env: NodeJS.ProcessEnv, args: readonly string[] = []): StartedProcess {
-  const child = spawn(process.execPath, [script, ...args], {
-    env: { ...process.env, ...env },
+export interface StartOptions {
+  readonly args?: readonly string[];
+  /** Start with only `env` (and PATH), as a container would, instead of this process's environment plus `env`. */
+  readonly onlyThisEnvironment?: boolean;
+}
+
+export function startProcess(script: string, env: NodeJS.ProcessEnv, options: StartOptions = {}): StartedProcess {
+  const child = spawn(process.execPath, [script, ...(options.args ?? [])], {
+    env: options.onlyThisEnvironment
+      ? { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }
+      : { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

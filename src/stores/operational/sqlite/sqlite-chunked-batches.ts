@@ -34,7 +34,6 @@ export class SqliteChunkedBatches {
     countChunk: Statement<[number, string]>;
     numberChunk: Statement<[number, string, number]>;
     setStatus: Statement<[string, string]>;
-    commit: Statement<[string]>;
     dropChunkContent: Statement<[string]>;
     expiredOpen: Statement<[number], { id: string }>;
     nextWork: Statement<[number], BatchRow>;
@@ -66,7 +65,6 @@ export class SqliteChunkedBatches {
       ),
       numberChunk: db.prepare('UPDATE batch_chunks SET first_item_index = ? WHERE batch_id = ? AND chunk_index = ?'),
       setStatus: db.prepare('UPDATE batches SET status = ?, open_until = NULL WHERE id = ?'),
-      commit: db.prepare(`UPDATE batches SET status = 'COMMITTED', open_until = NULL WHERE id = ?`),
       // The rows stay (a few per batch): a chunk retried after its batch moved on is still recognised.
       dropChunkContent: db.prepare('UPDATE batch_chunks SET content = NULL WHERE batch_id = ?'),
       expiredOpen: db.prepare(`SELECT id FROM batches WHERE status = 'OPEN' AND open_until <= ?`),
@@ -148,7 +146,7 @@ export class SqliteChunkedBatches {
           this.statements.numberChunk.run(firstItemIndex, batchId, chunk.chunk_index);
           firstItemIndex += chunk.item_count;
         }
-        this.statements.commit.run(batchId);
+        this.statements.setStatus.run('COMMITTED', batchId);
         return { kind: 'committed', batch: this.batches.existing(batchId) };
       })
       .immediate();
