@@ -13,14 +13,8 @@ import type { ErrorCode } from './errors';
 export type BatchStatus =
   'OPEN' | 'COMMITTED' | 'PROCESSING' | 'ACCEPTED' | 'REJECTED' | 'RETRACTED' | 'ABORTED' | 'EXPIRED';
 
-/** Statuses after which a batch's prices no longer change (a retraction follows `ACCEPTED` only). */
-export const SETTLED_BATCH_STATUSES: ReadonlySet<BatchStatus> = new Set([
-  'ACCEPTED',
-  'REJECTED',
-  'RETRACTED',
-  'ABORTED',
-  'EXPIRED',
-]);
+/** How a worker settles a fully processed batch. */
+export type SettledStatus = 'ACCEPTED' | 'REJECTED';
 
 /**
  * How many item errors a batch keeps for clients to read; `errorCount` still counts them all. A
@@ -88,6 +82,8 @@ export interface NewBatch {
   /** Fingerprint of the request, so that reusing a key for different content is refused. */
   readonly requestHash: string;
   readonly status: BatchStatus;
+  /** As the client asked: a batch with no invalid item was still submitted with or without it. */
+  readonly skipInvalid: boolean;
   readonly itemCount: number;
   readonly errors: readonly BatchItemError[];
   readonly createdAt: Date;
@@ -139,16 +135,4 @@ export interface ChunkOutcome {
   readonly reportedErrors: readonly BatchItemError[];
   /** How many item errors the chunk had in all. */
   readonly errorCount: number;
-}
-
-/**
- * `replicatedAt` as clients see it: the time analytics caught up with the batch's current state, so a
- * retracted batch reads null until its retraction is applied too.
- */
-export function replicatedAtFor(
-  status: BatchStatus,
-  countedAt: Date | null,
-  retractionAppliedAt: Date | null,
-): Date | null {
-  return status === 'RETRACTED' ? retractionAppliedAt : countedAt;
 }

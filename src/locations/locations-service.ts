@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
-import type { Port, Region } from '../domain/model';
-import type { OperationalStore } from '../stores/operational';
+import type { Port, Region, ResolvedLocation } from '../domain/model';
+import type { ReferenceDataStore } from '../stores/operational';
 
 /**
  * Ports and regions as one request sees them. Every lookup goes through a DataLoader created for this
@@ -13,7 +13,7 @@ export class LocationsReader {
   private readonly childrenBySlug: DataLoader<string, Region[]>;
   private readonly portsWithinSlug: DataLoader<string, Port[]>;
 
-  constructor(private readonly store: OperationalStore) {
+  constructor(private readonly store: ReferenceDataStore) {
     this.portByCode = new DataLoader((codes) => store.portsByCodes(codes));
     this.regionBySlug = new DataLoader((slugs) => store.regionsBySlugs(slugs));
     this.childrenBySlug = new DataLoader((slugs) => store.childRegionsFor(slugs));
@@ -62,9 +62,18 @@ export class LocationsReader {
 }
 
 export class LocationsService {
-  constructor(private readonly store: OperationalStore) {}
+  constructor(private readonly store: ReferenceDataStore) {}
 
   forRequest(): LocationsReader {
     return new LocationsReader(this.store);
+  }
+
+  /** A port code stands for itself, a region slug for every port at or below it; undefined when it names nothing. */
+  async resolve(id: string): Promise<ResolvedLocation | undefined> {
+    const [[port], [region]] = await Promise.all([this.store.portsByCodes([id]), this.store.regionsBySlugs([id])]);
+    if (port) return { kind: 'port', id, portCodes: [id] };
+    if (!region) return undefined;
+    const [ports = []] = await this.store.portsWithinRegions([id]);
+    return { kind: 'region', id, portCodes: ports.map((p) => p.code) };
   }
 }

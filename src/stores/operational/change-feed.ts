@@ -1,11 +1,17 @@
-import type { BatchChangeKind } from './operational-store';
-
 /**
  * A place in the change feed, opaque to everyone but the adapter that made it (a change-log sequence
  * number for SQLite, a resume token or a start time for MongoDB change streams). The replicator stores
  * the position of the last change it applied and follows the feed from there after a restart.
  */
 export type FeedPosition = string;
+
+export type BatchChangeKind = 'committed' | 'retracted';
+
+/** A change the replicator has applied to analytics, as the batch store is told of it. */
+export interface ReplicatedChange {
+  readonly batchId: string;
+  readonly kind: BatchChangeKind;
+}
 
 /** A batch became visible (`committed`: its prices should count) or stopped counting (`retracted`). */
 export interface BatchChange {

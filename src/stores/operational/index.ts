@@ -1,23 +1,29 @@
 export type {
   AppendChunkOutcome,
-  BatchChangeKind,
-  CommitBatchOutcome,
-  EndOpenBatchOutcome,
   BatchCursor,
   BatchPage,
+  BatchStore,
+  BatchWorkQueue,
+  ChunkedBatchStore,
+  CommitBatchOutcome,
+  EndOpenBatchOutcome,
+  ExchangeRateTable,
   OperationalStore,
   RecordBatchOutcome,
   ReferenceData,
   ReferenceDataCounts,
-  ReplicatedChange,
-} from './operational-store';
+  ReferenceDataStore,
+  ReplicationLeases,
+} from './ports';
 export {
   FeedRestartRequired,
   type BatchChange,
+  type BatchChangeKind,
   type ChangeFeed,
   type ChangeFeedReader,
   type FeedBacklog,
   type FeedPosition,
+  type ReplicatedChange,
 } from './change-feed';
-export { SqliteOperationalStore } from './sqlite/sqlite-operational-store';
-export { MongoOperationalStore, type MongoOperationalStoreOptions } from './mongodb/mongo-operational-store';
+export { openSqliteOperationalStore, type SqliteStoreOptions } from './sqlite/open';
+export { openMongoOperationalStore, type MongoStoreOptions } from './mongodb/open';

@@ -1,0 +1,204 @@
+import type {
+  Batch,
+  BatchChunk,
+  BatchWork,
+  ChunkOutcome,
+  ChunkToProcess,
+  NewBatch,
+  NewOpenBatch,
+  PriceRecord,
+  SettledStatus,
+} from '../../domain/batch';
+import type {
+  CurrencyCoverage,
+  CurrencyDay,
+  DailyUsdRate,
+  ExchangeRateProviderName,
+} from '../../domain/exchange-rates';
+import type { Port, Region } from '../../domain/model';
+import type { AppendVerdict, CommitVerdict } from '../../domain/batch-rules';
+import type { ChangeFeed, ReplicatedChange } from './change-feed';
+
+/*
+ * The operational store, cut into one port per capability. Each consumer takes only the ports it uses;
+ * each adapter (sqlite/, mongodb/) implements every port in a class of its own and composes them in
+ * `open…()`. Each `…ByX`/`…For…` method takes many keys and answers in the same order, one entry or
+ * `undefined` per key, so that per-request DataLoaders can batch them. The rules of the domain (which
+ * status may do what, which chunks are missing, what a batch reports) live in `domain/batch-rules.ts`;
+ * adapters apply them inside their own atomic steps.
+ */
+
+/** Ports and regions (the reference data) as the dataset or a later import describes them. */
+export interface ReferenceDataStore {
+  portsByCodes(codes: readonly string[]): Promise<(Port | undefined)[]>;
+  regionsBySlugs(slugs: readonly string[]): Promise<(Region | undefined)[]>;
+  /** Direct child regions of each parent, ordered by slug. */
+  childRegionsFor(parentSlugs: readonly string[]): Promise<Region[][]>;
+  /** Every port in each region or in any region below it, ordered by code; empty for an unknown slug. */
+  portsWithinRegions(slugs: readonly string[]): Promise<Port[][]>;
+  allPorts(): Promise<Port[]>;
+  allRegions(): Promise<Region[]>;
+  /** Inserts or updates ports and regions; running it twice with the same data changes nothing. */
+  upsert(data: ReferenceData): Promise<ReferenceDataCounts>;
+  counts(): Promise<ReferenceDataCounts>;
+}
+
+/** Batches as records: written whole, read, paged, retracted, and marked counted by the replicator. */
+export interface BatchStore {
+  /**
+   * Records a batch and its prices durably and all at once: after a crash it is either wholly there or
+   * absent. A batch whose idempotency key is already taken is not written again: the outcome says
+   * whether the earlier one was the same request (`existing`) or different content (`conflict`).
+   *
+   * An adapter without transactions (MongoDB) may find an earlier attempt with the same key and content
+   * that was interrupted before it committed; it then completes that attempt, and the `created` batch
+   * keeps the earlier attempt's id and creation time, not `batch.id` and `batch.createdAt`. A `conflict`
+   * with such an unfinished attempt describes it from what was claimed: its id names no batch (yet).
+   */
+  record(batch: NewBatch): Promise<RecordBatchOutcome>;
+  byIds(ids: readonly string[]): Promise<(Batch | undefined)[]>;
+  byIdempotencyKey(key: string): Promise<Batch | undefined>;
+  /** Newest first; `after` continues from the last batch of a previous page. */
+  page(first: number, after: BatchCursor | undefined): Promise<BatchPage>;
+  /**
+   * Marks a batch retracted once, if its status is one of `RETRACTABLE_STATUSES`; otherwise changes
+   * nothing. Answers the batch as it is afterwards; undefined for an unknown id.
+   */
+  retract(id: string, at: Date): Promise<Batch | undefined>;
+  /**
+   * Up to `limit` prices of a batch whose prices are visible (`PRICES_VISIBLE_STATUSES`), in item order,
+   * after `afterItemIndex` when given (from the start when null): a large batch is read a page at a
+   * time. Empty for an unknown batch and for one whose prices do not count (yet).
+   */
+  pricesOf(batchId: string, afterItemIndex: number | null, limit: number): Promise<PriceRecord[]>;
+  /** Notes that analytics now reflect these changes (sets `replicatedAt`); repeating it is harmless. */
+  markReplicated(changes: readonly ReplicatedChange[], at: Date): Promise<void>;
+}
+
+/** Batches sent in chunks: opened, filled chunk by chunk, then committed to the work queue or ended. */
+export interface ChunkedBatchStore {
+  /**
+   * Opens a chunked batch (status `OPEN`). Its idempotency key is shared with single-request batches:
+   * a taken key answers `existing` (same request) or `conflict`, as {@link BatchStore.record} does.
+   */
+  open(batch: NewOpenBatch): Promise<RecordBatchOutcome>;
+  /**
+   * Keeps one chunk, as `appendVerdict` decides from the batch and any chunk already kept under the
+   * same index. Undefined for an unknown batch id.
+   */
+  append(batchId: string, chunk: BatchChunk, maxItems: number): Promise<AppendChunkOutcome | undefined>;
+  /** Closes an open batch to new chunks and queues it for a worker, as `commitVerdict` decides. */
+  commit(batchId: string): Promise<CommitBatchOutcome | undefined>;
+  /** Ends an open batch without processing it and removes its chunks' content; `not-open` otherwise. */
+  end(batchId: string, status: 'ABORTED' | 'EXPIRED'): Promise<EndOpenBatchOutcome | undefined>;
+  /** Expires every open batch whose `openUntil` has passed; answers their ids. */
+  expireDue(now: Date): Promise<string[]>;
+}
+
+/** The queue of committed chunked batches that workers lease, process chunk by chunk, and settle. */
+export interface BatchWorkQueue {
+  /**
+   * Leases the oldest batch waiting for a worker: a `COMMITTED` one, or one `PROCESSING` whose worker
+   * let its lease run out (it resumes where that worker got to). Undefined when none waits.
+   */
+  claim(holder: string, ttlMs: number, now: Date): Promise<BatchWork | undefined>;
+  /** The content of one chunk of a committed batch; undefined once the batch is settled. */
+  chunk(batchId: string, chunkIndex: number): Promise<ChunkToProcess | undefined>;
+  /**
+   * Writes a chunk's prices and progress and extends the lease to `leaseUntil`, all at once, if
+   * `holder` still holds the batch and `outcome.chunkIndex` is the next chunk; false (nothing written)
+   * otherwise: another worker took the batch over.
+   */
+  recordChunk(batchId: string, holder: string, outcome: ChunkOutcome, leaseUntil: Date): Promise<boolean>;
+  /**
+   * Settles a fully processed batch as `ACCEPTED` (its prices enter the change feed) or `REJECTED`
+   * (prices written so far are removed), removes its chunks' content and ends the lease. Undefined when
+   * `holder` no longer holds it.
+   */
+  settle(batchId: string, holder: string, status: SettledStatus, at: Date): Promise<Batch | undefined>;
+  /** Hands a batch back (`COMMITTED`, progress kept) so that another worker resumes it at once. */
+  handBack(batchId: string, holder: string): Promise<void>;
+}
+
+/** US dollar exchange rates per provider, currency and day. */
+export interface ExchangeRateTable {
+  /** Decimal text per (currency, day), in the order asked; undefined where none is stored for that day. */
+  ratesFor(provider: ExchangeRateProviderName, pairs: readonly CurrencyDay[]): Promise<(string | undefined)[]>;
+  /**
+   * Stores rates, each replacing the rate stored for its (currency, day); `source` says where they came
+   * from. Answers how many were new or changed (0 when all were there already).
+   */
+  save(provider: ExchangeRateProviderName, rates: readonly DailyUsdRate[], source: string): Promise<number>;
+  /** Per currency, by code: the first and last day with a rate, and how many days have one. */
+  coverage(provider: ExchangeRateProviderName): Promise<CurrencyCoverage[]>;
+  /** Whether any stored rate of the provider came from `source`. */
+  hasRatesFrom(provider: ExchangeRateProviderName, source: string): Promise<boolean>;
+}
+
+/** The leases that let one replicator at a time write to one analytics replica. */
+export interface ReplicationLeases {
+  /**
+   * Takes or renews the lease. True when `holder` holds it until `now + ttlMs`; false while another
+   * holder's lease is still running, unless that holder is `replacing` (one the caller knows to be dead).
+   */
+  acquire(replicaId: string, holder: string, ttlMs: number, now: Date, replacing?: string): Promise<boolean>;
+  /** Who holds (or last held) a replica's lease; undefined when nobody does. */
+  holder(replicaId: string): Promise<string | undefined>;
+  release(replicaId: string, holder: string): Promise<void>;
+}
+
+/** The opened operational store: its ports, composed by an adapter's `open…()`. */
+export interface OperationalStore {
+  readonly referenceData: ReferenceDataStore;
+  readonly batches: BatchStore;
+  readonly chunkedBatches: ChunkedBatchStore;
+  readonly batchWork: BatchWorkQueue;
+  readonly exchangeRates: ExchangeRateTable;
+  readonly replicationLeases: ReplicationLeases;
+  /** The ordered feed of batch commits and retractions the replicator follows. */
+  readonly changeFeed: ChangeFeed;
+  /**
+   * Resolves when the store answers a cheap round trip; rejects with OPERATIONAL_STORE_UNAVAILABLE when
+   * it cannot be reached (readiness asks this).
+   */
+  checkAvailable(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Ports and regions exactly as the reference dataset (or a later import) describes them. */
+export interface ReferenceData {
+  readonly regions: readonly Region[];
+  readonly ports: readonly Port[];
+}
+
+export interface ReferenceDataCounts {
+  readonly regions: number;
+  readonly ports: number;
+}
+
+export type RecordBatchOutcome =
+  | { readonly kind: 'created'; readonly batch: Batch }
+  | { readonly kind: 'existing'; readonly batch: Batch }
+  | { readonly kind: 'conflict'; readonly batch: Batch };
+
+/** The verdict on an append, with the batch as it stands afterwards. */
+export type AppendChunkOutcome = AppendVerdict & { readonly batch: Batch };
+
+/** The verdict on a commit, with the batch as it stands afterwards. */
+export type CommitBatchOutcome = CommitVerdict & { readonly batch: Batch };
+
+export interface EndOpenBatchOutcome {
+  readonly kind: 'ended' | 'not-open';
+  readonly batch: Batch;
+}
+
+/** Position after which a page of batches continues: the last batch's creation time and id. */
+export interface BatchCursor {
+  readonly createdAt: Date;
+  readonly id: string;
+}
+
+export interface BatchPage {
+  readonly batches: Batch[];
+  readonly hasMore: boolean;
+}
