@@ -1,6 +1,5 @@
 import { parseArgs } from 'node:util';
-import { generateApiKey, hashApiKey } from '../src/auth';
-import { ROLES, type Role } from '../src/config';
+import { generateApiKey, hashApiKey, ROLES, type Role } from '../src/auth';
 
 /**
  * `npm run api-key -- --name supplier-a --roles ingest`: makes a new key and prints it once, with the

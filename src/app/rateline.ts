@@ -6,7 +6,7 @@ import { AnalysisService } from '../analysis';
 import { ApiKeyAuthenticator } from '../auth';
 import type { Config } from '../config';
 import { ExchangeRates, loadShippedExchangeRates, OfflineExchangeRates, OpenExchangeRates } from '../currencies';
-import { buildRatelineSchema, createGraphqlServer, serveGraphqlOverWebSocket, type RatelineServices } from '../graphql';
+import { buildRatelineSchema, createGraphqlServer, serveGraphqlOverWebSocket } from '../graphql';
 import { createHttpApp } from '../http/app';
 import { BatchQueries, BatchWorker, IngestService } from '../ingest';
 import { LocationsService } from '../locations';
@@ -18,6 +18,7 @@ import { readReferenceDataset, seedReferenceData } from '../reference-data';
 import { DEFAULT_REPLICATOR_OPTIONS, ReplicationMonitor, Replicator } from '../replication';
 import { ClickHouseAnalyticsStore, type AnalyticsStore } from '../stores/analytics';
 import { MongoOperationalStore, SqliteOperationalStore, type OperationalStore } from '../stores/operational';
+import type { RatelineServices } from './services';
 
 export interface Stores {
   readonly operational: OperationalStore;
@@ -111,10 +112,12 @@ export function createBatchWorker(config: Config, operational: OperationalStore,
 /** `onCommitted`: a chunked batch was committed through this process (wakes its own worker). */
 export function createServices(config: Config, stores: Stores, onCommitted?: () => void): RatelineServices {
   const exchangeRates = createExchangeRates(config, stores.operational);
+  const locations = new LocationsService(stores.operational.referenceData);
+  const maxRangeDays = config.limits.maxRatesRangeDays;
   return {
-    rates: new RatesService(stores.operational, stores.analytics, config.limits),
-    analysis: new AnalysisService(stores.operational, stores.analytics, config.limits),
-    locations: new LocationsService(stores.operational),
+    rates: new RatesService({ locations, analytics: stores.analytics, exchangeRates, maxRangeDays }),
+    analysis: new AnalysisService({ locations, analytics: stores.analytics, maxRangeDays }),
+    locations,
     batches: new BatchQueries(stores.operational),
     ingest: new IngestService(stores.operational, config.limits, exchangeRates, onCommitted),
     exchangeRates,

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { ROLES, type ApiKeyConfig, type Role } from '../config';
 import { RatelineError } from '../domain/errors';
+import type { ApiKeyConfig } from './api-key-config';
+import { ROLES, type Role } from './roles';
 
 /** Who is calling and what they may do. */
 export interface Principal {
@@ -73,3 +74,20 @@ export function presentedApiKey(headers: {
   const header = headers['x-api-key'];
   return typeof header === 'string' && header.length > 0 ? header : undefined;
 }
+
+/**
+ * The key a graphql-ws connection carries: in its init payload (`{"Authorization": "Bearer <key>"}` or
+ * `{"X-API-Key": "<key>"}`, either spelling of the names), else in the upgrade request's headers.
+ */
+export function presentedConnectionApiKey(
+  connectionParams: Readonly<Record<string, unknown>>,
+  upgradeHeaders: Parameters<typeof presentedApiKey>[0],
+): string | undefined {
+  const fromParams = presentedApiKey({
+    authorization: stringOrUndefined(connectionParams.Authorization ?? connectionParams.authorization),
+    'x-api-key': stringOrUndefined(connectionParams['X-API-Key'] ?? connectionParams['x-api-key']),
+  });
+  return fromParams ?? presentedApiKey(upgradeHeaders);
+}
+
+const stringOrUndefined = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);

@@ -5,6 +5,9 @@ export {
   hashApiKey,
   OPEN_ACCESS,
   presentedApiKey,
+  presentedConnectionApiKey,
   requireRole,
   type Principal,
 } from './api-keys';
+export { readApiKeys, type ApiKeyConfig } from './api-key-config';
+export { ROLES, type Role } from './roles';

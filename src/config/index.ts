@@ -1,6 +1,6 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { readApiKeys, type ApiKeyConfig } from '../auth';
 
 /**
  * Every setting Rateline reads from its environment, validated in one place so that a bad value stops
@@ -59,16 +59,6 @@ export interface OpenExchangeRatesConfig {
 export interface MongoDbConfig {
   readonly uri: string;
   readonly database: string;
-}
-
-export type Role = 'read' | 'ingest';
-export const ROLES: readonly Role[] = ['read', 'ingest'];
-
-/** An API key as configured: never the key itself, only its SHA-256 (hex). */
-export interface ApiKeyConfig {
-  readonly name: string;
-  readonly roles: readonly Role[];
-  readonly sha256: string;
 }
 
 export interface ReplicationConfig {
@@ -212,49 +202,6 @@ const environmentSchema = z.object({
   OXR_RETRY_BASE_MS: integer(0, 60_000, 250),
 });
 
-const apiKeySchema = z.object({
-  name: z.string().regex(/^[\w.@-]{1,64}$/, 'name must be 1-64 letters, digits, or . _ - @'),
-  roles: z.array(z.enum(ROLES as [Role, ...Role[]])).min(1, 'roles must name at least one role'),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'sha256 must be 64 lowercase hex digits'),
-});
-
-/** `API_KEYS` holds `name:role+role:sha256` entries separated by commas. */
-function parseInlineApiKeys(text: string): unknown[] {
-  return text
-    .split(',')
-    .map((entry) => entry.trim())
-    .filter((entry) => entry.length > 0)
-    .map((entry) => {
-      const [name, roles, sha256, ...rest] = entry.split(':');
-      return rest.length > 0 ? { entry } : { name, roles: roles?.split('+') ?? [], sha256 };
-    });
-}
-
-function readApiKeysFile(file: string): unknown {
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new ConfigError([`API_KEYS_FILE: cannot read ${file} as JSON (${(error as Error).message})`]);
-  }
-}
-
-function loadApiKeys(inline: string, file: string | undefined): ApiKeyConfig[] {
-  const sources: [string, unknown][] = [['API_KEYS', parseInlineApiKeys(inline)]];
-  if (file) sources.push(['API_KEYS_FILE', readApiKeysFile(file)]);
-  const problems: string[] = [];
-  const keys: ApiKeyConfig[] = [];
-  for (const [variable, entries] of sources) {
-    const parsed = z.array(apiKeySchema).safeParse(entries);
-    if (parsed.success) keys.push(...parsed.data);
-    else problems.push(...parsed.error.issues.map((i) => `${variable}: entry ${i.path.join('.')}: ${i.message}`));
-  }
-  const names = keys.map((k) => k.name);
-  const duplicate = names.find((name, index) => names.indexOf(name) !== index);
-  if (duplicate) problems.push(`API keys: the name ${JSON.stringify(duplicate)} is used twice`);
-  if (problems.length > 0) throw new ConfigError(problems);
-  return keys;
-}
-
 /** Reads and validates the environment; throws {@link ConfigError} naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = environmentSchema.safeParse(env);
@@ -274,7 +221,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         'the drain delay is part of the grace period',
     ]);
   }
-  const apiKeys = loadApiKeys(e.API_KEYS, e.API_KEYS_FILE);
+  const { keys: apiKeys, problems } = readApiKeys(e.API_KEYS, e.API_KEYS_FILE);
+  if (problems) throw new ConfigError(problems);
   if (e.NODE_ENV === 'production' && apiKeys.length === 0) {
     throw new ConfigError([
       'NODE_ENV=production needs API keys (API_KEYS or API_KEYS_FILE): Rateline refuses to run open in production',

@@ -1,4 +1,5 @@
 import { formatDay, parseDay, type EpochDay } from '../domain/day';
+import { dayArgument } from '../domain/day-arguments';
 import { RatelineError, badUserInput } from '../domain/errors';
 import { currencyInfo, USD, type CurrencyInfo } from './currency-table';
 import type { CurrencyDay, ExchangeRateProvider, ExchangeRateProviderName, ProvidedCurrency } from './provider';
@@ -107,8 +108,7 @@ export class ExchangeRates {
 
   /** The rate of one currency on one day; the errors name the argument at fault. */
   async rate(currency: string, day: string): Promise<UsdRate> {
-    const parsed = parseDay(day);
-    if (parsed === undefined) throw badUserInput('day', day, 'day must be a calendar day as YYYY-MM-DD');
+    const parsed = dayArgument('day', day);
     await this.checkCurrency(currency, 'currency');
     const rate = (await this.lookup([{ currency, day }])).rateOn(currency, parsed);
     if (!rate) throw rateUnavailable(currency, day, 'day', this.provider.name);

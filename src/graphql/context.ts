@@ -1,22 +1,12 @@
 import type { AnalysisService } from '../analysis';
+import type { RatelineServices } from '../app/services';
 import type { Principal } from '../auth';
 import type { ExchangeRates } from '../currencies';
-import type { BatchQueries, BatchReader, IngestService } from '../ingest';
-import type { LocationsReader, LocationsService } from '../locations';
+import type { BatchReader, IngestService } from '../ingest';
+import type { LocationsReader } from '../locations';
 import type { Logger } from '../logging/logger';
 import type { RatesService } from '../rates';
 import type { ReplicationMonitor } from '../replication';
-
-/** The long-lived services behind the API, shared by every request. */
-export interface RatelineServices {
-  readonly locations: LocationsService;
-  readonly rates: RatesService;
-  readonly analysis: AnalysisService;
-  readonly batches: BatchQueries;
-  readonly ingest: IngestService;
-  readonly replication: ReplicationMonitor;
-  readonly exchangeRates: ExchangeRates;
-}
 
 /** What every resolver receives; built anew for each request. */
 export interface RequestContext {

@@ -1,8 +1,7 @@
 import 'reflect-metadata';
 import { printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema, type AuthChecker, type PubSub } from 'type-graphql';
-import { requireRole } from '../auth';
-import type { Role } from '../config';
+import { requireRole, type Role } from '../auth';
 import type { RequestContext } from './context';
 import { BatchResolver } from './resolvers/batch-resolvers';
 import { CurrencyResolver } from './resolvers/currency-resolver';

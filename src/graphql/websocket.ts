@@ -9,9 +9,10 @@ import {
 } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import { presentedApiKey, type ApiKeyAuthenticator, type Principal } from '../auth';
+import { presentedConnectionApiKey, type ApiKeyAuthenticator, type Principal } from '../auth';
+import type { RatelineServices } from '../app/services';
 import type { Logger } from '../logging/logger';
-import { createRequestContext, type RatelineServices } from './context';
+import { createRequestContext } from './context';
 import { createErrorFormatter } from './errors';
 
 export interface GraphqlWebSocketDependencies {
@@ -33,9 +34,8 @@ interface ConnectionState extends Record<PropertyKey, unknown> {
 
 /**
  * Subscriptions over the graphql-ws protocol on the same port and path as HTTP (`/graphql`). The API
- * key comes from the connection's init payload (`{"Authorization": "Bearer <key>"}` or
- * `{"X-API-Key": "<key>"}`), else from the upgrade request's headers; a wrong key closes the socket
- * (4403). Queries and mutations are refused here: they go over HTTP, where the query limits and the
+ * key comes from the connection's init payload, else from the upgrade request's headers
+ * (see presentedConnectionApiKey); a wrong key closes the socket (4403). Queries and mutations are refused here: they go over HTTP, where the query limits and the
  * request-size limit apply.
  */
 export function serveGraphqlOverWebSocket(deps: GraphqlWebSocketDependencies): GraphqlWebSocket {
@@ -47,14 +47,9 @@ export function serveGraphqlOverWebSocket(deps: GraphqlWebSocketDependencies): G
     {
       schema: deps.schema,
       onConnect: (ctx) => {
-        const params = ctx.connectionParams ?? {};
-        const fromParams = presentedApiKey({
-          authorization: stringOrUndefined(params.Authorization ?? params.authorization),
-          'x-api-key': stringOrUndefined(params['X-API-Key'] ?? params['x-api-key']),
-        });
         try {
           ctx.extra.principal = deps.authenticator.authenticate(
-            fromParams ?? presentedApiKey(ctx.extra.request.headers),
+            presentedConnectionApiKey(ctx.connectionParams ?? {}, ctx.extra.request.headers),
           );
           return true;
         } catch {
@@ -94,5 +89,3 @@ export function serveGraphqlOverWebSocket(deps: GraphqlWebSocketDependencies): G
     },
   };
 }
-
-const stringOrUndefined = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);

@@ -2,9 +2,9 @@ import type { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Express, type RequestHandler, type Response } from 'express';
 import type { Logger } from 'pino';
-import { presentedApiKey, requireRole, type ApiKeyAuthenticator, type Principal } from '../auth';
-import type { Role } from '../config';
-import { createRequestContext, type RatelineServices, type RequestContext } from '../graphql';
+import type { RatelineServices } from '../app/services';
+import { presentedApiKey, requireRole, type ApiKeyAuthenticator, type Principal, type Role } from '../auth';
+import { createRequestContext, type RequestContext } from '../graphql';
 import { operationsRoutes, type Readiness } from '../observability/health';
 import { requestIds, requestLog } from '../observability/request-id';
 import { exportRoutes } from '../rest/export-routes';
@@ -57,7 +57,7 @@ export function createHttpApp(deps: HttpAppDependencies): Express {
   app.use(operationsRoutes(deps.readiness));
   app.use(webPages());
   app.use(authenticate(deps.authenticator));
-  app.use('/rates', requireRoleFor(['read']), ratesRoute(deps.services.rates, deps.services.exchangeRates));
+  app.use('/rates', requireRoleFor(['read']), ratesRoute(deps.services.rates));
   app.use('/export', requireRoleFor(['read']), exportRoutes(deps.services));
   app.use(
     '/graphql',

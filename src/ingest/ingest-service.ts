@@ -1,7 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { ExchangeRates } from '../currencies';
 import type { Batch, BatchItemError, NewBatch } from '../domain/batch';
-import { addDays, daysInRange, formatDay, parseDay } from '../domain/day';
+import { addDays, daysInRange, formatDay } from '../domain/day';
+import { dayRangeArguments } from '../domain/day-arguments';
 import { badUserInput, RatelineError } from '../domain/errors';
 import { recordBatchOutcome, recordPricesAccepted } from '../observability/metrics';
 import type { AppendChunkOutcome, CommitBatchOutcome, OperationalStore } from '../stores/operational';
@@ -123,15 +124,9 @@ export class IngestService {
 
   /** One price for every day from dateFrom to dateTo, as one batch; any problem is the request's error. */
   async uploadPrice(input: UploadPriceInput): Promise<Batch> {
-    const from = parseDay(input.dateFrom);
-    if (from === undefined) throw badUserInput('dateFrom', input.dateFrom, 'dateFrom must be a date as YYYY-MM-DD');
-    const to = parseDay(input.dateTo);
-    if (to === undefined) throw badUserInput('dateTo', input.dateTo, 'dateTo must be a date as YYYY-MM-DD');
-    if (to < from) throw badUserInput('dateTo', input.dateTo, 'dateTo must not be before dateFrom');
+    // One price per day: the batch's item limit bounds the range.
+    const { from, to } = dayRangeArguments(input, { maxDays: this.limits.maxBatchItems, setting: 'MAX_BATCH_ITEMS' });
     const days = daysInRange(from, to);
-    if (days > this.limits.maxBatchItems) {
-      throw badUserInput('dateTo', input.dateTo, `The range covers ${days} days; at most ${this.limits.maxBatchItems}`);
-    }
     const items = Array.from({ length: days }, (_, offset) => ({
       originCode: input.originCode,
       destinationCode: input.destinationCode,

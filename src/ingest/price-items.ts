@@ -1,6 +1,7 @@
 import { currencyInfo, toUsdCents, USD, type CurrencyInfo, type RateLookup, type UsdRate } from '../currencies';
 import type { BatchItemError, PriceRecord } from '../domain/batch';
 import { parseDay, type EpochDay } from '../domain/day';
+import { CALENDAR_DAY_RULE } from '../domain/day-arguments';
 import type { ErrorCode } from '../domain/errors';
 
 /** One price as a client submits it (GraphQL has already checked the types). */
@@ -51,7 +52,7 @@ function checkRules(
 ): Converted | undefined {
   const validDay = day !== undefined && day >= FIRST_DAY && day <= LAST_DAY;
   if (!validDay) {
-    fail('day', 'BAD_USER_INPUT', 'must be a calendar day written YYYY-MM-DD, from 1970-01-01 to 2099-12-31');
+    fail('day', 'BAD_USER_INPUT', `${CALENDAR_DAY_RULE}, from 1970-01-01 to 2099-12-31`);
   }
   const wellFormed = CURRENCY_CODE.test(item.currency);
   const supported = wellFormed && rates.supports(item.currency);

@@ -1,11 +1,4 @@
-export {
-  RatesService,
-  DEFAULT_MIN_PRICES,
-  type DailyRate,
-  type LocationScope,
-  type RatesFallback,
-  type RatesQuery,
-  type ScopedRates,
-  type ScopedRatesQuery,
-} from './rates-service';
-export { LaneRangeValidator, type LaneRangeQuery, type ValidLaneRange } from './validation';
+export { RatesService, type RatesFallback, type RatesInCurrencyQuery, type ScopedRatesQuery } from './rates-service';
+export { DEFAULT_MIN_PRICES, type DailyRate } from './daily-rates';
+export { LaneRangeValidator, type LaneRangeQuery } from './lane-range';
+export type { LocationScope } from './scope';

@@ -1,14 +1,32 @@
-import { addDays, formatDay, type EpochDay } from '../domain/day';
-import { badUserInput } from '../domain/errors';
+import { USD, type CurrencyInfo, type ExchangeRates } from '../currencies';
 import type { ResolvedLocation } from '../domain/model';
-import type { AnalyticsStore, DailyPriceTotal } from '../stores/analytics';
-import type { OperationalStore } from '../stores/operational';
-import { LaneRangeValidator, type LaneRangeQuery } from './validation';
-
-export const DEFAULT_MIN_PRICES = 3;
+import type { LocationsReader, LocationsService } from '../locations';
+import type { AnalyticsStore, DailyPriceTotalsWithoutOutliers } from '../stores/analytics';
+import { dailyRatesFrom, minPricesArgument, someDayHasEnoughPrices, type DailyRate } from './daily-rates';
+import { LaneRangeValidator, type LaneRangeQuery, type ResolvedLane, type ValidDayRange } from './lane-range';
+import { widenedScopes, type Ancestry, type LaneScope, type LocationScope, type ScopeLocation } from './scope';
 
 export interface RatesQuery extends LaneRangeQuery {
   readonly minPrices?: number;
+}
+
+export interface RatesInCurrencyQuery extends RatesQuery {
+  /** ISO 4217 code; USD when absent. */
+  readonly currency?: string;
+}
+
+/** One day of a rates answer in the currency asked for. */
+export interface DailyRateInCurrency {
+  readonly day: string;
+  readonly priceCount: number;
+  /** Unrounded mean in minor units of the currency (cents for USD), or null under `minPrices` prices. */
+  readonly meanMinor: number | null;
+}
+
+/** Each transport rounds `meanMinor` once, to its own precision (GraphQL to the minor unit, REST to whole units). */
+export interface RatesInCurrency {
+  readonly currency: CurrencyInfo;
+  readonly days: readonly DailyRateInCurrency[];
 }
 
 /** NONE answers for the locations asked; PARENT_REGIONS widens them when no day has enough prices. */
@@ -19,25 +37,6 @@ export interface ScopedRatesQuery extends RatesQuery {
   readonly excludeOutliers?: boolean;
 }
 
-/**
- * One day of a rates answer. The mean stays exact (in cents, unrounded) so that each transport rounds
- * once, to its own precision: GraphQL to cents, the legacy REST call to whole dollars.
- */
-export interface DailyRate {
-  readonly day: string;
-  readonly priceCount: number;
-  /** Mean price in US cents, or null when the day has fewer than `minPrices` prices. */
-  readonly meanUsdCents: number | null;
-}
-
-/** The location an answer was computed for, and how many levels above the one asked for it lies. */
-export interface LocationScope {
-  readonly kind: 'port' | 'region';
-  /** Port code or region slug. */
-  readonly id: string;
-  readonly levelsUp: number;
-}
-
 export interface ScopedRates {
   readonly days: DailyRate[];
   readonly origin: LocationScope;
@@ -46,11 +45,18 @@ export interface ScopedRates {
   readonly outliersExcluded: number;
 }
 
-interface ValidRatesQuery {
-  readonly origin: ResolvedLocation;
-  readonly destination: ResolvedLocation;
-  readonly from: EpochDay;
-  readonly to: EpochDay;
+/** The analytics queries the rates service asks. */
+export type RatesAnalytics = Pick<AnalyticsStore, 'dailyPriceTotals' | 'dailyPriceTotalsWithoutOutliers'>;
+
+export interface RatesServiceDependencies {
+  readonly locations: LocationsService;
+  readonly analytics: RatesAnalytics;
+  readonly exchangeRates: Pick<ExchangeRates, 'inCurrency'>;
+  /** MAX_RATES_RANGE_DAYS. */
+  readonly maxRangeDays: number;
+}
+
+interface ValidRatesQuery extends ValidDayRange {
   readonly minPrices: number;
 }
 
@@ -61,112 +67,108 @@ interface ValidRatesQuery {
 export class RatesService {
   private readonly validator: LaneRangeValidator;
 
-  constructor(
-    private readonly operational: OperationalStore,
-    private readonly analytics: AnalyticsStore,
-    limits: { readonly maxRatesRangeDays: number },
-  ) {
-    this.validator = new LaneRangeValidator(operational, limits);
+  constructor(private readonly deps: RatesServiceDependencies) {
+    this.validator = new LaneRangeValidator(deps.locations, deps.maxRangeDays);
   }
 
-  async dailyRates(query: RatesQuery): Promise<DailyRate[]> {
-    const q = await this.validate(query);
-    const totals = await this.analytics.dailyPriceTotals(
-      { originPorts: q.origin.portCodes, destinationPorts: q.destination.portCodes },
-      { from: q.from, to: q.to },
-    );
-    return everyDay(q, totals);
+  /**
+   * `rates` (GraphQL) and GET /rates: each day's mean in `currency`, converted from USD at that day's
+   * rate. The currency is checked once the lane and range are (UNSUPPORTED_CURRENCY, RATE_UNAVAILABLE).
+   */
+  async ratesInCurrency(query: RatesInCurrencyQuery): Promise<RatesInCurrency> {
+    const q = this.checkArguments(query);
+    const lane = await this.validator.lane(query);
+    const totals = await this.totals(lane, q, false);
+    const days = dailyRatesFrom(totals.days, q.from, q.to, q.minPrices);
+    if (query.currency === undefined || query.currency === USD.code) {
+      return {
+        currency: USD,
+        days: days.map((d) => ({ day: d.day, priceCount: d.priceCount, meanMinor: d.meanUsdCents })),
+      };
+    }
+    return this.deps.exchangeRates.inCurrency(query.currency, days);
   }
 
   /**
    * `rates` with the scope it was answered for. With PARENT_REGIONS, while no day of the range has
-   * `minPrices` prices, origin and destination both move one level up together (a port to its region,
-   * a region to its parent; a side already at a top-level region stays), until some day does or neither
-   * can move. With excludeOutliers, prices outside their lane's Tukey fences do not count (and so do not
-   * count towards `minPrices` either).
+   * `minPrices` prices, the scope widens as {@link widenedScopes} says, until some day does or neither
+   * side can move. With excludeOutliers, prices outside their lane's Tukey fences do not count (and so
+   * do not count towards `minPrices` either).
    */
   async ratesWithScope(query: ScopedRatesQuery): Promise<ScopedRates> {
-    const q = await this.validate(query);
-    const fallback = query.fallback ?? 'NONE';
-    let origin = q.origin;
-    let destination = q.destination;
-    const levelsUp = { origin: 0, destination: 0 };
-    for (;;) {
-      const { days: totals, outliersExcluded } = await this.totals(
-        origin,
-        destination,
-        q,
-        query.excludeOutliers ?? false,
-      );
-      const enough = totals.some((t) => t.priceCount >= q.minPrices);
-      const [originParent, destinationParent] =
-        enough || fallback === 'NONE'
-          ? [undefined, undefined]
-          : await Promise.all([this.parentOf(origin), this.parentOf(destination)]);
-      if (originParent === undefined && destinationParent === undefined) {
-        return {
-          days: everyDay(q, totals),
-          origin: { kind: origin.kind, id: origin.id, levelsUp: levelsUp.origin },
-          destination: { kind: destination.kind, id: destination.id, levelsUp: levelsUp.destination },
-          outliersExcluded,
-        };
-      }
-      if (originParent !== undefined) {
-        origin = await this.validator.resolve('origin', originParent);
-        levelsUp.origin += 1;
-      }
-      if (destinationParent !== undefined) {
-        destination = await this.validator.resolve('destination', destinationParent);
-        levelsUp.destination += 1;
+    const q = this.checkArguments(query);
+    let lane = await this.validator.lane(query);
+    const excludeOutliers = query.excludeOutliers ?? false;
+    let scope: LaneScope = { origin: scopeOf(lane.origin), destination: scopeOf(lane.destination) };
+    let totals = await this.totals(lane, q, excludeOutliers);
+    if (query.fallback === 'PARENT_REGIONS' && !someDayHasEnoughPrices(totals.days, q.minPrices)) {
+      const reader = this.deps.locations.forRequest();
+      const [originAncestry, destinationAncestry] = await Promise.all([
+        ancestry(lane.origin, reader),
+        ancestry(lane.destination, reader),
+      ]);
+      for (const wider of widenedScopes(originAncestry, destinationAncestry).slice(1)) {
+        const [origin, destination] = await Promise.all([
+          this.widened(lane.origin, wider.origin),
+          this.widened(lane.destination, wider.destination),
+        ]);
+        lane = { origin, destination };
+        scope = wider;
+        totals = await this.totals(lane, q, excludeOutliers);
+        if (someDayHasEnoughPrices(totals.days, q.minPrices)) break;
       }
     }
+    return {
+      days: dailyRatesFrom(totals.days, q.from, q.to, q.minPrices),
+      origin: scope.origin,
+      destination: scope.destination,
+      outliersExcluded: totals.outliersExcluded,
+    };
+  }
+
+  /** The days first (no store call for a malformed request), then minPrices. */
+  private checkArguments(query: RatesQuery): ValidRatesQuery {
+    const { from, to } = this.validator.days(query);
+    return { from, to, minPrices: minPricesArgument(query.minPrices) };
   }
 
   private async totals(
-    origin: ResolvedLocation,
-    destination: ResolvedLocation,
-    range: { readonly from: EpochDay; readonly to: EpochDay },
+    lane: ResolvedLane,
+    range: ValidDayRange,
     excludeOutliers: boolean,
-  ): Promise<{ readonly days: readonly DailyPriceTotal[]; readonly outliersExcluded: number }> {
-    const lane = { originPorts: origin.portCodes, destinationPorts: destination.portCodes };
+  ): Promise<DailyPriceTotalsWithoutOutliers> {
     const dayRange = { from: range.from, to: range.to };
-    if (excludeOutliers) return this.analytics.dailyPriceTotalsWithoutOutliers(lane, dayRange);
-    return { days: await this.analytics.dailyPriceTotals(lane, dayRange), outliersExcluded: 0 };
+    if (excludeOutliers) return this.deps.analytics.dailyPriceTotalsWithoutOutliers(lanePorts(lane), dayRange);
+    return { days: await this.deps.analytics.dailyPriceTotals(lanePorts(lane), dayRange), outliersExcluded: 0 };
   }
 
-  /** The region directly above a port or region, or undefined at the top. */
-  private async parentOf(location: ResolvedLocation): Promise<string | undefined> {
-    if (location.kind === 'port') {
-      const [port] = await this.operational.portsByCodes([location.id]);
-      return port?.regionSlug;
-    }
-    const [region] = await this.operational.regionsBySlugs([location.id]);
-    return region?.parentSlug ?? undefined;
-  }
-
-  private async validate(query: RatesQuery): Promise<ValidRatesQuery> {
-    const { from, to } = this.validator.validateDays(query);
-    const minPrices = query.minPrices ?? DEFAULT_MIN_PRICES;
-    if (!Number.isInteger(minPrices) || minPrices < 1) {
-      throw badUserInput('minPrices', minPrices, 'minPrices must be a whole number of at least 1');
-    }
-    const [origin, destination] = await Promise.all([
-      this.validator.resolve('origin', query.origin),
-      this.validator.resolve('destination', query.destination),
-    ]);
-    return { origin, destination, from, to, minPrices };
+  /** `current`, or the region it widened to (found above it, so the reference data holds it). */
+  private async widened(current: ResolvedLocation, wider: ScopeLocation): Promise<ResolvedLocation> {
+    if (wider.id === current.id) return current;
+    const location = await this.deps.locations.resolve(wider.id);
+    if (!location) throw new Error(`Region ${wider.id}, found above ${current.id}, names nothing`);
+    return location;
   }
 }
 
-/** Every day of the range once, ascending, with its count and (from `minPrices` prices on) its mean. */
-function everyDay(q: ValidRatesQuery, totals: readonly DailyPriceTotal[]): DailyRate[] {
-  const byDay = new Map(totals.map((t) => [t.day, t]));
-  const rates: DailyRate[] = [];
-  for (let day = q.from; day <= q.to; day = addDays(day, 1)) {
-    const total = byDay.get(day);
-    const priceCount = total?.priceCount ?? 0;
-    const meanUsdCents = total && priceCount >= q.minPrices ? total.totalUsdCents / priceCount : null;
-    rates.push({ day: formatDay(day), priceCount, meanUsdCents });
+const lanePorts = (lane: ResolvedLane) => ({
+  originPorts: lane.origin.portCodes,
+  destinationPorts: lane.destination.portCodes,
+});
+
+/** The scope asked for: no level up. */
+const scopeOf = (location: ResolvedLocation): LocationScope => ({ kind: location.kind, id: location.id, levelsUp: 0 });
+
+/** The location and every region above it: a port's region first, then each region's parent. */
+async function ancestry(location: ResolvedLocation, reader: LocationsReader): Promise<Ancestry> {
+  const regions: ScopeLocation[] = [];
+  let above =
+    location.kind === 'port'
+      ? (await reader.port(location.id))?.regionSlug
+      : ((await reader.region(location.id))?.parentSlug ?? undefined);
+  while (above !== undefined) {
+    regions.push({ kind: 'region', id: above });
+    above = (await reader.region(above))?.parentSlug ?? undefined;
   }
-  return rates;
+  return [{ kind: location.kind, id: location.id }, ...regions];
 }

@@ -1,15 +1,8 @@
 import { Router, type Request, type Response } from 'express';
 import type { AnalysisService } from '../analysis';
-import { GRANULARITIES } from '../domain/period';
 import { centsToUsdOrNull } from '../domain/money';
-import type { RatesFallback, RatesService } from '../rates';
-import {
-  booleanParameter,
-  enumParameter,
-  inRestSpellingOnError,
-  integerParameter,
-  laneRangeParameters,
-} from './parameters';
+import type { RatesService } from '../rates';
+import { inRestSpellingOnError, scopedRatesParameters, seriesParameters } from './parameters';
 
 /**
  * CSV downloads of what the analyst sees, with the arguments of the GraphQL queries as query parameters
@@ -21,19 +14,17 @@ import {
  *     period_start,price_count,average_price,min_price,max_price,p25,median,p75,outliers_excluded
  *
  * Prices are USD with two decimals, as GraphQL rounds them; a missing value is an empty field. Bad
- * input answers 400 with the JSON error body of GET /rates (through http/errors.ts). One router, so
- * that authentication can later be added in one place.
+ * input answers 400 with the JSON error body of GET /rates (through http/errors.ts). The caller's key
+ * and role are checked before these routes (http/app.ts).
  */
-export function exportRoutes(services: { readonly rates: RatesService; readonly analysis: AnalysisService }): Router {
+export function exportRoutes(services: {
+  readonly rates: Pick<RatesService, 'ratesWithScope'>;
+  readonly analysis: Pick<AnalysisService, 'rateSeries'>;
+}): Router {
   const router = Router();
 
   router.get('/rates.csv', async (req: Request, res: Response) => {
-    const query = {
-      ...laneRangeParameters(req),
-      minPrices: integerParameter(req, 'min_prices'),
-      fallback: enumParameter<RatesFallback>(req, 'fallback', ['NONE', 'PARENT_REGIONS'], 'NONE'),
-      excludeOutliers: booleanParameter(req, 'exclude_outliers', false),
-    };
+    const query = scopedRatesParameters(req.query);
     const answer = await inRestSpellingOnError(services.rates.ratesWithScope(query));
     sendCsv(
       res,
@@ -44,11 +35,7 @@ export function exportRoutes(services: { readonly rates: RatesService; readonly 
   });
 
   router.get('/series.csv', async (req: Request, res: Response) => {
-    const query = {
-      ...laneRangeParameters(req),
-      granularity: enumParameter(req, 'granularity', GRANULARITIES),
-      excludeOutliers: booleanParameter(req, 'exclude_outliers', false),
-    };
+    const query = seriesParameters(req.query);
     const series = await inRestSpellingOnError(services.analysis.rateSeries(query));
     sendCsv(
       res,

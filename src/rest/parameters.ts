@@ -1,41 +1,68 @@
-import type { Request } from 'express';
+import type { RateSeriesQuery } from '../analysis';
 import { RatelineError, badUserInput } from '../domain/errors';
+import { GRANULARITIES } from '../domain/period';
+import type { LaneRangeQuery, RatesFallback, RatesInCurrencyQuery, ScopedRatesQuery } from '../rates';
+
+/**
+ * A request's query string as express parses it: a string per parameter, an array when it is repeated,
+ * an object for `name[key]=`.
+ */
+export type QueryParameters = Readonly<Record<string, unknown>>;
+
+/** GET /rates: the lane and range, and the currency to report in (USD when absent). */
+export function ratesParameters(query: QueryParameters): RatesInCurrencyQuery {
+  return { ...laneRangeParameters(query), currency: optionalParameter(query, 'currency') };
+}
+
+/** GET /export/rates.csv: as `ratesWithScope`; fallback `none` and exclude_outliers `false` when absent. */
+export function scopedRatesParameters(query: QueryParameters): ScopedRatesQuery {
+  return {
+    ...laneRangeParameters(query),
+    minPrices: integerParameter(query, 'min_prices'),
+    fallback: enumParameter<RatesFallback>(query, 'fallback', ['NONE', 'PARENT_REGIONS'], 'NONE'),
+    excludeOutliers: booleanParameter(query, 'exclude_outliers', false),
+  };
+}
+
+/** GET /export/series.csv: as `rateSeries`; granularity required, exclude_outliers `false` when absent. */
+export function seriesParameters(query: QueryParameters): RateSeriesQuery {
+  return {
+    ...laneRangeParameters(query),
+    granularity: enumParameter(query, 'granularity', GRANULARITIES),
+    excludeOutliers: booleanParameter(query, 'exclude_outliers', false),
+  };
+}
+
+/** The four parameters every rates-like call takes, in the service's spelling. */
+function laneRangeParameters(query: QueryParameters): LaneRangeQuery {
+  return {
+    origin: requiredParameter(query, 'origin'),
+    destination: requiredParameter(query, 'destination'),
+    dateFrom: requiredParameter(query, 'date_from'),
+    dateTo: requiredParameter(query, 'date_to'),
+  };
+}
 
 /** A query parameter given exactly once and not empty. */
-export function requiredParameter(req: Request, name: string): string {
-  const value: unknown = req.query[name];
+function requiredParameter(query: QueryParameters, name: string): string {
+  const value = query[name];
   if (typeof value !== 'string' || value.length === 0) {
     throw badUserInput(name, value ?? null, `query parameter ${name} is required exactly once`);
   }
   return value;
 }
 
-/** The four parameters every rates-like call takes, in the service's spelling. */
-export function laneRangeParameters(req: Request): {
-  origin: string;
-  destination: string;
-  dateFrom: string;
-  dateTo: string;
-} {
-  return {
-    origin: requiredParameter(req, 'origin'),
-    destination: requiredParameter(req, 'destination'),
-    dateFrom: requiredParameter(req, 'date_from'),
-    dateTo: requiredParameter(req, 'date_to'),
-  };
-}
-
 /** A query parameter given at most once; undefined when absent or empty. */
-export function optionalParameter(req: Request, name: string): string | undefined {
-  const value: unknown = req.query[name];
+function optionalParameter(query: QueryParameters, name: string): string | undefined {
+  const value = query[name];
   if (value === undefined || value === '') return undefined;
   if (typeof value !== 'string') throw badUserInput(name, value, `query parameter ${name} may be given at most once`);
   return value;
 }
 
 /** One of `allowed`, matched case-insensitively (`week` or `WEEK`); `fallback` when absent, else required. */
-export function enumParameter<T extends string>(req: Request, name: string, allowed: readonly T[], fallback?: T): T {
-  const raw = optionalParameter(req, name);
+function enumParameter<T extends string>(query: QueryParameters, name: string, allowed: readonly T[], fallback?: T): T {
+  const raw = optionalParameter(query, name);
   if (raw === undefined) {
     if (fallback === undefined) throw badUserInput(name, null, `query parameter ${name} is required exactly once`);
     return fallback;
@@ -47,23 +74,23 @@ export function enumParameter<T extends string>(req: Request, name: string, allo
 }
 
 /** `true`/`false` (or `1`/`0`); `fallback` when absent. */
-export function booleanParameter(req: Request, name: string, fallback: boolean): boolean {
-  const raw = optionalParameter(req, name);
+function booleanParameter(query: QueryParameters, name: string, fallback: boolean): boolean {
+  const raw = optionalParameter(query, name);
   if (raw === undefined) return fallback;
   if (raw === 'true' || raw === '1') return true;
   if (raw === 'false' || raw === '0') return false;
   throw badUserInput(name, raw, `${name} must be true or false`);
 }
 
-/** A whole number as the service checks it; a non-number is refused here, naming the parameter. */
-export function integerParameter(req: Request, name: string): number | undefined {
-  const raw = optionalParameter(req, name);
+/** A whole number, range left to the service; a non-number is refused here, naming the parameter. */
+function integerParameter(query: QueryParameters, name: string): number | undefined {
+  const raw = optionalParameter(query, name);
   if (raw === undefined) return undefined;
   if (!/^-?\d+$/.test(raw)) throw badUserInput(name, raw, `${name} must be a whole number`);
   return Number(raw);
 }
 
-/** The services name fields as GraphQL does; REST clients sent them in the seed API's spelling. */
+/** The services name fields as GraphQL does; REST clients send them in the seed API's spelling. */
 const REST_FIELD_NAMES: Readonly<Record<string, string>> = {
   dateFrom: 'date_from',
   dateTo: 'date_to',
@@ -78,8 +105,11 @@ export function inRestSpellingOnError<T>(answer: Promise<T>): Promise<T> {
   });
 }
 
-/** A service error re-spelled for a REST client: the field and any GraphQL names in the message. */
-function inRestSpelling(error: unknown): unknown {
+/**
+ * A service error re-spelled for a REST client: its field, and every GraphQL name in its message.
+ * Other errors, and errors about a field both spell alike (origin, currency), pass unchanged.
+ */
+export function inRestSpelling(error: unknown): unknown {
   if (!(error instanceof RatelineError) || error.field === undefined) return error;
   const field = REST_FIELD_NAMES[error.field];
   if (field === undefined) return error;

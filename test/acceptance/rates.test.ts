@@ -139,6 +139,53 @@ describe('bad input gets a clear error and an error code', () => {
     expect(response.errors![0]!.message).toMatch(field);
   });
 
+  it('words a bad day one way everywhere, naming the field as the client spelled it', async () => {
+    const rule = 'must be a calendar day written YYYY-MM-DD';
+    const graphqlError = async (query: string, variables: Record<string, unknown>) =>
+      (await service.graphql(query, variables)).errors?.[0];
+    expect(await graphqlError(RATES, { ...EXAMPLE, dateFrom: '2016-02-30' })).toMatchObject({
+      message: `dateFrom ${rule}`,
+      extensions: { code: 'BAD_USER_INPUT', field: 'dateFrom', value: '2016-02-30' },
+    });
+    expect(
+      await graphqlError(
+        `query($dateTo: Date!) { rateSeries(origin: "CNSGH", destination: "GBFXT", dateFrom: "2016-01-01",
+           dateTo: $dateTo, granularity: WEEK) { outliersExcluded } }`,
+        { dateTo: '2016-1-31' },
+      ),
+    ).toMatchObject({
+      message: `dateTo ${rule}`,
+      extensions: { code: 'BAD_USER_INPUT', field: 'dateTo', value: '2016-1-31' },
+    });
+    expect(
+      await graphqlError('query($day: Date!) { exchangeRate(currency: "EUR", day: $day) }', { day: '2016-13-01' }),
+    ).toMatchObject({
+      message: `day ${rule}`,
+      extensions: { code: 'BAD_USER_INPUT', field: 'day', value: '2016-13-01' },
+    });
+    const upload = await graphqlError('mutation($input: UploadPriceInput!) { uploadPrice(input: $input) { id } }', {
+      input: { originCode: 'CNSGH', destinationCode: 'GBFXT', dateFrom: 'soon', dateTo: '2016-01-02', price: 10 },
+    });
+    expect(upload).toMatchObject({
+      message: `dateFrom ${rule}`,
+      extensions: { code: 'BAD_USER_INPUT', field: 'dateFrom', value: 'soon' },
+    });
+    expect(await service.get(restQuery('CNSGH', 'GBFXT', '2016-02-30', '2016-03-01'))).toEqual({
+      status: 400,
+      body: {
+        error: { code: 'BAD_USER_INPUT', field: 'date_from', value: '2016-02-30', message: `date_from ${rule}` },
+      },
+    });
+    expect(
+      await service.get(
+        '/export/series.csv?origin=CNSGH&destination=GBFXT&date_from=2016-01-01&date_to=2016-1-31&granularity=week',
+      ),
+    ).toEqual({
+      status: 400,
+      body: { error: { code: 'BAD_USER_INPUT', field: 'date_to', value: '2016-1-31', message: `date_to ${rule}` } },
+    });
+  });
+
   it('accepts a range of exactly 3,660 days', async () => {
     const response = await service.graphql<RatesData>(RATES, {
       ...EXAMPLE,

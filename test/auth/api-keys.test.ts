@@ -5,6 +5,7 @@ import {
   generateApiKey,
   hashApiKey,
   presentedApiKey,
+  presentedConnectionApiKey,
   requireRole,
 } from '../../src/auth';
 
@@ -57,5 +58,16 @@ describe('API keys', () => {
     expect(presentedApiKey({ 'x-api-key': 'def' })).toBe('def');
     expect(presentedApiKey({ authorization: 'Basic Zm9v' })).toBeUndefined();
     expect(presentedApiKey({})).toBeUndefined();
+  });
+
+  it('reads a WebSocket key from the init payload first, in either spelling, else from the upgrade headers', () => {
+    const headers = { authorization: 'Bearer from-headers' };
+    expect(presentedConnectionApiKey({ Authorization: 'Bearer abc' }, headers)).toBe('abc');
+    expect(presentedConnectionApiKey({ authorization: 'Bearer abc' }, headers)).toBe('abc');
+    expect(presentedConnectionApiKey({ 'X-API-Key': 'def' }, headers)).toBe('def');
+    expect(presentedConnectionApiKey({ 'x-api-key': 'def' }, headers)).toBe('def');
+    expect(presentedConnectionApiKey({}, headers)).toBe('from-headers');
+    expect(presentedConnectionApiKey({ Authorization: 42 }, { 'x-api-key': 'ghi' })).toBe('ghi');
+    expect(presentedConnectionApiKey({}, {})).toBeUndefined();
   });
 });

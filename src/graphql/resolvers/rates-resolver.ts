@@ -1,5 +1,4 @@
 import { Args, ArgsType, Authorized, Ctx, Field, Int, Query, Resolver } from 'type-graphql';
-import { USD } from '../../currencies';
 import { centsToUsdOrNull } from '../../domain/money';
 import { DEFAULT_MIN_PRICES, type DailyRate, type LocationScope } from '../../rates';
 import type { RequestContext } from '../context';
@@ -9,7 +8,7 @@ import { LaneRangeArgs } from '../types/lane-range-args';
 import { LIST_COMPLEXITY } from '../limits';
 
 @ArgsType()
-export class RatesArgs extends LaneRangeArgs {
+class RatesArgs extends LaneRangeArgs {
   @Field(() => Int, {
     nullable: true,
     defaultValue: DEFAULT_MIN_PRICES,
@@ -73,16 +72,17 @@ export class RatesResolver {
     @Args(() => RatesInCurrencyArgs) args: RatesInCurrencyArgs,
     @Ctx() ctx: RequestContext,
   ): Promise<DailyRateType[]> {
-    const { currency, ...query } = args;
-    const rates = await ctx.rates.dailyRates({ ...query, minPrices: query.minPrices ?? undefined });
-    if (currency === null || currency === undefined || currency === USD.code) return rates.map(toDailyRateType);
-    const converted = await ctx.exchangeRates.inCurrency(currency, rates);
-    const scale = 10 ** converted.currency.minorDigits;
+    const answer = await ctx.rates.ratesInCurrency({
+      ...args,
+      minPrices: args.minPrices ?? undefined,
+      currency: args.currency ?? undefined,
+    });
+    const minorPerUnit = 10 ** answer.currency.minorDigits;
     // Rounded once, half up, from the unrounded mean in minor units: as US cents are (centsToUsd).
-    return converted.days.map((d) => ({
+    return answer.days.map((d) => ({
       day: d.day,
       priceCount: d.priceCount,
-      averagePrice: d.meanMinor === null ? null : Math.round(d.meanMinor) / scale,
+      averagePrice: d.meanMinor === null ? null : Math.round(d.meanMinor) / minorPerUnit,
     }));
   }
 

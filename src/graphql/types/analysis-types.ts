@@ -45,7 +45,7 @@ registerEnumType(RatesFallbackEnum, {
   },
 });
 
-export const LocationKindEnum = { PORT: 'PORT', REGION: 'REGION' } as const;
+const LocationKindEnum = { PORT: 'PORT', REGION: 'REGION' } as const;
 registerEnumType(LocationKindEnum, { name: 'LocationKind' });
 
 const QUARTILES =
@@ -53,7 +53,7 @@ const QUARTILES =
   'quantileExactInclusive), in USD rounded to 2 decimals';
 
 @ObjectType('RatePeriod', { description: 'Statistics of the prices of one period of a series.', simpleResolvers: true })
-export class RatePeriodType {
+class RatePeriodType {
   @Field(() => DateScalar, {
     description:
       'First calendar day of the period (a Monday for WEEK); it may precede dateFrom, but only prices from ' +

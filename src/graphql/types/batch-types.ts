@@ -31,7 +31,7 @@ registerEnumType(BATCH_STATUSES, {
 });
 
 @ObjectType('BatchItemError', { description: 'Why one item of a batch was refused.', simpleResolvers: true })
-export class BatchItemErrorType {
+class BatchItemErrorType {
   @Field(() => Int, { description: 'Position of the item in the submitted list, from 0.' })
   index!: number;
 
@@ -108,7 +108,7 @@ export class BatchType {
 }
 
 @ObjectType('PageInfo', { simpleResolvers: true })
-export class PageInfoType {
+class PageInfoType {
   @Field(() => String, { nullable: true, description: 'Pass as `after` to get the next page.' })
   endCursor!: string | null;
 

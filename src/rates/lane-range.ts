@@ -1,0 +1,63 @@
+import { dayRangeArguments } from '../domain/day-arguments';
+import type { EpochDay } from '../domain/day';
+import { RatelineError } from '../domain/errors';
+import type { ResolvedLocation } from '../domain/model';
+import type { LocationsService } from '../locations';
+
+/** The arguments every analytical question shares, as the client sent them. */
+export interface LaneRangeQuery {
+  readonly origin: string;
+  readonly destination: string;
+  readonly dateFrom: string;
+  readonly dateTo: string;
+}
+
+export interface ValidDayRange {
+  readonly from: EpochDay;
+  readonly to: EpochDay;
+}
+
+/** Both ends of a lane, resolved to their ports. */
+export interface ResolvedLane {
+  readonly origin: ResolvedLocation;
+  readonly destination: ResolvedLocation;
+}
+
+/**
+ * Checks and resolves the arguments every analytical question shares (`rates`, `ratesWithScope`,
+ * `rateSeries`, `laneStats`, GET /rates and the CSV exports), naming the argument at fault:
+ * BAD_USER_INPUT for a bad day, an inverted range or one over MAX_RATES_RANGE_DAYS (see
+ * domain/day-arguments.ts), UNKNOWN_LOCATION for a code or slug that names nothing. The days are
+ * checked before anything is looked up, so a malformed request costs no store call.
+ */
+export class LaneRangeValidator {
+  constructor(
+    private readonly locations: Pick<LocationsService, 'resolve'>,
+    private readonly maxRangeDays: number,
+  ) {}
+
+  days(query: Pick<LaneRangeQuery, 'dateFrom' | 'dateTo'>): ValidDayRange {
+    return dayRangeArguments(query, { maxDays: this.maxRangeDays, setting: 'MAX_RATES_RANGE_DAYS' });
+  }
+
+  async lane(query: Pick<LaneRangeQuery, 'origin' | 'destination'>): Promise<ResolvedLane> {
+    const [origin, destination] = await Promise.all([
+      this.location('origin', query.origin),
+      this.location('destination', query.destination),
+    ]);
+    return { origin, destination };
+  }
+
+  async location(field: 'origin' | 'destination', id: string): Promise<ResolvedLocation> {
+    const location = await this.locations.resolve(id);
+    if (!location) {
+      throw new RatelineError(
+        'UNKNOWN_LOCATION',
+        `${field} "${id}" is neither a port code nor a region slug`,
+        field,
+        id,
+      );
+    }
+    return location;
+  }
+}

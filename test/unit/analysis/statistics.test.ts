@@ -1,0 +1,119 @@
+import { laneStatFrom, ratePeriodsFrom } from '../../../src/analysis/statistics';
+import { parseDay, type EpochDay } from '../../../src/domain/day';
+import type { Granularity } from '../../../src/domain/period';
+
+const day = (text: string): EpochDay => parseDay(text) as EpochDay;
+
+const EMPTY = {
+  priceCount: 0,
+  meanUsdCents: null,
+  minUsdCents: null,
+  maxUsdCents: null,
+  p25UsdCents: null,
+  medianUsdCents: null,
+  p75UsdCents: null,
+  outliersExcluded: 0,
+};
+
+describe('ratePeriodsFrom: every period overlapping the range, ascending', () => {
+  const cases: [string, Granularity, string, string, string[]][] = [
+    ['days', 'DAY', '2016-01-30', '2016-02-02', ['2016-01-30', '2016-01-31', '2016-02-01', '2016-02-02']],
+    // 2016-01-01 was a Friday: its ISO week starts on Monday 2015-12-28.
+    [
+      'ISO weeks from Monday',
+      'WEEK',
+      '2016-01-01',
+      '2016-01-18',
+      ['2015-12-28', '2016-01-04', '2016-01-11', '2016-01-18'],
+    ],
+    ['ISO weeks across a year end', 'WEEK', '2020-12-30', '2021-01-05', ['2020-12-28', '2021-01-04']],
+    ['a range within one week', 'WEEK', '2016-01-05', '2016-01-06', ['2016-01-04']],
+    ['months', 'MONTH', '2016-01-15', '2016-04-02', ['2016-01-01', '2016-02-01', '2016-03-01', '2016-04-01']],
+    ['months through a leap February', 'MONTH', '2016-02-29', '2016-03-01', ['2016-02-01', '2016-03-01']],
+    ['quarters', 'QUARTER', '2015-11-20', '2016-07-01', ['2015-10-01', '2016-01-01', '2016-04-01', '2016-07-01']],
+    ['years', 'YEAR', '2014-06-01', '2016-01-01', ['2014-01-01', '2015-01-01', '2016-01-01']],
+  ];
+
+  it.each(cases)('%s', (_name, granularity, from, to, starts) => {
+    expect(ratePeriodsFrom([], day(from), day(to), granularity)).toEqual(
+      starts.map((periodStart) => ({ periodStart, ...EMPTY })),
+    );
+  });
+});
+
+describe('ratePeriodsFrom: statistics', () => {
+  const counted = {
+    periodStart: day('2016-01-04'),
+    priceCount: 4,
+    totalUsdCents: 440_000,
+    minUsdCents: 100_000,
+    maxUsdCents: 120_000,
+    p25UsdCents: 105_000,
+    medianUsdCents: 110_000,
+    p75UsdCents: 115_000,
+    outliersExcluded: 1,
+  };
+  // Every price of the week was dropped as an outlier: nothing counts, but the drop is reported.
+  const allDropped = {
+    periodStart: day('2016-01-11'),
+    priceCount: 0,
+    totalUsdCents: 0,
+    minUsdCents: null,
+    maxUsdCents: null,
+    p25UsdCents: null,
+    medianUsdCents: null,
+    p75UsdCents: null,
+    outliersExcluded: 2,
+  };
+
+  it('gives each period with prices its statistics, the mean from total and count, the others none', () => {
+    expect(ratePeriodsFrom([allDropped, counted], day('2016-01-01'), day('2016-01-18'), 'WEEK')).toEqual([
+      { periodStart: '2015-12-28', ...EMPTY },
+      {
+        periodStart: '2016-01-04',
+        priceCount: 4,
+        meanUsdCents: 110_000,
+        minUsdCents: 100_000,
+        maxUsdCents: 120_000,
+        p25UsdCents: 105_000,
+        medianUsdCents: 110_000,
+        p75UsdCents: 115_000,
+        outliersExcluded: 1,
+      },
+      { periodStart: '2016-01-11', ...EMPTY, outliersExcluded: 2 },
+      { periodStart: '2016-01-18', ...EMPTY },
+    ]);
+  });
+});
+
+describe('laneStatFrom', () => {
+  const lane = {
+    originCode: 'CNSGH',
+    destinationCode: 'GBFXT',
+    priceCount: 4,
+    totalUsdCents: 400_000,
+    minUsdCents: 90_000,
+    maxUsdCents: 110_000,
+    stddevUsdCents: 5_000,
+    outliersExcluded: 0,
+  };
+
+  it('derives the mean and the volatility (stddev / mean)', () => {
+    expect(laneStatFrom(lane)).toEqual({
+      originCode: 'CNSGH',
+      destinationCode: 'GBFXT',
+      priceCount: 4,
+      meanUsdCents: 100_000,
+      minUsdCents: 90_000,
+      maxUsdCents: 110_000,
+      stddevUsdCents: 5_000,
+      volatility: 0.05,
+      outliersExcluded: 0,
+    });
+  });
+
+  it('calls a lane whose prices are all 0 not volatile', () => {
+    const zero = { ...lane, totalUsdCents: 0, minUsdCents: 0, maxUsdCents: 0, stddevUsdCents: 0 };
+    expect(laneStatFrom(zero)).toMatchObject({ meanUsdCents: 0, volatility: 0 });
+  });
+});
