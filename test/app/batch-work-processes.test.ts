@@ -3,40 +3,20 @@
  * batch back and a restart finishes it; a SIGKILLed worker's lease runs out and another worker finishes
  * it. Either way analytics count every price of the batch exactly once.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { createClickHouseClient } from '../../src/stores/analytics/clickhouse/client';
-import { openSqliteStore, removeDataDir, temporaryDataDir, testConfig } from '../helpers/components';
-import {
-  ENTRY_POINTS,
-  freePort,
-  requireBuild,
-  startProcess,
-  waitForOutput,
-  type StartedProcess,
-} from '../helpers/processes';
+import { openSqliteStore, testConfig } from '../helpers/components';
+import { eventually } from '../helpers/eventually';
+import { ENTRY_POINTS, freePort, processScope, waitForOutput, type StartedProcess } from '../helpers/processes';
 
-beforeAll(() => requireBuild());
-
-const running: StartedProcess[] = [];
-const dataDirs: string[] = [];
-afterEach(async () => {
-  for (const started of running.splice(0)) {
-    if (started.child.exitCode === null && started.child.signalCode === null) started.child.kill('SIGKILL');
-    await started.exited;
-  }
-  dataDirs.splice(0).forEach(removeDataDir);
-});
+const processes = processScope();
+const QUICK = { LOG_LEVEL: 'info', WORKER_POLL_INTERVAL_MS: '50' };
 
 function start(script: string, env: NodeJS.ProcessEnv): StartedProcess {
-  const started = startProcess(script, { LOG_LEVEL: 'info', WORKER_POLL_INTERVAL_MS: '50', ...env });
-  running.push(started);
-  return started;
+  return processes.start(script, { ...QUICK, ...env });
 }
 
-async function startService(dataDir: string, port: number, env: NodeJS.ProcessEnv = {}): Promise<StartedProcess> {
-  const service = start(ENTRY_POINTS.service, { DATA_DIR: dataDir, PORT: String(port), ...env });
-  await waitForOutput(service, 'Rateline is serving', 120_000);
-  return service;
+function startService(dataDir: string, port: number, env: NodeJS.ProcessEnv = {}): Promise<StartedProcess> {
+  return processes.startService({ ...QUICK, DATA_DIR: dataDir, PORT: String(port), ...env });
 }
 
 interface BatchState {
@@ -69,14 +49,8 @@ const batchOf = async (port: number, id: string) =>
     )
   ).batch;
 
-async function until(port: number, id: string, done: (batch: BatchState) => boolean, timeoutMs = 120_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const batch = await batchOf(port, id);
-    if (done(batch)) return batch;
-    if (Date.now() > deadline) throw new Error(`batch ${id} stuck at ${JSON.stringify(batch)}`);
-    await sleep(25);
-  }
+function until(port: number, id: string, done: (batch: BatchState) => boolean, timeoutMs = 120_000) {
+  return eventually(() => batchOf(port, id), done, { what: `batch ${id} to move on`, timeoutMs, intervalMs: 25 });
 }
 
 /** Days of 2034, a year no other data uses; prices in whole cents, known to the test. */
@@ -132,8 +106,7 @@ async function countedInAnalytics(dataDir: string, batchId: string) {
 
 describe('a chunked batch in a process that is stopped', () => {
   it('is handed back on SIGTERM and finished after a restart: 1,000,000 prices counted once', async () => {
-    const dataDir = temporaryDataDir();
-    dataDirs.push(dataDir);
+    const dataDir = processes.dataDir();
     const port = await freePort();
     const service = await startService(dataDir, port);
     const chunks = 100;
@@ -161,10 +134,9 @@ describe('a chunked batch in a process that is stopped', () => {
   }, 300_000);
 
   it('is taken over by another worker once a SIGKILLed worker’s lease runs out, and counted once', async () => {
-    const dataDir = temporaryDataDir();
-    dataDirs.push(dataDir);
+    const dataDir = processes.dataDir();
     const port = await freePort();
-    await startService(dataDir, port, { WORKER_IN_PROCESS: 'false' });
+    const service = await startService(dataDir, port, { WORKER_IN_PROCESS: 'false' });
     const workerEnv = { DATA_DIR: dataDir, WORK_LEASE_TTL_MS: '2000' };
     const first = start(ENTRY_POINTS.worker, workerEnv);
     await waitForOutput(first, 'batch worker started');
@@ -183,6 +155,7 @@ describe('a chunked batch in a process that is stopped', () => {
     expect(second.output()).toMatch(/"resumeAtChunk":[1-9]\d*/);
     expect(Date.now() - killedAt).toBeGreaterThanOrEqual(1_000);
 
+    const running = [service, first, second];
     for (const started of running) if (started.child.exitCode === null) started.child.kill('SIGTERM');
     await Promise.all(running.map((started) => started.exited));
     expect(await countedInAnalytics(dataDir, sent.id)).toEqual({ prices: 200_000, items: 200_000, cents: sent.cents });

@@ -5,30 +5,16 @@
  */
 import { REFERENCE_BATCH_KEY } from '../../src/reference-data';
 import { openChdbStore, openSqliteStore, removeDataDir, temporaryDataDir } from '../helpers/components';
-import {
-  ENTRY_POINTS,
-  freePort,
-  requireBuild,
-  startProcess,
-  waitForOutput,
-  type StartedProcess,
-} from '../helpers/processes';
+import { ENTRY_POINTS, freePort, processScope, waitForOutput, type StartedProcess } from '../helpers/processes';
 
-const run = (env: NodeJS.ProcessEnv, script = ENTRY_POINTS.service): StartedProcess => startProcess(script, env);
-
-let dataDir: string;
-beforeAll(() => {
-  requireBuild();
-  dataDir = temporaryDataDir();
-});
-afterAll(() => removeDataDir(dataDir));
+const processes = processScope();
+const run = (env: NodeJS.ProcessEnv, script = ENTRY_POINTS.service): StartedProcess => processes.start(script, env);
 
 describe('node dist/src/main.js', () => {
   /** Starts the service on `dataDir`, checks it answers the example day, and returns its output so far. */
-  async function serveExampleDay(check: (port: number) => Promise<void>): Promise<string> {
+  async function serveExampleDay(dataDir: string, check: (port: number) => Promise<void>): Promise<string> {
     const port = await freePort();
-    const started = run({ DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'info' });
-    await waitForOutput(started, 'Rateline is serving');
+    const started = await processes.startService({ DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'info' });
     await check(port);
     const rest = await fetch(
       `http://127.0.0.1:${port}/rates?date_from=2016-01-01&date_to=2016-01-01&origin=CNSGH&destination=north_europe_main`,
@@ -39,28 +25,27 @@ describe('node dist/src/main.js', () => {
     return started.output();
   }
 
-  it('loads the reference dataset on the first start and says so, serves, and stops on SIGTERM with 0', async () => {
-    const output = await serveExampleDay(async (port) => {
+  // One test, not two: a next start is only a next start after a first one.
+  it('loads the reference dataset on the first start and says so, serves, stops on SIGTERM with 0; the next start loads nothing', async () => {
+    const dataDir = processes.dataDir();
+    const first = await serveExampleDay(dataDir, async (port) => {
       expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
     });
-    expect(output).toMatch(/loaded the reference dataset: 20 regions, 143 ports, 53056 prices/);
-    expect(output).toMatch(/NO API KEYS CONFIGURED/);
-  });
-
-  it('does not load anything again on the next start', async () => {
-    const output = await serveExampleDay(() => Promise.resolve());
-    expect(output).not.toMatch(/loading the reference dataset/);
+    expect(first).toMatch(/loaded the reference dataset: 20 regions, 143 ports, 53056 prices/);
+    expect(first).toMatch(/NO API KEYS CONFIGURED/);
+    const next = await serveExampleDay(dataDir, () => Promise.resolve());
+    expect(next).not.toMatch(/loading the reference dataset/);
   });
 
   it('refuses to start on a bad setting, naming it, with exit code 78', async () => {
-    const started = run({ DATA_DIR: dataDir, PORT: 'forty-two', MAX_QUERY_DEPTH: '1' });
+    const started = run({ DATA_DIR: processes.dataDir(), PORT: 'forty-two', MAX_QUERY_DEPTH: '1' });
     expect(await started.exited).toBe(78);
     expect(started.output()).toMatch(/PORT: .*"forty-two"/);
     expect(started.output()).toMatch(/MAX_QUERY_DEPTH/);
   });
 
   it('refuses to run open in production, with exit code 78', async () => {
-    const started = run({ DATA_DIR: dataDir, NODE_ENV: 'production' });
+    const started = run({ DATA_DIR: processes.dataDir(), NODE_ENV: 'production' });
     expect(await started.exited).toBe(78);
     expect(started.output()).toMatch(/NODE_ENV=production needs API keys/);
   });

@@ -1,7 +1,7 @@
 /**
- * Invariant 5 in a rolling restart (issue 4): two embedded nodes share one SQLite operational store,
- * each with its own chDB replica fed by its own in-process replicator, behind a round-robin proxy
- * (test/helpers/round-robin-proxy.ts). Clients keep submitting batches (whole and chunked) and asking
+ * Invariant 5 (docs/invariants.md) in a rolling restart (issue 4): two embedded nodes share one SQLite
+ * operational store, each with its own chDB replica fed by its own in-process replicator, behind a
+ * round-robin proxy (test/helpers/round-robin-proxy.ts). Clients keep submitting batches (whole and chunked) and asking
  * rates through the proxy while node A, then node B, gets SIGTERM and is started again. Every request
  * must succeed, and in the end each node's analytics must count every acknowledged batch exactly once,
  * compared with an oracle computed here from the prices the clients sent.
@@ -14,15 +14,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { seededRandom } from '../../scripts/seeded-random';
 import { projectRoot } from '../../src/reference-data';
-import { removeDataDir, temporaryDataDir } from '../helpers/components';
-import {
-  ENTRY_POINTS,
-  freePort,
-  requireBuild,
-  startProcess,
-  waitForOutput,
-  type StartedProcess,
-} from '../helpers/processes';
+import { eventually } from '../helpers/eventually';
+import { freePort, processScope, type StartedProcess } from '../helpers/processes';
 import { expectedGraphqlRates } from '../helpers/reference-answers';
 import { startRoundRobinProxy, type RoundRobinProxy } from '../helpers/round-robin-proxy';
 
@@ -77,6 +70,8 @@ interface DailyRate {
   priceCount: number;
 }
 
+const processes = processScope();
+
 class Node {
   process!: StartedProcess;
   private readonly outputs: string[] = [];
@@ -88,8 +83,7 @@ class Node {
 
   async start(): Promise<void> {
     if (this.process) this.outputs.push(this.process.output());
-    this.process = startProcess(ENTRY_POINTS.service, { ...this.env, PORT: String(this.port) });
-    await waitForOutput(this.process, 'Rateline is serving', 60_000);
+    this.process = await processes.startService({ ...this.env, PORT: String(this.port) });
   }
 
   /** SIGTERM; resolves the exit code, or 'still running' when the process outlives `timeoutMs`. */
@@ -155,13 +149,11 @@ async function graphql<Data>(
 }
 
 let sharedDataDir: string;
-const analyticsDirs: string[] = [];
 let nodes: Node[] = [];
 let proxy: RoundRobinProxy | undefined;
 
 beforeAll(async () => {
-  requireBuild();
-  sharedDataDir = temporaryDataDir();
+  sharedDataDir = processes.dataDir();
   const env = (analyticsDir: string): NodeJS.ProcessEnv => ({
     NODE_ENV: 'production',
     API_KEYS: `rolling:read+ingest:${createHash('sha256').update(API_KEY).digest('hex')}`,
@@ -173,27 +165,19 @@ beforeAll(async () => {
     // The proxy checks /readyz every 100 ms; the node keeps serving this long after SIGTERM.
     SHUTDOWN_DRAIN_DELAY_MS: '500',
   });
-  analyticsDirs.push(temporaryDataDir(), temporaryDataDir());
   nodes = [
-    new Node('A', await freePort(), env(analyticsDirs[0]!)),
-    new Node('B', await freePort(), env(analyticsDirs[1]!)),
+    new Node('A', await freePort(), env(processes.dataDir())),
+    new Node('B', await freePort(), env(processes.dataDir())),
   ];
 });
 
 afterAll(async () => {
-  for (const node of nodes) node.killIfRunning();
-  await Promise.all(nodes.map((node) => node.process?.exited));
   await proxy?.close();
-  for (const dir of [sharedDataDir, ...analyticsDirs]) if (dir) removeDataDir(dir);
-}, 30_000);
+});
 
 /** Polls `check` until it answers true; throws with `what` after `timeoutMs`. */
 async function until(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await eventually(check, (done) => done, { what, timeoutMs, intervalMs: 100 });
 }
 
 function sameRates(actual: readonly DailyRate[], expected: readonly (DailyRate | undefined)[]): boolean {

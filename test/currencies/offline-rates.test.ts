@@ -12,7 +12,7 @@ import {
 import { addDays, formatDay, parseDay, type EpochDay } from '../../src/domain/day';
 import type { SqliteOperationalStore } from '../../src/stores/operational';
 import { openSqliteStore, removeDataDir, silentLog, temporaryDataDir } from '../helpers/components';
-import { ENTRY_POINTS, requireBuild, startProcess } from '../helpers/processes';
+import { ENTRY_POINTS, processScope } from '../helpers/processes';
 
 const d = (text: string) => parseDay(text) as EpochDay;
 
@@ -198,23 +198,23 @@ describe('ExchangeRates over the offline table', () => {
 });
 
 describe('node dist/scripts/import-exchange-rates.js (npm run rates:import FILE)', () => {
-  beforeAll(requireBuild);
+  const processes = processScope();
 
   it('loads a file into the configured store, and refuses a bad one without loading any of it', async () => {
     const good = writeFile('good.csv', 'day,currency,usd_per_unit\n2016-01-04,AED,0.2722\n2016-01-05,AED,0.2723\n');
     const env = { DATA_DIR: dataDir, LOG_LEVEL: 'info' };
-    const run = startProcess(ENTRY_POINTS.ratesImport, env, { args: [good] });
+    const run = processes.start(ENTRY_POINTS.ratesImport, env, { args: [good] });
     expect(await run.exited).toBe(0);
     expect(run.output()).toMatch(/imported 2 exchange rates \(2 new or changed\)/);
     expect(await store.exchangeRatesFor('offline', [{ currency: 'AED', day: d('2016-01-05') }])).toEqual(['0.2723']);
 
     const bad = writeFile('bad.csv', 'day,currency,usd_per_unit\n2016-01-06,AED,0.2724\n2016-01-07,AED,oops\n');
-    const refused = startProcess(ENTRY_POINTS.ratesImport, env, { args: [bad] });
+    const refused = processes.start(ENTRY_POINTS.ratesImport, env, { args: [bad] });
     expect(await refused.exited).toBe(1);
     expect(refused.output()).toMatch(/line 3: usd_per_unit must be a positive decimal/);
     expect(await store.exchangeRatesFor('offline', [{ currency: 'AED', day: d('2016-01-06') }])).toEqual([undefined]);
 
-    const usage = startProcess(ENTRY_POINTS.ratesImport, env);
+    const usage = processes.start(ENTRY_POINTS.ratesImport, env);
     expect(await usage.exited).toBe(64);
     expect(usage.output()).toMatch(/usage: npm run rates:import FILE/);
   });

@@ -7,30 +7,12 @@
  */
 import { createHash } from 'node:crypto';
 import { composeModel, environmentOf, COMPOSE_SHAPES } from '../helpers/compose';
-import { removeDataDir, temporaryDataDir } from '../helpers/components';
-import {
-  ENTRY_POINTS,
-  freePort,
-  requireBuild,
-  startProcess,
-  waitForOutput,
-  type StartedProcess,
-} from '../helpers/processes';
+import { ENTRY_POINTS, freePort, processScope, waitForOutput, type StartedProcess } from '../helpers/processes';
 
 const TEST_KEY = 'compose-environment-test-key';
 const TEST_KEY_ENTRY = `compose-test:read+ingest:${createHash('sha256').update(TEST_KEY).digest('hex')}`;
 
-const started: StartedProcess[] = [];
-const dataDirs: string[] = [];
-
-beforeAll(() => requireBuild());
-afterAll(async () => {
-  for (const process of started) {
-    if (process.child.exitCode === null) process.child.kill('SIGTERM');
-    await process.exited;
-  }
-  dataDirs.forEach(removeDataDir);
-});
+const processes = processScope();
 
 /** The compose service's environment with the embedded stores and local addresses substituted. */
 async function substitutedEnvironment(service: string, overrides: Record<string, string>) {
@@ -38,20 +20,16 @@ async function substitutedEnvironment(service: string, overrides: Record<string,
   const env = environmentOf(services[service]);
   delete env.MONGODB_URI;
   delete env.CLICKHOUSE_URL;
-  const dataDir = temporaryDataDir();
-  dataDirs.push(dataDir);
-  return { ...env, DATA_DIR: dataDir, API_KEYS: TEST_KEY_ENTRY, HOST: '127.0.0.1', ...overrides };
+  return { ...env, DATA_DIR: processes.dataDir(), API_KEYS: TEST_KEY_ENTRY, HOST: '127.0.0.1', ...overrides };
 }
 
 /** Starts a compiled entry point with exactly `env` (plus PATH), like a container would. */
 function startWithOnly(script: string, env: Record<string, string>): StartedProcess {
-  const entryPoint = startProcess(script, env, { onlyThisEnvironment: true });
-  started.push(entryPoint);
-  return entryPoint;
+  return processes.start(script, env, { onlyThisEnvironment: true });
 }
 
 function healthcheck(env: Record<string, string>): Promise<number | null> {
-  return startProcess(ENTRY_POINTS.healthcheck, env, { onlyThisEnvironment: true }).exited;
+  return startWithOnly(ENTRY_POINTS.healthcheck, env).exited;
 }
 
 describe("docker-compose.yml's environment", () => {

@@ -2,10 +2,13 @@
  * The README's chunked-upload client (examples/chunked-upload.mjs) run as it is against the service:
  * the documented protocol and its output stay true.
  */
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { projectRoot } from '../../src/reference-data';
 import { startTestService, type TestService } from '../helpers/components';
+import { eventually } from '../helpers/eventually';
+import { processScope } from '../helpers/processes';
+
+const processes = processScope();
 
 let service: TestService;
 beforeAll(async () => {
@@ -15,14 +18,9 @@ afterAll(async () => {
   await service.stop();
 });
 
-function runExample(env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, [path.join(projectRoot(), 'examples', 'chunked-upload.mjs')], {
-    env: { ...process.env, ...env },
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, output })));
+async function runExample(env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
+  const example = processes.start(path.join(projectRoot(), 'examples', 'chunked-upload.mjs'), env);
+  return { code: await example.exited, output: example.output() };
 }
 
 it('uploads 100,000 prices in 10 chunks, follows the batch to ACCEPTED, and they count', async () => {
@@ -32,15 +30,17 @@ it('uploads 100,000 prices in 10 chunks, follows the batch to ACCEPTED, and they
   expect(output).toMatch(/^batch \S+ settled ACCEPTED with 100000 prices$/m);
   expect(code).toBe(0);
   const id = /^batch (\S+) settled/m.exec(output)?.[1] as string;
-  let replicatedAt: string | null = null;
-  for (let attempt = 0; attempt < 200 && !replicatedAt; attempt++) {
-    const answer = await service.graphql<{ batch: { replicatedAt: string | null } }>(
-      'query($id: ID!) { batch(id: $id) { replicatedAt } }',
-      { id },
-    );
-    replicatedAt = answer.data?.batch.replicatedAt ?? null;
-    if (!replicatedAt) await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await eventually(
+    () =>
+      service.graphql<{ batch: { replicatedAt: string | null } }>(
+        'query($id: ID!) { batch(id: $id) { replicatedAt } }',
+        {
+          id,
+        },
+      ),
+    (answer) => Boolean(answer.data?.batch.replicatedAt),
+    { what: `batch ${id} replicated`, timeoutMs: 10_000 },
+  );
   // Every day of 2035 holds 100,000 / 365 prices (273 or 274), from the example's own arithmetic.
   const counts = async () => {
     const rates = await service.graphql<{ rates: { priceCount: number }[] }>(

@@ -10,6 +10,7 @@ import {
 import { hashApiKey } from '../../src/auth';
 import { buildRatelineSchema } from '../../src/graphql';
 import { startTestService, type GraphqlResponse, type TestService } from '../helpers/components';
+import { eventually } from '../helpers/eventually';
 
 const KEYS = { reader: 'rl_reader-key', supplier: 'rl_supplier-key', admin: 'rl_admin-key' };
 const entry = (name: keyof typeof KEYS, roles: string) => `${name}:${roles}:${hashApiKey(KEYS[name]).toString('hex')}`;
@@ -63,12 +64,12 @@ async function submit(items: unknown[], options: { key?: string; skipInvalid?: b
 }
 
 async function untilReplicated(id: string): Promise<BatchAnswer> {
-  for (let attempt = 0; attempt < 300; attempt++) {
-    const { data } = await service.graphql<{ batch: BatchAnswer }>(BATCH, { id }, as('admin'));
-    if (data?.batch.replicatedAt) return data.batch;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`batch ${id} was not replicated within 15 s`);
+  const { data } = await eventually(
+    () => service.graphql<{ batch: BatchAnswer }>(BATCH, { id }, as('admin')),
+    (answer) => Boolean(answer.data?.batch.replicatedAt),
+    { what: `batch ${id} replicated`, timeoutMs: 15_000 },
+  );
+  return data!.batch;
 }
 
 async function ratesOn(dateFrom: string, dateTo = dateFrom) {

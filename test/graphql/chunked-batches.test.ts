@@ -3,6 +3,7 @@
  * and batchProgress over graphql-ws, against the whole service with its in-process worker.
  */
 import { startTestService, type TestService } from '../helpers/components';
+import { eventually } from '../helpers/eventually';
 import { collect, subscriptionClient } from '../helpers/subscriptions';
 
 let service: TestService;
@@ -84,13 +85,8 @@ async function batchNow(id: string): Promise<BatchAnswer> {
   return response.data?.batch as BatchAnswer;
 }
 
-async function until(id: string, done: (batch: BatchAnswer) => boolean): Promise<BatchAnswer> {
-  for (let attempt = 0; attempt < 300; attempt++) {
-    const batch = await batchNow(id);
-    if (done(batch)) return batch;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`batch ${id} never reached the expected state: ${JSON.stringify(await batchNow(id))}`);
+function until(id: string, done: (batch: BatchAnswer) => boolean): Promise<BatchAnswer> {
+  return eventually(() => batchNow(id), done, { what: `batch ${id} to reach the expected state`, timeoutMs: 15_000 });
 }
 
 async function ratesOn(day: string, origin = 'CNSGH') {

@@ -3,6 +3,7 @@
  * Open Exchange Rates documents. Its own file: chDB allows one data directory per process.
  */
 import { startTestService, type TestService } from '../helpers/components';
+import { eventually } from '../helpers/eventually';
 import { OXR_ERRORS, startFakeOxrServer, type FakeOxrServer } from '../helpers/open-exchange-rates-server';
 
 const UPLOAD = `mutation($input: UploadPriceInput!) { uploadPrice(input: $input) { id status itemCount } }`;
@@ -74,18 +75,20 @@ describe('with Open Exchange Rates configured (OXR_APP_ID)', () => {
     );
     await withOxr.graphql('mutation($id: ID!) { commitBatch(batchId: $id) { id } }', { id });
     const seen = new Set<string>();
-    let status = '';
-    for (let attempt = 0; attempt < 400 && status !== 'ACCEPTED'; attempt++) {
-      const answer = await withOxr.graphql<{ batch: { status: string } }>(
-        'query($id: ID!) { batch(id: $id) { status } }',
-        {
-          id,
-        },
-      );
-      status = answer.data!.batch.status;
-      seen.add(status);
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
+    const status = await eventually(
+      async () => {
+        const answer = await withOxr.graphql<{ batch: { status: string } }>(
+          'query($id: ID!) { batch(id: $id) { status } }',
+          {
+            id,
+          },
+        );
+        seen.add(answer.data!.batch.status);
+        return answer.data!.batch.status;
+      },
+      (now) => now === 'ACCEPTED',
+      { what: `batch ${id} ACCEPTED`, timeoutMs: 10_000, intervalMs: 25 },
+    );
     expect(status).toBe('ACCEPTED');
     expect(seen.has('REJECTED')).toBe(false);
     expect(oxr.requestsFor('2019-04-03')).toBe(3);

@@ -1,4 +1,5 @@
 import { startTestService, type TestService } from '../helpers/components';
+import { eventually } from '../helpers/eventually';
 
 let service: TestService;
 
@@ -34,12 +35,11 @@ async function submitUsd(day: string, prices: number[]): Promise<string> {
 }
 
 async function untilReplicated(id: string): Promise<void> {
-  for (let attempt = 0; attempt < 300; attempt++) {
-    const { data } = await service.graphql<{ batch: { replicatedAt: string | null } }>(BATCH, { id });
-    if (data?.batch.replicatedAt) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`batch ${id} was not replicated`);
+  await eventually(
+    () => service.graphql<{ batch: { replicatedAt: string | null } }>(BATCH, { id }),
+    ({ data }) => Boolean(data?.batch.replicatedAt),
+    { what: `batch ${id} replicated`, timeoutMs: 15_000 },
+  );
 }
 
 async function rates(variables: Record<string, unknown>) {

@@ -5,6 +5,7 @@
  */
 import { hashApiKey } from '../../src/auth';
 import { startTestService, type TestService } from '../helpers/components';
+import { eventually } from '../helpers/eventually';
 import { collect, subscriptionClient } from '../helpers/subscriptions';
 
 const SUPPLIER_KEY = 'rl_expiry_test_supplier';
@@ -53,11 +54,11 @@ it('expires an open batch not committed in time; its chunks are gone and commit 
     supplier,
   );
   expect(appended.data).toEqual({ appendBatchItems: { chunkCount: 1 } });
-  let status = await statusOf(id);
-  for (let attempt = 0; attempt < 100 && status === 'OPEN'; attempt++) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    status = await statusOf(id);
-  }
+  const status = await eventually(
+    () => statusOf(id),
+    (now) => now !== 'OPEN',
+    { what: `batch ${id} to leave OPEN`, timeoutMs: 5_000 },
+  );
   expect(status).toBe('EXPIRED');
   expect(Date.now()).toBeGreaterThanOrEqual(openUntil);
   const late = await service.graphql('mutation($id: ID!) { commitBatch(batchId: $id) { id } }', { id }, supplier);

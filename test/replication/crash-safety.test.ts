@@ -1,24 +1,18 @@
 /**
- * Invariants 1 and 2 under SIGKILL: the embedded service (which runs the replicator in-process) is
- * killed at random moments while this test, as the client, keeps submitting and retracting batches;
- * after every kill it is restarted and the client retries whatever was not acknowledged, with the
- * same idempotency key. In the end the analytics replica must equal the operational store, count and
- * sum per lane and day, and every batch must be wholly there exactly once.
+ * Invariants 1 and 2 (docs/invariants.md) under SIGKILL: the embedded service (which runs the
+ * replicator in-process) is killed at random moments while this test, as the client, keeps submitting
+ * and retracting batches; after every kill it is restarted and the client retries whatever was not
+ * acknowledged, with the same idempotency key. In the end the analytics replica must equal the
+ * operational store, count and sum per lane and day, and every batch must be wholly there exactly once.
  */
 import { createClickHouseClient } from '../../src/stores/analytics/clickhouse/client';
 import BetterSqlite3 from 'better-sqlite3';
 import path from 'node:path';
 import { seededRandom } from '../../scripts/seeded-random';
-import { removeDataDir, temporaryDataDir, testConfig } from '../helpers/components';
+import { testConfig } from '../helpers/components';
+import { eventually } from '../helpers/eventually';
 import { operationalLaneDayTotals, type LaneDayTotal } from '../helpers/lane-day-totals';
-import {
-  ENTRY_POINTS,
-  freePort,
-  requireBuild,
-  startProcess,
-  waitForOutput,
-  type StartedProcess,
-} from '../helpers/processes';
+import { freePort, processScope, type StartedProcess } from '../helpers/processes';
 
 const KILLS = 22;
 /** Named in the test's title, so that a failing run can be replayed with CRASH_TEST_SEED. */
@@ -39,18 +33,17 @@ interface PlannedBatch {
 const SUBMIT = `mutation($input: SubmitPriceBatchInput!) { submitPriceBatch(input: $input) { id itemCount } }`;
 const RETRACT = `mutation($id: ID!) { retractBatch(id: $id) { id status } }`;
 
+const processes = processScope();
 let dataDir: string;
 let port: number;
 
 beforeAll(async () => {
-  requireBuild();
-  dataDir = temporaryDataDir();
+  dataDir = processes.dataDir();
   port = await freePort();
 });
-afterAll(() => removeDataDir(dataDir));
 
-function startService(): StartedProcess {
-  return startProcess(ENTRY_POINTS.service, {
+function startService(): Promise<StartedProcess> {
+  return processes.startService({
     DATA_DIR: dataDir,
     PORT: String(port),
     LOG_LEVEL: 'info',
@@ -132,8 +125,7 @@ describe('crash safety of the embedded service under SIGKILL', () => {
     let unacknowledged: PlannedBatch[] = [];
     let killsDuringRequests = 0;
 
-    let service = startService();
-    await waitForOutput(service, 'Rateline is serving', 120_000);
+    let service = await startService();
     for (let round = 0; round < KILLS; round++) {
       let alive = true;
       let inFlight = false;
@@ -172,8 +164,7 @@ describe('crash safety of the embedded service under SIGKILL', () => {
       unacknowledged.push(...queue);
       await killer;
       await service.exited;
-      service = startService();
-      await waitForOutput(service, 'Rateline is serving', 120_000);
+      service = await startService();
     }
     // Complete what the last kill interrupted, then let replication catch up and stop cleanly.
     for (const batch of unacknowledged) {
@@ -182,15 +173,11 @@ describe('crash safety of the embedded service under SIGKILL', () => {
       });
       acknowledged.set(batch.key, submitPriceBatch.id);
     }
-    for (let attempt = 0; ; attempt++) {
-      const { replication } = await graphql<{ replication: { pendingChanges: number } }>(
-        '{ replication { pendingChanges } }',
-        {},
-      );
-      if (replication.pendingChanges === 0) break;
-      if (attempt > 600) throw new Error('replication did not catch up');
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await eventually(
+      () => graphql<{ replication: { pendingChanges: number } }>('{ replication { pendingChanges } }', {}),
+      ({ replication }) => replication.pendingChanges === 0,
+      { what: 'replication to catch up', timeoutMs: 30_000 },
+    );
     service.child.kill('SIGTERM');
     expect(await service.exited).toBe(0);
 

@@ -4,6 +4,7 @@
  * acknowledged, /readyz says not ready, and the in-process replicator retries with a growing backoff.
  */
 import { captureLog, startTestService, type CapturedLog, type TestService } from '../helpers/components';
+import { eventually } from '../helpers/eventually';
 import { freePort } from '../helpers/processes';
 
 let service: TestService;
@@ -88,9 +89,12 @@ describe('with ClickHouse unreachable', () => {
 
   it('has the replicator retry with a growing, capped backoff, logging each failed attempt once', async () => {
     // 100 + 200 + 400 + 800 ms of backoff: the fifth attempt has failed well within 5 s of the start.
-    const deadline = Date.now() + 15_000;
     const retries = () => captured.lines().filter((l) => l.msg === 'replication failed; retrying after a backoff');
-    while (retries().length < 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await eventually(retries, (seen) => seen.length >= 5, {
+      what: 'five failed replication attempts',
+      timeoutMs: 15_000,
+      intervalMs: 100,
+    });
     const delays = retries().map((l) => l.retryInMs as number);
     expect(delays.slice(0, 5)).toEqual([100, 200, 400, 800, 1600]);
     expect(retries().map((l) => l.attempt)).toEqual(delays.map((_, i) => i + 1));

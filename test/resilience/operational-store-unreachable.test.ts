@@ -8,6 +8,7 @@ import { MongoClient } from 'mongodb';
 import { readReferenceDataset } from '../../src/reference-data';
 import { COLLECTIONS, priceIdRange } from '../../src/stores/operational/mongodb/documents';
 import { startTestService, type GraphqlResponse, type TestService } from '../helpers/components';
+import { eventually } from '../helpers/eventually';
 import { startFerretDb, type RunningFerretDb } from '../helpers/ferretdb';
 
 let ferret: RunningFerretDb;
@@ -71,11 +72,11 @@ async function rawState(key: string) {
 }
 
 async function waitUntilReady(): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while ((await service.get('/readyz')).status !== 200) {
-    if (Date.now() > deadline) throw new Error('the service never became ready again');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await eventually(
+    () => service.get('/readyz'),
+    (readiness) => readiness.status === 200,
+    { what: 'the service to be ready again', timeoutMs: 30_000, intervalMs: 100 },
+  );
 }
 
 describe('with the operational store (FerretDB) unreachable', () => {
@@ -118,12 +119,11 @@ describe('with the operational store (FerretDB) unreachable', () => {
     const count = 30_000;
     const submission = submit(key, count);
     // Kill FerretDB once the first prices of the batch are in (or when the batch was quicker than that).
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const state = await rawState(key).catch(() => undefined);
-      if ((state && state.prices > 0) || Date.now() > deadline) break;
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await eventually(
+      () => rawState(key).catch(() => undefined),
+      (state) => (state?.prices ?? 0) > 0,
+      { what: `the first prices of ${key} in FerretDB`, timeoutMs: 60_000, intervalMs: 10 },
+    );
     await ferret.kill();
     const answer = await submission;
     await ferret.restart();

@@ -9,6 +9,7 @@ import { parseDay, type EpochDay } from '../../../src/domain/day';
 import { LocationsService } from '../../../src/locations';
 import { readReferenceDataset } from '../../../src/reference-data';
 import type { BatchChange, ChangeFeedReader, OperationalStore } from '../../../src/stores/operational';
+import { eventually } from '../../helpers/eventually';
 import { portsOf, rawPorts, rawRegions } from '../../helpers/reference-answers';
 
 export interface OpenedStore {
@@ -70,11 +71,19 @@ export function sampleBatch(overrides: Partial<NewBatch> = {}, priceCount = 12):
 const byItemIndex = (prices: readonly PriceRecord[]): PriceRecord[] =>
   [...prices].sort((a, b) => a.itemIndex - b.itemIndex);
 
-/** Reads until `count` changes arrived (or `timeoutMs` passed), then briefly checks nothing else follows. */
+/** Reads until `count` changes arrived (failing after `timeoutMs`), then briefly checks nothing else follows. */
 async function readChanges(reader: ChangeFeedReader, count: number, timeoutMs = 10_000): Promise<BatchChange[]> {
   const changes: BatchChange[] = [];
-  const deadline = Date.now() + timeoutMs;
-  while (changes.length < count && Date.now() < deadline) changes.push(...(await reader.next(count, 200)));
+  if (count > 0) {
+    await eventually(
+      async () => {
+        changes.push(...(await reader.next(count, 200)));
+        return changes;
+      },
+      (read) => read.length >= count,
+      { what: `${count} changes from the feed`, timeoutMs, intervalMs: 0 },
+    );
+  }
   changes.push(...(await reader.next(100, 300)));
   return changes;
 }
@@ -770,12 +779,16 @@ export function describeOperationalStoreContract(
         expect(await reader.next(10, 100)).toEqual([]);
         for (const batch of batches) await store.batches.record(batch);
         const firstTwo: BatchChange[] = [];
-        const deadline = Date.now() + 10_000;
-        while (firstTwo.length < 2 && Date.now() < deadline) {
-          const changes = await reader.next(2 - firstTwo.length, 200);
-          expect(changes.length).toBeLessThanOrEqual(2 - firstTwo.length);
-          firstTwo.push(...changes);
-        }
+        await eventually(
+          async () => {
+            const changes = await reader.next(2 - firstTwo.length, 200);
+            expect(changes.length).toBeLessThanOrEqual(2 - firstTwo.length);
+            firstTwo.push(...changes);
+            return firstTwo;
+          },
+          (read) => read.length >= 2,
+          { what: 'the first two changes', timeoutMs: 10_000, intervalMs: 0 },
+        );
         expect(summary([...firstTwo, ...(await readChanges(reader, 1))])).toEqual(
           batches.map((b) => `committed ${b.id}`),
         );
