@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { NewBatch, PriceRecord } from '../../../src/domain/batch';
 import { parseDay, type EpochDay } from '../../../src/domain/day';
+import { LocationsService } from '../../../src/locations';
 import { readReferenceDataset } from '../../../src/reference-data';
 import type { BatchChange, ChangeFeedReader, OperationalStore } from '../../../src/stores/operational';
 import { portsOf, rawPorts, rawRegions } from '../../helpers/reference-answers';
@@ -48,6 +49,7 @@ export function sampleBatch(overrides: Partial<NewBatch> = {}, priceCount = 12):
     idempotencyKey: `key-${n}-${randomUUID()}`,
     requestHash: `hash-${n}`,
     status: priceCount > 0 ? 'ACCEPTED' : 'REJECTED',
+    skipInvalid: true,
     itemCount: priceCount + 1,
     errors: [
       {
@@ -103,57 +105,57 @@ export function describeOperationalStoreContract(
 
   describe(`${adapter}: reference data`, () => {
     beforeEach(async () => {
-      await store.upsertReferenceData(dataset);
+      await store.referenceData.upsert(dataset);
     });
 
     it('holds every port and region of the reference dataset', async () => {
-      expect(await store.referenceDataCounts()).toEqual({ regions: rawRegions.length, ports: rawPorts.length });
-      expect((await store.allPorts()).map((p) => p.code)).toEqual(rawPorts.map((p) => p.code).sort());
-      expect((await store.allRegions()).map((r) => r.slug)).toEqual(rawRegions.map((r) => r.slug).sort());
-      expect(await store.allRegions()).toContainEqual({
+      expect(await store.referenceData.counts()).toEqual({ regions: rawRegions.length, ports: rawPorts.length });
+      expect((await store.referenceData.allPorts()).map((p) => p.code)).toEqual(rawPorts.map((p) => p.code).sort());
+      expect((await store.referenceData.allRegions()).map((r) => r.slug)).toEqual(rawRegions.map((r) => r.slug).sort());
+      expect(await store.referenceData.allRegions()).toContainEqual({
         slug: 'stockholm_area',
         name: 'Stockholm Area',
         parentSlug: 'scandinavia',
       });
-      expect(await store.portsByCodes(['ESMPG'])).toEqual([
+      expect(await store.referenceData.portsByCodes(['ESMPG'])).toEqual([
         { code: 'ESMPG', name: 'Marin, Pontevedra', regionSlug: 'north_europe_sub' },
       ]);
     });
 
     it('upserts: loading twice changes nothing, a changed name is updated', async () => {
-      await store.upsertReferenceData(dataset);
-      expect(await store.referenceDataCounts()).toEqual({ regions: 20, ports: 143 });
-      await store.upsertReferenceData({
+      await store.referenceData.upsert(dataset);
+      expect(await store.referenceData.counts()).toEqual({ regions: 20, ports: 143 });
+      await store.referenceData.upsert({
         regions: [],
         ports: [{ code: 'CNSGH', name: 'Shanghai (renamed)', regionSlug: 'china_east_main' }],
       });
-      expect(await store.portsByCodes(['CNSGH'])).toEqual([
+      expect(await store.referenceData.portsByCodes(['CNSGH'])).toEqual([
         { code: 'CNSGH', name: 'Shanghai (renamed)', regionSlug: 'china_east_main' },
       ]);
-      expect(await store.referenceDataCounts()).toEqual({ regions: 20, ports: 143 });
+      expect(await store.referenceData.counts()).toEqual({ regions: 20, ports: 143 });
     });
 
     it('refuses a port in a region that does not exist, and keeps what it had', async () => {
       await expect(
-        store.upsertReferenceData({
+        store.referenceData.upsert({
           regions: [],
           ports: [{ code: 'ZZZZZ', name: 'Nowhere', regionSlug: 'no_such_region' }],
         }),
         // Errors built outside jest's sandbox (better-sqlite3's) fail `toThrow`, so look at the message.
       ).rejects.toHaveProperty('message', expect.any(String));
-      expect(await store.portsByCodes(['ZZZZZ'])).toEqual([undefined]);
-      expect(await store.referenceDataCounts()).toEqual({ regions: 20, ports: 143 });
+      expect(await store.referenceData.portsByCodes(['ZZZZZ'])).toEqual([undefined]);
+      expect(await store.referenceData.counts()).toEqual({ regions: 20, ports: 143 });
     });
 
     it('answers batched lookups in the order asked, undefined for unknown keys', async () => {
-      const ports = await store.portsByCodes(['NLRTM', 'NOPE!', 'CNSGH']);
+      const ports = await store.referenceData.portsByCodes(['NLRTM', 'NOPE!', 'CNSGH']);
       expect(ports.map((p) => p?.code)).toEqual(['NLRTM', undefined, 'CNSGH']);
-      const regions = await store.regionsBySlugs(['baltic', 'atlantis', 'china_main']);
+      const regions = await store.referenceData.regionsBySlugs(['baltic', 'atlantis', 'china_main']);
       expect(regions.map((r) => r?.slug)).toEqual(['baltic', undefined, 'china_main']);
     });
 
     it('lists direct children only, ordered by slug', async () => {
-      const [scandinavia, stockholm, unknown] = await store.childRegionsFor([
+      const [scandinavia, stockholm, unknown] = await store.referenceData.childRegionsFor([
         'scandinavia',
         'stockholm_area',
         'atlantis',
@@ -170,7 +172,7 @@ export function describeOperationalStoreContract(
 
     it('finds every port at any depth below a region, ordered by code', async () => {
       const slugs = ['northern_europe', 'scandinavia', 'stockholm_area', 'china_main', 'no_such_region'];
-      const found = await store.portsWithinRegions(slugs);
+      const found = await store.referenceData.portsWithinRegions(slugs);
       slugs.forEach((slug, i) => {
         expect(found[i]!.map((p) => p.code)).toEqual([...portsOf(slug)].sort());
       });
@@ -178,20 +180,21 @@ export function describeOperationalStoreContract(
     });
 
     it('resolves a port code or a region slug, and nothing else', async () => {
-      expect(await store.resolveLocation('CNSGH')).toEqual({ kind: 'port', id: 'CNSGH', portCodes: ['CNSGH'] });
-      const region = await store.resolveLocation('scandinavia');
+      const locations = new LocationsService(store.referenceData);
+      expect(await locations.resolve('CNSGH')).toEqual({ kind: 'port', id: 'CNSGH', portCodes: ['CNSGH'] });
+      const region = await locations.resolve('scandinavia');
       expect(region?.kind).toBe('region');
       expect(new Set(region?.portCodes)).toEqual(portsOf('scandinavia'));
-      expect(await store.resolveLocation('cnsgh')).toBeUndefined();
-      expect(await store.resolveLocation("'; DROP TABLE ports; --")).toBeUndefined();
-      expect(await store.resolveLocation('{"$ne": null}')).toBeUndefined();
+      expect(await locations.resolve('cnsgh')).toBeUndefined();
+      expect(await locations.resolve("'; DROP TABLE ports; --")).toBeUndefined();
+      expect(await locations.resolve('{"$ne": null}')).toBeUndefined();
     });
   });
 
   describe(`${adapter}: batches`, () => {
     it('records a batch and answers it with every field, its prices in item order', async () => {
       const batch = sampleBatch();
-      const outcome = await store.recordBatch(batch);
+      const outcome = await store.batches.record(batch);
       const expected = {
         id: batch.id,
         idempotencyKey: batch.idempotencyKey,
@@ -211,52 +214,63 @@ export function describeOperationalStoreContract(
         replicatedAt: null,
       };
       expect(outcome).toEqual({ kind: 'created', batch: expected });
-      expect(await store.batchesByIds([batch.id])).toEqual([expected]);
-      expect(await store.pricesOfBatch(batch.id, -1, 1000)).toEqual(byItemIndex(batch.prices));
+      expect(await store.batches.byIds([batch.id])).toEqual([expected]);
+      expect(await store.batches.pricesOf(batch.id, null, 1000)).toEqual(byItemIndex(batch.prices));
+    });
+
+    it('keeps the skipInvalid a batch was submitted with, whether or not any item was invalid', async () => {
+      // Both adapters once guessed it from "has item errors": all valid with skipInvalid read false.
+      const allValid = await store.batches.record(sampleBatch({ errors: [], itemCount: 12, skipInvalid: true }));
+      const strict = await store.batches.record(sampleBatch({ status: 'REJECTED', skipInvalid: false }, 0));
+      expect(allValid.batch.skipInvalid).toBe(true);
+      expect(strict.batch.skipInvalid).toBe(false);
+      const [readAllValid, readStrict] = await store.batches.byIds([allValid.batch.id, strict.batch.id]);
+      expect(readAllValid?.skipInvalid).toBe(true);
+      expect(readStrict?.skipInvalid).toBe(false);
     });
 
     it('records a batch without prices (every item refused)', async () => {
       const batch = sampleBatch({}, 0);
-      expect((await store.recordBatch(batch)).batch).toMatchObject({ status: 'REJECTED', acceptedCount: 0 });
-      expect(await store.pricesOfBatch(batch.id, -1, 1_000_000)).toEqual([]);
+      expect((await store.batches.record(batch)).batch).toMatchObject({ status: 'REJECTED', acceptedCount: 0 });
+      expect(await store.batches.pricesOf(batch.id, null, 1_000_000)).toEqual([]);
     });
 
     it('answers a repeated key with the earlier batch: the same request is existing, other content a conflict', async () => {
       const first = sampleBatch();
-      const created = await store.recordBatch(first);
-      const again = await store.recordBatch({ ...first, id: randomUUID(), createdAt: new Date() });
+      const created = await store.batches.record(first);
+      const again = await store.batches.record({ ...first, id: randomUUID(), createdAt: new Date() });
       expect(again).toEqual({ kind: 'existing', batch: created.batch });
       const other = sampleBatch({ idempotencyKey: first.idempotencyKey }, 3);
-      expect(await store.recordBatch(other)).toEqual({ kind: 'conflict', batch: created.batch });
-      expect((await store.listBatches(10, undefined)).batches.map((b) => b.id)).toEqual([first.id]);
-      expect(await store.pricesOfBatch(first.id, -1, 1_000_000)).toHaveLength(12);
-      expect(await store.batchesByIds([other.id])).toEqual([undefined]);
+      expect(await store.batches.record(other)).toEqual({ kind: 'conflict', batch: created.batch });
+      expect((await store.batches.page(10, undefined)).batches.map((b) => b.id)).toEqual([first.id]);
+      expect(await store.batches.pricesOf(first.id, null, 1_000_000)).toHaveLength(12);
+      expect(await store.batches.byIds([other.id])).toEqual([undefined]);
     });
 
     it('answers batched reads in the order asked, undefined or empty for unknown ids', async () => {
       const [a, b] = [sampleBatch({}, 2), sampleBatch({}, 3)];
-      await store.recordBatch(a);
-      await store.recordBatch(b);
-      const found = await store.batchesByIds([b.id, 'no-such-batch', a.id, b.id]);
+      await store.batches.record(a);
+      await store.batches.record(b);
+      const found = await store.batches.byIds([b.id, 'no-such-batch', a.id, b.id]);
       expect(found.map((x) => x?.id)).toEqual([b.id, undefined, a.id, b.id]);
-      expect(await store.pricesOfBatch('no-such-batch', -1, 10)).toEqual([]);
+      expect(await store.batches.pricesOf('no-such-batch', null, 10)).toEqual([]);
     });
 
     it('reads a batch’s prices a page at a time, in item order', async () => {
       const batch = sampleBatch({}, 12);
-      await store.recordBatch(batch);
+      await store.batches.record(batch);
       const all = byItemIndex(batch.prices);
-      expect(await store.pricesOfBatch(batch.id, -1, 5)).toEqual(all.slice(0, 5));
-      expect(await store.pricesOfBatch(batch.id, 4, 5)).toEqual(all.slice(5, 10));
-      expect(await store.pricesOfBatch(batch.id, 9, 5)).toEqual(all.slice(10));
-      expect(await store.pricesOfBatch(batch.id, 11, 5)).toEqual([]);
+      expect(await store.batches.pricesOf(batch.id, null, 5)).toEqual(all.slice(0, 5));
+      expect(await store.batches.pricesOf(batch.id, 4, 5)).toEqual(all.slice(5, 10));
+      expect(await store.batches.pricesOf(batch.id, 9, 5)).toEqual(all.slice(10));
+      expect(await store.batches.pricesOf(batch.id, 11, 5)).toEqual([]);
     });
 
     it('finds a batch by its idempotency key', async () => {
       const batch = sampleBatch();
-      await store.recordBatch(batch);
-      expect((await store.batchByIdempotencyKey(batch.idempotencyKey))?.id).toBe(batch.id);
-      expect(await store.batchByIdempotencyKey('no-such-key')).toBeUndefined();
+      await store.batches.record(batch);
+      expect((await store.batches.byIdempotencyKey(batch.idempotencyKey))?.id).toBe(batch.id);
+      expect(await store.batches.byIdempotencyKey('no-such-key')).toBeUndefined();
     });
 
     it('lists batches newest first, page by page', async () => {
@@ -269,66 +283,66 @@ export function describeOperationalStoreContract(
         sampleBatch({ createdAt: at(2) }, 1),
         sampleBatch({ createdAt: at(5) }, 1),
       ];
-      for (const batch of batches) await store.recordBatch(batch);
+      for (const batch of batches) await store.batches.record(batch);
       const newestFirst = [batches[4]!.id, 'b-tie', 'a-tie', batches[3]!.id, batches[0]!.id];
 
       const seen: string[] = [];
       const more: boolean[] = [];
-      let page = await store.listBatches(2, undefined);
+      let page = await store.batches.page(2, undefined);
       for (;;) {
         seen.push(...page.batches.map((b) => b.id));
         more.push(page.hasMore);
         const last = page.batches.at(-1);
         if (!page.hasMore || !last) break;
-        page = await store.listBatches(2, { createdAt: last.createdAt, id: last.id });
+        page = await store.batches.page(2, { createdAt: last.createdAt, id: last.id });
       }
       expect(seen).toEqual(newestFirst);
       expect(more).toEqual([true, true, false]);
-      expect(await store.listBatches(5, undefined)).toMatchObject({ hasMore: false });
-      expect((await store.listBatches(10, { createdAt: at(0), id: 'z' })).batches).toEqual([]);
+      expect(await store.batches.page(5, undefined)).toMatchObject({ hasMore: false });
+      expect((await store.batches.page(10, { createdAt: at(0), id: 'z' })).batches).toEqual([]);
     });
 
     it('retracts a batch once; retracting again changes nothing; an unknown id answers undefined', async () => {
       const batch = sampleBatch();
-      await store.recordBatch(batch);
+      await store.batches.record(batch);
       const retractedAt = new Date(Date.UTC(2026, 2, 1));
-      expect(await store.retractBatch(batch.id, retractedAt)).toMatchObject({
+      expect(await store.batches.retract(batch.id, retractedAt)).toMatchObject({
         id: batch.id,
         status: 'RETRACTED',
         retractedAt,
       });
-      expect(await store.retractBatch(batch.id, new Date(Date.UTC(2026, 3, 1)))).toMatchObject({
+      expect(await store.batches.retract(batch.id, new Date(Date.UTC(2026, 3, 1)))).toMatchObject({
         status: 'RETRACTED',
         retractedAt,
       });
-      expect((await store.batchesByIds([batch.id]))[0]).toMatchObject({ status: 'RETRACTED', retractedAt });
-      expect(await store.retractBatch('no-such-batch', retractedAt)).toBeUndefined();
+      expect((await store.batches.byIds([batch.id]))[0]).toMatchObject({ status: 'RETRACTED', retractedAt });
+      expect(await store.batches.retract('no-such-batch', retractedAt)).toBeUndefined();
       // Its prices stay readable: the replicator needs to know what to take back.
-      expect(await store.pricesOfBatch(batch.id, -1, 1_000_000)).toHaveLength(12);
+      expect(await store.batches.pricesOf(batch.id, null, 1_000_000)).toHaveLength(12);
     });
 
     it('sets replicatedAt once per state: a retracted batch reads null until its retraction is marked', async () => {
       const [a, b] = [sampleBatch(), sampleBatch()];
-      await store.recordBatch(a);
-      await store.recordBatch(b);
+      await store.batches.record(a);
+      await store.batches.record(b);
       const t1 = new Date(Date.UTC(2026, 4, 1));
       const t2 = new Date(Date.UTC(2026, 4, 2));
       const t3 = new Date(Date.UTC(2026, 4, 3));
-      await store.markReplicated(
+      await store.batches.markReplicated(
         [
           { batchId: a.id, kind: 'committed' },
           { batchId: 'no-such-batch', kind: 'committed' },
         ],
         t1,
       );
-      const replicatedAt = async () => (await store.batchesByIds([a.id, b.id])).map((x) => x?.replicatedAt);
+      const replicatedAt = async () => (await store.batches.byIds([a.id, b.id])).map((x) => x?.replicatedAt);
       expect(await replicatedAt()).toEqual([t1, null]);
-      await store.markReplicated([{ batchId: a.id, kind: 'committed' }], t2);
+      await store.batches.markReplicated([{ batchId: a.id, kind: 'committed' }], t2);
       expect(await replicatedAt()).toEqual([t1, null]);
 
-      await store.retractBatch(a.id, t2);
+      await store.batches.retract(a.id, t2);
       expect(await replicatedAt()).toEqual([null, null]);
-      await store.markReplicated(
+      await store.batches.markReplicated(
         [
           { batchId: a.id, kind: 'retracted' },
           { batchId: b.id, kind: 'committed' },
@@ -336,9 +350,9 @@ export function describeOperationalStoreContract(
         t3,
       );
       expect(await replicatedAt()).toEqual([t3, t3]);
-      await store.markReplicated([{ batchId: a.id, kind: 'retracted' }], new Date());
+      await store.batches.markReplicated([{ batchId: a.id, kind: 'retracted' }], new Date());
       expect(await replicatedAt()).toEqual([t3, t3]);
-      await store.markReplicated([], new Date());
+      await store.batches.markReplicated([], new Date());
     });
   });
 
@@ -352,7 +366,7 @@ export function describeOperationalStoreContract(
     });
     const openBatch = async (skipInvalid = false) => {
       const n = ++sequence;
-      const outcome = await store.openBatch({
+      const outcome = await store.chunkedBatches.open({
         id: randomUUID(),
         idempotencyKey: `chunked-${n}-${randomUUID()}`,
         requestHash: `chunked-hash-${n}`,
@@ -366,8 +380,8 @@ export function describeOperationalStoreContract(
     /** Opens, appends chunks of the given sizes, commits. */
     const committedBatch = async (sizes: readonly number[], skipInvalid = false) => {
       const batch = await openBatch(skipInvalid);
-      for (const [index, size] of sizes.entries()) await store.appendBatchChunk(batch.id, chunk(index, size), 1e9);
-      expect((await store.commitBatch(batch.id))?.kind).toBe('committed');
+      for (const [index, size] of sizes.entries()) await store.chunkedBatches.append(batch.id, chunk(index, size), 1e9);
+      expect((await store.chunkedBatches.commit(batch.id))?.kind).toBe('committed');
       return batch;
     };
     const outcomeOf = (chunkIndex: number, firstItemIndex: number, valid: number, invalid: number) => ({
@@ -396,7 +410,7 @@ export function describeOperationalStoreContract(
         errorCount: 0,
         openUntil: t(sequence + 60_000),
       });
-      const again = await store.openBatch({
+      const again = await store.chunkedBatches.open({
         id: randomUUID(),
         idempotencyKey: batch.idempotencyKey,
         requestHash: batch.requestHash,
@@ -406,92 +420,92 @@ export function describeOperationalStoreContract(
       });
       expect(again).toEqual({ kind: 'existing', batch });
       const whole = sampleBatch({ idempotencyKey: batch.idempotencyKey });
-      expect((await store.recordBatch(whole)).kind).toBe('conflict');
+      expect((await store.batches.record(whole)).kind).toBe('conflict');
     });
 
     it('keeps chunks once: a retry is a duplicate, other content under the same index a conflict', async () => {
       const batch = await openBatch();
-      expect((await store.appendBatchChunk(batch.id, chunk(1, 5), 100))?.kind).toBe('appended');
-      const appended = await store.appendBatchChunk(batch.id, chunk(0, 3), 100);
+      expect((await store.chunkedBatches.append(batch.id, chunk(1, 5), 100))?.kind).toBe('appended');
+      const appended = await store.chunkedBatches.append(batch.id, chunk(0, 3), 100);
       expect(appended).toMatchObject({ kind: 'appended', batch: { itemCount: 8, chunkCount: 2 } });
-      expect((await store.appendBatchChunk(batch.id, chunk(0, 3), 100))?.kind).toBe('duplicate');
-      expect((await store.appendBatchChunk(batch.id, chunk(0, 3, 'other'), 100))?.kind).toBe('conflict');
-      expect(await store.appendBatchChunk(batch.id, chunk(2, 93), 100)).toMatchObject({
+      expect((await store.chunkedBatches.append(batch.id, chunk(0, 3), 100))?.kind).toBe('duplicate');
+      expect((await store.chunkedBatches.append(batch.id, chunk(0, 3, 'other'), 100))?.kind).toBe('conflict');
+      expect(await store.chunkedBatches.append(batch.id, chunk(2, 93), 100)).toMatchObject({
         kind: 'too-many-items',
         maxItems: 100,
       });
-      expect((await store.batchesByIds([batch.id]))[0]).toMatchObject({ itemCount: 8, chunkCount: 2 });
-      expect(await store.appendBatchChunk(randomUUID(), chunk(0, 1), 100)).toBeUndefined();
+      expect((await store.batches.byIds([batch.id]))[0]).toMatchObject({ itemCount: 8, chunkCount: 2 });
+      expect(await store.chunkedBatches.append(randomUUID(), chunk(0, 1), 100)).toBeUndefined();
     });
 
     it('commits only a gapless numbering, once; an open batch refuses nothing but commit answers the gaps', async () => {
       const empty = await openBatch();
-      expect(await store.commitBatch(empty.id)).toMatchObject({ kind: 'missing-chunks', missing: [0] });
+      expect(await store.chunkedBatches.commit(empty.id)).toMatchObject({ kind: 'missing-chunks', missing: [0] });
       const batch = await openBatch();
-      await store.appendBatchChunk(batch.id, chunk(0, 2), 100);
-      await store.appendBatchChunk(batch.id, chunk(3, 2), 100);
-      expect(await store.commitBatch(batch.id)).toMatchObject({ kind: 'missing-chunks', missing: [1, 2] });
-      await store.appendBatchChunk(batch.id, chunk(1, 4), 100);
-      await store.appendBatchChunk(batch.id, chunk(2, 1), 100);
-      expect(await store.commitBatch(batch.id)).toMatchObject({
+      await store.chunkedBatches.append(batch.id, chunk(0, 2), 100);
+      await store.chunkedBatches.append(batch.id, chunk(3, 2), 100);
+      expect(await store.chunkedBatches.commit(batch.id)).toMatchObject({ kind: 'missing-chunks', missing: [1, 2] });
+      await store.chunkedBatches.append(batch.id, chunk(1, 4), 100);
+      await store.chunkedBatches.append(batch.id, chunk(2, 1), 100);
+      expect(await store.chunkedBatches.commit(batch.id)).toMatchObject({
         kind: 'committed',
         batch: { status: 'COMMITTED', itemCount: 9, chunkCount: 4, openUntil: null },
       });
-      expect((await store.commitBatch(batch.id))?.kind).toBe('already-committed');
-      expect((await store.appendBatchChunk(batch.id, chunk(4, 1), 100))?.kind).toBe('not-open');
-      expect((await store.appendBatchChunk(batch.id, chunk(1, 4), 100))?.kind).toBe('duplicate');
-      expect(await store.commitBatch(randomUUID())).toBeUndefined();
+      expect((await store.chunkedBatches.commit(batch.id))?.kind).toBe('already-committed');
+      expect((await store.chunkedBatches.append(batch.id, chunk(4, 1), 100))?.kind).toBe('not-open');
+      expect((await store.chunkedBatches.append(batch.id, chunk(1, 4), 100))?.kind).toBe('duplicate');
+      expect(await store.chunkedBatches.commit(randomUUID())).toBeUndefined();
     });
 
     it('aborts or expires only open batches; their chunks are no longer handed out', async () => {
       const aborted = await openBatch();
-      await store.appendBatchChunk(aborted.id, chunk(0, 2), 100);
-      expect(await store.endOpenBatch(aborted.id, 'ABORTED')).toMatchObject({
+      await store.chunkedBatches.append(aborted.id, chunk(0, 2), 100);
+      expect(await store.chunkedBatches.end(aborted.id, 'ABORTED')).toMatchObject({
         kind: 'ended',
         batch: { status: 'ABORTED' },
       });
-      expect((await store.commitBatch(aborted.id))?.kind).toBe('not-open');
-      expect((await store.endOpenBatch(aborted.id, 'ABORTED'))?.kind).toBe('not-open');
-      expect(await store.chunkToProcess(aborted.id, 0)).toBeUndefined();
+      expect((await store.chunkedBatches.commit(aborted.id))?.kind).toBe('not-open');
+      expect((await store.chunkedBatches.end(aborted.id, 'ABORTED'))?.kind).toBe('not-open');
+      expect(await store.batchWork.chunk(aborted.id, 0)).toBeUndefined();
 
       const stale = await openBatch();
       const fresh = await openBatch();
       const committed = await committedBatch([1]);
       // stale's deadline is t(n + 60 s); fresh was opened later, so its deadline is later too.
-      const expired = await store.expireOpenBatches(stale.openUntil as Date);
+      const expired = await store.chunkedBatches.expireDue(stale.openUntil as Date);
       expect(expired).toEqual([stale.id]);
-      const [staleNow, freshNow, committedNow] = await store.batchesByIds([stale.id, fresh.id, committed.id]);
+      const [staleNow, freshNow, committedNow] = await store.batches.byIds([stale.id, fresh.id, committed.id]);
       expect([staleNow?.status, freshNow?.status, committedNow?.status]).toEqual(['EXPIRED', 'OPEN', 'COMMITTED']);
-      expect(await store.claimBatchWork('w', 1000, t(0))).toMatchObject({ batch: { id: committed.id } });
+      expect(await store.batchWork.claim('w', 1000, t(0))).toMatchObject({ batch: { id: committed.id } });
     });
 
     it('leases the oldest committed batch to one worker; another gets it only after the lease runs out', async () => {
       const first = await committedBatch([2]);
       const second = await committedBatch([2]);
-      const work = await store.claimBatchWork('alice', 1000, t(0));
+      const work = await store.batchWork.claim('alice', 1000, t(0));
       expect(work).toMatchObject({
         holder: 'alice',
         processedChunks: 0,
         batch: { id: first.id, status: 'PROCESSING' },
       });
-      expect((await store.claimBatchWork('bob', 1000, t(10)))?.batch.id).toBe(second.id);
-      expect(await store.claimBatchWork('carol', 1000, t(999))).toBeUndefined();
-      const takenOver = await store.claimBatchWork('carol', 1000, t(1000));
+      expect((await store.batchWork.claim('bob', 1000, t(10)))?.batch.id).toBe(second.id);
+      expect(await store.batchWork.claim('carol', 1000, t(999))).toBeUndefined();
+      const takenOver = await store.batchWork.claim('carol', 1000, t(1000));
       expect(takenOver).toMatchObject({ holder: 'carol', batch: { id: first.id } });
     });
 
     it('hands chunks out numbered across the batch and records each once, fenced by the lease', async () => {
       const batch = await committedBatch([3, 2]);
-      const work = await store.claimBatchWork('alice', 1000, t(0));
-      expect(await store.chunkToProcess(batch.id, 0)).toEqual({ index: 0, firstItemIndex: 0, content: 'content-0' });
-      expect(await store.chunkToProcess(batch.id, 1)).toEqual({ index: 1, firstItemIndex: 3, content: 'content-1' });
+      const work = await store.batchWork.claim('alice', 1000, t(0));
+      expect(await store.batchWork.chunk(batch.id, 0)).toEqual({ index: 0, firstItemIndex: 0, content: 'content-0' });
+      expect(await store.batchWork.chunk(batch.id, 1)).toEqual({ index: 1, firstItemIndex: 3, content: 'content-1' });
       expect(work?.holder).toBe('alice');
       // Out of order, or by someone else: refused and nothing written.
-      expect(await store.recordChunkOutcome(batch.id, 'alice', outcomeOf(1, 3, 2, 0), t(500))).toBe(false);
-      expect(await store.recordChunkOutcome(batch.id, 'bob', outcomeOf(0, 0, 2, 1), t(500))).toBe(false);
-      expect(await store.recordChunkOutcome(batch.id, 'alice', outcomeOf(0, 0, 2, 1), t(500))).toBe(true);
-      expect(await store.recordChunkOutcome(batch.id, 'alice', outcomeOf(0, 0, 2, 1), t(500))).toBe(false);
-      expect((await store.batchesByIds([batch.id]))[0]).toMatchObject({
+      expect(await store.batchWork.recordChunk(batch.id, 'alice', outcomeOf(1, 3, 2, 0), t(500))).toBe(false);
+      expect(await store.batchWork.recordChunk(batch.id, 'bob', outcomeOf(0, 0, 2, 1), t(500))).toBe(false);
+      expect(await store.batchWork.recordChunk(batch.id, 'alice', outcomeOf(0, 0, 2, 1), t(500))).toBe(true);
+      expect(await store.batchWork.recordChunk(batch.id, 'alice', outcomeOf(0, 0, 2, 1), t(500))).toBe(false);
+      expect((await store.batches.byIds([batch.id]))[0]).toMatchObject({
         status: 'PROCESSING',
         processedCount: 3,
         acceptedCount: 2,
@@ -500,37 +514,37 @@ export function describeOperationalStoreContract(
         errors: [{ index: 2, field: 'day' }],
       });
       // Alice renewed her lease to t(500) with that chunk; Bob takes over after it and resumes at chunk 1.
-      expect(await store.claimBatchWork('bob', 1000, t(499))).toBeUndefined();
-      expect(await store.claimBatchWork('bob', 1000, t(500))).toMatchObject({ processedChunks: 1 });
-      expect(await store.recordChunkOutcome(batch.id, 'alice', outcomeOf(1, 3, 2, 0), t(600))).toBe(false);
-      expect(await store.recordChunkOutcome(batch.id, 'bob', outcomeOf(1, 3, 2, 0), t(600))).toBe(true);
-      expect(await store.settleBatchWork(batch.id, 'alice', 'ACCEPTED', t(700))).toBeUndefined();
-      const settled = await store.settleBatchWork(batch.id, 'bob', 'ACCEPTED', t(700));
+      expect(await store.batchWork.claim('bob', 1000, t(499))).toBeUndefined();
+      expect(await store.batchWork.claim('bob', 1000, t(500))).toMatchObject({ processedChunks: 1 });
+      expect(await store.batchWork.recordChunk(batch.id, 'alice', outcomeOf(1, 3, 2, 0), t(600))).toBe(false);
+      expect(await store.batchWork.recordChunk(batch.id, 'bob', outcomeOf(1, 3, 2, 0), t(600))).toBe(true);
+      expect(await store.batchWork.settle(batch.id, 'alice', 'ACCEPTED', t(700))).toBeUndefined();
+      const settled = await store.batchWork.settle(batch.id, 'bob', 'ACCEPTED', t(700));
       expect(settled).toMatchObject({ status: 'ACCEPTED', itemCount: 5, processedCount: 5, acceptedCount: 4 });
-      expect(await store.pricesOfBatch(batch.id, -1, 1_000_000)).toEqual([0, 1, 3, 4].map(price));
-      expect(await store.chunkToProcess(batch.id, 0)).toBeUndefined();
-      expect(await store.claimBatchWork('carol', 1000, t(10_000))).toBeUndefined();
+      expect(await store.batches.pricesOf(batch.id, null, 1_000_000)).toEqual([0, 1, 3, 4].map(price));
+      expect(await store.batchWork.chunk(batch.id, 0)).toBeUndefined();
+      expect(await store.batchWork.claim('carol', 1000, t(10_000))).toBeUndefined();
       expect(await store.changeFeed.backlog(null)).toEqual({ changes: 1, oldestAt: t(700) });
     });
 
     it('settles REJECTED without prices, and hands a released batch to the next worker at once', async () => {
       const batch = await committedBatch([2, 2]);
-      await store.claimBatchWork('alice', 60_000, t(0));
-      await store.recordChunkOutcome(batch.id, 'alice', outcomeOf(0, 0, 2, 0), t(100));
-      await store.releaseBatchWork(batch.id, 'alice');
-      expect((await store.batchesByIds([batch.id]))[0]?.status).toBe('COMMITTED');
-      expect(await store.claimBatchWork('bob', 60_000, t(1))).toMatchObject({ processedChunks: 1, holder: 'bob' });
-      await store.recordChunkOutcome(batch.id, 'bob', outcomeOf(1, 2, 1, 1), t(100));
-      const rejected = await store.settleBatchWork(batch.id, 'bob', 'REJECTED', t(200));
+      await store.batchWork.claim('alice', 60_000, t(0));
+      await store.batchWork.recordChunk(batch.id, 'alice', outcomeOf(0, 0, 2, 0), t(100));
+      await store.batchWork.handBack(batch.id, 'alice');
+      expect((await store.batches.byIds([batch.id]))[0]?.status).toBe('COMMITTED');
+      expect(await store.batchWork.claim('bob', 60_000, t(1))).toMatchObject({ processedChunks: 1, holder: 'bob' });
+      await store.batchWork.recordChunk(batch.id, 'bob', outcomeOf(1, 2, 1, 1), t(100));
+      const rejected = await store.batchWork.settle(batch.id, 'bob', 'REJECTED', t(200));
       expect(rejected).toMatchObject({ status: 'REJECTED', processedCount: 4, acceptedCount: 0, rejectedCount: 4 });
-      expect(await store.pricesOfBatch(batch.id, -1, 1_000_000)).toEqual([]);
+      expect(await store.batches.pricesOf(batch.id, null, 1_000_000)).toEqual([]);
     });
 
     it('retracts settled batches only', async () => {
       const open = await openBatch();
-      expect((await store.retractBatch(open.id, t(1)))?.status).toBe('OPEN');
+      expect((await store.batches.retract(open.id, t(1)))?.status).toBe('OPEN');
       const batch = await committedBatch([1]);
-      expect((await store.retractBatch(batch.id, t(1)))?.status).toBe('COMMITTED');
+      expect((await store.batches.retract(batch.id, t(1)))?.status).toBe('COMMITTED');
       expect(await store.changeFeed.backlog(null)).toEqual({ changes: 0, oldestAt: null });
     });
   });
@@ -539,34 +553,34 @@ export function describeOperationalStoreContract(
     const t = (ms: number) => new Date(Date.UTC(2026, 0, 1) + ms);
 
     it('grants a free lease, renews it for its holder, refuses others until it expires', async () => {
-      expect(await store.acquireReplicationLease('replica-1', 'alice', 1000, t(0))).toBe(true);
-      expect(await store.acquireReplicationLease('replica-1', 'alice', 1000, t(500))).toBe(true);
+      expect(await store.replicationLeases.acquire('replica-1', 'alice', 1000, t(0))).toBe(true);
+      expect(await store.replicationLeases.acquire('replica-1', 'alice', 1000, t(500))).toBe(true);
       // Alice renewed at 500, so her lease runs to 1500.
-      expect(await store.acquireReplicationLease('replica-1', 'bob', 1000, t(1200))).toBe(false);
-      expect(await store.acquireReplicationLease('replica-2', 'bob', 1000, t(1200))).toBe(true);
-      expect(await store.acquireReplicationLease('replica-1', 'bob', 1000, t(1500))).toBe(true);
-      expect(await store.acquireReplicationLease('replica-1', 'alice', 1000, t(1600))).toBe(false);
+      expect(await store.replicationLeases.acquire('replica-1', 'bob', 1000, t(1200))).toBe(false);
+      expect(await store.replicationLeases.acquire('replica-2', 'bob', 1000, t(1200))).toBe(true);
+      expect(await store.replicationLeases.acquire('replica-1', 'bob', 1000, t(1500))).toBe(true);
+      expect(await store.replicationLeases.acquire('replica-1', 'alice', 1000, t(1600))).toBe(false);
     });
 
     it('hands a running lease to whoever replaces its holder, and says who holds it', async () => {
-      expect(await store.replicationLeaseHolder('replica-1')).toBeUndefined();
-      expect(await store.acquireReplicationLease('replica-1', 'alice', 60_000, t(0))).toBe(true);
-      expect(await store.replicationLeaseHolder('replica-1')).toBe('alice');
-      expect(await store.acquireReplicationLease('replica-1', 'bob', 60_000, t(1), 'carol')).toBe(false);
-      expect(await store.acquireReplicationLease('replica-1', 'bob', 60_000, t(1), 'alice')).toBe(true);
-      expect(await store.replicationLeaseHolder('replica-1')).toBe('bob');
-      expect(await store.acquireReplicationLease('replica-1', 'alice', 60_000, t(2))).toBe(false);
-      await store.releaseReplicationLease('replica-1', 'bob');
-      expect(await store.replicationLeaseHolder('replica-1')).toBeUndefined();
+      expect(await store.replicationLeases.holder('replica-1')).toBeUndefined();
+      expect(await store.replicationLeases.acquire('replica-1', 'alice', 60_000, t(0))).toBe(true);
+      expect(await store.replicationLeases.holder('replica-1')).toBe('alice');
+      expect(await store.replicationLeases.acquire('replica-1', 'bob', 60_000, t(1), 'carol')).toBe(false);
+      expect(await store.replicationLeases.acquire('replica-1', 'bob', 60_000, t(1), 'alice')).toBe(true);
+      expect(await store.replicationLeases.holder('replica-1')).toBe('bob');
+      expect(await store.replicationLeases.acquire('replica-1', 'alice', 60_000, t(2))).toBe(false);
+      await store.replicationLeases.release('replica-1', 'bob');
+      expect(await store.replicationLeases.holder('replica-1')).toBeUndefined();
     });
 
     it('releases only the holder’s own lease', async () => {
-      expect(await store.acquireReplicationLease('replica-1', 'alice', 60_000, t(0))).toBe(true);
-      await store.releaseReplicationLease('replica-1', 'bob');
-      expect(await store.acquireReplicationLease('replica-1', 'bob', 60_000, t(1))).toBe(false);
-      await store.releaseReplicationLease('replica-1', 'alice');
-      expect(await store.acquireReplicationLease('replica-1', 'bob', 60_000, t(2))).toBe(true);
-      await store.releaseReplicationLease('replica-9', 'nobody');
+      expect(await store.replicationLeases.acquire('replica-1', 'alice', 60_000, t(0))).toBe(true);
+      await store.replicationLeases.release('replica-1', 'bob');
+      expect(await store.replicationLeases.acquire('replica-1', 'bob', 60_000, t(1))).toBe(false);
+      await store.replicationLeases.release('replica-1', 'alice');
+      expect(await store.replicationLeases.acquire('replica-1', 'bob', 60_000, t(2))).toBe(true);
+      await store.replicationLeases.release('replica-9', 'nobody');
     });
   });
 
@@ -575,9 +589,9 @@ export function describeOperationalStoreContract(
     const rate = (currency: string, day: string, usdPerUnit: string) => ({ currency, day: d(day), usdPerUnit });
 
     it('answers stored rates in the order asked, undefined where none; providers never mix', async () => {
-      expect(await store.exchangeRatesFor('offline', [])).toEqual([]);
+      expect(await store.exchangeRates.ratesFor('offline', [])).toEqual([]);
       expect(
-        await store.saveExchangeRates(
+        await store.exchangeRates.save(
           'offline',
           [
             rate('EUR', '2016-01-04', '1.0898'),
@@ -587,7 +601,7 @@ export function describeOperationalStoreContract(
           'ecb-usd.csv sha256:abc',
         ),
       ).toBe(3);
-      await store.saveExchangeRates('openexchangerates', [rate('EUR', '2016-01-04', '1.0877')], 'oxr');
+      await store.exchangeRates.save('openexchangerates', [rate('EUR', '2016-01-04', '1.0877')], 'oxr');
       const asked = [
         { currency: 'JPY', day: d('2016-01-04') },
         { currency: 'EUR', day: d('2016-01-06') },
@@ -595,14 +609,14 @@ export function describeOperationalStoreContract(
         { currency: 'GBP', day: d('2016-01-04') },
         { currency: 'EUR', day: d('2016-01-04') },
       ];
-      expect(await store.exchangeRatesFor('offline', asked)).toEqual([
+      expect(await store.exchangeRates.ratesFor('offline', asked)).toEqual([
         '0.008397287718',
         undefined,
         '1.0898',
         undefined,
         '1.0898',
       ]);
-      expect(await store.exchangeRatesFor('openexchangerates', asked)).toEqual([
+      expect(await store.exchangeRates.ratesFor('openexchangerates', asked)).toEqual([
         undefined,
         undefined,
         '1.0877',
@@ -613,20 +627,22 @@ export function describeOperationalStoreContract(
 
     it('saves idempotently: the same rates again change nothing, a different rate replaces the stored one', async () => {
       const rates = [rate('EUR', '2016-01-04', '1.0898'), rate('GBP', '2016-01-04', '1.4764937')];
-      expect(await store.saveExchangeRates('offline', rates, 'first')).toBe(2);
-      expect(await store.saveExchangeRates('offline', rates, 'first')).toBe(0);
-      expect(await store.saveExchangeRates('offline', [rate('EUR', '2016-01-04', '1.09')], 'second')).toBe(1);
-      expect(await store.exchangeRatesFor('offline', [{ currency: 'EUR', day: d('2016-01-04') }])).toEqual(['1.09']);
-      expect(await store.hasExchangeRatesFrom('offline', 'first')).toBe(true);
-      expect(await store.hasExchangeRatesFrom('offline', 'second')).toBe(true);
-      expect(await store.hasExchangeRatesFrom('offline', 'third')).toBe(false);
-      expect(await store.hasExchangeRatesFrom('openexchangerates', 'first')).toBe(false);
-      expect(await store.saveExchangeRates('offline', [], 'nothing')).toBe(0);
+      expect(await store.exchangeRates.save('offline', rates, 'first')).toBe(2);
+      expect(await store.exchangeRates.save('offline', rates, 'first')).toBe(0);
+      expect(await store.exchangeRates.save('offline', [rate('EUR', '2016-01-04', '1.09')], 'second')).toBe(1);
+      expect(await store.exchangeRates.ratesFor('offline', [{ currency: 'EUR', day: d('2016-01-04') }])).toEqual([
+        '1.09',
+      ]);
+      expect(await store.exchangeRates.hasRatesFrom('offline', 'first')).toBe(true);
+      expect(await store.exchangeRates.hasRatesFrom('offline', 'second')).toBe(true);
+      expect(await store.exchangeRates.hasRatesFrom('offline', 'third')).toBe(false);
+      expect(await store.exchangeRates.hasRatesFrom('openexchangerates', 'first')).toBe(false);
+      expect(await store.exchangeRates.save('offline', [], 'nothing')).toBe(0);
     });
 
     it('tells each currency’s first and last day and how many days have a rate', async () => {
-      expect(await store.exchangeRateCoverage('offline')).toEqual([]);
-      await store.saveExchangeRates(
+      expect(await store.exchangeRates.coverage('offline')).toEqual([]);
+      await store.exchangeRates.save(
         'offline',
         [
           rate('JPY', '2016-01-05', '0.0084'),
@@ -636,8 +652,8 @@ export function describeOperationalStoreContract(
         ],
         'test',
       );
-      await store.saveExchangeRates('openexchangerates', [rate('CHF', '2016-01-04', '0.9986')], 'oxr');
-      expect(await store.exchangeRateCoverage('offline')).toEqual([
+      await store.exchangeRates.save('openexchangerates', [rate('CHF', '2016-01-04', '0.9986')], 'oxr');
+      expect(await store.exchangeRates.coverage('offline')).toEqual([
         { currency: 'EUR', firstDay: d('2015-12-31'), lastDay: d('2016-01-05'), days: 3 },
         { currency: 'JPY', firstDay: d('2016-01-05'), lastDay: d('2016-01-05'), days: 1 },
       ]);
@@ -648,9 +664,9 @@ export function describeOperationalStoreContract(
     it('counts every commit and retraction not yet followed, and the oldest one’s time', async () => {
       expect(await store.changeFeed.backlog(null)).toEqual({ changes: 0, oldestAt: null });
       const [a, b] = [sampleBatch(), sampleBatch()];
-      await store.recordBatch(a);
-      await store.recordBatch(b);
-      await store.retractBatch(b.id, new Date(Date.UTC(2026, 5, 1)));
+      await store.batches.record(a);
+      await store.batches.record(b);
+      await store.batches.retract(b.id, new Date(Date.UTC(2026, 5, 1)));
       expect(await store.changeFeed.backlog(null)).toEqual({ changes: 3, oldestAt: a.createdAt });
     });
   });
@@ -663,10 +679,10 @@ export function describeOperationalStoreContract(
       feedTitle('starts with every batch committed and retracted, then follows new changes in order'),
       async () => {
         const [a, b] = [sampleBatch(), sampleBatch()];
-        await store.recordBatch(a);
-        await store.recordBatch(b);
+        await store.batches.record(a);
+        await store.batches.record(b);
         const retractedAt = new Date(Date.UTC(2026, 5, 1));
-        await store.retractBatch(b.id, retractedAt);
+        await store.batches.retract(b.id, retractedAt);
 
         const reader = await store.changeFeed.follow(null);
         try {
@@ -683,12 +699,12 @@ export function describeOperationalStoreContract(
           expect(snapshot.find((c) => c.kind === 'retracted')?.at).toEqual(retractedAt);
 
           const c = sampleBatch();
-          await store.recordBatch(c);
-          await store.retractBatch(a.id, new Date());
-          await store.retractBatch(a.id, new Date());
-          await store.recordBatch({ ...c, id: randomUUID() });
+          await store.batches.record(c);
+          await store.batches.retract(a.id, new Date());
+          await store.batches.retract(a.id, new Date());
+          await store.batches.record({ ...c, id: randomUUID() });
           const d = sampleBatch();
-          await store.recordBatch(d);
+          await store.batches.record(d);
           expect(summary(await readChanges(reader, 3))).toEqual([
             `committed ${c.id}`,
             `retracted ${a.id}`,
@@ -702,14 +718,14 @@ export function describeOperationalStoreContract(
 
     feedIt(feedTitle('follows from a position with exactly the changes after it'), async () => {
       const batches = [sampleBatch(), sampleBatch(), sampleBatch()];
-      for (const batch of batches) await store.recordBatch(batch);
-      await store.retractBatch(batches[1]!.id, new Date());
+      for (const batch of batches) await store.batches.record(batch);
+      await store.batches.retract(batches[1]!.id, new Date());
       const first = await store.changeFeed.follow(null);
       let all: BatchChange[];
       try {
         all = await readChanges(first, 4);
         const e = sampleBatch();
-        await store.recordBatch(e);
+        await store.batches.record(e);
         all.push(...(await readChanges(first, 1)));
       } finally {
         await first.close();
@@ -738,7 +754,7 @@ export function describeOperationalStoreContract(
 
         const batch = sampleBatch();
         const wake = Date.now();
-        setTimeout(() => void store.recordBatch(batch), 200);
+        setTimeout(() => void store.batches.record(batch), 200);
         const changes = await reader.next(10, 8000);
         expect(summary(changes)).toEqual([`committed ${batch.id}`]);
         expect(Date.now() - wake).toBeLessThan(5000);
@@ -752,7 +768,7 @@ export function describeOperationalStoreContract(
       const reader = await store.changeFeed.follow(null);
       try {
         expect(await reader.next(10, 100)).toEqual([]);
-        for (const batch of batches) await store.recordBatch(batch);
+        for (const batch of batches) await store.batches.record(batch);
         const firstTwo: BatchChange[] = [];
         const deadline = Date.now() + 10_000;
         while (firstTwo.length < 2 && Date.now() < deadline) {
@@ -770,16 +786,16 @@ export function describeOperationalStoreContract(
 
     feedIt(feedTitle('has no backlog once what was followed is marked replicated'), async () => {
       const batch = sampleBatch();
-      await store.recordBatch(batch);
-      await store.retractBatch(batch.id, new Date());
+      await store.batches.record(batch);
+      await store.batches.retract(batch.id, new Date());
       const reader = await store.changeFeed.follow(null);
       try {
         const changes = await readChanges(reader, 2);
-        await store.markReplicated(changes, new Date());
+        await store.batches.markReplicated(changes, new Date());
         const position = changes.at(-1)!.position;
         expect(await store.changeFeed.backlog(position)).toEqual({ changes: 0, oldestAt: null });
         const next = sampleBatch();
-        await store.recordBatch(next);
+        await store.batches.record(next);
         expect(await store.changeFeed.backlog(position)).toEqual({ changes: 1, oldestAt: next.createdAt });
       } finally {
         await reader.close();

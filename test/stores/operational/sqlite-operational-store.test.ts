@@ -2,15 +2,15 @@ import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { readReferenceDataset } from '../../../src/reference-data';
 import { SCHEMA_STEPS } from '../../../src/stores/operational/sqlite/schema';
-import { SqliteOperationalStore } from '../../../src/stores/operational';
+import { openSqliteOperationalStore, type OperationalStore } from '../../../src/stores/operational';
 import { removeDataDir, temporaryDataDir } from '../../helpers/components';
 import { describeOperationalStoreContract, sampleBatch } from './operational-store-contract';
 
 // A short poll keeps the change-feed tests' waits close to what they measure.
-const open = (dataDir: string) => SqliteOperationalStore.open(dataDir, 10);
+const open = (dataDir: string) => openSqliteOperationalStore({ dataDir, changeFeedPollMs: 10 });
 
 describeOperationalStoreContract(
-  'SqliteOperationalStore',
+  'SQLite',
   () => {
     const dataDir = temporaryDataDir();
     const store = open(dataDir);
@@ -27,12 +27,12 @@ describeOperationalStoreContract(
 
 describe('SqliteOperationalStore: on its file', () => {
   let dataDir: string;
-  let store: SqliteOperationalStore;
+  let store: OperationalStore;
 
   beforeEach(async () => {
     dataDir = temporaryDataDir();
     store = open(dataDir);
-    await store.upsertReferenceData(readReferenceDataset());
+    await store.referenceData.upsert(readReferenceDataset());
   });
   afterEach(async () => {
     await store.close();
@@ -41,7 +41,7 @@ describe('SqliteOperationalStore: on its file', () => {
 
   it('refuses a dangling region through its foreign keys', async () => {
     await expect(
-      store.upsertReferenceData({
+      store.referenceData.upsert({
         regions: [],
         ports: [{ code: 'ZZZZZ', name: 'Nowhere', regionSlug: 'no_such_region' }],
       }),
@@ -51,23 +51,23 @@ describe('SqliteOperationalStore: on its file', () => {
 
   it('keeps its data, batches and change log across a reopen', async () => {
     const batch = sampleBatch();
-    await store.recordBatch(batch);
+    await store.batches.record(batch);
     await store.close();
     store = open(dataDir);
-    expect(await store.referenceDataCounts()).toEqual({ regions: 20, ports: 143 });
-    expect((await store.batchesByIds([batch.id]))[0]?.id).toBe(batch.id);
-    expect(await store.pricesOfBatch(batch.id, -1, 1_000_000)).toHaveLength(batch.prices.length);
+    expect(await store.referenceData.counts()).toEqual({ regions: 20, ports: 143 });
+    expect((await store.batches.byIds([batch.id]))[0]?.id).toBe(batch.id);
+    expect(await store.batches.pricesOf(batch.id, null, 1_000_000)).toHaveLength(batch.prices.length);
     expect(await store.changeFeed.backlog(null)).toEqual({ changes: 1, oldestAt: batch.createdAt });
   });
 
   it('writes a batch all at once: a failing price leaves neither the batch nor its key behind', async () => {
     const batch = sampleBatch();
     const broken = { ...batch, prices: [...batch.prices, batch.prices[0]!] };
-    await expect(store.recordBatch(broken)).rejects.toHaveProperty('message', expect.stringMatching(/UNIQUE/));
-    expect(await store.batchesByIds([batch.id])).toEqual([undefined]);
-    expect(await store.batchByIdempotencyKey(batch.idempotencyKey)).toBeUndefined();
+    await expect(store.batches.record(broken)).rejects.toHaveProperty('message', expect.stringMatching(/UNIQUE/));
+    expect(await store.batches.byIds([batch.id])).toEqual([undefined]);
+    expect(await store.batches.byIdempotencyKey(batch.idempotencyKey)).toBeUndefined();
     expect(await store.changeFeed.backlog(null)).toEqual({ changes: 0, oldestAt: null });
-    expect((await store.recordBatch(batch)).kind).toBe('created');
+    expect((await store.batches.record(batch)).kind).toBe('created');
   });
 
   it('restarts a follower whose position is not a change-log sequence', async () => {
@@ -99,7 +99,7 @@ describe('SqliteOperationalStore: on its file', () => {
       db.close();
 
       store = open(dir);
-      const [old, clean] = await store.batchesByIds(['b-old', 'b-clean']);
+      const [old, clean] = await store.batches.byIds(['b-old', 'b-clean']);
       expect(old).toMatchObject({
         status: 'ACCEPTED',
         skipInvalid: true,
@@ -118,7 +118,7 @@ describe('SqliteOperationalStore: on its file', () => {
         errorCount: 0,
         retractedAt: new Date(1600),
       });
-      expect((await store.pricesOfBatch('b-old', -1, 10)).map((p) => p.usdCents)).toEqual([100, 200]);
+      expect((await store.batches.pricesOf('b-old', null, 10)).map((p) => p.usdCents)).toEqual([100, 200]);
       expect(await store.changeFeed.backlog(null)).toEqual({ changes: 1, oldestAt: new Date(1000) });
       await store.close();
       // The rebuilt table still anchors the prices' and the change log's foreign keys.

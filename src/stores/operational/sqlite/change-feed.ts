@@ -6,9 +6,9 @@ import {
   type ChangeFeed,
   type ChangeFeedReader,
   type FeedBacklog,
+  type BatchChangeKind,
   type FeedPosition,
 } from '../change-feed';
-import type { BatchChangeKind } from '../operational-store';
 
 interface ChangeRow {
   seq: number;
