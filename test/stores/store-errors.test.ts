@@ -6,7 +6,7 @@ import { MongoNetworkError, MongoServerError, MongoServerSelectionError } from '
 import { RatelineError, StoreUnavailableError } from '../../src/domain/errors';
 import { metricsText } from '../../src/observability/metrics';
 import { isClickHouseUnavailable } from '../../src/stores/analytics/clickhouse/client';
-import { isMongoUnavailable } from '../../src/stores/operational/mongodb/mongo-operational-store';
+import { isMongoUnavailable } from '../../src/stores/operational/mongodb/open';
 import { guardStore, isNetworkError } from '../../src/stores/store-errors';
 
 const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });

@@ -75,7 +75,7 @@ async function openFresh(uri: string): Promise<OpenedStore & { database: string 
 }
 
 describe('on FerretDB 1.24', () => {
-  describeOperationalStoreContract('MongoOperationalStore', () => openFresh(ferretUri()), {
+  describeOperationalStoreContract('MongoDB', () => openFresh(ferretUri()), {
     available: false,
     reason: NO_CHANGE_STREAMS,
   });
@@ -88,7 +88,7 @@ describe('on FerretDB 1.24', () => {
  * orders of chunked batches, on FerretDB and on MONGODB_URI's server.
  */
 function describeMongoAdapter(uri: () => string, server: 'ferretdb' | 'mongodb'): void {
-  describe('MongoOperationalStore: commit marker and idempotency', () => {
+  describe('MongoDB adapter: commit marker and idempotency', () => {
     let opened: Awaited<ReturnType<typeof openFresh>>;
     let client: MongoClient;
 
@@ -207,18 +207,6 @@ function describeMongoAdapter(uri: () => string, server: 'ferretdb' | 'mongodb')
       }
     });
 
-    it('stores the skipInvalid a batch was submitted with, not one guessed from its errors', async () => {
-      const batch = sampleBatch({ skipInvalid: false }, 0);
-      await opened.store.batches.record(batch);
-      expect((await opened.store.batches.byIds([batch.id]))[0]).toMatchObject({
-        status: 'REJECTED',
-        skipInvalid: false,
-        errorCount: 1,
-      });
-      const raw = await db().collection<BatchDocument>('batches').findOne({ _id: batch.id });
-      expect(raw?.skipInvalid).toBe(false);
-    });
-
     it('reads a batch document written before chunked batches as a whole batch', async () => {
       // Such documents lack skipInvalid; it reads as guessed from their errors, as it was read then.
       const batch = sampleBatch({ skipInvalid: true });
@@ -278,10 +266,10 @@ function describeMongoAdapter(uri: () => string, server: 'ferretdb' | 'mongodb')
         createdAt: t(0),
         openUntil: t(60_000),
       });
-      const openBatch = async (): Promise<Batch> => (await opened.store.chunkedBatches.open(newOpenBatch())).batch;
+      const openedBatch = async (): Promise<Batch> => (await opened.store.chunkedBatches.open(newOpenBatch())).batch;
       /** Opened, with chunks of these sizes, committed. */
       const committedBatch = async (sizes: readonly number[]): Promise<Batch> => {
-        const batch = await openBatch();
+        const batch = await openedBatch();
         for (const [index, size] of sizes.entries())
           await opened.store.chunkedBatches.append(batch.id, chunk(index, size), 1e6);
         expect((await opened.store.chunkedBatches.commit(batch.id))?.kind).toBe('committed');
@@ -366,7 +354,10 @@ function describeMongoAdapter(uri: () => string, server: 'ferretdb' | 'mongodb')
         });
         expect(await carol.recordChunk(batch.id, 'carol', outcome(0, 0, 2), t(2500))).toBe(false);
         expect(await opened.store.batches.pricesOf(batch.id, null, 1_000_000)).toEqual([0, 1].map(price));
-        expect((await opened.store.batches.byIds([batch.id]))[0]).toMatchObject({ processedCount: 2, acceptedCount: 2 });
+        expect((await opened.store.batches.byIds([batch.id]))[0]).toMatchObject({
+          processedCount: 2,
+          acceptedCount: 2,
+        });
       });
 
       it('removes what a worker that lost its batch wrote once the batch was rejected meanwhile', async () => {
@@ -392,7 +383,7 @@ function describeMongoAdapter(uri: () => string, server: 'ferretdb' | 'mongodb')
           : `${atomicTitle} (skipped: FerretDB 1.24 does not apply a conditional update atomically, FerretDB#3040; ` +
               'runs where MONGODB_URI names a MongoDB server)',
         async () => {
-          const batch = await openBatch();
+          const batch = await openedBatch();
           const outcomes = await Promise.all(
             Array.from({ length: 10 }, (_, i) => opened.store.chunkedBatches.append(batch.id, chunk(i, 10), 55)),
           );
@@ -401,21 +392,26 @@ function describeMongoAdapter(uri: () => string, server: 'ferretdb' | 'mongodb')
           expect((await opened.store.batches.byIds([batch.id]))[0]).toMatchObject({ itemCount: 50, chunkCount: 5 });
           expect(await rawChunks(batch.id)).toHaveLength(5);
 
-          const other = await openBatch();
-          const twice = await Promise.all([0, 1].map(() => opened.store.chunkedBatches.append(other.id, chunk(0, 7), 100)));
+          const other = await openedBatch();
+          const twice = await Promise.all(
+            [0, 1].map(() => opened.store.chunkedBatches.append(other.id, chunk(0, 7), 100)),
+          );
           expect(twice.map((o) => o?.kind).sort()).toEqual(['appended', 'duplicate']);
           expect((await opened.store.batches.byIds([other.id]))[0]).toMatchObject({ itemCount: 7, chunkCount: 1 });
         },
       );
 
       it('completes an append that crashed between reserving its chunk and storing it', async () => {
-        const batch = await openBatch();
+        const batch = await openedBatch();
         await opened.store.chunkedBatches.append(batch.id, chunk(0, 2), 100);
         // The reservation of chunk 1 was written, the chunk never was.
         await db()
           .collection<BatchDocument>('batches')
           .updateOne({ _id: batch.id }, { $inc: { itemCount: 3, chunkCount: 1 }, $push: { countedChunks: 1 } });
-        expect(await opened.store.chunkedBatches.commit(batch.id)).toMatchObject({ kind: 'missing-chunks', missing: [1] });
+        expect(await opened.store.chunkedBatches.commit(batch.id)).toMatchObject({
+          kind: 'missing-chunks',
+          missing: [1],
+        });
         expect(await opened.store.chunkedBatches.append(batch.id, chunk(1, 3), 100)).toMatchObject({
           kind: 'appended',
           batch: { itemCount: 5, chunkCount: 2 },
@@ -431,7 +427,7 @@ function describeMongoAdapter(uri: () => string, server: 'ferretdb' | 'mongodb')
         });
       });
 
-      it('completes an openBatch interrupted after its claim, under the claim’s id and time', async () => {
+      it('completes an open interrupted after its claim, under the claim’s id and time', async () => {
         const first = newOpenBatch();
         await db().collection<IdempotencyKeyDocument>('idempotency_keys').insertOne(openClaimOf(first));
         expect(await opened.store.batches.byIdempotencyKey(first.idempotencyKey)).toBeUndefined();
@@ -449,7 +445,10 @@ function describeMongoAdapter(uri: () => string, server: 'ferretdb' | 'mongodb')
         const unfinished = newOpenBatch();
         await db().collection<IdempotencyKeyDocument>('idempotency_keys').insertOne(openClaimOf(unfinished));
         const whole = sampleBatch({ idempotencyKey: unfinished.idempotencyKey, requestHash: unfinished.requestHash });
-        expect(await opened.store.batches.record(whole)).toMatchObject({ kind: 'conflict', batch: { id: unfinished.id } });
+        expect(await opened.store.batches.record(whole)).toMatchObject({
+          kind: 'conflict',
+          batch: { id: unfinished.id },
+        });
         expect(await opened.store.batches.byIds([unfinished.id, whole.id])).toEqual([undefined, undefined]);
         expect(await storedPrices(whole.id)).toBe(0);
       });
@@ -488,7 +487,7 @@ if (mongodbUri) {
     ? { available: true }
     : { available: false, reason: NO_CHANGE_STREAMS };
   describe('on MONGODB_URI', () => {
-    describeOperationalStoreContract('MongoOperationalStore', () => openFresh(mongodbUri), feed);
+    describeOperationalStoreContract('MongoDB', () => openFresh(mongodbUri), feed);
     describeMongoAdapter(() => mongodbUri, 'mongodb');
   });
 }
