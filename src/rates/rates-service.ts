@@ -137,10 +137,10 @@ export class RatesService {
   /** The region directly above a port or region, or undefined at the top. */
   private async parentOf(location: ResolvedLocation): Promise<string | undefined> {
     if (location.kind === 'port') {
-      const [port] = await this.operational.portsByCodes([location.id]);
+      const [port] = await this.operational.referenceData.portsByCodes([location.id]);
       return port?.regionSlug;
     }
-    const [region] = await this.operational.regionsBySlugs([location.id]);
+    const [region] = await this.operational.referenceData.regionsBySlugs([location.id]);
     return region?.parentSlug ?? undefined;
   }
 

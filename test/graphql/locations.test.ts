@@ -1,10 +1,10 @@
 import type { ApolloServer } from '@apollo/server';
-import { createServices } from '../../src/app/rateline';
+import { createExchangeRates, createServices } from '../../src/app/rateline';
 import { OPEN_ACCESS } from '../../src/auth';
 import { buildRatelineSchema, createGraphqlServer, createRequestContext, type RequestContext } from '../../src/graphql';
 import { readReferenceDataset } from '../../src/reference-data';
 import type { ClickHouseAnalyticsStore } from '../../src/stores/analytics';
-import type { OperationalStore, SqliteOperationalStore } from '../../src/stores/operational';
+import type { OperationalStore } from '../../src/stores/operational';
 import {
   openChdbStore,
   openSqliteStore,
@@ -32,7 +32,7 @@ function recordingCalls(store: OperationalStore): { store: OperationalStore; cal
 }
 
 let dataDir: string;
-let operational: SqliteOperationalStore;
+let operational: OperationalStore;
 let analytics: ClickHouseAnalyticsStore;
 let apollo: ApolloServer<RequestContext>;
 
@@ -40,7 +40,7 @@ beforeAll(async () => {
   dataDir = temporaryDataDir();
   operational = openSqliteStore(dataDir);
   analytics = await openChdbStore(dataDir);
-  await operational.upsertReferenceData(readReferenceDataset());
+  await operational.referenceData.upsert(readReferenceDataset());
   const schema = await buildRatelineSchema();
   apollo = createGraphqlServer({ schema, limits: testConfig(dataDir).limits, log: silentLog });
   await apollo.start();
@@ -54,7 +54,11 @@ afterAll(async () => {
 
 async function execute(query: string, store: OperationalStore = operational, variables?: Record<string, unknown>) {
   const contextValue = createRequestContext(
-    createServices(testConfig(dataDir), { operational: store, analytics }),
+    createServices(
+      testConfig(dataDir),
+      { operational: store, analytics },
+      createExchangeRates(testConfig(dataDir), store.exchangeRates),
+    ),
     OPEN_ACCESS,
     silentLog,
   );
