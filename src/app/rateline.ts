@@ -140,10 +140,11 @@ export function createServices(
   exchangeRates: ExchangeRates,
   onCommitted?: () => void,
 ): RatelineServices {
+  const locations = new LocationsService(stores.operational.referenceData);
   return {
-    rates: new RatesService(stores.operational, stores.analytics, config.limits),
-    analysis: new AnalysisService(stores.operational, stores.analytics, config.limits),
-    locations: new LocationsService(stores.operational.referenceData),
+    rates: new RatesService(stores.operational.referenceData, locations, stores.analytics, config.limits),
+    analysis: new AnalysisService(locations, stores.analytics, config.limits),
+    locations,
     batches: new BatchQueries(stores.operational.batches),
     ingest: new IngestService(stores.operational, config.limits, exchangeRates, onCommitted),
     exchangeRates,

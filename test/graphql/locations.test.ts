@@ -16,9 +16,10 @@ import {
 import { portsOf, rawPorts, rawRegions } from '../helpers/reference-answers';
 
 /** The real store, with every call it receives written down (a spy, not a stand-in). */
+/** The store with its reference-data port recording the name of every call made to it. */
 function recordingCalls(store: OperationalStore): { store: OperationalStore; calls: string[] } {
   const calls: string[] = [];
-  const proxy = new Proxy(store, {
+  const proxy = new Proxy(store.referenceData, {
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);
       if (typeof value !== 'function') return value;
@@ -28,7 +29,7 @@ function recordingCalls(store: OperationalStore): { store: OperationalStore; cal
       };
     },
   });
-  return { store: proxy, calls };
+  return { store: { ...store, referenceData: proxy }, calls };
 }
 
 let dataDir: string;
