@@ -3,7 +3,7 @@ import { badUserInput } from '../domain/errors';
 import { periodStarts, type Granularity } from '../domain/period';
 import { LaneRangeValidator, type LaneRangeQuery } from '../rates/validation';
 import type { AnalyticsStore, LaneOrder } from '../stores/analytics';
-import type { OperationalStore } from '../stores/operational';
+import type { LocationsService } from '../locations';
 
 export const DEFAULT_LANE_STATS_FIRST = 10;
 /** Most lanes one laneStats answer may list. */
@@ -63,11 +63,11 @@ export class AnalysisService {
   private readonly validator: LaneRangeValidator;
 
   constructor(
-    operational: OperationalStore,
+    locations: LocationsService,
     private readonly analytics: AnalyticsStore,
     limits: { readonly maxRatesRangeDays: number },
   ) {
-    this.validator = new LaneRangeValidator(operational, limits);
+    this.validator = new LaneRangeValidator(locations, limits);
   }
 
   /** Every period overlapping dateFrom..dateTo once, ascending, with statistics of its prices in range. */

@@ -2,7 +2,8 @@ import { addDays, formatDay, type EpochDay } from '../domain/day';
 import { badUserInput } from '../domain/errors';
 import type { ResolvedLocation } from '../domain/model';
 import type { AnalyticsStore, DailyPriceTotal } from '../stores/analytics';
-import type { OperationalStore } from '../stores/operational';
+import type { LocationsService } from '../locations';
+import type { ReferenceDataStore } from '../stores/operational';
 import { LaneRangeValidator, type LaneRangeQuery } from './validation';
 
 export const DEFAULT_MIN_PRICES = 3;
@@ -62,11 +63,12 @@ export class RatesService {
   private readonly validator: LaneRangeValidator;
 
   constructor(
-    private readonly operational: OperationalStore,
+    private readonly referenceData: ReferenceDataStore,
+    locations: LocationsService,
     private readonly analytics: AnalyticsStore,
     limits: { readonly maxRatesRangeDays: number },
   ) {
-    this.validator = new LaneRangeValidator(operational, limits);
+    this.validator = new LaneRangeValidator(locations, limits);
   }
 
   async dailyRates(query: RatesQuery): Promise<DailyRate[]> {
@@ -137,10 +139,10 @@ export class RatesService {
   /** The region directly above a port or region, or undefined at the top. */
   private async parentOf(location: ResolvedLocation): Promise<string | undefined> {
     if (location.kind === 'port') {
-      const [port] = await this.operational.portsByCodes([location.id]);
+      const [port] = await this.referenceData.portsByCodes([location.id]);
       return port?.regionSlug;
     }
-    const [region] = await this.operational.regionsBySlugs([location.id]);
+    const [region] = await this.referenceData.regionsBySlugs([location.id]);
     return region?.parentSlug ?? undefined;
   }
 

@@ -1,7 +1,7 @@
 import { daysInRange, parseDay, type EpochDay } from '../domain/day';
 import { RatelineError, badUserInput } from '../domain/errors';
 import type { ResolvedLocation } from '../domain/model';
-import type { OperationalStore } from '../stores/operational';
+import type { LocationsService } from '../locations';
 
 /** The arguments every analytical question shares, as the client sent them. */
 export interface LaneRangeQuery {
@@ -27,7 +27,7 @@ export interface ValidLaneRange {
  */
 export class LaneRangeValidator {
   constructor(
-    private readonly operational: OperationalStore,
+    private readonly locations: Pick<LocationsService, 'resolve'>,
     private readonly limits: { readonly maxRatesRangeDays: number },
   ) {}
 
@@ -60,7 +60,7 @@ export class LaneRangeValidator {
   }
 
   async resolve(field: 'origin' | 'destination', id: string): Promise<ResolvedLocation> {
-    const location = await this.operational.resolveLocation(id);
+    const location = await this.locations.resolve(id);
     if (!location) {
       throw new RatelineError(
         'UNKNOWN_LOCATION',

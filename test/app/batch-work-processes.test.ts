@@ -161,7 +161,7 @@ describe('a chunked batch in a process that is stopped', () => {
     expect(await countedInAnalytics(dataDir, sent.id)).toEqual({ prices: 200_000, items: 200_000, cents: sent.cents });
     const operational = openSqliteStore(dataDir);
     try {
-      const prices = await operational.pricesOfBatch(sent.id, -1, 1_000_000);
+      const prices = await operational.batches.pricesOf(sent.id, null, 1_000_000);
       expect(prices).toHaveLength(200_000);
       expect(prices.reduce((sum, p) => sum + p.usdCents, 0)).toBe(sent.cents);
     } finally {

@@ -13,7 +13,7 @@ let service: TestService;
 beforeAll(async () => {
   ferret = await startFerretDb();
   service = await startTestService({ MONGODB_URI: ferret.uri, SEED_ON_EMPTY_STORE: 'false' });
-  await service.running.stores.operational.upsertReferenceData(readReferenceDataset());
+  await service.running.stores.operational.referenceData.upsert(readReferenceDataset());
 });
 afterAll(async () => {
   await service?.stop();
@@ -49,7 +49,7 @@ describe('the service on MongoDB (FerretDB)', () => {
       { id },
     );
     expect(read.data?.batch).toEqual({ id, itemCount: 2 });
-    const prices = await service.running.stores.operational.pricesOfBatch(id, -1, 10);
+    const prices = await service.running.stores.operational.batches.pricesOf(id, null, 10);
     expect(prices.map((p) => p.usdCents)).toEqual([10_000, 20_000]);
   });
 });

@@ -10,14 +10,14 @@ import {
   shippedExchangeRatesFile,
 } from '../../src/currencies';
 import { addDays, formatDay, parseDay, type EpochDay } from '../../src/domain/day';
-import type { SqliteOperationalStore } from '../../src/stores/operational';
+import type { OperationalStore } from '../../src/stores/operational';
 import { openSqliteStore, removeDataDir, silentLog, temporaryDataDir } from '../helpers/components';
 import { ENTRY_POINTS, processScope } from '../helpers/processes';
 
 const d = (text: string) => parseDay(text) as EpochDay;
 
 let dataDir: string;
-let store: SqliteOperationalStore;
+let store: OperationalStore;
 let exchangeRates: ExchangeRates;
 
 function writeFile(name: string, content: string): string {
@@ -29,7 +29,7 @@ function writeFile(name: string, content: string): string {
 beforeEach(() => {
   dataDir = temporaryDataDir();
   store = openSqliteStore(dataDir);
-  exchangeRates = new ExchangeRates(new OfflineExchangeRates(store), { supportedTtlMs: 0 });
+  exchangeRates = new ExchangeRates(new OfflineExchangeRates(store.exchangeRates), { supportedTtlMs: 0 });
 });
 afterEach(async () => {
   await store.close();
@@ -117,10 +117,14 @@ describe('the shipped ECB table', () => {
   });
 
   it('loads once per content, and then converts every day from 2015 to 2021 (weekends and holidays carried over)', async () => {
-    const first = await loadShippedExchangeRates(store, silentLog);
+    const first = await loadShippedExchangeRates(store.exchangeRates, silentLog);
     expect(first.written).toBe(first.rates);
     expect(first.rates).toBeGreaterThan(50_000);
-    expect(await loadShippedExchangeRates(store, silentLog)).toEqual({ source: first.source, rates: 0, written: 0 });
+    expect(await loadShippedExchangeRates(store.exchangeRates, silentLog)).toEqual({
+      source: first.source,
+      rates: 0,
+      written: 0,
+    });
 
     const days = Array.from({ length: 2557 }, (_, i) => formatDay(addDays(d('2015-01-01'), i)));
     expect(days.at(-1)).toBe('2021-12-31');
@@ -136,7 +140,7 @@ describe('the shipped ECB table', () => {
 
 describe('ExchangeRates over the offline table', () => {
   beforeEach(async () => {
-    await loadShippedExchangeRates(store, silentLog);
+    await loadShippedExchangeRates(store.exchangeRates, silentLog);
   });
 
   it('lists USD and every currency of the table with its period', async () => {
@@ -186,14 +190,14 @@ describe('ExchangeRates over the offline table', () => {
 
   it('imports more rates: a new currency becomes supported, a rate already there is replaced', async () => {
     const file = writeFile('more.csv', 'day,currency,usd_per_unit\n2016-01-04,AED,0.2722570\n2016-01-04,EUR,1.09\n');
-    expect(await importExchangeRates(store, file)).toEqual({
+    expect(await importExchangeRates(store.exchangeRates, file)).toEqual({
       source: expect.stringMatching(/^more\.csv sha256:/),
       rates: 2,
       written: 2,
     });
     expect((await exchangeRates.rate('AED', '2016-01-04')).usdPerUnit).toBe('0.2722570');
     expect((await exchangeRates.rate('EUR', '2016-01-04')).usdPerUnit).toBe('1.09');
-    expect(await importExchangeRates(store, file)).toMatchObject({ written: 0 });
+    expect(await importExchangeRates(store.exchangeRates, file)).toMatchObject({ written: 0 });
   });
 });
 
@@ -206,13 +210,17 @@ describe('node dist/scripts/import-exchange-rates.js (npm run rates:import FILE)
     const run = processes.start(ENTRY_POINTS.ratesImport, env, { args: [good] });
     expect(await run.exited).toBe(0);
     expect(run.output()).toMatch(/imported 2 exchange rates \(2 new or changed\)/);
-    expect(await store.exchangeRatesFor('offline', [{ currency: 'AED', day: d('2016-01-05') }])).toEqual(['0.2723']);
+    expect(await store.exchangeRates.ratesFor('offline', [{ currency: 'AED', day: d('2016-01-05') }])).toEqual([
+      '0.2723',
+    ]);
 
     const bad = writeFile('bad.csv', 'day,currency,usd_per_unit\n2016-01-06,AED,0.2724\n2016-01-07,AED,oops\n');
     const refused = processes.start(ENTRY_POINTS.ratesImport, env, { args: [bad] });
     expect(await refused.exited).toBe(1);
     expect(refused.output()).toMatch(/line 3: usd_per_unit must be a positive decimal/);
-    expect(await store.exchangeRatesFor('offline', [{ currency: 'AED', day: d('2016-01-06') }])).toEqual([undefined]);
+    expect(await store.exchangeRates.ratesFor('offline', [{ currency: 'AED', day: d('2016-01-06') }])).toEqual([
+      undefined,
+    ]);
 
     const usage = processes.start(ENTRY_POINTS.ratesImport, env);
     expect(await usage.exited).toBe(64);

@@ -2,18 +2,18 @@ import { ExchangeRates, OpenExchangeRates, type OpenExchangeRatesOptions } from 
 import { parseDay, type EpochDay } from '../../src/domain/day';
 import { IngestService } from '../../src/ingest';
 import { readReferenceDataset } from '../../src/reference-data';
-import { SqliteOperationalStore } from '../../src/stores/operational';
+import { openSqliteOperationalStore, type OperationalStore } from '../../src/stores/operational';
 import { removeDataDir, temporaryDataDir } from '../helpers/components';
 import { OXR_ERRORS, startFakeOxrServer, type FakeOxrServer } from '../helpers/open-exchange-rates-server';
 
 let oxr: FakeOxrServer;
 let dataDir: string;
-let store: SqliteOperationalStore;
+let store: OperationalStore;
 
 beforeEach(async () => {
   oxr = await startFakeOxrServer();
   dataDir = temporaryDataDir();
-  store = SqliteOperationalStore.open(dataDir);
+  store = openSqliteOperationalStore({ dataDir });
 });
 afterEach(async () => {
   await store.close();
@@ -32,7 +32,7 @@ const options = (changes: Partial<OpenExchangeRatesOptions> = {}): OpenExchangeR
   ...(changes.baseUrl === undefined && { baseUrl: oxr.baseUrl }),
 });
 const provider = (changes: Partial<OpenExchangeRatesOptions> = {}, on = store) =>
-  new OpenExchangeRates(on, options(changes));
+  new OpenExchangeRates(on.exchangeRates, options(changes));
 
 // Quotes (units per US dollar) whose inverses can be checked by hand.
 const JAN_4 = { EUR: 0.8, JPY: 125, GBP: 0.625, KWD: 0.3 };
@@ -63,7 +63,7 @@ describe('OpenExchangeRates: answers', () => {
     expect(await provider().usdPerUnit([{ currency: 'EUR', day: d('2016-01-04') }])).toEqual(['1.25']);
     // Another currency of the same day comes from the cache too: the whole day was stored.
     expect(await provider().usdPerUnit([{ currency: 'JPY', day: d('2016-01-04') }])).toEqual(['0.008']);
-    const second = SqliteOperationalStore.open(dataDir);
+    const second = openSqliteOperationalStore({ dataDir });
     try {
       expect(await provider({}, second).usdPerUnit([{ currency: 'GBP', day: d('2016-01-04') }])).toEqual(['1.6']);
     } finally {
@@ -171,7 +171,7 @@ describe('ingest with Open Exchange Rates', () => {
   });
 
   beforeEach(async () => {
-    await store.upsertReferenceData(readReferenceDataset());
+    await store.referenceData.upsert(readReferenceDataset());
     ingest = new IngestService(
       store,
       { maxBatchItems: 100, maxChunkedBatchItems: 100, openBatchTtlMs: 60_000 },
@@ -187,7 +187,7 @@ describe('ingest with Open Exchange Rates', () => {
       idempotencyKey: 'oxr-1',
       skipInvalid: false,
     });
-    const prices = (await store.pricesOfBatch(batch.id, -1, 1_000_000)) ?? [];
+    const prices = (await store.batches.pricesOf(batch.id, null, 1_000_000)) ?? [];
     // 1,000 EUR × 1.25 = 1,250 USD; 1,000 EUR × 1.111111111 = 1,111.111111 USD → 111,111 cents;
     // 500 JPY × 0.008 = 4 USD.
     expect(prices.map((p) => [p.usdCents, p.usdPerUnit])).toEqual([
@@ -207,7 +207,7 @@ describe('ingest with Open Exchange Rates', () => {
         skipInvalid: true,
       }),
     ).rejects.toMatchObject({ code: 'EXCHANGE_RATES_UNAVAILABLE', message: expect.stringContaining('invalid_app_id') });
-    expect(await store.batchByIdempotencyKey('oxr-refused')).toBeUndefined();
+    expect(await store.batches.byIdempotencyKey('oxr-refused')).toBeUndefined();
     expect(await store.changeFeed.backlog(null)).toEqual(before);
 
     const usd = await ingest.submitPriceBatch({

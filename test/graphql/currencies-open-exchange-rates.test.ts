@@ -40,7 +40,7 @@ describe('with Open Exchange Rates configured (OXR_APP_ID)', () => {
     const ok = await withOxr.graphql<{ uploadPrice: { id: string } }>(UPLOAD, { input });
     expect(ok.errors).toBeUndefined();
     const id = ok.data!.uploadPrice.id;
-    const stored = (await withOxr.running.stores.operational.pricesOfBatch(id, -1, 1_000_000)) ?? [];
+    const stored = (await withOxr.running.stores.operational.batches.pricesOf(id, null, 1_000_000)) ?? [];
     expect(stored.map((p) => [p.usdCents, p.usdPerUnit])).toEqual([[125_000, '1.25']]);
     expect((await withOxr.graphql('query { exchangeRate(currency: "EUR", day: "2019-04-01") }')).data).toEqual({
       exchangeRate: 1.25,
@@ -58,7 +58,7 @@ describe('with Open Exchange Rates configured (OXR_APP_ID)', () => {
       providerMessage: 'invalid_app_id',
     });
     expect(refused.errors?.[0]?.message).toMatch(/Open Exchange Rates answered HTTP 401 invalid_app_id/);
-    expect(await withOxr.running.stores.operational.batchByIdempotencyKey('oxr-refused')).toBeUndefined();
+    expect(await withOxr.running.stores.operational.batches.byIdempotencyKey('oxr-refused')).toBeUndefined();
   });
 
   it('lets a chunked batch wait while the provider refuses, and converts it once the provider answers', async () => {
@@ -92,7 +92,7 @@ describe('with Open Exchange Rates configured (OXR_APP_ID)', () => {
     expect(status).toBe('ACCEPTED');
     expect(seen.has('REJECTED')).toBe(false);
     expect(oxr.requestsFor('2019-04-03')).toBe(3);
-    const stored = await withOxr.running.stores.operational.pricesOfBatch(id, -1, 10);
+    const stored = await withOxr.running.stores.operational.batches.pricesOf(id, null, 10);
     expect(stored.map((p) => [p.usdCents, p.usdPerUnit, p.amountMinor])).toEqual([
       [125_000, '1.25', 100_000],
       [125_000, '1.25', 100_000],

@@ -108,7 +108,7 @@ describe('prices in euros', () => {
     });
     expect(errors).toBeUndefined();
     const id = data!.uploadPrice.id;
-    const stored = (await service.running.stores.operational.pricesOfBatch(id, -1, 1_000_000)) ?? [];
+    const stored = (await service.running.stores.operational.batches.pricesOf(id, null, 1_000_000)) ?? [];
     // ECB: 1 EUR = 1.1236 USD on 2019-04-01 and 1.12 USD on 2019-04-02.
     expect(stored.map((p) => [p.usdCents, p.currency, p.amountMinor, p.usdPerUnit])).toEqual([
       [112_360, 'EUR', 100_000, '1.1236'],

@@ -1,10 +1,10 @@
 import type { ApolloServer } from '@apollo/server';
-import { createServices } from '../../src/app/rateline';
+import { createExchangeRates, createServices } from '../../src/app/rateline';
 import { OPEN_ACCESS } from '../../src/auth';
 import { buildRatelineSchema, createGraphqlServer, createRequestContext, type RequestContext } from '../../src/graphql';
 import { readReferenceDataset } from '../../src/reference-data';
 import type { ClickHouseAnalyticsStore } from '../../src/stores/analytics';
-import type { OperationalStore, SqliteOperationalStore } from '../../src/stores/operational';
+import type { OperationalStore } from '../../src/stores/operational';
 import {
   openChdbStore,
   openSqliteStore,
@@ -16,9 +16,10 @@ import {
 import { portsOf, rawPorts, rawRegions } from '../helpers/reference-answers';
 
 /** The real store, with every call it receives written down (a spy, not a stand-in). */
+/** The store with its reference-data port recording the name of every call made to it. */
 function recordingCalls(store: OperationalStore): { store: OperationalStore; calls: string[] } {
   const calls: string[] = [];
-  const proxy = new Proxy(store, {
+  const proxy = new Proxy(store.referenceData, {
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);
       if (typeof value !== 'function') return value;
@@ -28,11 +29,11 @@ function recordingCalls(store: OperationalStore): { store: OperationalStore; cal
       };
     },
   });
-  return { store: proxy, calls };
+  return { store: { ...store, referenceData: proxy }, calls };
 }
 
 let dataDir: string;
-let operational: SqliteOperationalStore;
+let operational: OperationalStore;
 let analytics: ClickHouseAnalyticsStore;
 let apollo: ApolloServer<RequestContext>;
 
@@ -40,7 +41,7 @@ beforeAll(async () => {
   dataDir = temporaryDataDir();
   operational = openSqliteStore(dataDir);
   analytics = await openChdbStore(dataDir);
-  await operational.upsertReferenceData(readReferenceDataset());
+  await operational.referenceData.upsert(readReferenceDataset());
   const schema = await buildRatelineSchema();
   apollo = createGraphqlServer({ schema, limits: testConfig(dataDir).limits, log: silentLog });
   await apollo.start();
@@ -54,7 +55,11 @@ afterAll(async () => {
 
 async function execute(query: string, store: OperationalStore = operational, variables?: Record<string, unknown>) {
   const contextValue = createRequestContext(
-    createServices(testConfig(dataDir), { operational: store, analytics }),
+    createServices(
+      testConfig(dataDir),
+      { operational: store, analytics },
+      createExchangeRates(testConfig(dataDir), store.exchangeRates),
+    ),
     OPEN_ACCESS,
     silentLog,
   );

@@ -1,19 +1,19 @@
 import { ExchangeRates, OfflineExchangeRates } from '../../src/currencies';
 import { IngestService } from '../../src/ingest';
 import { readReferenceDataset } from '../../src/reference-data';
-import type { SqliteOperationalStore } from '../../src/stores/operational';
+import type { OperationalStore } from '../../src/stores/operational';
 import { openSqliteStore, removeDataDir, temporaryDataDir } from '../helpers/components';
 import { dailyRates } from '../helpers/exchange-rates';
 
 let dataDir: string;
-let store: SqliteOperationalStore;
+let store: OperationalStore;
 let ingest: IngestService;
 
 beforeAll(async () => {
   dataDir = temporaryDataDir();
   store = openSqliteStore(dataDir);
-  await store.upsertReferenceData(readReferenceDataset());
-  await store.saveExchangeRates(
+  await store.referenceData.upsert(readReferenceDataset());
+  await store.exchangeRates.save(
     'offline',
     dailyRates([
       ['2016-01-04', 'EUR', '1.0898'],
@@ -24,7 +24,7 @@ beforeAll(async () => {
   ingest = new IngestService(
     store,
     { maxBatchItems: 5, maxChunkedBatchItems: 12, openBatchTtlMs: 60_000 },
-    new ExchangeRates(new OfflineExchangeRates(store)),
+    new ExchangeRates(new OfflineExchangeRates(store.exchangeRates)),
   );
 });
 afterAll(async () => {
@@ -52,7 +52,7 @@ describe('IngestService.submitPriceBatch', () => {
       skipInvalid: false,
     });
     expect(batch).toMatchObject({ status: 'ACCEPTED', itemCount: 2, acceptedCount: 2, rejectedCount: 0, errors: [] });
-    const prices = await store.pricesOfBatch(batch.id, -1, 1_000_000);
+    const prices = await store.batches.pricesOf(batch.id, null, 1_000_000);
     expect(prices?.map((p) => [p.itemIndex, p.usdCents])).toEqual([
       [0, 100_050],
       [1, 100_000],
@@ -105,7 +105,7 @@ describe('IngestService.submitPriceBatch', () => {
     });
     expect(await changesInFeed()).toBe(before);
     // Nothing was recorded, so the key is still free for the corrected batch.
-    expect(await store.batchByIdempotencyKey(key)).toBeUndefined();
+    expect(await store.batches.byIdempotencyKey(key)).toBeUndefined();
   });
 
   it('with skipInvalid writes the valid items and lists the rest; with none valid the batch is REJECTED', async () => {
@@ -116,7 +116,7 @@ describe('IngestService.submitPriceBatch', () => {
     });
     expect(partial).toMatchObject({ status: 'ACCEPTED', itemCount: 3, acceptedCount: 2, rejectedCount: 1 });
     expect(partial.errors).toEqual([expect.objectContaining({ index: 1, field: 'price' })]);
-    expect((await store.pricesOfBatch(partial.id, -1, 1_000_000))?.map((p) => p.itemIndex)).toEqual([0, 2]);
+    expect((await store.batches.pricesOf(partial.id, null, 1_000_000))?.map((p) => p.itemIndex)).toEqual([0, 2]);
 
     const none = await ingest.submitPriceBatch({
       items: [item('2016-01-02', -3)],
@@ -147,7 +147,7 @@ describe('IngestService.uploadPrice', () => {
   it('records one price per day of the range as one batch', async () => {
     const batch = await ingest.uploadPrice({ ...upload, dateFrom: '2016-02-27', dateTo: '2016-03-01' });
     expect(batch).toMatchObject({ status: 'ACCEPTED', itemCount: 4, acceptedCount: 4 });
-    const prices = (await store.pricesOfBatch(batch.id, -1, 1_000_000)) ?? [];
+    const prices = (await store.batches.pricesOf(batch.id, null, 1_000_000)) ?? [];
     expect(prices.map((p) => p.usdCents)).toEqual([9999, 9999, 9999, 9999]);
   });
 
@@ -177,7 +177,7 @@ describe('IngestService: prices in other currencies', () => {
       idempotencyKey: freshKey(),
       skipInvalid: false,
     });
-    const prices = (await store.pricesOfBatch(batch.id, -1, 1_000_000)) ?? [];
+    const prices = (await store.batches.pricesOf(batch.id, null, 1_000_000)) ?? [];
     // 1,000 EUR × 1.0898 = 1,089.80 USD; 1,000 EUR × 1.0746 = 1,074.60 USD; USD stays as it is.
     expect(prices.map((p) => [p.usdCents, p.currency, p.amountMinor, p.usdPerUnit])).toEqual([
       [108_980, 'EUR', 100_000, '1.0898'],
@@ -220,7 +220,7 @@ describe('IngestService: prices in other currencies', () => {
       price: 1500,
       currency: 'EUR',
     });
-    const prices = (await store.pricesOfBatch(batch.id, -1, 1_000_000)) ?? [];
+    const prices = (await store.batches.pricesOf(batch.id, null, 1_000_000)) ?? [];
     // 1,500 × 1.0898 = 1,634.70; 1,500 × 1.0746 = 1,611.90.
     expect(prices.map((p) => p.usdCents)).toEqual([163_470, 161_190]);
   });

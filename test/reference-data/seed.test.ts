@@ -2,13 +2,13 @@ import { parseDay } from '../../src/domain/day';
 import { REFERENCE_BATCH_KEY, readReferenceDataset, seedReferenceData } from '../../src/reference-data';
 import { Replicator } from '../../src/replication';
 import type { ClickHouseAnalyticsStore } from '../../src/stores/analytics';
-import type { SqliteOperationalStore } from '../../src/stores/operational';
+import type { OperationalStore } from '../../src/stores/operational';
 import { openChdbStore, openSqliteStore, removeDataDir, silentLog, temporaryDataDir } from '../helpers/components';
 import { rawPrices } from '../helpers/reference-answers';
 
 const dataset = readReferenceDataset();
 let dataDir: string;
-let operational: SqliteOperationalStore;
+let operational: OperationalStore;
 let analytics: ClickHouseAnalyticsStore;
 
 beforeAll(async () => {
@@ -34,9 +34,9 @@ describe('seedReferenceData', () => {
     expect(first).toMatchObject({ regions: 20, ports: 143, pricesLoaded: 53_056, pricesPresent: 53_056 });
     const second = await seedReferenceData(operational, dataset, silentLog);
     expect(second).toEqual({ ...first, pricesLoaded: 0 });
-    const batch = await operational.batchByIdempotencyKey(REFERENCE_BATCH_KEY);
+    const batch = await operational.batches.byIdempotencyKey(REFERENCE_BATCH_KEY);
     expect(batch).toMatchObject({ id: first.batchId, status: 'ACCEPTED', itemCount: 53_056, acceptedCount: 53_056 });
-    expect((await operational.listBatches(10, undefined)).batches).toHaveLength(1);
+    expect((await operational.batches.page(10, undefined)).batches).toHaveLength(1);
   });
 
   it('reaches analytics through the replicator, every raw price counted once', async () => {

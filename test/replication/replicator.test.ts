@@ -4,10 +4,10 @@ import { parseDay } from '../../src/domain/day';
 import { IngestService } from '../../src/ingest';
 import { DEFAULT_REPLICATOR_OPTIONS, ReplicationMonitor, Replicator } from '../../src/replication';
 import type { ClickHouseAnalyticsStore } from '../../src/stores/analytics';
-import type { SqliteOperationalStore } from '../../src/stores/operational';
+import type { OperationalStore } from '../../src/stores/operational';
 import { closeEmbeddedStores, openEmbeddedStores, silentLog, type EmbeddedStores } from '../helpers/components';
 
-let operational: SqliteOperationalStore;
+let operational: OperationalStore;
 let analytics: ClickHouseAnalyticsStore;
 let ingest: IngestService;
 
@@ -59,7 +59,7 @@ describe('Replicator', () => {
     const b = await submit([300]);
     await replicateUntilCaughtUp();
     expect(await laneTotals()).toEqual({ count: 3, cents: 60_000 });
-    const [afterA, afterB] = await operational.batchesByIds([a.id, b.id]);
+    const [afterA, afterB] = await operational.batches.byIds([a.id, b.id]);
     expect(afterA?.replicatedAt).toBeInstanceOf(Date);
     expect(afterB?.replicatedAt).toBeInstanceOf(Date);
     expect((await analytics.replicationCheckpoint())?.position).toBe('2');
@@ -75,10 +75,10 @@ describe('Replicator', () => {
     const dropped = await submit([5000, 5000]);
     await replicateUntilCaughtUp();
     await ingest.retractBatch(dropped.id);
-    expect((await operational.batchesByIds([dropped.id]))[0]?.replicatedAt).toBeNull();
+    expect((await operational.batches.byIds([dropped.id]))[0]?.replicatedAt).toBeNull();
     await replicateUntilCaughtUp();
     expect(await laneTotals()).toEqual({ count: 1, cents: 10_000 });
-    const [keptAfter, droppedAfter] = await operational.batchesByIds([kept.id, dropped.id]);
+    const [keptAfter, droppedAfter] = await operational.batches.byIds([kept.id, dropped.id]);
     expect(keptAfter?.status).toBe('ACCEPTED');
     expect(droppedAfter?.replicatedAt).toBeInstanceOf(Date);
   });
@@ -131,11 +131,11 @@ describe('Replicator', () => {
   it('resumes a large batch cut short by a crash after the last item the replica holds', async () => {
     const large = await submit(Array.from({ length: 25 }, (_, i) => 100 + i));
     // The crash: the first slice (items 0-9) reached the replica, nothing after it, no checkpoint.
-    const firstSlice = await operational.pricesOfBatch(large.id, -1, 10);
+    const firstSlice = await operational.batches.pricesOf(large.id, null, 10);
     await analytics.applyChanges({ batches: [{ batchId: large.id, prices: firstSlice }], retractedBatchIds: [] });
     await replicateUntilCaughtUp({ ...FAST, flushMaxPrices: 20, batchSlicePrices: 10 });
     expect(await laneTotals()).toEqual({ count: 25, cents: 280_000 });
-    expect((await operational.batchesByIds([large.id]))[0]?.replicatedAt).toBeInstanceOf(Date);
+    expect((await operational.batches.byIds([large.id]))[0]?.replicatedAt).toBeInstanceOf(Date);
   });
 
   it('lets one of two replicators on the same replica write; the other stands by and takes over', async () => {
@@ -161,13 +161,13 @@ describe('Replicator', () => {
     const replicaId = await analytics.replicaId();
     const deadHolder = `${os.hostname()}/${await exitedPid()}/killed`;
     const hour = 3_600_000;
-    expect(await operational.acquireReplicationLease(replicaId, deadHolder, hour, new Date())).toBe(true);
+    expect(await operational.replicationLeases.acquire(replicaId, deadHolder, hour, new Date())).toBe(true);
     // A live holder elsewhere is respected: nothing is taken over before its lease ends.
     const liveHolder = `some-other-host/1/alive`;
     await replicateUntilCaughtUp({ ...FAST, leaseTtlMs: hour });
     expect(await laneTotals()).toEqual({ count: 1, cents: 10_000 });
-    await operational.releaseReplicationLease(replicaId, (await operational.replicationLeaseHolder(replicaId))!);
-    expect(await operational.acquireReplicationLease(replicaId, liveHolder, hour, new Date())).toBe(true);
+    await operational.replicationLeases.release(replicaId, (await operational.replicationLeases.holder(replicaId))!);
+    expect(await operational.replicationLeases.acquire(replicaId, liveHolder, hour, new Date())).toBe(true);
     await submit([200]);
     const blocked = new Replicator(operational, analytics, silentLog, { ...FAST, leaseTtlMs: hour });
     blocked.start();
@@ -185,9 +185,10 @@ describe('Replicator', () => {
     // A change stamped after the call (as one committed meanwhile through another process would be)
     // does not hold the caller back.
     const later = new Date(Date.now() + 60_000);
-    await operational.recordBatch({
+    await operational.batches.record({
       id: 'later-batch',
       idempotencyKey: 'later',
+      skipInvalid: false,
       requestHash: 'later',
       status: 'ACCEPTED',
       itemCount: 0,

@@ -9,12 +9,12 @@ import { StoreUnavailableError } from '../../src/domain/errors';
 import { IngestService } from '../../src/ingest';
 import { DEFAULT_REPLICATOR_OPTIONS, Replicator } from '../../src/replication';
 import type { AnalyticsStore, ReplicatedChanges, ReplicationCheckpoint } from '../../src/stores/analytics';
-import type { SqliteOperationalStore } from '../../src/stores/operational';
+import type { OperationalStore } from '../../src/stores/operational';
 import { captureLog, closeEmbeddedStores, openEmbeddedStores, type EmbeddedStores } from '../helpers/components';
 import { operationalLaneDayTotals, type LaneDayTotal } from '../helpers/lane-day-totals';
 
 let dataDir: string;
-let operational: SqliteOperationalStore;
+let operational: OperationalStore;
 let analytics: AnalyticsStore;
 let ingest: IngestService;
 
@@ -148,7 +148,7 @@ describe.each<FailureMode>(['before-insert', 'after-insert', 'checkpoint'])(
       expect(expected.length).toBeGreaterThan(20);
       expect(await analyticsTotals()).toEqual(expected);
       // Every batch is marked replicated once analytics caught up.
-      const batches = await operational.batchesByIds(first);
+      const batches = await operational.batches.byIds(first);
       expect(batches.every((b) => b?.replicatedAt instanceof Date)).toBe(true);
     }, 120_000);
   },

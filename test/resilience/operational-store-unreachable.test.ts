@@ -25,7 +25,7 @@ beforeAll(async () => {
     REPLICATOR_IN_PROCESS: 'false',
     READINESS_TIMEOUT_MS: '4000',
   });
-  await service.running.stores.operational.upsertReferenceData(readReferenceDataset());
+  await service.running.stores.operational.referenceData.upsert(readReferenceDataset());
   direct = new MongoClient(ferret.uri, { serverSelectionTimeoutMS: 1500 });
 }, 120_000);
 afterAll(async () => {
@@ -102,7 +102,7 @@ describe('with the operational store (FerretDB) unreachable', () => {
     await ferret.restart();
     await waitUntilReady();
     expect((await rawState('during-outage')).committed).toBe(false);
-    expect(await service.running.stores.operational.batchByIdempotencyKey('during-outage')).toBeUndefined();
+    expect(await service.running.stores.operational.batches.byIdempotencyKey('during-outage')).toBeUndefined();
 
     const retry = await submit('during-outage', 5);
     expect(retry.errors).toBeUndefined();
@@ -110,7 +110,7 @@ describe('with the operational store (FerretDB) unreachable', () => {
     const again = await submit('during-outage', 5);
     expect(again.data?.submitPriceBatch.id).toBe(retry.data?.submitPriceBatch.id);
     expect(await rawState('during-outage')).toMatchObject({ committed: true, prices: 5 });
-    const page = await service.running.stores.operational.listBatches(10, undefined);
+    const page = await service.running.stores.operational.batches.page(10, undefined);
     expect(page.batches.map((b) => b.idempotencyKey).sort()).toEqual(['before-outage', 'during-outage']);
   }, 120_000);
 
@@ -133,8 +133,8 @@ describe('with the operational store (FerretDB) unreachable', () => {
       expect(answer.errors[0]?.extensions?.code).toBe('OPERATIONAL_STORE_UNAVAILABLE');
       // The commit marker was not written: the batch is invisible whatever part of its prices landed.
       if (!state.committed) {
-        expect(await service.running.stores.operational.batchByIdempotencyKey(key)).toBeUndefined();
-        expect(await service.running.stores.operational.pricesOfBatch(state.batchId!, -1, count)).toEqual([]);
+        expect(await service.running.stores.operational.batches.byIdempotencyKey(key)).toBeUndefined();
+        expect(await service.running.stores.operational.batches.pricesOf(state.batchId!, null, count)).toEqual([]);
       }
     }
     // Whatever happened, the retry leaves exactly one whole batch.
@@ -143,6 +143,6 @@ describe('with the operational store (FerretDB) unreachable', () => {
     expect(retry.data?.submitPriceBatch).toMatchObject({ status: 'ACCEPTED', itemCount: count, acceptedCount: count });
     expect(await rawState(key)).toMatchObject({ committed: true, prices: count });
     const batchId = retry.data!.submitPriceBatch.id;
-    expect(await service.running.stores.operational.pricesOfBatch(batchId, -1, count)).toHaveLength(count);
+    expect(await service.running.stores.operational.batches.pricesOf(batchId, null, count)).toHaveLength(count);
   }, 180_000);
 });

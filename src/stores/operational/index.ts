@@ -28,3 +28,5 @@ export {
 export { openSqliteOperationalStore, type SqliteStoreOptions } from './sqlite/open';
 export { openMongoOperationalStore, type MongoStoreOptions } from './mongodb/open';
 export { guardOperationalStore } from './guard';
+export { isSqliteUnavailable } from './sqlite/open';
+export { isMongoUnavailable } from './mongodb/open';

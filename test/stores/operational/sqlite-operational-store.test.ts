@@ -25,7 +25,7 @@ describeOperationalStoreContract(
   { available: true },
 );
 
-describe('SqliteOperationalStore: on its file', () => {
+describe('OperationalStore: on its file', () => {
   let dataDir: string;
   let store: OperationalStore;
 

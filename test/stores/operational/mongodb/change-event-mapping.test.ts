@@ -90,7 +90,7 @@ describe('batchChangeOf', () => {
   it('maps the update that settles a chunked batch (its commit) to committed, at the committedAt it sets', () => {
     const settledAt = new Date('2025-11-28T05:00:00.000Z');
     for (const status of ['ACCEPTED', 'REJECTED'] as const) {
-      // What settleBatchWork's $set produces (workHolder and workExpiresAt are projected away).
+      // What batchWork.settle's $set produces (workHolder and workExpiresAt are projected away).
       const settle: Event<'update'> = {
         ...retraction,
         _id: token(7),

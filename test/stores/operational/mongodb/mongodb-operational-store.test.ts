@@ -5,15 +5,18 @@
  * set (a MONGODB_URI with `replicaSet=`, or a `mongodb+srv://` one).
  */
 import { randomUUID } from 'node:crypto';
-import { MongoClient, MongoServerError } from 'mongodb';
+import { MongoClient } from 'mongodb';
 import type { Batch, ChunkOutcome, NewBatch, PriceRecord } from '../../../../src/domain/batch';
 import type { EpochDay } from '../../../../src/domain/day';
-import { MongoOperationalStore } from '../../../../src/stores/operational';
+import { openMongoOperationalStore } from '../../../../src/stores/operational';
+import { MongoBatchWork } from '../../../../src/stores/operational/mongodb/batch-work';
+import { BatchWrites } from '../../../../src/stores/operational/mongodb/batch-writes';
 import {
   INLINE_ERRORS_MAX_BYTES,
   batchDocumentOf,
   chunkIdRange,
   claimOf,
+  collectionsOf,
   openClaimOf,
   priceIdRange,
   toPriceDocument,
@@ -22,7 +25,6 @@ import {
   type IdempotencyKeyDocument,
   type PriceDocument,
 } from '../../../../src/stores/operational/mongodb/documents';
-import { MongoChunkedBatches } from '../../../../src/stores/operational/mongodb/mongo-chunked-batches';
 import { startFerretDb, type RunningFerretDb } from '../../../helpers/ferretdb';
 import {
   describeOperationalStoreContract,
@@ -48,9 +50,9 @@ function ferretUri(): string {
 }
 
 /** A fresh database per test on the given server, dropped afterwards. */
-async function openFresh(uri: string): Promise<OpenedStore & { store: MongoOperationalStore; database: string }> {
+async function openFresh(uri: string): Promise<OpenedStore & { database: string }> {
   const database = `rateline_test_${randomUUID().replaceAll('-', '')}`;
-  const store = await MongoOperationalStore.open({
+  const store = await openMongoOperationalStore({
     uri,
     database,
     clientOptions: { serverSelectionTimeoutMS: 5000 },
@@ -73,7 +75,7 @@ async function openFresh(uri: string): Promise<OpenedStore & { store: MongoOpera
 }
 
 describe('on FerretDB 1.24', () => {
-  describeOperationalStoreContract('MongoOperationalStore', () => openFresh(ferretUri()), {
+  describeOperationalStoreContract('MongoDB', () => openFresh(ferretUri()), {
     available: false,
     reason: NO_CHANGE_STREAMS,
   });
@@ -86,7 +88,7 @@ describe('on FerretDB 1.24', () => {
  * orders of chunked batches, on FerretDB and on MONGODB_URI's server.
  */
 function describeMongoAdapter(uri: () => string, server: 'ferretdb' | 'mongodb'): void {
-  describe('MongoOperationalStore: commit marker and idempotency', () => {
+  describe('MongoDB adapter: commit marker and idempotency', () => {
     let opened: Awaited<ReturnType<typeof openFresh>>;
     let client: MongoClient;
 
@@ -117,22 +119,22 @@ function describeMongoAdapter(uri: () => string, server: 'ferretdb' | 'mongodb')
       await crashedAttempt(batch, 10);
       expect(await storedPrices(batch.id)).toBe(10);
       // Until its batch document exists the batch is nowhere to be seen.
-      expect(await opened.store.batchesByIds([batch.id])).toEqual([undefined]);
-      expect(await opened.store.batchByIdempotencyKey(batch.idempotencyKey)).toBeUndefined();
-      expect(await opened.store.pricesOfBatch(batch.id, -1, 1_000_000)).toEqual([]);
-      expect((await opened.store.listBatches(10, undefined)).batches).toEqual([]);
+      expect(await opened.store.batches.byIds([batch.id])).toEqual([undefined]);
+      expect(await opened.store.batches.byIdempotencyKey(batch.idempotencyKey)).toBeUndefined();
+      expect(await opened.store.batches.pricesOf(batch.id, null, 1_000_000)).toEqual([]);
+      expect((await opened.store.batches.page(10, undefined)).batches).toEqual([]);
       expect(await opened.store.changeFeed.backlog(null)).toEqual({ changes: 0, oldestAt: null });
 
       const retry = { ...batch, id: randomUUID(), createdAt: new Date() };
-      const outcome = await opened.store.recordBatch(retry);
+      const outcome = await opened.store.batches.record(retry);
       expect(outcome.kind).toBe('created');
       expect(outcome.batch).toMatchObject({ id: batch.id, createdAt: batch.createdAt, acceptedCount: 25 });
       expect(await storedPrices(batch.id)).toBe(25);
       expect(await storedPrices(retry.id)).toBe(0);
-      const prices = await opened.store.pricesOfBatch(batch.id, -1, 1_000_000);
+      const prices = await opened.store.batches.pricesOf(batch.id, null, 1_000_000);
       expect(prices.map((p) => p.itemIndex)).toEqual(Array.from({ length: 25 }, (_, i) => i));
 
-      expect(await opened.store.recordBatch({ ...batch, id: randomUUID() })).toEqual({
+      expect(await opened.store.batches.record({ ...batch, id: randomUUID() })).toEqual({
         kind: 'existing',
         batch: outcome.batch,
       });
@@ -142,21 +144,22 @@ function describeMongoAdapter(uri: () => string, server: 'ferretdb' | 'mongodb')
     });
 
     it('refuses other content for a key whose first attempt never finished, and does not finish it', async () => {
-      const batch = sampleBatch({}, 5);
+      const batch = sampleBatch({ skipInvalid: true }, 5);
       await crashedAttempt(batch, 2);
-      const other = sampleBatch({ idempotencyKey: batch.idempotencyKey }, 3);
-      const outcome = await opened.store.recordBatch(other);
+      const other = sampleBatch({ idempotencyKey: batch.idempotencyKey, skipInvalid: false }, 3);
+      const outcome = await opened.store.batches.record(other);
       expect(outcome.kind).toBe('conflict');
-      expect(outcome.batch).toMatchObject({ id: batch.id, idempotencyKey: batch.idempotencyKey });
-      expect(await opened.store.batchesByIds([batch.id, other.id])).toEqual([undefined, undefined]);
+      // Described from the claim, which carries what the first attempt was submitted with.
+      expect(outcome.batch).toMatchObject({ id: batch.id, idempotencyKey: batch.idempotencyKey, skipInvalid: true });
+      expect(await opened.store.batches.byIds([batch.id, other.id])).toEqual([undefined, undefined]);
       expect(await storedPrices(other.id)).toBe(0);
     });
 
     it('lets one of two concurrent attempts with the same key and content commit; the other answers it', async () => {
       const batch = sampleBatch({}, 30);
       const outcomes = await Promise.all([
-        opened.store.recordBatch(batch),
-        opened.store.recordBatch({ ...batch, id: randomUUID() }),
+        opened.store.batches.record(batch),
+        opened.store.batches.record({ ...batch, id: randomUUID() }),
       ]);
       expect(outcomes.map((o) => o.kind).sort()).toEqual(['created', 'existing']);
       expect(outcomes[0].batch).toEqual(outcomes[1].batch);
@@ -165,7 +168,7 @@ function describeMongoAdapter(uri: () => string, server: 'ferretdb' | 'mongodb')
     });
 
     it('writes large batches in chunks and keeps very long item errors (compressed) intact', async () => {
-      const chunked = await MongoOperationalStore.open({
+      const chunked = await openMongoOperationalStore({
         uri: uri(),
         database: opened.database,
         priceChunkSize: 7,
@@ -181,10 +184,10 @@ function describeMongoAdapter(uri: () => string, server: 'ferretdb' | 'mongodb')
         }));
         expect(Buffer.byteLength(JSON.stringify(errors))).toBeGreaterThan(INLINE_ERRORS_MAX_BYTES);
         const batch = sampleBatch({ errors, itemCount: 9050 }, 50);
-        await chunked.recordBatch(batch);
-        const [found] = await chunked.batchesByIds([batch.id]);
+        await chunked.batches.record(batch);
+        const [found] = await chunked.batches.byIds([batch.id]);
         expect(found?.errors).toEqual(errors);
-        expect(await chunked.pricesOfBatch(batch.id, -1, 1_000_000)).toHaveLength(50);
+        expect(await chunked.batches.pricesOf(batch.id, null, 1_000_000)).toHaveLength(50);
         const raw = await db().collection<BatchDocument>('batches').findOne({ _id: batch.id });
         expect(raw?.errors).toBeUndefined();
         expect(raw?.errorsGz).toBeDefined();
@@ -195,23 +198,24 @@ function describeMongoAdapter(uri: () => string, server: 'ferretdb' | 'mongodb')
 
     it('opens an existing database again without changing it', async () => {
       const batch = sampleBatch();
-      await opened.store.recordBatch(batch);
-      const again = await MongoOperationalStore.open({ uri: uri(), database: opened.database });
+      await opened.store.batches.record(batch);
+      const again = await openMongoOperationalStore({ uri: uri(), database: opened.database });
       try {
-        expect((await again.batchesByIds([batch.id]))[0]?.id).toBe(batch.id);
+        expect((await again.batches.byIds([batch.id]))[0]?.id).toBe(batch.id);
       } finally {
         await again.close();
       }
     });
 
     it('reads a batch document written before chunked batches as a whole batch', async () => {
-      const batch = sampleBatch();
+      // Such documents lack skipInvalid; it reads as guessed from their errors, as it was read then.
+      const batch = sampleBatch({ skipInvalid: true });
       const { skipInvalid, chunkCount, processedCount, errorCount, openUntil, committedAt, ...legacy } =
         batchDocumentOf(batch, claimOf(batch));
       expect([skipInvalid, chunkCount, processedCount, errorCount, openUntil]).toEqual([true, 0, 13, 1, null]);
       expect(committedAt).toEqual(batch.createdAt);
       await db().collection<BatchDocument>('batches').insertOne(legacy);
-      expect((await opened.store.batchesByIds([batch.id]))[0]).toMatchObject({
+      expect((await opened.store.batches.byIds([batch.id]))[0]).toMatchObject({
         skipInvalid,
         chunkCount,
         processedCount,
@@ -262,13 +266,13 @@ function describeMongoAdapter(uri: () => string, server: 'ferretdb' | 'mongodb')
         createdAt: t(0),
         openUntil: t(60_000),
       });
-      const openBatch = async (): Promise<Batch> => (await opened.store.openBatch(newOpenBatch())).batch;
+      const openedBatch = async (): Promise<Batch> => (await opened.store.chunkedBatches.open(newOpenBatch())).batch;
       /** Opened, with chunks of these sizes, committed. */
       const committedBatch = async (sizes: readonly number[]): Promise<Batch> => {
-        const batch = await openBatch();
+        const batch = await openedBatch();
         for (const [index, size] of sizes.entries())
-          await opened.store.appendBatchChunk(batch.id, chunk(index, size), 1e6);
-        expect((await opened.store.commitBatch(batch.id))?.kind).toBe('committed');
+          await opened.store.chunkedBatches.append(batch.id, chunk(index, size), 1e6);
+        expect((await opened.store.chunkedBatches.commit(batch.id))?.kind).toBe('committed');
         return batch;
       };
       const rawBatch = async (id: string) => db().collection<BatchDocument>('batches').findOne({ _id: id });
@@ -280,38 +284,38 @@ function describeMongoAdapter(uri: () => string, server: 'ferretdb' | 'mongodb')
 
       it('keeps a chunked batch out of prices and the feed until the update that settles it', async () => {
         const batch = await committedBatch([2, 2]);
-        await opened.store.claimBatchWork('alice', 60_000, t(1));
-        expect(await opened.store.recordChunkOutcome(batch.id, 'alice', outcome(0, 0, 2), t(100))).toBe(true);
+        await opened.store.batchWork.claim('alice', 60_000, t(1));
+        expect(await opened.store.batchWork.recordChunk(batch.id, 'alice', outcome(0, 0, 2), t(100))).toBe(true);
         expect(await storedPrices(batch.id)).toBe(2);
         // Written, not committed: no reader of prices nor the backlog sees them yet.
-        expect(await opened.store.pricesOfBatch(batch.id, -1, 1_000_000)).toEqual([]);
+        expect(await opened.store.batches.pricesOf(batch.id, null, 1_000_000)).toEqual([]);
         expect(await opened.store.changeFeed.backlog(null)).toEqual({ changes: 0, oldestAt: null });
-        expect(await opened.store.recordChunkOutcome(batch.id, 'alice', outcome(1, 2, 2), t(200))).toBe(true);
-        await opened.store.settleBatchWork(batch.id, 'alice', 'ACCEPTED', t(300));
+        expect(await opened.store.batchWork.recordChunk(batch.id, 'alice', outcome(1, 2, 2), t(200))).toBe(true);
+        await opened.store.batchWork.settle(batch.id, 'alice', 'ACCEPTED', t(300));
         expect(await rawBatch(batch.id)).toMatchObject({ status: 'ACCEPTED', committedAt: t(300), workHolder: null });
-        expect(await opened.store.pricesOfBatch(batch.id, -1, 1_000_000)).toEqual([0, 1, 2, 3].map(price));
+        expect(await opened.store.batches.pricesOf(batch.id, null, 1_000_000)).toEqual([0, 1, 2, 3].map(price));
         expect(await opened.store.changeFeed.backlog(null)).toEqual({ changes: 1, oldestAt: t(300) });
         // The chunks lose their content but stay, so that a late retry is still a duplicate.
         expect((await rawChunks(batch.id)).map((c) => [c.firstItemIndex, c.content])).toEqual([
           [0, undefined],
           [2, undefined],
         ]);
-        expect((await opened.store.appendBatchChunk(batch.id, chunk(1, 2), 100))?.kind).toBe('duplicate');
+        expect((await opened.store.chunkedBatches.append(batch.id, chunk(1, 2), 100))?.kind).toBe('duplicate');
       });
 
       it('completes a rejection interrupted between removing the prices and marking the batch', async () => {
         const batch = await committedBatch([3]);
-        await opened.store.claimBatchWork('alice', 1000, t(0));
-        await opened.store.recordChunkOutcome(batch.id, 'alice', outcome(0, 0, 2, 1), t(100));
+        await opened.store.batchWork.claim('alice', 1000, t(0));
+        await opened.store.batchWork.recordChunk(batch.id, 'alice', outcome(0, 0, 2, 1), t(100));
         // Alice removed the prices, then crashed before marking the batch REJECTED.
         await db()
           .collection<PriceDocument>('prices')
           .deleteMany({ _id: priceIdRange(batch.id) });
         expect(await opened.store.changeFeed.backlog(null)).toEqual({ changes: 0, oldestAt: null });
-        const work = await opened.store.claimBatchWork('bob', 1000, t(100));
+        const work = await opened.store.batchWork.claim('bob', 1000, t(100));
         // Every chunk is processed and the counts are unchanged: Bob decides as Alice did, and settles.
         expect(work).toMatchObject({ processedChunks: 1, batch: { chunkCount: 1, acceptedCount: 2, errorCount: 1 } });
-        expect(await opened.store.settleBatchWork(batch.id, 'bob', 'REJECTED', t(200))).toMatchObject({
+        expect(await opened.store.batchWork.settle(batch.id, 'bob', 'REJECTED', t(200))).toMatchObject({
           status: 'REJECTED',
           acceptedCount: 0,
           processedCount: 3,
@@ -321,53 +325,51 @@ function describeMongoAdapter(uri: () => string, server: 'ferretdb' | 'mongodb')
       });
 
       /** A worker whose price write is slow enough for the batch to be taken over and settled meanwhile. */
-      const racingWorker = (meanwhile: () => Promise<void>) =>
-        new MongoChunkedBatches({
-          batches: db().collection<BatchDocument>('batches'),
-          chunks: db().collection<ChunkDocument>('batch_chunks'),
-          prices: db().collection<PriceDocument>('prices'),
-          claimKey: () => Promise.reject(new Error('not used')),
-          isDuplicateKey: (error) => error instanceof MongoServerError && error.code === 11000,
+      const racingWorker = (meanwhile: () => Promise<void>) => {
+        const collections = collectionsOf(db());
+        const writes = new BatchWrites(collections, { priceChunkSize: 10_000, priceWriteConcurrency: 4 });
+        return new MongoBatchWork(collections, {
           async writePrices(batchId, prices) {
             await meanwhile();
-            const docs = prices.map((p) => toPriceDocument(batchId, p));
-            await db()
-              .collection<PriceDocument>('prices')
-              .insertMany(docs, { ordered: false })
-              .catch(() => undefined);
+            await writes.writePrices(batchId, prices);
           },
+          dropChunkContent: (batchId) => writes.dropChunkContent(batchId),
         });
+      };
 
       it('fences a worker that lost its batch: it writes nothing, or what the new holder writes', async () => {
         const batch = await committedBatch([2]);
-        await opened.store.claimBatchWork('alice', 1000, t(0));
-        await opened.store.claimBatchWork('bob', 1000, t(1000));
+        await opened.store.batchWork.claim('alice', 1000, t(0));
+        await opened.store.batchWork.claim('bob', 1000, t(1000));
         // Checked before writing: nothing written.
-        expect(await opened.store.recordChunkOutcome(batch.id, 'alice', outcome(0, 0, 2), t(1500))).toBe(false);
+        expect(await opened.store.batchWork.recordChunk(batch.id, 'alice', outcome(0, 0, 2), t(1500))).toBe(false);
         expect(await storedPrices(batch.id)).toBe(0);
 
         // Carol passed the check, then lost the batch to Dave while writing: the same documents, once.
-        await opened.store.claimBatchWork('carol', 1000, t(2000));
+        await opened.store.batchWork.claim('carol', 1000, t(2000));
         const carol = racingWorker(async () => {
-          await opened.store.claimBatchWork('dave', 1000, t(3000));
-          expect(await opened.store.recordChunkOutcome(batch.id, 'dave', outcome(0, 0, 2), t(3500))).toBe(true);
-          await opened.store.settleBatchWork(batch.id, 'dave', 'ACCEPTED', t(3600));
+          await opened.store.batchWork.claim('dave', 1000, t(3000));
+          expect(await opened.store.batchWork.recordChunk(batch.id, 'dave', outcome(0, 0, 2), t(3500))).toBe(true);
+          await opened.store.batchWork.settle(batch.id, 'dave', 'ACCEPTED', t(3600));
         });
-        expect(await carol.recordChunkOutcome(batch.id, 'carol', outcome(0, 0, 2), t(2500))).toBe(false);
-        expect(await opened.store.pricesOfBatch(batch.id, -1, 1_000_000)).toEqual([0, 1].map(price));
-        expect((await opened.store.batchesByIds([batch.id]))[0]).toMatchObject({ processedCount: 2, acceptedCount: 2 });
+        expect(await carol.recordChunk(batch.id, 'carol', outcome(0, 0, 2), t(2500))).toBe(false);
+        expect(await opened.store.batches.pricesOf(batch.id, null, 1_000_000)).toEqual([0, 1].map(price));
+        expect((await opened.store.batches.byIds([batch.id]))[0]).toMatchObject({
+          processedCount: 2,
+          acceptedCount: 2,
+        });
       });
 
       it('removes what a worker that lost its batch wrote once the batch was rejected meanwhile', async () => {
         const batch = await committedBatch([2]);
-        await opened.store.claimBatchWork('alice', 1000, t(0));
+        await opened.store.batchWork.claim('alice', 1000, t(0));
         const alice = racingWorker(async () => {
-          await opened.store.claimBatchWork('bob', 1000, t(1000));
+          await opened.store.batchWork.claim('bob', 1000, t(1000));
           // Bob finds the chunk invalid (the reference data changed, say) and rejects the batch.
-          expect(await opened.store.recordChunkOutcome(batch.id, 'bob', outcome(0, 0, 0, 2), t(1500))).toBe(true);
-          await opened.store.settleBatchWork(batch.id, 'bob', 'REJECTED', t(1600));
+          expect(await opened.store.batchWork.recordChunk(batch.id, 'bob', outcome(0, 0, 0, 2), t(1500))).toBe(true);
+          await opened.store.batchWork.settle(batch.id, 'bob', 'REJECTED', t(1600));
         });
-        expect(await alice.recordChunkOutcome(batch.id, 'alice', outcome(0, 0, 2), t(500))).toBe(false);
+        expect(await alice.recordChunk(batch.id, 'alice', outcome(0, 0, 2), t(500))).toBe(false);
         expect(await storedPrices(batch.id)).toBe(0);
       });
 
@@ -381,77 +383,85 @@ function describeMongoAdapter(uri: () => string, server: 'ferretdb' | 'mongodb')
           : `${atomicTitle} (skipped: FerretDB 1.24 does not apply a conditional update atomically, FerretDB#3040; ` +
               'runs where MONGODB_URI names a MongoDB server)',
         async () => {
-          const batch = await openBatch();
+          const batch = await openedBatch();
           const outcomes = await Promise.all(
-            Array.from({ length: 10 }, (_, i) => opened.store.appendBatchChunk(batch.id, chunk(i, 10), 55)),
+            Array.from({ length: 10 }, (_, i) => opened.store.chunkedBatches.append(batch.id, chunk(i, 10), 55)),
           );
           expect(outcomes.filter((o) => o?.kind === 'appended')).toHaveLength(5);
           expect(outcomes.filter((o) => o?.kind === 'too-many-items')).toHaveLength(5);
-          expect((await opened.store.batchesByIds([batch.id]))[0]).toMatchObject({ itemCount: 50, chunkCount: 5 });
+          expect((await opened.store.batches.byIds([batch.id]))[0]).toMatchObject({ itemCount: 50, chunkCount: 5 });
           expect(await rawChunks(batch.id)).toHaveLength(5);
 
-          const other = await openBatch();
-          const twice = await Promise.all([0, 1].map(() => opened.store.appendBatchChunk(other.id, chunk(0, 7), 100)));
+          const other = await openedBatch();
+          const twice = await Promise.all(
+            [0, 1].map(() => opened.store.chunkedBatches.append(other.id, chunk(0, 7), 100)),
+          );
           expect(twice.map((o) => o?.kind).sort()).toEqual(['appended', 'duplicate']);
-          expect((await opened.store.batchesByIds([other.id]))[0]).toMatchObject({ itemCount: 7, chunkCount: 1 });
+          expect((await opened.store.batches.byIds([other.id]))[0]).toMatchObject({ itemCount: 7, chunkCount: 1 });
         },
       );
 
       it('completes an append that crashed between reserving its chunk and storing it', async () => {
-        const batch = await openBatch();
-        await opened.store.appendBatchChunk(batch.id, chunk(0, 2), 100);
+        const batch = await openedBatch();
+        await opened.store.chunkedBatches.append(batch.id, chunk(0, 2), 100);
         // The reservation of chunk 1 was written, the chunk never was.
         await db()
           .collection<BatchDocument>('batches')
           .updateOne({ _id: batch.id }, { $inc: { itemCount: 3, chunkCount: 1 }, $push: { countedChunks: 1 } });
-        expect(await opened.store.commitBatch(batch.id)).toMatchObject({ kind: 'missing-chunks', missing: [1] });
-        expect(await opened.store.appendBatchChunk(batch.id, chunk(1, 3), 100)).toMatchObject({
+        expect(await opened.store.chunkedBatches.commit(batch.id)).toMatchObject({
+          kind: 'missing-chunks',
+          missing: [1],
+        });
+        expect(await opened.store.chunkedBatches.append(batch.id, chunk(1, 3), 100)).toMatchObject({
           kind: 'appended',
           batch: { itemCount: 5, chunkCount: 2 },
         });
-        expect(await opened.store.commitBatch(batch.id)).toMatchObject({
+        expect(await opened.store.chunkedBatches.commit(batch.id)).toMatchObject({
           kind: 'committed',
           batch: { status: 'COMMITTED', itemCount: 5, chunkCount: 2 },
         });
-        expect(await opened.store.chunkToProcess(batch.id, 1)).toEqual({
+        expect(await opened.store.batchWork.chunk(batch.id, 1)).toEqual({
           index: 1,
           firstItemIndex: 2,
           content: 'content-1',
         });
       });
 
-      it('completes an openBatch interrupted after its claim, under the claim’s id and time', async () => {
+      it('completes an open interrupted after its claim, under the claim’s id and time', async () => {
         const first = newOpenBatch();
         await db().collection<IdempotencyKeyDocument>('idempotency_keys').insertOne(openClaimOf(first));
-        expect(await opened.store.batchByIdempotencyKey(first.idempotencyKey)).toBeUndefined();
-        const retry = await opened.store.openBatch({ ...first, id: randomUUID(), createdAt: t(5) });
+        expect(await opened.store.batches.byIdempotencyKey(first.idempotencyKey)).toBeUndefined();
+        const retry = await opened.store.chunkedBatches.open({ ...first, id: randomUUID(), createdAt: t(5) });
         expect(retry).toMatchObject({
           kind: 'created',
           batch: { id: first.id, createdAt: first.createdAt, status: 'OPEN' },
         });
         // Once opened, the key answers like any stored batch's.
         const whole = sampleBatch({ idempotencyKey: first.idempotencyKey, requestHash: first.requestHash });
-        expect(await opened.store.recordBatch(whole)).toEqual({ kind: 'existing', batch: retry.batch });
+        expect(await opened.store.batches.record(whole)).toEqual({ kind: 'existing', batch: retry.batch });
       });
 
       it('completes an unfinished claim only with the same kind of request', async () => {
         const unfinished = newOpenBatch();
         await db().collection<IdempotencyKeyDocument>('idempotency_keys').insertOne(openClaimOf(unfinished));
         const whole = sampleBatch({ idempotencyKey: unfinished.idempotencyKey, requestHash: unfinished.requestHash });
-        expect(await opened.store.recordBatch(whole)).toMatchObject({ kind: 'conflict', batch: { id: unfinished.id } });
-        expect(await opened.store.batchesByIds([unfinished.id, whole.id])).toEqual([undefined, undefined]);
+        expect(await opened.store.batches.record(whole)).toMatchObject({
+          kind: 'conflict',
+          batch: { id: unfinished.id },
+        });
+        expect(await opened.store.batches.byIds([unfinished.id, whole.id])).toEqual([undefined, undefined]);
         expect(await storedPrices(whole.id)).toBe(0);
       });
 
       it('hands out no content of a settled batch, even where removing it was interrupted', async () => {
         const batch = await committedBatch([1]);
-        await opened.store.claimBatchWork('alice', 1000, t(0));
-        await opened.store.recordChunkOutcome(batch.id, 'alice', outcome(0, 0, 1), t(100));
-        await opened.store.settleBatchWork(batch.id, 'alice', 'ACCEPTED', t(200));
+        await opened.store.batchWork.claim('alice', 1000, t(0));
+        await opened.store.batchWork.recordChunk(batch.id, 'alice', outcome(0, 0, 1), t(100));
+        await opened.store.batchWork.settle(batch.id, 'alice', 'ACCEPTED', t(200));
         await db()
           .collection<ChunkDocument>('batch_chunks')
           .updateMany({ _id: chunkIdRange(batch.id) }, { $set: { content: 'left behind by a crash' } });
-        expect(await opened.store.chunkToProcess(batch.id, 0)).toBeUndefined();
+        expect(await opened.store.batchWork.chunk(batch.id, 0)).toBeUndefined();
       });
     });
 
@@ -477,7 +487,7 @@ if (mongodbUri) {
     ? { available: true }
     : { available: false, reason: NO_CHANGE_STREAMS };
   describe('on MONGODB_URI', () => {
-    describeOperationalStoreContract('MongoOperationalStore', () => openFresh(mongodbUri), feed);
+    describeOperationalStoreContract('MongoDB', () => openFresh(mongodbUri), feed);
     describeMongoAdapter(() => mongodbUri, 'mongodb');
   });
 }

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChangeStream, ChangeStreamOptions, Collection, Db, MongoClient } from 'mongodb';
+import { FEED_COMMITTED_STATUSES } from '../../../domain/batch-rules';
 import type { Logger } from '../../../logging/logger';
 import type { BatchChange, ChangeFeed, ChangeFeedReader, FeedBacklog, FeedPosition } from '../change-feed';
 import {
@@ -16,7 +17,7 @@ import {
   type MongoFeedPosition,
   type SnapshotKey,
 } from './change-events';
-import { COLLECTIONS, COMMITTED_STATUSES, type BatchDocument, type BatchEventDocument } from './documents';
+import { COLLECTIONS, type BatchDocument, type BatchEventDocument } from './documents';
 
 export interface MongoChangeFeedOptions {
   /** Longest a change-stream `getMore` waits on the server for new events. */
@@ -24,8 +25,6 @@ export interface MongoChangeFeedOptions {
   /** Batch documents per snapshot read. */
   readonly snapshotPageSize: number;
 }
-
-type BatchEvent = BatchChangeEvent;
 
 /** When a batch was committed: documents from before chunked batches carry no `committedAt`. */
 const committedAtOf = (doc: Pick<BatchDocument, 'createdAt' | 'committedAt'>): Date => doc.committedAt ?? doc.createdAt;
@@ -60,7 +59,7 @@ export class MongoChangeFeed implements ChangeFeed {
    */
   async backlog(_after: FeedPosition | null): Promise<FeedBacklog> {
     const batches = this.db.collection<BatchDocument>(COLLECTIONS.batches);
-    const uncounted = { countedAt: null, status: { $in: [...COMMITTED_STATUSES] } };
+    const uncounted = { countedAt: null, status: { $in: [...FEED_COMMITTED_STATUSES] } };
     const unapplied = { status: 'RETRACTED' as const, retractionAppliedAt: null };
     // FerretDB 1.24 has no $min accumulator; the oldest of each is one indexed sorted read anyway.
     const [commits, retractions, oldestCommit, oldestRetraction] = await Promise.all([
@@ -130,9 +129,9 @@ const TIMED_OUT = Symbol('timed out');
 class MongoFeedReader implements ChangeFeedReader {
   private snapshot: SnapshotState | undefined;
   private readonly streamStart: ChangeStreamOptions;
-  private stream: ChangeStream<BatchEventDocument, BatchEvent> | undefined;
+  private stream: ChangeStream<BatchEventDocument, BatchChangeEvent> | undefined;
   /** A `tryNext` still running when a `next` gave up waiting: the following `next` picks up its event. */
-  private pending: Promise<BatchEvent | null> | undefined;
+  private pending: Promise<BatchChangeEvent | null> | undefined;
   private readonly batches: Collection<BatchDocument>;
 
   constructor(
@@ -196,7 +195,7 @@ class MongoFeedReader implements ChangeFeedReader {
   private async readSnapshotPage(snapshot: SnapshotState): Promise<void> {
     const after = snapshot.after;
     // Open, waiting or in-progress chunked batches (and ended ones) are not committed: not in the feed.
-    const committed = { status: { $in: [...COMMITTED_STATUSES] } };
+    const committed = { status: { $in: [...FEED_COMMITTED_STATUSES] } };
     const filter = Number.isFinite(after.createdAt)
       ? {
           ...committed,
@@ -233,7 +232,7 @@ class MongoFeedReader implements ChangeFeedReader {
   }
 
   private async nextFromStream(max: number, waitMs: number): Promise<BatchChange[]> {
-    this.stream ??= this.batches.watch<BatchEventDocument, BatchEvent>(BATCH_CHANGE_PIPELINE, {
+    this.stream ??= this.batches.watch<BatchEventDocument, BatchChangeEvent>(BATCH_CHANGE_PIPELINE, {
       ...this.streamStart,
       maxAwaitTimeMS: this.options.awaitMs,
     });
@@ -262,9 +261,9 @@ class MongoFeedReader implements ChangeFeedReader {
 
   /** The stream's next event, or {@link TIMED_OUT} after `waitMs` with the read left running for later. */
   private async pull(
-    stream: ChangeStream<BatchEventDocument, BatchEvent>,
+    stream: ChangeStream<BatchEventDocument, BatchChangeEvent>,
     waitMs: number,
-  ): Promise<BatchEvent | null | typeof TIMED_OUT> {
+  ): Promise<BatchChangeEvent | null | typeof TIMED_OUT> {
     if (!this.pending) {
       const pending = stream.tryNext();
       // Rejections are rethrown to whoever awaits it next; this only keeps an abandoned one from crashing Node.
