@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   const log = createLogger(config.logLevel);
   const stores = await openStores(config, log);
   try {
-    const report = await importExchangeRates(stores.operational, path.resolve(file));
+    const report = await importExchangeRates(stores.operational.exchangeRates, path.resolve(file));
     log.info(report, `imported ${report.rates} exchange rates (${report.written} new or changed) from ${file}`);
   } finally {
     await closeStores(stores);

@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   const log = createLogger(config.logLevel);
   const stores = await openStores(config, log);
   try {
-    await loadShippedExchangeRates(stores.operational, log);
+    await loadShippedExchangeRates(stores.operational.exchangeRates, log);
     const report = await seedReferenceData(stores.operational, readReferenceDataset(), log);
     log.info(
       report,

@@ -1,4 +1,5 @@
 import type { Granularity } from '../../src/domain/period';
+import { LocationsService } from '../../src/locations';
 import {
   laneStatisticsQuery,
   periodPriceStatisticsQuery,
@@ -81,10 +82,8 @@ async function runnerFor(
   client: BenchGraphqlClient,
 ): Promise<{ runner: CaseRunner; pricesInRange: number }> {
   const { running, direct, config } = context;
-  const [origin, destination] = await Promise.all([
-    running.stores.operational.resolveLocation(c.origin),
-    running.stores.operational.resolveLocation(c.destination),
-  ]);
+  const locations = new LocationsService(running.stores.operational.referenceData);
+  const [origin, destination] = await Promise.all([locations.resolve(c.origin), locations.resolve(c.destination)]);
   if (!origin || !destination) throw new Error(`${c.name}: unknown location`);
   const params = { origins: origin.portCodes, destinations: destination.portCodes, from: c.dateFrom, to: c.dateTo };
   const countResult = await direct.query({

@@ -1,4 +1,5 @@
 import { DAILY_PRICE_TOTALS_FORMAT, dailyPriceTotalsQuery, type DailyPriceTotalsRow } from '../../src/stores/analytics';
+import { LocationsService } from '../../src/locations';
 import { BenchGraphqlClient } from './graphql-client';
 import { collectGarbage, timed, type BenchContext, type BenchSection } from './context';
 import { formatCount, formatMet, formatMs, formatRatio, summarize, type BenchRow } from './stats';
@@ -70,9 +71,10 @@ async function caseRunner(
   client: BenchGraphqlClient,
 ): Promise<CaseRunner> {
   const { running, direct, config } = context;
+  const locations = new LocationsService(running.stores.operational.referenceData);
   const [origin, destination] = await Promise.all([
-    running.stores.operational.resolveLocation(ratesCase.origin),
-    running.stores.operational.resolveLocation(ratesCase.destination),
+    locations.resolve(ratesCase.origin),
+    locations.resolve(ratesCase.destination),
   ]);
   if (!origin || !destination) {
     throw new Error(`${ratesCase.name}: ${ratesCase.origin} or ${ratesCase.destination} is not in the reference data`);

@@ -91,7 +91,7 @@ async function main(): Promise<void> {
   const direct = createClickHouseClient(config.clickhouse);
   try {
     const dataset = readReferenceDataset();
-    const counts = await running.stores.operational.upsertReferenceData(dataset);
+    const counts = await running.stores.operational.referenceData.upsert(dataset);
     progress(`reference data: ${counts.regions} regions, ${counts.ports} ports; service at ${running.url}/graphql`);
 
     const synthetic = await ensureSyntheticPrices(

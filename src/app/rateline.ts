@@ -12,12 +12,21 @@ import { BatchQueries, BatchWorker, IngestService } from '../ingest';
 import { LocationsService } from '../locations';
 import type { Logger } from '../logging/logger';
 import { Readiness } from '../observability/health';
-import { observeReplication } from '../observability/metrics';
+import { observeReplication, recordStoreError } from '../observability/metrics';
 import { RatesService } from '../rates';
 import { readReferenceDataset, seedReferenceData } from '../reference-data';
 import { DEFAULT_REPLICATOR_OPTIONS, ReplicationMonitor, Replicator } from '../replication';
-import { ClickHouseAnalyticsStore, type AnalyticsStore } from '../stores/analytics';
-import { MongoOperationalStore, SqliteOperationalStore, type OperationalStore } from '../stores/operational';
+import { ClickHouseAnalyticsStore, isClickHouseUnavailable, type AnalyticsStore } from '../stores/analytics';
+import {
+  guardOperationalStore,
+  isMongoUnavailable,
+  isSqliteUnavailable,
+  openMongoOperationalStore,
+  openSqliteOperationalStore,
+  type ExchangeRateTable,
+  type OperationalStore,
+} from '../stores/operational';
+import { guardStore } from '../stores/store-errors';
 import type { RatelineServices } from './services';
 
 export interface Stores {
@@ -33,7 +42,12 @@ export interface Stores {
 export async function openStores(config: Config, log: Logger): Promise<Stores> {
   const operational = await openOperationalStore(config, log);
   try {
-    const analytics = await ClickHouseAnalyticsStore.open(config.clickhouse);
+    const analytics = guardStore(
+      await ClickHouseAnalyticsStore.open(config.clickhouse),
+      'analytics',
+      isClickHouseUnavailable,
+      recordStoreError,
+    );
     return { operational, analytics };
   } catch (error) {
     await operational.close();
@@ -43,9 +57,16 @@ export async function openStores(config: Config, log: Logger): Promise<Stores> {
 
 /** The operational store alone (MongoDB when `MONGODB_URI` is set, else SQLite under `DATA_DIR`). */
 export async function openOperationalStore(config: Config, log: Logger): Promise<OperationalStore> {
-  return config.mongodb
-    ? MongoOperationalStore.open({ ...config.mongodb, log: log.child({ component: 'mongodb' }) })
-    : SqliteOperationalStore.open(config.dataDir);
+  if (config.mongodb) {
+    const { uri, database } = config.mongodb;
+    const store = await openMongoOperationalStore({ uri, database, log: log.child({ component: 'mongodb' }) });
+    return guardOperationalStore(store, isMongoUnavailable, recordStoreError);
+  }
+  return guardOperationalStore(
+    openSqliteOperationalStore({ dataDir: config.dataDir }),
+    isSqliteUnavailable,
+    recordStoreError,
+  );
 }
 
 /** Readiness of a process that needs both stores: each answers a ping within READINESS_TIMEOUT_MS. */
@@ -95,13 +116,17 @@ export function createReplicator(config: Config, stores: Stores, log: Logger): R
 }
 
 /** Open Exchange Rates when OXR_APP_ID is set, else the offline table in the operational store. */
-export function createExchangeRates(config: Config, operational: OperationalStore): ExchangeRates {
+export function createExchangeRates(config: Config, table: ExchangeRateTable): ExchangeRates {
   const oxr = config.exchangeRates.openExchangeRates;
-  return new ExchangeRates(oxr ? new OpenExchangeRates(operational, oxr) : new OfflineExchangeRates(operational));
+  return new ExchangeRates(oxr ? new OpenExchangeRates(table, oxr) : new OfflineExchangeRates(table));
 }
 
-export function createBatchWorker(config: Config, operational: OperationalStore, log: Logger): BatchWorker {
-  const exchangeRates = createExchangeRates(config, operational);
+export function createBatchWorker(
+  config: Config,
+  operational: OperationalStore,
+  exchangeRates: ExchangeRates,
+  log: Logger,
+): BatchWorker {
   return new BatchWorker(operational, exchangeRates, log.child({ component: 'batch-worker' }), {
     leaseTtlMs: config.batchWork.leaseTtlMs,
     pollIntervalMs: config.batchWork.pollIntervalMs,
@@ -110,15 +135,19 @@ export function createBatchWorker(config: Config, operational: OperationalStore,
 }
 
 /** `onCommitted`: a chunked batch was committed through this process (wakes its own worker). */
-export function createServices(config: Config, stores: Stores, onCommitted?: () => void): RatelineServices {
-  const exchangeRates = createExchangeRates(config, stores.operational);
+export function createServices(
+  config: Config,
+  stores: Stores,
+  exchangeRates: ExchangeRates,
+  onCommitted?: () => void,
+): RatelineServices {
   const locations = new LocationsService(stores.operational.referenceData);
   const maxRangeDays = config.limits.maxRatesRangeDays;
   return {
     rates: new RatesService({ locations, analytics: stores.analytics, exchangeRates, maxRangeDays }),
     analysis: new AnalysisService({ locations, analytics: stores.analytics, maxRangeDays }),
     locations,
-    batches: new BatchQueries(stores.operational),
+    batches: new BatchQueries(stores.operational.batches),
     ingest: new IngestService(stores.operational, config.limits, exchangeRates, onCommitted),
     exchangeRates,
     replication: new ReplicationMonitor(stores.operational.changeFeed, stores.analytics),
@@ -141,7 +170,7 @@ export interface RunningRateline {
 /** Loads the reference dataset on a first start: when the operational store holds no port or region. */
 async function seedIfEmpty(config: Config, stores: Stores, log: Logger): Promise<void> {
   if (!config.seedOnEmptyStore) return;
-  const counts = await stores.operational.referenceDataCounts();
+  const counts = await stores.operational.referenceData.counts();
   if (counts.regions > 0 || counts.ports > 0) return;
   log.info('operational store is empty: loading the reference dataset');
   const report = await seedReferenceData(stores.operational, readReferenceDataset(), log);
@@ -168,20 +197,24 @@ function warnIfOpen(config: Config, authenticator: ApiKeyAuthenticator, log: Log
 export async function startRateline(config: Config, log: Logger): Promise<RunningRateline> {
   const stores = await openStores(config, log);
   const replicator = config.replication.inProcess ? createReplicator(config, stores, log) : undefined;
-  const worker = config.batchWork.inProcess ? createBatchWorker(config, stores.operational, log) : undefined;
+  // One exchange-rate service per process: its caches serve the API and the in-process worker alike.
+  const exchangeRates = createExchangeRates(config, stores.operational.exchangeRates);
+  const worker = config.batchWork.inProcess
+    ? createBatchWorker(config, stores.operational, exchangeRates, log)
+    : undefined;
   try {
     const authenticator = new ApiKeyAuthenticator(config.apiKeys);
     warnIfOpen(config, authenticator, log);
     // The offline table is loaded (once per version of it) even when Open Exchange Rates is configured:
     // it costs one indexed lookup per start, and switching providers back needs no step.
-    await loadShippedExchangeRates(stores.operational, log);
+    await loadShippedExchangeRates(stores.operational.exchangeRates, log);
     await seedIfEmpty(config, stores, log);
     if (replicator) {
       replicator.start();
       await catchUpIfAnalyticsAnswer(replicator, stores, log);
     }
     const schema = await buildRatelineSchema();
-    const services = createServices(config, stores, () => worker?.poke());
+    const services = createServices(config, stores, exchangeRates, () => worker?.poke());
     const httpServer = http.createServer();
     const webSocket = serveGraphqlOverWebSocket({ httpServer, schema, services, authenticator, log });
     const apollo = createGraphqlServer({

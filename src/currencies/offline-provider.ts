@@ -1,5 +1,5 @@
 import { addDays } from '../domain/day';
-import type { OperationalStore } from '../stores/operational';
+import type { ExchangeRateTable } from '../stores/operational';
 import type { CurrencyDay, ExchangeRateProvider, ProvidedCurrency } from './provider';
 
 /**
@@ -18,14 +18,14 @@ export const CARRY_OVER_DAYS = 4;
 export class OfflineExchangeRates implements ExchangeRateProvider {
   readonly name = 'offline';
 
-  constructor(private readonly store: OperationalStore) {}
+  constructor(private readonly table: ExchangeRateTable) {}
 
   async usdPerUnit(pairs: readonly CurrencyDay[]): Promise<(string | undefined)[]> {
     const asked: CurrencyDay[] = [];
     for (const { currency, day } of pairs) {
       for (let back = 0; back <= CARRY_OVER_DAYS; back += 1) asked.push({ currency, day: addDays(day, -back) });
     }
-    const found = await this.store.exchangeRatesFor('offline', asked);
+    const found = await this.table.ratesFor('offline', asked);
     return pairs.map((_, index) => {
       for (let back = 0; back <= CARRY_OVER_DAYS; back += 1) {
         const rate = found[index * (CARRY_OVER_DAYS + 1) + back];
@@ -37,7 +37,7 @@ export class OfflineExchangeRates implements ExchangeRateProvider {
 
   /** Every currency of the table, from its first to its last stored rate. */
   async currencies(): Promise<ProvidedCurrency[]> {
-    const coverage = await this.store.exchangeRateCoverage('offline');
+    const coverage = await this.table.coverage('offline');
     return coverage.map((c) => ({ code: c.currency, firstDay: c.firstDay, lastDay: c.lastDay }));
   }
 }

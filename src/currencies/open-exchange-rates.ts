@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { formatDay, type EpochDay } from '../domain/day';
-import type { OperationalStore } from '../stores/operational';
+import type { ExchangeRateTable } from '../stores/operational';
 import { currencyInfo, knownCurrencyCodes, USD } from './currency-table';
 import {
   ExchangeRatesUnavailableError,
@@ -71,7 +71,7 @@ export class OpenExchangeRates implements ExchangeRateProvider {
   private readonly concurrency: number;
 
   constructor(
-    private readonly store: OperationalStore,
+    private readonly table: ExchangeRateTable,
     private readonly options: OpenExchangeRatesOptions,
   ) {
     this.concurrency = Math.max(1, options.concurrency ?? 4);
@@ -79,7 +79,7 @@ export class OpenExchangeRates implements ExchangeRateProvider {
 
   async usdPerUnit(pairs: readonly CurrencyDay[]): Promise<(string | undefined)[]> {
     const days = [...new Set(pairs.map((p) => p.day))];
-    const marks = await this.store.exchangeRatesFor(
+    const marks = await this.table.ratesFor(
       'openexchangerates',
       days.map((day) => ({ currency: USD.code, day })),
     );
@@ -89,13 +89,12 @@ export class OpenExchangeRates implements ExchangeRateProvider {
     const worker = async (): Promise<void> => {
       for (let day = missing[next++]; day !== undefined; day = missing[next++]) {
         const answer = await this.fetchDay(day);
-        if (answer.kind === 'rates')
-          await this.store.saveExchangeRates('openexchangerates', answer.rates, CACHE_SOURCE);
+        if (answer.kind === 'rates') await this.table.save('openexchangerates', answer.rates, CACHE_SOURCE);
         fetched.set(day, answer);
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.concurrency, missing.length) }, worker));
-    const cached = await this.store.exchangeRatesFor(
+    const cached = await this.table.ratesFor(
       'openexchangerates',
       pairs.filter((p) => fetched.get(p.day)?.kind !== 'not_available'),
     );

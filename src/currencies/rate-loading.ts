@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { OperationalStore } from '../stores/operational';
+import type { ExchangeRateTable } from '../stores/operational';
 import { readExchangeRateFile, readExchangeRateFileIf, shippedExchangeRatesFile } from './rate-file';
 
 export interface RateLoadReport {
@@ -14,9 +14,9 @@ export interface RateLoadReport {
  * Loads a rates file (see {@link readExchangeRateFile}) into the store's offline table: a rate for a
  * (currency, day) already there is replaced, so the last load wins. The whole file is checked first.
  */
-export async function importExchangeRates(store: OperationalStore, file: string): Promise<RateLoadReport> {
+export async function importExchangeRates(table: ExchangeRateTable, file: string): Promise<RateLoadReport> {
   const { rates, source } = readExchangeRateFile(file);
-  const written = await store.saveExchangeRates('offline', rates, source);
+  const written = await table.save('offline', rates, source);
   return { source, rates: rates.length, written };
 }
 
@@ -24,13 +24,13 @@ export async function importExchangeRates(store: OperationalStore, file: string)
  * Loads the shipped table unless this very content (its file name and hash) was loaded before: cheap
  * on every start, and a new shipped table is loaded once.
  */
-export async function loadShippedExchangeRates(store: OperationalStore, log: Logger): Promise<RateLoadReport> {
+export async function loadShippedExchangeRates(table: ExchangeRateTable, log: Logger): Promise<RateLoadReport> {
   const file = await readExchangeRateFileIf(
     shippedExchangeRatesFile(),
-    async (source) => !(await store.hasExchangeRatesFrom('offline', source)),
+    async (source) => !(await table.hasRatesFrom('offline', source)),
   );
   if (file.rates === undefined) return { source: file.source, rates: 0, written: 0 };
-  const written = await store.saveExchangeRates('offline', file.rates, file.source);
+  const written = await table.save('offline', file.rates, file.source);
   log.info({ source: file.source, rates: file.rates.length, written }, 'loaded the shipped exchange rates table');
   return { source: file.source, rates: file.rates.length, written };
 }

@@ -67,7 +67,8 @@ export function commitVerdict(
   storedChunks: readonly number[],
   reservedChunks: readonly number[] = [],
 ): CommitVerdict {
-  if (batch.status !== 'OPEN') return { kind: ENDED_OPEN_STATUSES.has(batch.status) ? 'not-open' : 'already-committed' };
+  if (batch.status !== 'OPEN')
+    return { kind: ENDED_OPEN_STATUSES.has(batch.status) ? 'not-open' : 'already-committed' };
   const missing = missingChunkIndexes(storedChunks, reservedChunks);
   return missing.length > 0 ? { kind: 'missing-chunks', missing } : { kind: 'committed' };
 }

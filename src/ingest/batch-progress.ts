@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SETTLED_BATCH_STATUSES, type Batch } from '../domain/batch';
-import type { OperationalStore } from '../stores/operational';
+import type { Batch } from '../domain/batch';
+import { SETTLED_BATCH_STATUSES } from '../domain/batch-rules';
+import type { BatchStore } from '../stores/operational';
 
 /** What a client watching a batch sees move; a change of any of these is reported. */
 const progressOf = (batch: Batch): string =>
@@ -12,7 +13,7 @@ const progressOf = (batch: Batch): string =>
  * keeps one mechanism for every shape; a batch settles in seconds, so the cost is a few reads.
  */
 export async function* watchBatch(
-  operational: OperationalStore,
+  batches: BatchStore,
   current: Batch,
   pollIntervalMs: number,
 ): AsyncGenerator<Batch, void, undefined> {
@@ -26,6 +27,6 @@ export async function* watchBatch(
     }
     if (SETTLED_BATCH_STATUSES.has(batch.status)) return;
     await sleep(pollIntervalMs);
-    [batch] = await operational.batchesByIds([batch.id]);
+    [batch] = await batches.byIds([batch.id]);
   }
 }

@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import type { Batch } from '../domain/batch';
 import { badUserInput } from '../domain/errors';
-import type { BatchCursor, OperationalStore } from '../stores/operational';
+import type { BatchCursor, BatchStore } from '../stores/operational';
 
 export const DEFAULT_BATCH_PAGE_SIZE = 20;
 export const MAX_BATCH_PAGE_SIZE = 100;
@@ -20,17 +20,17 @@ export interface BatchReader {
 }
 
 export class BatchQueries {
-  constructor(private readonly operational: OperationalStore) {}
+  constructor(private readonly batches: BatchStore) {}
 
   forRequest(): BatchReader {
-    const byId = new DataLoader<string, Batch | undefined>((ids) => this.operational.batchesByIds(ids));
+    const byId = new DataLoader<string, Batch | undefined>((ids) => this.batches.byIds(ids));
     return {
       batch: (id) => byId.load(id),
       batches: async (first, after) => {
         if (!Number.isInteger(first) || first < 1 || first > MAX_BATCH_PAGE_SIZE) {
           throw badUserInput('first', first, `first must be between 1 and ${MAX_BATCH_PAGE_SIZE}`);
         }
-        const page = await this.operational.listBatches(first, after == null ? undefined : decodeCursor(after));
+        const page = await this.batches.page(first, after == null ? undefined : decodeCursor(after));
         for (const batch of page.batches) byId.prime(batch.id, batch);
         const last = page.batches.at(-1);
         return { batches: page.batches, hasNextPage: page.hasMore, endCursor: last ? encodeCursor(last) : null };

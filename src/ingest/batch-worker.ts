@@ -31,7 +31,7 @@ export class BatchWorker {
   private wake: AbortController = new AbortController();
 
   constructor(
-    private readonly operational: OperationalStore,
+    private readonly operational: Pick<OperationalStore, 'batchWork' | 'chunkedBatches' | 'referenceData'>,
     private readonly exchangeRates: ExchangeRates,
     private readonly log: Logger,
     private readonly options: BatchWorkerOptions,
@@ -63,10 +63,10 @@ export class BatchWorker {
       try {
         if (Date.now() - lastExpiryAt >= this.options.pollIntervalMs) {
           lastExpiryAt = Date.now();
-          const expired = await this.operational.expireOpenBatches(new Date());
+          const expired = await this.operational.chunkedBatches.expireDue(new Date());
           if (expired.length > 0) this.log.info({ batchIds: expired }, 'expired open batches never committed');
         }
-        const work = await this.operational.claimBatchWork(this.holder, this.options.leaseTtlMs, new Date());
+        const work = await this.operational.batchWork.claim(this.holder, this.options.leaseTtlMs, new Date());
         if (work) {
           await this.processOrHandBack(work);
         } else {
@@ -90,7 +90,7 @@ export class BatchWorker {
     try {
       await this.process(work);
     } catch (error) {
-      await this.operational.releaseBatchWork(work.batch.id, this.holder).catch(() => undefined);
+      await this.operational.batchWork.handBack(work.batch.id, this.holder).catch(() => undefined);
       throw error;
     }
   }
@@ -102,17 +102,17 @@ export class BatchWorker {
       { chunks: batch.chunkCount, items: batch.itemCount, resumeAtChunk: work.processedChunks },
       'processing batch',
     );
-    const knownPorts = new Set((await this.operational.allPorts()).map((port) => port.code));
+    const knownPorts = new Set((await this.operational.referenceData.allPorts()).map((port) => port.code));
     const progress = { reported: batch.errors.length, errors: batch.errorCount, accepted: batch.acceptedCount };
     for (let index = work.processedChunks; index < batch.chunkCount; index += 1) {
       if (this.stopping) {
-        await this.operational.releaseBatchWork(batch.id, this.holder);
+        await this.operational.batchWork.handBack(batch.id, this.holder);
         log.info({ nextChunk: index }, 'handed the batch back: shutting down');
         return;
       }
       const outcome = await this.processChunk(batch, index, knownPorts, progress);
       const leaseUntil = new Date(Date.now() + this.options.leaseTtlMs);
-      if (!outcome || !(await this.operational.recordChunkOutcome(batch.id, this.holder, outcome, leaseUntil))) {
+      if (!outcome || !(await this.operational.batchWork.recordChunk(batch.id, this.holder, outcome, leaseUntil))) {
         log.warn({ chunk: index }, 'another worker took the batch over; leaving it');
         return;
       }
@@ -123,7 +123,7 @@ export class BatchWorker {
       await yieldToEventLoop();
     }
     const counts = progress.accepted > 0 && (batch.skipInvalid || progress.errors === 0);
-    const settled = await this.operational.settleBatchWork(
+    const settled = await this.operational.batchWork.settle(
       batch.id,
       this.holder,
       counts ? 'ACCEPTED' : 'REJECTED',
@@ -145,7 +145,7 @@ export class BatchWorker {
     knownPorts: ReadonlySet<string>,
     progress: { readonly reported: number; readonly errors: number },
   ): Promise<ChunkOutcome | undefined> {
-    const chunk = await this.operational.chunkToProcess(batch.id, index);
+    const chunk = await this.operational.batchWork.chunk(batch.id, index);
     if (!chunk) return undefined;
     const items = decodeChunkItems(chunk.content);
     const rates = await this.exchangeRates.lookup(items);

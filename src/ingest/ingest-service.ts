@@ -54,7 +54,7 @@ const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
  */
 export class IngestService {
   constructor(
-    private readonly operational: OperationalStore,
+    private readonly operational: Pick<OperationalStore, 'batches' | 'chunkedBatches' | 'referenceData'>,
     private readonly limits: IngestLimits,
     private readonly exchangeRates: ExchangeRates,
     /** Called after a chunked batch is committed: wakes a worker of this process at once. */
@@ -67,7 +67,7 @@ export class IngestService {
     const count = input.items.length;
     const requestHash = fingerprint([input.skipInvalid, input.items]);
     // A retry of a recorded batch answers without validating it again.
-    const earlier = await this.operational.batchByIdempotencyKey(input.idempotencyKey);
+    const earlier = await this.operational.batches.byIdempotencyKey(input.idempotencyKey);
     if (earlier) {
       const same = sameRequestOrConflict(earlier, requestHash, input.idempotencyKey);
       recordBatchOutcome('replayed');
@@ -75,7 +75,9 @@ export class IngestService {
     }
 
     const knownPorts = new Set(
-      (await this.operational.portsByCodes(portCodesOf(input.items))).flatMap((port) => (port ? [port.code] : [])),
+      (await this.operational.referenceData.portsByCodes(portCodesOf(input.items))).flatMap((port) =>
+        port ? [port.code] : [],
+      ),
     );
     // One call for the rates of the items' distinct (currency, day) pairs; a provider that cannot answer
     // fails the request here (EXCHANGE_RATES_UNAVAILABLE), before anything is written.
@@ -98,6 +100,7 @@ export class IngestService {
       idempotencyKey: input.idempotencyKey,
       requestHash,
       status: prices.length > 0 ? 'ACCEPTED' : 'REJECTED',
+      skipInvalid: input.skipInvalid,
       itemCount: count,
       errors,
       createdAt: new Date(),
@@ -105,7 +108,7 @@ export class IngestService {
     };
     let outcome;
     try {
-      outcome = await this.operational.recordBatch(batch);
+      outcome = await this.operational.batches.record(batch);
     } catch (error) {
       recordBatchOutcome('failed');
       throw error;
@@ -146,7 +149,7 @@ export class IngestService {
   }
 
   async retractBatch(id: string): Promise<Batch> {
-    const batch = await this.operational.retractBatch(id, new Date());
+    const batch = await this.operational.batches.retract(id, new Date());
     if (!batch) throw notFound('id', id);
     if (batch.status === 'RETRACTED' || batch.status === 'ACCEPTED' || batch.status === 'REJECTED') return batch;
     throw new RatelineError(
@@ -163,7 +166,7 @@ export class IngestService {
   async createBatch(input: CreateBatchInput): Promise<Batch> {
     checkIdempotencyKey(input.idempotencyKey);
     const createdAt = new Date();
-    const outcome = await this.operational.openBatch({
+    const outcome = await this.operational.chunkedBatches.open({
       id: randomUUID(),
       idempotencyKey: input.idempotencyKey,
       // A string first: never equal to a whole batch's [skipInvalid, items].
@@ -188,14 +191,14 @@ export class IngestService {
     this.checkItemCount(items.length, 'A chunk');
     const content = encodeChunkItems(items);
     const chunk = { index: chunkIndex, itemCount: items.length, contentHash: chunkContentHash(content), content };
-    const outcome = await this.operational.appendBatchChunk(batchId, chunk, this.limits.maxChunkedBatchItems);
+    const outcome = await this.operational.chunkedBatches.append(batchId, chunk, this.limits.maxChunkedBatchItems);
     if (!outcome) throw notFound('batchId', batchId);
     return appendedOrError(outcome, chunkIndex);
   }
 
   /** Queues an open batch for a worker and answers at once; committing again answers the batch as it is. */
   async commitBatch(batchId: string): Promise<Batch> {
-    const outcome = await this.operational.commitBatch(batchId);
+    const outcome = await this.operational.chunkedBatches.commit(batchId);
     if (!outcome) throw notFound('batchId', batchId);
     const batch = committedOrError(outcome);
     if (outcome.kind === 'committed') this.onCommitted();
@@ -204,7 +207,7 @@ export class IngestService {
 
   /** Ends an open batch and drops its chunks; aborting again answers the aborted batch. */
   async abortBatch(batchId: string): Promise<Batch> {
-    const outcome = await this.operational.endOpenBatch(batchId, 'ABORTED');
+    const outcome = await this.operational.chunkedBatches.end(batchId, 'ABORTED');
     if (!outcome) throw notFound('batchId', batchId);
     if (outcome.kind === 'ended' || outcome.batch.status === 'ABORTED') return outcome.batch;
     throw notOpen(outcome.batch, 'aborted');
@@ -212,9 +215,9 @@ export class IngestService {
 
   /** The batch now, then each change of its progress, until it is settled; NOT_FOUND for an unknown id. */
   async watchBatch(batchId: string): Promise<AsyncGenerator<Batch, void, undefined>> {
-    const [batch] = await this.operational.batchesByIds([batchId]);
+    const [batch] = await this.operational.batches.byIds([batchId]);
     if (!batch) throw notFound('id', batchId);
-    return watchBatch(this.operational, batch, PROGRESS_POLL_MS);
+    return watchBatch(this.operational.batches, batch, PROGRESS_POLL_MS);
   }
 
   private checkItemCount(count: number, what: string): void {

@@ -22,16 +22,16 @@ export interface SeedReport {
  * again changes nothing (the batch's idempotency key).
  */
 export async function seedReferenceData(
-  operational: OperationalStore,
+  operational: Pick<OperationalStore, 'referenceData' | 'batches' | 'chunkedBatches' | 'exchangeRates'>,
   dataset: ReferenceDataset,
   log: Logger,
 ): Promise<SeedReport> {
-  const counts = await operational.upsertReferenceData(dataset);
-  const earlier = await operational.batchByIdempotencyKey(REFERENCE_BATCH_KEY);
+  const counts = await operational.referenceData.upsert(dataset);
+  const earlier = await operational.batches.byIdempotencyKey(REFERENCE_BATCH_KEY);
   if (earlier) return { ...counts, pricesLoaded: 0, pricesPresent: earlier.acceptedCount, batchId: earlier.id };
   // The reference batch is larger than a client's default limit allows; it is trusted data.
   // Its prices are all in USD: the exchange rates are never asked.
-  const exchangeRates = new ExchangeRates(new OfflineExchangeRates(operational));
+  const exchangeRates = new ExchangeRates(new OfflineExchangeRates(operational.exchangeRates));
   const ingest = new IngestService(
     operational,
     { maxBatchItems: dataset.prices.length, maxChunkedBatchItems: dataset.prices.length, openBatchTtlMs: 0 },

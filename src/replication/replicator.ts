@@ -11,6 +11,7 @@ import {
   type BatchChange,
   type ChangeFeedReader,
   type FeedPosition,
+  type BatchStore,
   type OperationalStore,
 } from '../stores/operational';
 
@@ -75,7 +76,7 @@ export class Replicator {
   private consecutiveFailures = 0;
 
   constructor(
-    private readonly operational: OperationalStore,
+    private readonly operational: Pick<OperationalStore, 'batches' | 'replicationLeases' | 'changeFeed'>,
     private readonly analytics: AnalyticsStore,
     private readonly log: Logger,
     private readonly options: ReplicatorOptions = DEFAULT_REPLICATOR_OPTIONS,
@@ -149,7 +150,7 @@ export class Replicator {
       }
     }
     if (replicaId === undefined) return;
-    await this.operational.releaseReplicationLease(replicaId, this.holder).catch((error: unknown) => {
+    await this.operational.replicationLeases.release(replicaId, this.holder).catch((error: unknown) => {
       this.log.warn({ err: error }, 'could not release the replication lease; it expires on its own');
     });
   }
@@ -169,7 +170,7 @@ export class Replicator {
     };
     const flush = async () => {
       await keepLease(true);
-      const applied = await pending.applyTo(this.analytics, this.operational, replicaChecked, ++version);
+      const applied = await pending.applyTo(this.analytics, this.operational.batches, replicaChecked, ++version);
       replicaChecked = true;
       this.consecutiveFailures = 0;
       recordPricesReplicated(applied.prices);
@@ -181,7 +182,7 @@ export class Replicator {
       await keepLease(true);
       const copied = await this.copyInSlices(change.batchId, () => keepLease(false));
       const appliedAt = new Date();
-      await this.operational.markReplicated([change], appliedAt);
+      await this.operational.batches.markReplicated([change], appliedAt);
       await this.analytics.saveCheckpoint({ position: change.position, appliedAt, version: ++version });
       this.events.emit('applied');
       this.log.info({ batchId: change.batchId, prices: copied }, 'replicated a large batch in slices');
@@ -214,7 +215,7 @@ export class Replicator {
             await copyLargeBatch(change);
             continue;
           }
-          pending.add(change, size > 0 ? await this.operational.pricesOfBatch(change.batchId, -1, size) : []);
+          pending.add(change, size > 0 ? await this.operational.batches.pricesOf(change.batchId, null, size) : []);
           if (pending.priceCount >= this.options.flushMaxPrices) await flush();
         }
         const due =
@@ -234,8 +235,8 @@ export class Replicator {
    */
   private async copyInSlices(batchId: string, keepLease: () => Promise<void>): Promise<number> {
     const size = this.options.batchSlicePrices;
-    const through = (await this.analytics.replicatedThrough([batchId])).get(batchId) ?? -1;
-    let slice = await this.operational.pricesOfBatch(batchId, through, size);
+    const through = (await this.analytics.replicatedThrough([batchId])).get(batchId) ?? null;
+    let slice = await this.operational.batches.pricesOf(batchId, through, size);
     let copied = 0;
     while (slice.length > 0) {
       await this.analytics.applyChanges({ batches: [{ batchId, prices: slice }], retractedBatchIds: [] });
@@ -245,14 +246,14 @@ export class Replicator {
       if (slice.length < size) break;
       // Requests served by this process run between slices.
       await yieldToEventLoop();
-      slice = await this.operational.pricesOfBatch(batchId, last.itemIndex, size);
+      slice = await this.operational.batches.pricesOf(batchId, last.itemIndex, size);
     }
     return copied;
   }
 
   /** How many prices a committed batch holds (0 once it is gone or holds none). */
   private async acceptedPrices(batchId: string): Promise<number> {
-    const [batch] = await this.operational.batchesByIds([batchId]);
+    const [batch] = await this.operational.batches.byIds([batchId]);
     return batch?.acceptedCount ?? 0;
   }
 
@@ -273,11 +274,11 @@ export class Replicator {
    */
   private async renewLease(replicaId: string): Promise<boolean> {
     const ttl = this.options.leaseTtlMs;
-    if (await this.operational.acquireReplicationLease(replicaId, this.holder, ttl, new Date())) return true;
-    const current = await this.operational.replicationLeaseHolder(replicaId);
+    if (await this.operational.replicationLeases.acquire(replicaId, this.holder, ttl, new Date())) return true;
+    const current = await this.operational.replicationLeases.holder(replicaId);
     if (current === undefined || !isDeadProcessOfThisHost(current)) return false;
     this.log.warn({ replicaId, previousHolder: current }, 'taking over the lease of a replicator that died');
-    return this.operational.acquireReplicationLease(replicaId, this.holder, ttl, new Date(), current);
+    return this.operational.replicationLeases.acquire(replicaId, this.holder, ttl, new Date(), current);
   }
 
   private async pause(ms: number): Promise<void> {
@@ -313,7 +314,7 @@ class PendingFlush {
 
   async applyTo(
     analytics: AnalyticsStore,
-    operational: OperationalStore,
+    batchStore: BatchStore,
     replicaChecked: boolean,
     version: number,
   ): Promise<{ position: FeedPosition; changes: number; prices: number }> {
@@ -327,7 +328,7 @@ class PendingFlush {
     const retractedBatchIds = this.changes.filter((c) => c.kind === 'retracted').map((c) => c.batchId);
     await analytics.applyChanges({ batches, retractedBatchIds });
     const appliedAt = new Date();
-    await operational.markReplicated(this.changes, appliedAt);
+    await batchStore.markReplicated(this.changes, appliedAt);
     await analytics.saveCheckpoint({ position: last.position, appliedAt, version });
     const prices = batches.reduce((sum, b) => sum + b.prices.length, 0);
     const summary = { position: last.position, changes: this.changes.length, prices };

@@ -1,5 +1,4 @@
 import { RatelineError, StoreUnavailableError, type StoreName } from '../domain/errors';
-import { recordStoreError } from '../observability/metrics';
 
 /** Tells a driver's "could not reach the server" apart from every other failure. */
 export type UnavailableClassifier = (error: unknown) => boolean;
@@ -29,39 +28,48 @@ export function isNetworkError(error: unknown): boolean {
   return false;
 }
 
+export type StoreErrorKind = 'unavailable' | 'other';
+
+/** Told of every failure that passes the guard, e.g. to count it (the composition root wires metrics). */
+export type StoreErrorListener = (store: StoreName, operation: string, kind: StoreErrorKind) => void;
+
+export interface GuardOptions<T> {
+  /** Prefixes each operation's name as listeners see it (e.g. `batches` for `batches.record`). */
+  readonly name?: string;
+  /** Methods whose resolved result is guarded too (e.g. the change feed's `follow`, which answers a reader). */
+  readonly guardResultsOf?: readonly (keyof T)[];
+}
+
 /**
- * Wraps every method of a store adapter (and of the objects named in `nested`, e.g. its change feed)
- * so that a failure is counted in `rateline_store_errors_total` and a failure to reach the store
- * becomes {@link StoreUnavailableError} (`ANALYTICS_UNAVAILABLE` / `OPERATIONAL_STORE_UNAVAILABLE`):
- * the edge where driver errors turn into the domain's. Methods run on the adapter itself, so calls
- * between its own methods are not counted twice. Domain errors pass through untouched.
+ * Wraps every method of a store port so that a failure is reported to `onError` and a failure to reach
+ * the store becomes {@link StoreUnavailableError} (`ANALYTICS_UNAVAILABLE` /
+ * `OPERATIONAL_STORE_UNAVAILABLE`): the edge where driver errors turn into the domain's. Methods run
+ * on the port itself, so calls between its own methods are not reported twice. Domain errors pass
+ * through untouched.
  */
 export function guardStore<T extends object>(
   target: T,
   store: StoreName,
   isUnavailable: UnavailableClassifier,
-  nested: readonly (keyof T)[] = [],
+  onError: StoreErrorListener,
+  options: GuardOptions<T> = {},
 ): T {
-  const wrapped = new Map<PropertyKey, unknown>();
-  for (const key of nested) {
-    const value = target[key];
-    if (value && typeof value === 'object') wrapped.set(key, guardStore(value, store, isUnavailable));
-  }
+  const operationOf = (key: PropertyKey) => (options.name ? `${options.name}.${String(key)}` : String(key));
+  const guardsResult = new Set<PropertyKey>(options.guardResultsOf ?? []);
   const translate = (operation: string, error: unknown): unknown => {
     if (error instanceof RatelineError) {
-      if (error instanceof StoreUnavailableError) recordStoreError(store, operation, 'unavailable');
+      if (error instanceof StoreUnavailableError) onError(store, operation, 'unavailable');
       return error;
     }
     const unavailable = isUnavailable(error);
-    recordStoreError(store, operation, unavailable ? 'unavailable' : 'other');
+    onError(store, operation, unavailable ? 'unavailable' : 'other');
     return unavailable ? new StoreUnavailableError(store, operation, error) : error;
   };
   return new Proxy(target, {
     get(object, key, receiver) {
-      if (wrapped.has(key)) return wrapped.get(key);
       const value: unknown = Reflect.get(object, key, receiver);
       if (typeof value !== 'function' || key === 'constructor') return value;
-      const operation = String(key);
+      const operation = operationOf(key);
       return (...args: unknown[]): unknown => {
         let result: unknown;
         try {
@@ -69,12 +77,16 @@ export function guardStore<T extends object>(
         } catch (error) {
           throw translate(operation, error);
         }
-        if (result instanceof Promise) {
-          return result.catch((error: unknown) => {
+        if (!(result instanceof Promise)) return result;
+        return result.then(
+          (resolved: unknown) =>
+            guardsResult.has(key) && resolved !== null && typeof resolved === 'object'
+              ? guardStore(resolved, store, isUnavailable, onError, { name: operation })
+              : resolved,
+          (error: unknown) => {
             throw translate(operation, error);
-          });
-        }
-        return result;
+          },
+        );
       };
     },
   });

@@ -1,7 +1,7 @@
 /**
  * The analyst questions (series, lane statistics, outliers, fallback) answered straight from their
  * definitions over the raw reference files, sharing no code with Rateline: the oracle for
- * test/acceptance/analysis.test.ts. Money is handled in whole cents, rounded to cents half up at the end.
+ * test/integration/acceptance/analysis.test.ts. Money is handled in whole cents, rounded to cents half up at the end.
  */
 import { portsOf, rawPorts, rawPrices, rawRegions } from './reference-answers';
 

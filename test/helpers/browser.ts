@@ -42,7 +42,8 @@ const isLocal = (url: URL): boolean =>
 export async function openBrowser(viewport = { width: 1280, height: 1000 }): Promise<BrowserSession> {
   if (!fs.existsSync(CHROMIUM_PATH)) {
     throw new Error(
-      `${CHROMIUM_PATH} is missing: install Debian's chromium (apt-get install -y chromium; .ci/run does)`,
+      `${CHROMIUM_PATH} is missing: \`npm run test:prerequisites -- chromium\` (which npm test runs first) installs ` +
+        "Debian's chromium",
     );
   }
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });

@@ -12,7 +12,7 @@ import { loadConfig, type Config } from '../../src/config';
 import { IngestService } from '../../src/ingest';
 import { readReferenceDataset } from '../../src/reference-data';
 import { ClickHouseAnalyticsStore } from '../../src/stores/analytics';
-import { SqliteOperationalStore } from '../../src/stores/operational';
+import { openSqliteOperationalStore, type OperationalStore } from '../../src/stores/operational';
 
 export const silentLog = pino({ level: 'silent' });
 
@@ -41,8 +41,8 @@ export function testConfig(dataDir: string, env: NodeJS.ProcessEnv = {}): Config
   return loadConfig({ DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'silent', ...env });
 }
 
-export function openSqliteStore(dataDir: string): SqliteOperationalStore {
-  return SqliteOperationalStore.open(dataDir);
+export function openSqliteStore(dataDir: string): OperationalStore {
+  return openSqliteOperationalStore({ dataDir });
 }
 
 export function openChdbStore(dataDir: string): Promise<ClickHouseAnalyticsStore> {
@@ -52,7 +52,7 @@ export function openChdbStore(dataDir: string): Promise<ClickHouseAnalyticsStore
 /** SQLite and chDB on a fresh data directory, with the reference data and the write path over them. */
 export interface EmbeddedStores {
   readonly dataDir: string;
-  readonly operational: SqliteOperationalStore;
+  readonly operational: OperationalStore;
   readonly analytics: ClickHouseAnalyticsStore;
   readonly ingest: IngestService;
 }
@@ -61,9 +61,9 @@ export async function openEmbeddedStores(): Promise<EmbeddedStores> {
   const dataDir = temporaryDataDir();
   const operational = openSqliteStore(dataDir);
   const analytics = await openChdbStore(dataDir);
-  await operational.upsertReferenceData(readReferenceDataset());
+  await operational.referenceData.upsert(readReferenceDataset());
   const limits = { maxBatchItems: 100_000, maxChunkedBatchItems: 1_000_000, openBatchTtlMs: 60_000 };
-  const exchangeRates = new ExchangeRates(new OfflineExchangeRates(operational));
+  const exchangeRates = new ExchangeRates(new OfflineExchangeRates(operational.exchangeRates));
   return { dataDir, operational, analytics, ingest: new IngestService(operational, limits, exchangeRates) };
 }
 

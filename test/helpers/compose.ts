@@ -1,7 +1,7 @@
 /**
  * Runs Debian's `docker-compose` (1.x) on the project's compose files. No Docker engine is needed:
  * `config` only parses, interpolates and validates. A missing binary fails the tests with how to get it:
- * CI installs it, so a silent skip would only hide that the compose files went unchecked.
+ * `npm test` installs it first, so a silent skip would only hide that the compose files went unchecked.
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -34,8 +34,8 @@ function dockerCompose(): string {
     if (fs.existsSync(candidate)) return candidate;
   }
   throw new Error(
-    "docker-compose is not installed: `bash .ci/run` installs Debian's docker-compose package " +
-      '(apt-get install docker-compose); the compose files are validated with `docker-compose config -q`.',
+    'docker-compose is not installed: `npm run test:prerequisites -- docker-compose` (which npm test runs first) ' +
+      "installs Debian's package; the compose files are validated with `docker-compose config -q`.",
   );
 }
 

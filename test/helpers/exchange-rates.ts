@@ -4,11 +4,11 @@
  */
 import { ExchangeRates, OfflineExchangeRates, type DailyUsdRate } from '../../src/currencies';
 import { parseDay, type EpochDay } from '../../src/domain/day';
-import type { SqliteOperationalStore } from '../../src/stores/operational';
+import type { OperationalStore } from '../../src/stores/operational';
 import { openSqliteStore, removeDataDir, temporaryDataDir } from './components';
 
 export interface RatesFixture {
-  readonly store: SqliteOperationalStore;
+  readonly store: OperationalStore;
   readonly exchangeRates: ExchangeRates;
   dispose(): Promise<void>;
 }
@@ -22,10 +22,10 @@ export function dailyRates(rows: readonly (readonly [string, string, string])[])
 export async function offlineRatesFixture(rates: readonly DailyUsdRate[]): Promise<RatesFixture> {
   const dataDir = temporaryDataDir();
   const store = openSqliteStore(dataDir);
-  await store.saveExchangeRates('offline', rates, 'test rates');
+  await store.exchangeRates.save('offline', rates, 'test rates');
   return {
     store,
-    exchangeRates: new ExchangeRates(new OfflineExchangeRates(store)),
+    exchangeRates: new ExchangeRates(new OfflineExchangeRates(store.exchangeRates)),
     async dispose() {
       await store.close();
       removeDataDir(dataDir);

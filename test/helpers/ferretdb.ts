@@ -1,8 +1,8 @@
 /**
  * Starts a real FerretDB 1.24 (MongoDB wire protocol over SQLite) for the Mongo adapter's tests: on
  * 127.0.0.1, a free port, its state and data in a fresh temporary directory that `stop()` removes.
- * A missing binary fails the tests with the command that installs it: CI installs it, so a silent skip
- * would only hide that the Mongo adapter went untested.
+ * A missing binary fails the tests with the command that installs it: `npm test` installs it first, so a
+ * silent skip would only hide that the Mongo adapter went untested.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MongoClient } from 'mongodb';
+import { eventually } from './eventually';
 
 export interface RunningFerretDb {
   /** A connection string for the driver, e.g. `mongodb://127.0.0.1:41234/`. */
@@ -23,10 +24,10 @@ export interface RunningFerretDb {
 }
 
 const INSTALL_HINT =
-  'Install it with `bash .ci/run` (which builds FerretDB v1.24.2 with Go), or set FERRETDB_BIN to a FerretDB 1.24 ' +
-  'binary. Note that a bare `go install github.com/FerretDB/FerretDB/cmd/ferretdb@v1.24.2` builds a binary that ' +
-  'panics at start (its build/version/version.txt is generated, not in the module); .ci/run writes that file ' +
-  'and builds from the module source.';
+  '`npm run test:prerequisites -- ferretdb` (which `npm test` runs first) builds FerretDB v1.24.2 with Go into ' +
+  '$(go env GOPATH)/bin, or set FERRETDB_BIN to a FerretDB 1.24 binary. A bare ' +
+  '`go install github.com/FerretDB/FerretDB/cmd/ferretdb@v1.24.2` builds a binary that panics at start (its ' +
+  'build/version/version.txt is generated, not in the module); scripts/test-prerequisites.sh writes that file.';
 
 /** `FERRETDB_BIN`, else `$(go env GOPATH)/bin/ferretdb`; throws with install instructions when absent. */
 export function ferretDbBinary(): string {
@@ -121,15 +122,18 @@ async function spawnOn(binary: string, dir: string, port: number): Promise<Ferre
   void exited.then(() => (hasExited = true));
 
   const uri = `mongodb://127.0.0.1:${port}/`;
-  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
-  for (;;) {
-    if (hasExited) throw new Error(`FerretDB (${binary}) exited during start: ${stderr.trim() || 'no output'}`);
-    if (await answersPing(uri)) break;
-    if (Date.now() > deadline) {
-      await stopProcess(child, exited);
-      throw new Error(`FerretDB did not accept connections on ${uri} within ${STARTUP_TIMEOUT_MS} ms: ${stderr}`);
-    }
-    await sleep(100);
+  try {
+    await eventually(
+      async () => {
+        if (hasExited) throw new Error(`FerretDB (${binary}) exited during start: ${stderr.trim() || 'no output'}`);
+        return { answersPing: await answersPing(uri), stderr };
+      },
+      (state) => state.answersPing,
+      { what: `FerretDB to accept connections on ${uri}`, timeoutMs: STARTUP_TIMEOUT_MS, intervalMs: 100 },
+    );
+  } catch (error) {
+    await stopProcess(child, exited);
+    throw error;
   }
   return { child, exited };
 }

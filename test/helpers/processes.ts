@@ -1,26 +1,31 @@
 /**
- * Rateline's compiled entry points started as real processes (`npm test` builds before jest runs).
+ * Rateline's compiled entry points, and other node scripts, started as real processes. `processScope()`
+ * is the preamble every process test shares: it starts them, waits for the service, hands out data
+ * directories, and cleans up after each test what that test left behind, so no test finds another's
+ * processes or data. The entry points come from the build (`npm run test:processes` and `npm test` build
+ * first); a missing one fails with the command that makes it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { projectRoot } from '../../src/reference-data';
+import { removeDataDir, temporaryDataDir } from './components';
+import { eventually } from './eventually';
+
+const DIST = path.join(projectRoot(), 'dist');
 
 export const ENTRY_POINTS = {
-  service: path.join(projectRoot(), 'dist', 'src', 'main.js'),
-  replicator: path.join(projectRoot(), 'dist', 'src', 'replicator-main.js'),
-  worker: path.join(projectRoot(), 'dist', 'src', 'worker-main.js'),
-  seed: path.join(projectRoot(), 'dist', 'scripts', 'seed.js'),
-  healthcheck: path.join(projectRoot(), 'dist', 'scripts', 'healthcheck.js'),
-  ratesImport: path.join(projectRoot(), 'dist', 'scripts', 'import-exchange-rates.js'),
+  service: path.join(DIST, 'src', 'main.js'),
+  replicator: path.join(DIST, 'src', 'replicator-main.js'),
+  worker: path.join(DIST, 'src', 'worker-main.js'),
+  seed: path.join(DIST, 'scripts', 'seed.js'),
+  healthcheck: path.join(DIST, 'scripts', 'healthcheck.js'),
+  ratesImport: path.join(DIST, 'scripts', 'import-exchange-rates.js'),
 };
 
-export function requireBuild(): void {
-  for (const file of Object.values(ENTRY_POINTS)) {
-    if (!fs.existsSync(file)) throw new Error(`${file} is missing: run \`npm run build\` (npm test does)`);
-  }
-}
+/** What the service logs once it answers requests. */
+const SERVING = 'Rateline is serving';
 
 export async function freePort(): Promise<number> {
   const server = net.createServer();
@@ -32,7 +37,9 @@ export async function freePort(): Promise<number> {
 
 export interface StartedProcess {
   readonly child: ChildProcess;
+  /** Everything it wrote so far, stdout and stderr interleaved. */
   output(): string;
+  /** Its exit code (null when a signal ended it). */
   readonly exited: Promise<number | null>;
 }
 
@@ -42,7 +49,72 @@ export interface StartOptions {
   readonly onlyThisEnvironment?: boolean;
 }
 
-export function startProcess(script: string, env: NodeJS.ProcessEnv, options: StartOptions = {}): StartedProcess {
+export interface ProcessScope {
+  /** Starts `script` with this node. */
+  start(script: string, env: NodeJS.ProcessEnv, options?: StartOptions): StartedProcess;
+  /** Starts the service (`dist/src/main.js`) and answers once it says it serves. */
+  startService(env: NodeJS.ProcessEnv, options?: StartOptions): Promise<StartedProcess>;
+  /** A fresh temporary data directory. */
+  dataDir(): string;
+}
+
+interface Owned {
+  readonly processes: StartedProcess[];
+  readonly dataDirs: string[];
+}
+
+/**
+ * The processes and data directories of one test file. What a test starts or makes is killed (SIGKILL,
+ * when it still runs: tests that check a graceful stop send SIGTERM themselves) and removed after that
+ * test; what `beforeAll` starts or makes, after the file's tests. Call it once, at the top of the file.
+ */
+export function processScope(): ProcessScope {
+  const ofFile: Owned = { processes: [], dataDirs: [] };
+  let ofTest: Owned | undefined;
+  beforeEach(() => {
+    ofTest = { processes: [], dataDirs: [] };
+  });
+  afterEach(async () => {
+    const owned = ofTest;
+    ofTest = undefined;
+    if (owned) await release(owned);
+  });
+  afterAll(() => release(ofFile));
+  const owner = (): Owned => ofTest ?? ofFile;
+
+  const start = (script: string, env: NodeJS.ProcessEnv, options: StartOptions = {}): StartedProcess => {
+    const started = startProcess(script, env, options);
+    owner().processes.push(started);
+    return started;
+  };
+  return {
+    start,
+    async startService(env, options) {
+      const service = start(ENTRY_POINTS.service, env, options);
+      await waitForOutput(service, SERVING, 120_000);
+      return service;
+    },
+    dataDir() {
+      const dir = temporaryDataDir();
+      owner().dataDirs.push(dir);
+      return dir;
+    },
+  };
+}
+
+async function release({ processes, dataDirs }: Owned): Promise<void> {
+  for (const started of processes.splice(0)) {
+    if (started.child.exitCode === null && started.child.signalCode === null) started.child.kill('SIGKILL');
+    await started.exited;
+  }
+  dataDirs.splice(0).forEach(removeDataDir);
+}
+
+function startProcess(script: string, env: NodeJS.ProcessEnv, options: StartOptions): StartedProcess {
+  if (!fs.existsSync(script)) {
+    const hint = script.startsWith(DIST) ? ': run `npm run build` (npm test and npm run test:processes do)' : '';
+    throw new Error(`${script} is missing${hint}`);
+  }
   const child = spawn(process.execPath, [script, ...(options.args ?? [])], {
     env: options.onlyThisEnvironment
       ? { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }
@@ -52,16 +124,23 @@ export function startProcess(script: string, env: NodeJS.ProcessEnv, options: St
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // 'close' comes after 'exit' once stdout and stderr are drained, so output() is complete by then.
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   return { child, output: () => output, exited };
 }
 
+/** Waits until the process wrote `text`; fails at once, with its output, when it exits first. */
 export async function waitForOutput(started: StartedProcess, text: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!started.output().includes(text)) {
-    if (Date.now() > deadline || started.child.exitCode !== null) {
-      throw new Error(`never saw "${text}" in:\n${started.output()}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await eventually(
+    () => {
+      const output = started.output();
+      const { exitCode, signalCode } = started.child;
+      if (!output.includes(text) && (exitCode !== null || signalCode !== null)) {
+        throw new Error(`the process exited (${exitCode ?? signalCode}) before writing "${text}":\n${output}`);
+      }
+      return output;
+    },
+    (output) => output.includes(text),
+    { what: `"${text}" in the process's output`, timeoutMs },
+  );
 }

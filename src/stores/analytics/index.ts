@@ -23,3 +23,4 @@ export {
   type LaneStatisticsRow,
   type PeriodPriceStatisticsRow,
 } from './clickhouse/clickhouse-analytics-store';
+export { isClickHouseUnavailable } from './clickhouse/client';

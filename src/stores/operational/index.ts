@@ -27,3 +27,6 @@ export {
 } from './change-feed';
 export { openSqliteOperationalStore, type SqliteStoreOptions } from './sqlite/open';
 export { openMongoOperationalStore, type MongoStoreOptions } from './mongodb/open';
+export { guardOperationalStore } from './guard';
+export { isSqliteUnavailable } from './sqlite/open';
+export { isMongoUnavailable } from './mongodb/open';

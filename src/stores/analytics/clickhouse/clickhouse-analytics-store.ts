@@ -16,7 +16,6 @@ import type {
   ReplicatedChanges,
   ReplicationCheckpoint,
 } from '../analytics-store';
-import { guardStore } from '../../store-errors';
 import { createClickHouseClient, isClickHouseUnavailable } from './client';
 import { migrateAnalyticsSchema } from './migrations';
 
@@ -181,11 +180,7 @@ export class ClickHouseAnalyticsStore implements AnalyticsStore {
       }
       migrated = false;
     }
-    return guardStore(
-      new ClickHouseAnalyticsStore(client, config.database, migrated),
-      'analytics',
-      isClickHouseUnavailable,
-    );
+    return new ClickHouseAnalyticsStore(client, config.database, migrated);
   }
 
   /** Migrates the schema if a start could not; concurrent callers share one attempt. */

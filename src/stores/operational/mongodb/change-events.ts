@@ -1,8 +1,14 @@
 import { BSON, MongoServerError, Timestamp, type ChangeStreamDocument, type Document, type ResumeToken } from 'mongodb';
-import { FeedRestartRequired, type BatchChange, type FeedPosition } from '../change-feed';
-import type { BatchStatus } from '../../../domain/batch';
-import type { BatchChangeKind } from '../operational-store';
-import { COMMITTING_STATUSES, type BatchEventDocument } from './documents';
+import type { BatchStatus, SettledStatus } from '../../../domain/batch';
+import { FeedRestartRequired, type BatchChange, type BatchChangeKind, type FeedPosition } from '../change-feed';
+import type { BatchEventDocument } from './documents';
+
+/**
+ * The statuses the write that commits a batch to the feed sets: the insert of a single-request batch's
+ * document, the update that settles a chunked batch. No other write sets them (a retraction sets
+ * `RETRACTED`), so they tell a commit event from every other.
+ */
+const STATUSES_SET_BY_A_COMMIT = ['ACCEPTED', 'REJECTED'] as const satisfies readonly SettledStatus[];
 
 /**
  * Where a MongoDB change feed continues. Serialised as EJSON text, the opaque {@link FeedPosition}:
@@ -89,11 +95,11 @@ export const BATCH_CHANGE_PIPELINE: Document[] = [
     $match: {
       $or: [
         // A single-request batch's commit; the insert of an open chunked batch (OPEN) is not one.
-        { operationType: 'insert', 'fullDocument.status': { $in: COMMITTING_STATUSES } },
+        { operationType: 'insert', 'fullDocument.status': { $in: STATUSES_SET_BY_A_COMMIT } },
         // A chunked batch's settle (its commit) or any batch's retraction; not a worker's lease or progress.
         {
           operationType: 'update',
-          'updateDescription.updatedFields.status': { $in: [...COMMITTING_STATUSES, 'RETRACTED'] },
+          'updateDescription.updatedFields.status': { $in: [...STATUSES_SET_BY_A_COMMIT, 'RETRACTED'] },
         },
         { operationType: 'replace', 'fullDocument.status': 'RETRACTED' },
         { operationType: { $in: ['delete', 'drop', 'rename', 'dropDatabase', 'invalidate'] } },
@@ -171,7 +177,7 @@ export function batchChangeOf(event: BatchChangeEvent): BatchChange | undefined 
 }
 
 const isCommitting = (status: BatchStatus | undefined): boolean =>
-  (COMMITTING_STATUSES as readonly (BatchStatus | undefined)[]).includes(status);
+  (STATUSES_SET_BY_A_COMMIT as readonly (BatchStatus | undefined)[]).includes(status);
 
 function change(
   kind: BatchChangeKind,

@@ -1,5 +1,5 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { Binary } from 'mongodb';
+import { Binary, type Collection, type Db } from 'mongodb';
 import type {
   Batch,
   BatchChunk,
@@ -9,7 +9,7 @@ import type {
   NewOpenBatch,
   PriceRecord,
 } from '../../../domain/batch';
-import { replicatedAtFor } from '../../../domain/batch';
+import { batchOf, type StoredBatch } from '../../../domain/batch-rules';
 import { formatDay, type EpochDay } from '../../../domain/day';
 import type { Port, Region } from '../../../domain/model';
 
@@ -25,6 +25,31 @@ export const COLLECTIONS = {
   exchangeRates: 'exchange_rates',
 } as const;
 
+/** The adapter's collections, typed; each port class takes the ones it works on. */
+export interface MongoCollections {
+  readonly regions: Collection<RegionDocument>;
+  readonly ports: Collection<PortDocument>;
+  readonly batches: Collection<BatchDocument>;
+  readonly prices: Collection<PriceDocument>;
+  readonly batchChunks: Collection<ChunkDocument>;
+  readonly idempotencyKeys: Collection<IdempotencyKeyDocument>;
+  readonly replicationLeases: Collection<LeaseDocument>;
+  readonly exchangeRates: Collection<ExchangeRateDayDocument>;
+}
+
+export function collectionsOf(db: Db): MongoCollections {
+  return {
+    regions: db.collection(COLLECTIONS.regions),
+    ports: db.collection(COLLECTIONS.ports),
+    batches: db.collection(COLLECTIONS.batches),
+    prices: db.collection(COLLECTIONS.prices),
+    batchChunks: db.collection(COLLECTIONS.batchChunks),
+    idempotencyKeys: db.collection(COLLECTIONS.idempotencyKeys),
+    replicationLeases: db.collection(COLLECTIONS.replicationLeases),
+    exchangeRates: db.collection(COLLECTIONS.exchangeRates),
+  };
+}
+
 export interface RegionDocument {
   _id: string;
   name: string;
@@ -39,10 +64,10 @@ export interface PortDocument {
 
 /**
  * A batch. A single-request batch's document is inserted last, as its commit (`ACCEPTED` or `REJECTED`
- * from the start). A chunked batch's document exists from `openBatch` on (`OPEN`, then `COMMITTED`,
+ * from the start). A chunked batch's document exists from its `open` on (`OPEN`, then `COMMITTED`,
  * `PROCESSING`) and is committed, for readers of prices and for the change feed, by the one update that
  * settles it (`ACCEPTED`/`REJECTED` and `committedAt`). So a batch counts as committed exactly when its
- * status is one of {@link COMMITTED_STATUSES}, and `committedAt` says when (`createdAt` for a
+ * status is one of `FEED_COMMITTED_STATUSES`, and `committedAt` says when (`createdAt` for a
  * single-request batch, and for documents written before chunked batches, which lack the field).
  *
  * `errors` is JSON text, not BSON: an item error echoes the client's `value`, which may hold keys
@@ -72,16 +97,11 @@ export interface BatchDocument {
   retractionAppliedAt: Date | null;
   /** Chunk indexes already added to `itemCount`/`chunkCount` while open: an append counts once. */
   countedChunks?: number[];
-  /** Chunks a worker has recorded; the fence of `recordChunkOutcome`. */
+  /** Chunks a worker has recorded; the fence of `BatchWorkQueue.recordChunk`. */
   processedChunks?: number;
   workHolder?: string | null;
   workExpiresAt?: Date | null;
 }
-
-/** Statuses of a batch whose prices are (or were, before a retraction) committed to the change feed. */
-export const COMMITTED_STATUSES = ['ACCEPTED', 'REJECTED', 'RETRACTED'] as const satisfies readonly BatchStatus[];
-/** The statuses the update (or insert) that commits a batch sets. */
-export const COMMITTING_STATUSES = ['ACCEPTED', 'REJECTED'] as const satisfies readonly BatchStatus[];
 
 /** Only these fields of a batch travel in change events (the stream projects the rest away). */
 export type BatchEventDocument = Pick<BatchDocument, '_id' | 'status' | 'createdAt' | 'committedAt' | 'retractedAt'>;
@@ -99,7 +119,9 @@ export interface IdempotencyKeyDocument {
   status: BatchStatus;
   itemCount: number;
   acceptedCount: number;
-  /** Claimed by `openBatch`; absent (false) for a single-request batch. */
+  /** Absent in claims written before it was stored: those read as false, as they always did. */
+  skipInvalid?: boolean;
+  /** Claimed by `ChunkedBatchStore.open`; absent (false) for a single-request batch. */
   chunked?: boolean;
 }
 
@@ -224,10 +246,11 @@ export function claimOf(batch: NewBatch): IdempotencyKeyDocument {
     status: batch.status,
     itemCount: batch.itemCount,
     acceptedCount: batch.prices.length,
+    skipInvalid: batch.skipInvalid,
   };
 }
 
-/** The claim `openBatch` writes; the counts of an open batch start at nothing. */
+/** The claim opening a chunked batch writes; the counts of an open batch start at nothing. */
 export function openClaimOf(batch: NewOpenBatch): IdempotencyKeyDocument {
   return {
     _id: batch.idempotencyKey,
@@ -237,6 +260,7 @@ export function openClaimOf(batch: NewOpenBatch): IdempotencyKeyDocument {
     status: 'OPEN',
     itemCount: 0,
     acceptedCount: 0,
+    skipInvalid: batch.skipInvalid,
     chunked: true,
   };
 }
@@ -248,8 +272,7 @@ export function batchDocumentOf(batch: NewBatch, claim: IdempotencyKeyDocument):
     idempotencyKey: batch.idempotencyKey,
     requestHash: batch.requestHash,
     status: batch.status,
-    // As the SQLite adapter records it: a whole batch that kept going past invalid items.
-    skipInvalid: batch.errors.length > 0,
+    skipInvalid: batch.skipInvalid,
     itemCount: batch.itemCount,
     chunkCount: 0,
     processedCount: batch.itemCount,
@@ -317,9 +340,9 @@ export function errorsOf(doc: Pick<BatchDocument, 'errors' | 'errorsGz'>): Batch
 
 export function toBatch(doc: BatchDocument): Batch {
   const errors = errorsOf(doc);
-  // Defaults for documents written before chunked batches: whole batches, as batchDocumentOf writes them.
-  const processedCount = doc.processedCount ?? doc.itemCount;
-  return {
+  // Defaults for documents written before chunked batches: whole batches. `skipInvalid` was not stored
+  // then; it is guessed from the errors for those documents only, as it was read at the time.
+  const stored: StoredBatch = {
     id: doc._id,
     idempotencyKey: doc.idempotencyKey,
     requestHash: doc.requestHash,
@@ -327,16 +350,17 @@ export function toBatch(doc: BatchDocument): Batch {
     skipInvalid: doc.skipInvalid ?? errors.length > 0,
     itemCount: doc.itemCount,
     chunkCount: doc.chunkCount ?? 0,
-    processedCount,
+    processedCount: doc.processedCount ?? doc.itemCount,
     acceptedCount: doc.acceptedCount,
-    rejectedCount: processedCount - doc.acceptedCount,
     errors,
     errorCount: doc.errorCount ?? errors.length,
     createdAt: doc.createdAt,
     openUntil: doc.openUntil ?? null,
     retractedAt: doc.retractedAt,
-    replicatedAt: replicatedAtFor(doc.status, doc.countedAt, doc.retractionAppliedAt),
+    countedAt: doc.countedAt,
+    retractionAppliedAt: doc.retractionAppliedAt,
   };
+  return batchOf(stored);
 }
 
 /**
@@ -344,24 +368,24 @@ export function toBatch(doc: BatchDocument): Batch {
  * claim's facts. Its id names no batch (yet); its item errors were not kept with the claim.
  */
 export function unfinishedBatchOf(claim: IdempotencyKeyDocument): Batch {
-  return {
+  return batchOf({
     id: claim.batchId,
     idempotencyKey: claim._id,
     requestHash: claim.requestHash,
     status: claim.status,
-    skipInvalid: false,
+    skipInvalid: claim.skipInvalid ?? false,
     itemCount: claim.itemCount,
     chunkCount: 0,
     processedCount: claim.itemCount,
     acceptedCount: claim.acceptedCount,
-    rejectedCount: claim.itemCount - claim.acceptedCount,
     errors: [],
     errorCount: claim.itemCount - claim.acceptedCount,
     createdAt: claim.createdAt,
     openUntil: null,
     retractedAt: null,
-    replicatedAt: null,
-  };
+    countedAt: null,
+    retractionAppliedAt: null,
+  });
 }
 
 export const toRegion = (doc: RegionDocument): Region => ({

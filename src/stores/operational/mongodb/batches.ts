@@ -1,0 +1,109 @@
+import type { Batch, NewBatch, PriceRecord } from '../../../domain/batch';
+import { PRICES_VISIBLE_STATUSES, RETRACTABLE_STATUSES } from '../../../domain/batch-rules';
+import type { ReplicatedChange } from '../change-feed';
+import type { BatchCursor, BatchPage, BatchStore, RecordBatchOutcome } from '../ports';
+import type { BatchWrites } from './batch-writes';
+import {
+  batchDocumentOf,
+  claimOf,
+  fromPriceDocument,
+  priceId,
+  priceIdRange,
+  toBatch,
+  type MongoCollections,
+} from './documents';
+
+/**
+ * Batches as records. A single-request batch becomes visible all at once because one single-document
+ * write is its commit: its prices are written first, and the insert of its `batches` document comes
+ * last; nothing reads prices or emits a change before that insert. See docs/operational-store-mongodb.md.
+ */
+export class MongoBatches implements BatchStore {
+  constructor(
+    private readonly collections: Pick<MongoCollections, 'batches' | 'prices' | 'idempotencyKeys'>,
+    private readonly writes: Pick<BatchWrites, 'claimKey' | 'insertBatch' | 'writePrices'>,
+  ) {}
+
+  /**
+   * 1. Claim the idempotency key (its `_id` is the key, so one claim wins).
+   * 2. Write the prices under deterministic ids; duplicates from an earlier attempt are skipped.
+   * 3. Insert the batch document: the commit. Until then the batch is invisible to every reader.
+   * A claim whose batch never committed (the attempt crashed) is completed by the next attempt with the
+   * same content, under the claim's batch id and creation time.
+   */
+  async record(batch: NewBatch): Promise<RecordBatchOutcome> {
+    const claimed = await this.writes.claimKey(claimOf(batch));
+    if ('kind' in claimed) return claimed;
+    await this.writes.writePrices(claimed.claim.batchId, batch.prices);
+    return this.writes.insertBatch(batchDocumentOf(batch, claimed.claim));
+  }
+
+  async byIds(ids: readonly string[]): Promise<(Batch | undefined)[]> {
+    const found = await this.collections.batches.find({ _id: { $in: [...new Set(ids)] } }).toArray();
+    const byId = new Map(found.map((doc) => [doc._id, toBatch(doc)]));
+    return ids.map((id) => byId.get(id));
+  }
+
+  async byIdempotencyKey(key: string): Promise<Batch | undefined> {
+    const claim = await this.collections.idempotencyKeys.findOne({ _id: key });
+    if (!claim) return undefined;
+    const doc = await this.collections.batches.findOne({ _id: claim.batchId });
+    return doc ? toBatch(doc) : undefined;
+  }
+
+  async page(first: number, after: BatchCursor | undefined): Promise<BatchPage> {
+    const filter = after
+      ? { $or: [{ createdAt: { $lt: after.createdAt } }, { createdAt: after.createdAt, _id: { $lt: after.id } }] }
+      : {};
+    const docs = await this.collections.batches
+      .find(filter)
+      .sort({ createdAt: -1, _id: -1 })
+      .limit(first + 1)
+      .toArray();
+    return { batches: docs.slice(0, first).map(toBatch), hasMore: docs.length > first };
+  }
+
+  async retract(id: string, at: Date): Promise<Batch | undefined> {
+    await this.collections.batches.updateOne(
+      { _id: id, status: { $in: [...RETRACTABLE_STATUSES] } },
+      { $set: { status: 'RETRACTED', retractedAt: at } },
+    );
+    const doc = await this.collections.batches.findOne({ _id: id });
+    return doc ? toBatch(doc) : undefined;
+  }
+
+  async pricesOf(batchId: string, afterItemIndex: number | null, limit: number): Promise<PriceRecord[]> {
+    // Prices of a batch without its document belong to an unfinished attempt, and those of a chunked
+    // batch not settled yet to work in progress: neither is visible.
+    const visible = await this.collections.batches.countDocuments(
+      { _id: batchId, status: { $in: [...PRICES_VISIBLE_STATUSES] } },
+      { limit: 1 },
+    );
+    if (visible === 0) return [];
+    const range = priceIdRange(batchId);
+    const from = afterItemIndex === null ? { $gte: range.$gte } : { $gt: priceId(batchId, afterItemIndex) };
+    const docs = await this.collections.prices
+      .find({ _id: { ...from, $lt: range.$lt } })
+      .sort({ _id: 1 })
+      .limit(limit)
+      .toArray();
+    return docs.map((doc) => fromPriceDocument(doc).price);
+  }
+
+  async markReplicated(changes: readonly ReplicatedChange[], at: Date): Promise<void> {
+    const ids = (kind: ReplicatedChange['kind']) => [
+      ...new Set(changes.filter((c) => c.kind === kind).map((c) => c.batchId)),
+    ];
+    const counted = ids('committed');
+    const retracted = ids('retracted');
+    await Promise.all([
+      counted.length > 0 &&
+        this.collections.batches.updateMany({ _id: { $in: counted }, countedAt: null }, { $set: { countedAt: at } }),
+      retracted.length > 0 &&
+        this.collections.batches.updateMany(
+          { _id: { $in: retracted }, retractionAppliedAt: null },
+          { $set: { retractionAppliedAt: at } },
+        ),
+    ]);
+  }
+}

@@ -1,0 +1,162 @@
+import type { Statement } from 'better-sqlite3';
+import type { Batch, NewBatch, PriceRecord } from '../../../domain/batch';
+import { arePricesVisible, RETRACTABLE_STATUSES } from '../../../domain/batch-rules';
+import type { EpochDay } from '../../../domain/day';
+import type { BatchChangeKind, ReplicatedChange } from '../change-feed';
+import type { BatchCursor, BatchPage, BatchStore, RecordBatchOutcome } from '../ports';
+import { BATCH_COLUMNS, newBatchRow, statusList, toBatch, type BatchRow, type SqliteBatchRows } from './batch-rows';
+import { promised } from './promised';
+
+/** item_index, origin_code, destination_code, day, usd_cents, currency, amount_minor, usd_per_unit */
+type PriceTuple = [number, string, string, number, number, string, number, string];
+
+const toPrice = ([
+  itemIndex,
+  originCode,
+  destinationCode,
+  day,
+  usdCents,
+  currency,
+  amountMinor,
+  usdPerUnit,
+]: PriceTuple): PriceRecord => ({
+  itemIndex,
+  originCode,
+  destinationCode,
+  day: day as EpochDay,
+  usdCents,
+  currency,
+  amountMinor,
+  usdPerUnit,
+});
+
+/** Batches recorded whole, read and retracted on SQLite; every write is one IMMEDIATE transaction. */
+export class SqliteBatches implements BatchStore {
+  private readonly statements: {
+    byIds: Statement<[string], BatchRow>;
+    newest: Statement<[number], BatchRow>;
+    olderThan: Statement<[number, number, string, number], BatchRow>;
+    retract: Statement<[number, string]>;
+    pricesAsJson: Statement<[string, number, number], string>;
+    markCounted: Statement<[number, string]>;
+    markRetractionApplied: Statement<[number, string]>;
+  };
+
+  constructor(private readonly rows: SqliteBatchRows) {
+    const { db } = rows;
+    this.statements = {
+      byIds: db.prepare(`SELECT ${BATCH_COLUMNS} FROM batches WHERE id IN (SELECT value FROM json_each(?))`),
+      newest: db.prepare(`SELECT ${BATCH_COLUMNS} FROM batches ORDER BY created_at DESC, id DESC LIMIT ?`),
+      olderThan: db.prepare(
+        `SELECT ${BATCH_COLUMNS} FROM batches
+          WHERE created_at < ? OR (created_at = ? AND id < ?)
+          ORDER BY created_at DESC, id DESC LIMIT ?`,
+      ),
+      retract: db.prepare(
+        `UPDATE batches SET status = 'RETRACTED', retracted_at = ?
+          WHERE id = ? AND status IN (${statusList(RETRACTABLE_STATUSES)})`,
+      ),
+      // One JSON array per page, parsed in one call: building a row object per price in the driver
+      // cost three times as much (measured on 50,000-price batches).
+      pricesAsJson: db
+        .prepare<[string, number, number], string>(
+          `SELECT json_group_array(
+                    json_array(item_index, origin_code, destination_code, day, usd_cents, currency, amount_minor,
+                               usd_per_unit)
+                    ORDER BY item_index)
+             FROM (SELECT * FROM prices WHERE batch_id = ? AND item_index > ? ORDER BY item_index LIMIT ?)`,
+        )
+        .pluck(),
+      markCounted: db.prepare(
+        `UPDATE batches SET counted_at = ?
+          WHERE id IN (SELECT value FROM json_each(?)) AND counted_at IS NULL`,
+      ),
+      markRetractionApplied: db.prepare(
+        `UPDATE batches SET retraction_applied_at = ?
+          WHERE id IN (SELECT value FROM json_each(?)) AND retraction_applied_at IS NULL`,
+      ),
+    };
+  }
+
+  record(batch: NewBatch): Promise<RecordBatchOutcome> {
+    return promised(() => {
+      const createdAt = batch.createdAt.getTime();
+      return this.rows.insertUnlessKeyTaken(
+        newBatchRow({
+          id: batch.id,
+          idempotency_key: batch.idempotencyKey,
+          request_hash: batch.requestHash,
+          status: batch.status,
+          skip_invalid: batch.skipInvalid ? 1 : 0,
+          created_at: createdAt,
+          item_count: batch.itemCount,
+          processed_count: batch.itemCount,
+          accepted_count: batch.prices.length,
+          errors: JSON.stringify(batch.errors),
+          error_count: batch.errors.length,
+        }),
+        () => {
+          this.rows.insertPrices(batch.id, batch.prices);
+          this.rows.logChange('committed', batch.id, createdAt);
+        },
+      );
+    });
+  }
+
+  byIds(ids: readonly string[]): Promise<(Batch | undefined)[]> {
+    return promised(() => {
+      const found = new Map(this.statements.byIds.all(JSON.stringify(ids)).map((row) => [row.id, toBatch(row)]));
+      return ids.map((id) => found.get(id));
+    });
+  }
+
+  byIdempotencyKey(key: string): Promise<Batch | undefined> {
+    return promised(() => {
+      const row = this.rows.rowByKey(key);
+      return row && toBatch(row);
+    });
+  }
+
+  page(first: number, after: BatchCursor | undefined): Promise<BatchPage> {
+    return promised(() => {
+      const rows = after
+        ? this.statements.olderThan.all(after.createdAt.getTime(), after.createdAt.getTime(), after.id, first + 1)
+        : this.statements.newest.all(first + 1);
+      return { batches: rows.slice(0, first).map(toBatch), hasMore: rows.length > first };
+    });
+  }
+
+  retract(id: string, at: Date): Promise<Batch | undefined> {
+    return promised(() =>
+      this.rows.db
+        .transaction((): Batch | undefined => {
+          if (this.statements.retract.run(at.getTime(), id).changes === 1) {
+            this.rows.logChange('retracted', id, at.getTime());
+          }
+          const row = this.rows.row(id);
+          return row && toBatch(row);
+        })
+        .immediate(),
+    );
+  }
+
+  pricesOf(batchId: string, afterItemIndex: number | null, limit: number): Promise<PriceRecord[]> {
+    return promised(() => {
+      const status = this.rows.row(batchId)?.status;
+      if (status === undefined || !arePricesVisible(status)) return [];
+      const json = this.statements.pricesAsJson.get(batchId, afterItemIndex ?? -1, limit);
+      return (JSON.parse(json ?? '[]') as PriceTuple[]).map(toPrice);
+    });
+  }
+
+  markReplicated(changes: readonly ReplicatedChange[], at: Date): Promise<void> {
+    return promised(() => {
+      const ids = (kind: BatchChangeKind) =>
+        JSON.stringify(changes.filter((c) => c.kind === kind).map((c) => c.batchId));
+      this.rows.db.transaction(() => {
+        this.statements.markCounted.run(at.getTime(), ids('committed'));
+        this.statements.markRetractionApplied.run(at.getTime(), ids('retracted'));
+      })();
+    });
+  }
+}

@@ -1,0 +1,211 @@
+import { spawn } from 'node:child_process';
+import os from 'node:os';
+import { parseDay } from '../../../src/domain/day';
+import { IngestService } from '../../../src/ingest';
+import { DEFAULT_REPLICATOR_OPTIONS, ReplicationMonitor, Replicator } from '../../../src/replication';
+import type { ClickHouseAnalyticsStore } from '../../../src/stores/analytics';
+import type { OperationalStore } from '../../../src/stores/operational';
+import { closeEmbeddedStores, openEmbeddedStores, silentLog, type EmbeddedStores } from '../../helpers/components';
+
+let operational: OperationalStore;
+let analytics: ClickHouseAnalyticsStore;
+let ingest: IngestService;
+
+let stores: EmbeddedStores;
+
+beforeEach(async () => {
+  stores = await openEmbeddedStores();
+  ({ operational, analytics, ingest } = stores);
+});
+afterEach(() => closeEmbeddedStores(stores));
+
+const FAST = { ...DEFAULT_REPLICATOR_OPTIONS, flushIntervalMs: 20, idleWaitMs: 20, leaseTtlMs: 2_000 };
+const lane = { originPorts: ['CNSGH'], destinationPorts: ['NLRTM'] };
+const january = { from: parseDay('2016-01-01')!, to: parseDay('2016-01-31')! };
+let keys = 0;
+
+async function submit(prices: number[], day = '2016-01-10') {
+  return ingest.submitPriceBatch({
+    items: prices.map((price) => ({ originCode: 'CNSGH', destinationCode: 'NLRTM', day, price, currency: 'USD' })),
+    idempotencyKey: `k${++keys}`,
+    skipInvalid: false,
+  });
+}
+
+/** The pid of a process that has exited (so no process has it for now). */
+async function exitedPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', '']);
+  await new Promise((resolve) => child.on('exit', resolve));
+  return child.pid!;
+}
+
+async function laneTotals() {
+  return (await analytics.dailyPriceTotals(lane, january)).reduce(
+    (sum, t) => ({ count: sum.count + t.priceCount, cents: sum.cents + t.totalUsdCents }),
+    { count: 0, cents: 0 },
+  );
+}
+
+async function replicateUntilCaughtUp(options = FAST): Promise<void> {
+  const replicator = new Replicator(operational, analytics, silentLog, options);
+  replicator.start();
+  await replicator.caughtUp(30_000);
+  await replicator.stop();
+}
+
+describe('Replicator', () => {
+  it('copies committed batches, marks them replicated and stores its checkpoint', async () => {
+    const a = await submit([100, 200]);
+    const b = await submit([300]);
+    await replicateUntilCaughtUp();
+    expect(await laneTotals()).toEqual({ count: 3, cents: 60_000 });
+    const [afterA, afterB] = await operational.batches.byIds([a.id, b.id]);
+    expect(afterA?.replicatedAt).toBeInstanceOf(Date);
+    expect(afterB?.replicatedAt).toBeInstanceOf(Date);
+    expect((await analytics.replicationCheckpoint())?.position).toBe('2');
+    expect(await new ReplicationMonitor(operational.changeFeed, analytics).status()).toMatchObject({
+      lagMs: 0,
+      pendingChanges: 0,
+      lastAppliedAt: expect.any(Date),
+    });
+  });
+
+  it('applies retractions: a retracted batch stops counting, and replicatedAt follows the retraction', async () => {
+    const kept = await submit([100]);
+    const dropped = await submit([5000, 5000]);
+    await replicateUntilCaughtUp();
+    await ingest.retractBatch(dropped.id);
+    expect((await operational.batches.byIds([dropped.id]))[0]?.replicatedAt).toBeNull();
+    await replicateUntilCaughtUp();
+    expect(await laneTotals()).toEqual({ count: 1, cents: 10_000 });
+    const [keptAfter, droppedAfter] = await operational.batches.byIds([kept.id, dropped.id]);
+    expect(keptAfter?.status).toBe('ACCEPTED');
+    expect(droppedAfter?.replicatedAt).toBeInstanceOf(Date);
+  });
+
+  it('after a crash between applying and checkpointing, replays without counting anything twice', async () => {
+    await submit([100, 200]);
+    await replicateUntilCaughtUp();
+    await submit([400]);
+    await replicateUntilCaughtUp();
+    // The crash: the replica holds both batches, but its newest checkpoint is lost, so the next
+    // replicator starts from the first one and is handed the second batch again.
+    const checkpoint = await analytics.replicationCheckpoint();
+    expect(checkpoint?.position).toBe('2');
+    await analytics.saveCheckpoint({ position: '1', appliedAt: new Date(), version: checkpoint!.version + 1 });
+    await replicateUntilCaughtUp();
+    expect(await laneTotals()).toEqual({ count: 3, cents: 70_000 });
+    // And from no checkpoint at all (a replica that lost them all): the whole feed again, still once.
+    await analytics.saveCheckpoint({ position: '0', appliedAt: new Date(), version: checkpoint!.version + 2 });
+    await replicateUntilCaughtUp();
+    expect(await laneTotals()).toEqual({ count: 3, cents: 70_000 });
+  });
+
+  it('starts over from a snapshot when the stored position belongs to another feed', async () => {
+    await submit([100]);
+    await analytics.saveCheckpoint({ position: '{"resumeAfter":{"_data":"8263"}}', appliedAt: new Date(), version: 1 });
+    await replicateUntilCaughtUp();
+    expect(await laneTotals()).toEqual({ count: 1, cents: 10_000 });
+  });
+
+  it('flushes by size: a burst bigger than flushMaxPrices lands in several flushes, each whole batches', async () => {
+    for (let i = 0; i < 6; i++) await submit(Array.from({ length: 400 }, () => 10));
+    await replicateUntilCaughtUp({ ...FAST, flushMaxPrices: 1000, flushIntervalMs: 60_000 });
+    expect(await laneTotals()).toEqual({ count: 2400, cents: 2400 * 1000 });
+    // 3 batches (1,200 prices) reach the limit, then the other 3: two flushes, two checkpoints.
+    expect((await analytics.replicationCheckpoint())?.version).toBe(2);
+  });
+
+  it('copies a batch larger than a flush in slices, between whole smaller batches, each once', async () => {
+    await submit([1, 2]);
+    const large = await submit(Array.from({ length: 25 }, (_, i) => 100 + i));
+    await submit([3]);
+    await replicateUntilCaughtUp({ ...FAST, flushMaxPrices: 20, batchSlicePrices: 10 });
+    // 1 + 2 + 3 + (100 + … + 124) = 6 + 2,800 dollars
+    expect(await laneTotals()).toEqual({ count: 28, cents: 280_600 });
+    expect(await analytics.replicatedThrough([large.id])).toEqual(new Map([[large.id, 24]]));
+    // The small batch before it flushed first, then the large one in three INSERTs, then the last one.
+    expect((await analytics.replicationCheckpoint())?.position).toBe('3');
+  });
+
+  it('resumes a large batch cut short by a crash after the last item the replica holds', async () => {
+    const large = await submit(Array.from({ length: 25 }, (_, i) => 100 + i));
+    // The crash: the first slice (items 0-9) reached the replica, nothing after it, no checkpoint.
+    const firstSlice = await operational.batches.pricesOf(large.id, null, 10);
+    await analytics.applyChanges({ batches: [{ batchId: large.id, prices: firstSlice }], retractedBatchIds: [] });
+    await replicateUntilCaughtUp({ ...FAST, flushMaxPrices: 20, batchSlicePrices: 10 });
+    expect(await laneTotals()).toEqual({ count: 25, cents: 280_000 });
+    expect((await operational.batches.byIds([large.id]))[0]?.replicatedAt).toBeInstanceOf(Date);
+  });
+
+  it('lets one of two replicators on the same replica write; the other stands by and takes over', async () => {
+    const first = new Replicator(operational, analytics, silentLog, FAST);
+    const second = new Replicator(operational, analytics, silentLog, FAST);
+    first.start();
+    await submit([100]);
+    await first.caughtUp(30_000);
+    second.start();
+    for (let i = 0; i < 5; i++) await submit([100]);
+    await first.caughtUp(30_000);
+    expect(await laneTotals()).toEqual({ count: 6, cents: 60_000 });
+    // The holder stops (releasing its lease); the one standing by carries on with new batches.
+    await first.stop();
+    await submit([100]);
+    await second.caughtUp(30_000);
+    await second.stop();
+    expect(await laneTotals()).toEqual({ count: 7, cents: 70_000 });
+  });
+
+  it('takes over at once the lease of a replicator process of this host that died', async () => {
+    await submit([100]);
+    const replicaId = await analytics.replicaId();
+    const deadHolder = `${os.hostname()}/${await exitedPid()}/killed`;
+    const hour = 3_600_000;
+    expect(await operational.replicationLeases.acquire(replicaId, deadHolder, hour, new Date())).toBe(true);
+    // A live holder elsewhere is respected: nothing is taken over before its lease ends.
+    const liveHolder = `some-other-host/1/alive`;
+    await replicateUntilCaughtUp({ ...FAST, leaseTtlMs: hour });
+    expect(await laneTotals()).toEqual({ count: 1, cents: 10_000 });
+    await operational.replicationLeases.release(replicaId, (await operational.replicationLeases.holder(replicaId))!);
+    expect(await operational.replicationLeases.acquire(replicaId, liveHolder, hour, new Date())).toBe(true);
+    await submit([200]);
+    const blocked = new Replicator(operational, analytics, silentLog, { ...FAST, leaseTtlMs: hour });
+    blocked.start();
+    await expect(blocked.caughtUp(500)).rejects.toThrow(/did not catch up/);
+    await blocked.stop();
+    expect(await laneTotals()).toEqual({ count: 1, cents: 10_000 });
+  });
+
+  it('is caught up once every change made before the call is applied, whatever arrived since', async () => {
+    const idle = new Replicator(operational, analytics, silentLog, FAST);
+    await submit([100]);
+    // Nothing replicates: the change made before the call never gets applied.
+    await expect(idle.caughtUp(300)).rejects.toThrow(/did not catch up within 300 ms/);
+    await replicateUntilCaughtUp();
+    // A change stamped after the call (as one committed meanwhile through another process would be)
+    // does not hold the caller back.
+    const later = new Date(Date.now() + 60_000);
+    await operational.batches.record({
+      id: 'later-batch',
+      idempotencyKey: 'later',
+      skipInvalid: false,
+      requestHash: 'later',
+      status: 'ACCEPTED',
+      itemCount: 0,
+      errors: [],
+      createdAt: later,
+      prices: [],
+    });
+    expect((await new ReplicationMonitor(operational.changeFeed, analytics).status()).pendingChanges).toBe(1);
+    await expect(idle.caughtUp(300)).resolves.toBeUndefined();
+  });
+
+  it('reports the backlog while nothing replicates', async () => {
+    await submit([100]);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const status = await new ReplicationMonitor(operational.changeFeed, analytics).status();
+    expect(status.pendingChanges).toBe(1);
+    expect(status.lagMs).toBeGreaterThanOrEqual(20);
+    expect(status.lastAppliedAt).toBeNull();
+  });
+});

@@ -1,0 +1,219 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ConfigError, loadConfig } from '../../../src/config';
+
+function problemsOf(env: NodeJS.ProcessEnv): readonly string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('gives the documented defaults on an empty environment', () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(4000);
+    expect(config.host).toBe('127.0.0.1');
+    expect(config.dataDir).toMatch(/\/data$/);
+    expect(config.clickhouse).toMatchObject({ url: undefined, database: 'rateline', username: 'default' });
+    expect(config.limits).toEqual({
+      maxRatesRangeDays: 3660,
+      maxQueryDepth: 10,
+      maxQueryComplexity: 10_000,
+      maxRequestBodyBytes: 32 * 1024 * 1024,
+      maxBatchItems: 100_000,
+      maxChunkedBatchItems: 10_000_000,
+      openBatchTtlMs: 3_600_000,
+    });
+    expect(config.clickhouse.embeddedDataDir).toBe(path.join(config.dataDir, 'analytics'));
+    expect(config.batchWork).toEqual({ inProcess: true, leaseTtlMs: 15_000, pollIntervalMs: 500 });
+    expect(config.shutdownGraceMs).toBe(25_000);
+    expect(config.shutdownDrainDelayMs).toBe(1_000);
+    expect(config.seedOnEmptyStore).toBe(true);
+    expect(config.mongodb).toBeUndefined();
+    expect(config.apiKeys).toEqual([]);
+    expect(config.environment).toBe('development');
+    expect(config.replication).toEqual({
+      inProcess: true,
+      flushMaxPrices: 200_000,
+      flushIntervalMs: 250,
+      leaseTtlMs: 15_000,
+      batchSlicePrices: 25_000,
+    });
+    // Offline rates unless an Open Exchange Rates app id is given.
+    expect(config.exchangeRates).toEqual({ openExchangeRates: undefined });
+  });
+
+  it('switches to Open Exchange Rates with OXR_APP_ID, with documented defaults for the rest', () => {
+    expect(loadConfig({ OXR_APP_ID: 'abc123' }).exchangeRates.openExchangeRates).toEqual({
+      appId: 'abc123',
+      baseUrl: 'https://openexchangerates.org/api',
+      timeoutMs: 5_000,
+      retries: 2,
+      retryBaseMs: 250,
+    });
+    expect(
+      loadConfig({
+        OXR_APP_ID: 'abc123',
+        OXR_BASE_URL: 'http://127.0.0.1:9000/api/',
+        OXR_TIMEOUT_MS: '1500',
+        OXR_RETRIES: '0',
+        OXR_RETRY_BASE_MS: '10',
+      }).exchangeRates.openExchangeRates,
+    ).toEqual({ appId: 'abc123', baseUrl: 'http://127.0.0.1:9000/api', timeoutMs: 1_500, retries: 0, retryBaseMs: 10 });
+    expect(loadConfig({ OXR_APP_ID: '' }).exchangeRates.openExchangeRates).toBeUndefined();
+  });
+
+  it('names bad Open Exchange Rates settings', () => {
+    expect(problemsOf({ OXR_APP_ID: 'has spaces' })).toEqual([expect.stringMatching(/^OXR_APP_ID: /)]);
+    expect(problemsOf({ OXR_BASE_URL: 'ftp://x' })).toEqual([expect.stringMatching(/^OXR_BASE_URL: .*http/)]);
+    expect(problemsOf({ OXR_TIMEOUT_MS: '10' })).toEqual([expect.stringMatching(/^OXR_TIMEOUT_MS: .*"10"/)]);
+    expect(problemsOf({ OXR_RETRIES: '11' })).toEqual([expect.stringMatching(/^OXR_RETRIES: /)]);
+    expect(problemsOf({ OXR_RETRY_BASE_MS: 'soon' })).toEqual([expect.stringMatching(/^OXR_RETRY_BASE_MS: /)]);
+  });
+
+  it('has a default body limit that fits a batch of the default item limit, even pretty-printed', () => {
+    const { limits } = loadConfig({});
+    const items = Array.from({ length: limits.maxBatchItems }, (_, i) => ({
+      originCode: 'CNSGH',
+      destinationCode: 'north_europe_main'.slice(0, 5),
+      day: '2016-01-01',
+      price: 1_000_000 + i / 100,
+      currency: 'USD',
+    }));
+    const query = 'mutation($input: SubmitPriceBatchInput!) { submitPriceBatch(input: $input) { id } }';
+    const body = JSON.stringify({ query, variables: { input: { idempotencyKey: 'k'.repeat(200), items } } }, null, 2);
+    expect(Buffer.byteLength(body)).toBeLessThan(limits.maxRequestBodyBytes);
+  });
+
+  it('reads every variable it documents', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      HOST: '0.0.0.0',
+      DATA_DIR: '/tmp/somewhere',
+      LOG_LEVEL: 'debug',
+      SEED_ON_EMPTY_STORE: 'false',
+      CLICKHOUSE_URL: 'https://ch.example:8443',
+      CLICKHOUSE_USER: 'rateline',
+      CLICKHOUSE_PASSWORD: 's3cret',
+      CLICKHOUSE_DATABASE: 'rates_prod',
+      MAX_RATES_RANGE_DAYS: '31',
+      MAX_REQUEST_BODY_BYTES: '2048',
+      MAX_BATCH_ITEMS: '500',
+      NODE_ENV: 'staging',
+      MONGODB_URI: 'mongodb://db1:27017,db2:27017/?replicaSet=rs0',
+      MONGODB_DATABASE: 'rates',
+      API_KEYS: `a:read:${'a'.repeat(64)}, b:read+ingest:${'b'.repeat(64)}`,
+      REPLICATOR_IN_PROCESS: 'false',
+      REPLICATION_FLUSH_MAX_PRICES: '1000',
+      REPLICATION_FLUSH_INTERVAL_MS: '50',
+      REPLICATION_LEASE_TTL_MS: '5000',
+      REPLICATION_BATCH_SLICE_PRICES: '700',
+      ANALYTICS_DATA_DIR: '/tmp/node-2-analytics',
+      MAX_CHUNKED_BATCH_ITEMS: '5000',
+      OPEN_BATCH_TTL_MS: '60000',
+      WORKER_IN_PROCESS: 'false',
+      WORK_LEASE_TTL_MS: '3000',
+      WORKER_POLL_INTERVAL_MS: '20',
+      SHUTDOWN_GRACE_MS: '9000',
+      SHUTDOWN_DRAIN_DELAY_MS: '3000',
+    });
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '0.0.0.0',
+      dataDir: '/tmp/somewhere',
+      logLevel: 'debug',
+      seedOnEmptyStore: false,
+      clickhouse: {
+        url: 'https://ch.example:8443',
+        username: 'rateline',
+        password: 's3cret',
+        database: 'rates_prod',
+        embeddedDataDir: '/tmp/node-2-analytics',
+      },
+      limits: {
+        maxRatesRangeDays: 31,
+        maxRequestBodyBytes: 2048,
+        maxBatchItems: 500,
+        maxChunkedBatchItems: 5000,
+        openBatchTtlMs: 60_000,
+      },
+      batchWork: { inProcess: false, leaseTtlMs: 3000, pollIntervalMs: 20 },
+      shutdownGraceMs: 9000,
+      shutdownDrainDelayMs: 3000,
+      environment: 'staging',
+      mongodb: { uri: 'mongodb://db1:27017,db2:27017/?replicaSet=rs0', database: 'rates' },
+      apiKeys: [
+        { name: 'a', roles: ['read'], sha256: 'a'.repeat(64) },
+        { name: 'b', roles: ['read', 'ingest'], sha256: 'b'.repeat(64) },
+      ],
+      replication: {
+        inProcess: false,
+        flushMaxPrices: 1000,
+        flushIntervalMs: 50,
+        leaseTtlMs: 5000,
+        batchSlicePrices: 700,
+      },
+    });
+  });
+
+  it('names every bad variable and the value it got', () => {
+    const problems = problemsOf({
+      PORT: 'eighty',
+      MAX_RATES_RANGE_DAYS: '0',
+      LOG_LEVEL: 'loud',
+      CLICKHOUSE_URL: 'tcp://x',
+    });
+    expect(problems).toHaveLength(4);
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^PORT: .*"eighty"/),
+        expect.stringMatching(/^MAX_RATES_RANGE_DAYS: .*"0"/),
+        expect.stringMatching(/^LOG_LEVEL: .*"loud"/),
+        expect.stringMatching(/^CLICKHOUSE_URL: .*http/),
+      ]),
+    );
+  });
+
+  it('refuses a drain delay that does not fit in the shutdown grace period', () => {
+    expect(problemsOf({ SHUTDOWN_GRACE_MS: '5000', SHUTDOWN_DRAIN_DELAY_MS: '5000' })).toEqual([
+      expect.stringMatching(/^SHUTDOWN_DRAIN_DELAY_MS \(5000\) must be below SHUTDOWN_GRACE_MS \(5000\)/),
+    ]);
+  });
+
+  it('rejects a port out of range and a database name that is not an identifier', () => {
+    expect(problemsOf({ PORT: '70000' })).toEqual([expect.stringMatching(/^PORT/)]);
+    expect(problemsOf({ CLICKHOUSE_DATABASE: 'rates; DROP TABLE x' })).toEqual([
+      expect.stringMatching(/^CLICKHOUSE_DATABASE/),
+    ]);
+  });
+
+  it('refuses to run open in production, and accepts keys from a file', () => {
+    expect(problemsOf({ NODE_ENV: 'production' })).toEqual([
+      expect.stringMatching(/NODE_ENV=production needs API keys/),
+    ]);
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'rateline-keys-')), 'keys.json');
+    fs.writeFileSync(file, JSON.stringify([{ name: 'ops', roles: ['ingest'], sha256: 'c'.repeat(64) }]));
+    expect(loadConfig({ NODE_ENV: 'production', API_KEYS_FILE: file }).apiKeys).toEqual([
+      { name: 'ops', roles: ['ingest'], sha256: 'c'.repeat(64) },
+    ]);
+  });
+
+  it('names what is wrong with an API key entry', () => {
+    expect(problemsOf({ API_KEYS: `a:write:${'a'.repeat(64)}` })).toEqual([
+      expect.stringMatching(/^API_KEYS: .*roles/),
+    ]);
+    expect(problemsOf({ API_KEYS: 'a:read:not-a-hash' })).toEqual([expect.stringMatching(/^API_KEYS: .*sha256/)]);
+    expect(problemsOf({ API_KEYS: `a:read:${'a'.repeat(64)},a:ingest:${'b'.repeat(64)}` })).toEqual([
+      expect.stringMatching(/"a" is used twice/),
+    ]);
+    expect(problemsOf({ API_KEYS_FILE: '/nonexistent/keys.json' })).toEqual([
+      expect.stringMatching(/^API_KEYS_FILE: cannot read/),
+    ]);
+    expect(problemsOf({ MONGODB_URI: 'postgres://x' })).toEqual([expect.stringMatching(/^MONGODB_URI/)]);
+  });
+});
