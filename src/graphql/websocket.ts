@@ -34,9 +34,9 @@ interface ConnectionState extends Record<PropertyKey, unknown> {
 
 /**
  * Subscriptions over the graphql-ws protocol on the same port and path as HTTP (`/graphql`). The API
- * key comes from the connection's init payload, else from the upgrade request's headers
- * (see presentedConnectionApiKey); a wrong key closes the socket (4403). Queries and mutations are refused here: they go over HTTP, where the query limits and the
- * request-size limit apply.
+ * key comes from the connection's init payload, else from the upgrade request's headers (see
+ * presentedConnectionApiKey); a wrong key closes the socket (4403). Queries and mutations are refused
+ * here: they go over HTTP, where the query limits and the request-size limit apply.
  */
 export function serveGraphqlOverWebSocket(deps: GraphqlWebSocketDependencies): GraphqlWebSocket {
   const server = new WebSocketServer({ server: deps.httpServer, path: '/graphql' });
