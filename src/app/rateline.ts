@@ -27,7 +27,7 @@ import {
   type OperationalStore,
 } from '../stores/operational';
 import { guardStore } from '../stores/store-errors';
-import type { RatelineServices } from './services';
+import type { RatelineServices } from '../services';
 
 export interface Stores {
   readonly operational: OperationalStore;

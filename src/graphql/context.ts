@@ -1,5 +1,5 @@
 import type { AnalysisService } from '../analysis';
-import type { RatelineServices } from '../app/services';
+import type { RatelineServices } from '../services';
 import type { Principal } from '../auth';
 import type { ExchangeRates } from '../currencies';
 import type { BatchReader, IngestService } from '../ingest';

@@ -10,7 +10,7 @@ import {
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { presentedConnectionApiKey, type ApiKeyAuthenticator, type Principal } from '../auth';
-import type { RatelineServices } from '../app/services';
+import type { RatelineServices } from '../services';
 import type { Logger } from '../logging/logger';
 import { createRequestContext } from './context';
 import { createErrorFormatter } from './errors';

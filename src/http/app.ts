@@ -2,7 +2,7 @@ import type { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Express, type RequestHandler, type Response } from 'express';
 import type { Logger } from 'pino';
-import type { RatelineServices } from '../app/services';
+import type { RatelineServices } from '../services';
 import { presentedApiKey, requireRole, type ApiKeyAuthenticator, type Principal, type Role } from '../auth';
 import { createRequestContext, type RequestContext } from '../graphql';
 import { operationsRoutes, type Readiness } from '../observability/health';
