@@ -130,7 +130,7 @@ export function createBatchWorker(
   return new BatchWorker(operational, exchangeRates, log.child({ component: 'batch-worker' }), {
     leaseTtlMs: config.batchWork.leaseTtlMs,
     pollIntervalMs: config.batchWork.pollIntervalMs,
-    maxBackoffMs: 10_000,
+    maxBackoffMs: config.batchWork.maxBackoffMs,
   });
 }
 

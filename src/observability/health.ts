@@ -15,9 +15,6 @@ export interface ReadinessReport {
   readonly checks: Readonly<Record<string, string>>;
 }
 
-/** How long one readiness probe waits for a store before calling it unavailable. */
-export const DEFAULT_READINESS_TIMEOUT_MS = 2_000;
-
 /**
  * Whether this process should be sent traffic: every dependency answered a cheap round trip within the
  * timeout, and shutdown has not begun. Liveness is separate and asks nothing: a process whose store is
@@ -28,7 +25,8 @@ export class Readiness {
 
   constructor(
     private readonly checks: readonly ReadinessCheck[],
-    private readonly timeoutMs = DEFAULT_READINESS_TIMEOUT_MS,
+    /** How long one probe waits for its dependency before calling it unavailable. */
+    private readonly timeoutMs: number,
   ) {}
 
   /** From now on the process reports not ready, so load balancers stop sending it new requests. */

@@ -54,7 +54,7 @@ describe('liveness and readiness', () => {
       shuttingDown: false,
       checks: { fine: 'ok', slow: 'no answer within 50 ms' },
     });
-    const healthy = new Readiness([{ name: 'fine', check: () => Promise.resolve() }]);
+    const healthy = new Readiness([{ name: 'fine', check: () => Promise.resolve() }], 1_000);
     expect((await healthy.report()).ready).toBe(true);
     healthy.beginShutdown();
     expect(await healthy.report()).toMatchObject({ ready: false, shuttingDown: true });

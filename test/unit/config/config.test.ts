@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError, loadConfig } from '../../../src/config';
+import { ConfigError, configVariableNames, loadConfig } from '../../../src/config';
 
 function problemsOf(env: NodeJS.ProcessEnv): readonly string[] {
   try {
@@ -30,7 +30,12 @@ describe('loadConfig', () => {
       openBatchTtlMs: 3_600_000,
     });
     expect(config.clickhouse.embeddedDataDir).toBe(path.join(config.dataDir, 'analytics'));
-    expect(config.batchWork).toEqual({ inProcess: true, leaseTtlMs: 15_000, pollIntervalMs: 500 });
+    expect(config.batchWork).toEqual({
+      inProcess: true,
+      leaseTtlMs: 15_000,
+      pollIntervalMs: 500,
+      maxBackoffMs: 10_000,
+    });
     expect(config.shutdownGraceMs).toBe(25_000);
     expect(config.shutdownDrainDelayMs).toBe(1_000);
     expect(config.seedOnEmptyStore).toBe(true);
@@ -43,7 +48,10 @@ describe('loadConfig', () => {
       flushIntervalMs: 250,
       leaseTtlMs: 15_000,
       batchSlicePrices: 25_000,
+      idleWaitMs: 500,
+      maxBackoffMs: 10_000,
     });
+    expect(config.operations).toEqual({ metricsPort: undefined, readinessTimeoutMs: 2_000 });
     // Offline rates unless an Open Exchange Rates app id is given.
     expect(config.exchangeRates).toEqual({ openExchangeRates: undefined });
   });
@@ -113,12 +121,16 @@ describe('loadConfig', () => {
       REPLICATION_FLUSH_INTERVAL_MS: '50',
       REPLICATION_LEASE_TTL_MS: '5000',
       REPLICATION_BATCH_SLICE_PRICES: '700',
+      REPLICATION_IDLE_WAIT_MS: '40',
+      REPLICATION_MAX_BACKOFF_MS: '2000',
       ANALYTICS_DATA_DIR: '/tmp/node-2-analytics',
       MAX_CHUNKED_BATCH_ITEMS: '5000',
       OPEN_BATCH_TTL_MS: '60000',
       WORKER_IN_PROCESS: 'false',
       WORK_LEASE_TTL_MS: '3000',
       WORKER_POLL_INTERVAL_MS: '20',
+      WORKER_MAX_BACKOFF_MS: '3000',
+      READINESS_TIMEOUT_MS: '700',
       SHUTDOWN_GRACE_MS: '9000',
       SHUTDOWN_DRAIN_DELAY_MS: '3000',
     });
@@ -142,7 +154,8 @@ describe('loadConfig', () => {
         maxChunkedBatchItems: 5000,
         openBatchTtlMs: 60_000,
       },
-      batchWork: { inProcess: false, leaseTtlMs: 3000, pollIntervalMs: 20 },
+      batchWork: { inProcess: false, leaseTtlMs: 3000, pollIntervalMs: 20, maxBackoffMs: 3000 },
+      operations: { readinessTimeoutMs: 700 },
       shutdownGraceMs: 9000,
       shutdownDrainDelayMs: 3000,
       environment: 'staging',
@@ -157,6 +170,8 @@ describe('loadConfig', () => {
         flushIntervalMs: 50,
         leaseTtlMs: 5000,
         batchSlicePrices: 700,
+        idleWaitMs: 40,
+        maxBackoffMs: 2000,
       },
     });
   });
@@ -215,5 +230,22 @@ describe('loadConfig', () => {
       expect.stringMatching(/^API_KEYS_FILE: cannot read/),
     ]);
     expect(problemsOf({ MONGODB_URI: 'postgres://x' })).toEqual([expect.stringMatching(/^MONGODB_URI/)]);
+  });
+});
+
+describe('the README configuration table', () => {
+  const readme = fs.readFileSync(path.resolve(__dirname, '../../../README.md'), 'utf8');
+  const section = readme.slice(
+    readme.indexOf('## Configuration'),
+    readme.indexOf('\n## ', readme.indexOf('## Configuration') + 1),
+  );
+  const documented = section
+    .split('\n')
+    .filter((line) => line.startsWith('| `'))
+    .flatMap((line) => [...(line.split('|')[1] ?? '').matchAll(/`([A-Z][A-Z0-9_]*)`/g)].map((match) => match[1]))
+    .sort();
+
+  it('documents exactly the variables the configuration reads', () => {
+    expect(documented).toEqual(configVariableNames());
   });
 });
