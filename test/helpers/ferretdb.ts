@@ -175,7 +175,13 @@ async function answersPing(uri: string): Promise<boolean> {
 async function stopProcess(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   child.kill('SIGTERM');
-  const stopped = await Promise.race([exited.then(() => true), sleep(5000).then(() => false)]);
+  // The grace timer is cancelled once the process exits, so no timer outlives the suite.
+  const grace = new AbortController();
+  const stopped = await Promise.race([
+    exited.then(() => true),
+    sleep(5000, false, { signal: grace.signal }).catch(() => false),
+  ]);
+  grace.abort();
   if (!stopped) {
     child.kill('SIGKILL');
     await exited;
