@@ -15,7 +15,7 @@ import { Readiness } from '../observability/health';
 import { observeReplication, recordStoreError } from '../observability/metrics';
 import { RatesService } from '../rates';
 import { readReferenceDataset, seedReferenceData } from '../reference-data';
-import { DEFAULT_REPLICATOR_OPTIONS, ReplicationMonitor, Replicator } from '../replication';
+import { ReplicationMonitor, Replicator } from '../replication';
 import { ClickHouseAnalyticsStore, isClickHouseUnavailable, type AnalyticsStore } from '../stores/analytics';
 import {
   guardOperationalStore,
@@ -106,13 +106,12 @@ export async function closeStores(stores: Stores): Promise<void> {
 const STARTUP_CATCH_UP_MS = 10 * 60_000;
 
 export function createReplicator(config: Config, stores: Stores, log: Logger): Replicator {
-  return new Replicator(stores.operational, stores.analytics, log.child({ component: 'replicator' }), {
-    ...DEFAULT_REPLICATOR_OPTIONS,
-    flushMaxPrices: config.replication.flushMaxPrices,
-    flushIntervalMs: config.replication.flushIntervalMs,
-    leaseTtlMs: config.replication.leaseTtlMs,
-    batchSlicePrices: config.replication.batchSlicePrices,
-  });
+  return new Replicator(
+    stores.operational,
+    stores.analytics,
+    log.child({ component: 'replicator' }),
+    config.replication,
+  );
 }
 
 /** Open Exchange Rates when OXR_APP_ID is set, else the offline table in the operational store. */

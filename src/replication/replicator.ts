@@ -34,15 +34,6 @@ export interface ReplicatorOptions {
   readonly batchSlicePrices: number;
 }
 
-export const DEFAULT_REPLICATOR_OPTIONS: ReplicatorOptions = {
-  flushMaxPrices: 200_000,
-  flushIntervalMs: 250,
-  leaseTtlMs: 15_000,
-  idleWaitMs: 500,
-  maxBackoffMs: 10_000,
-  batchSlicePrices: 25_000,
-};
-
 const CHANGES_PER_READ = 500;
 
 class LeaseLost extends Error {
@@ -79,7 +70,7 @@ export class Replicator {
     private readonly operational: Pick<OperationalStore, 'batches' | 'replicationLeases' | 'changeFeed'>,
     private readonly analytics: AnalyticsStore,
     private readonly log: Logger,
-    private readonly options: ReplicatorOptions = DEFAULT_REPLICATOR_OPTIONS,
+    private readonly options: ReplicatorOptions,
   ) {
     this.events.setMaxListeners(0);
   }

@@ -1,3 +1,4 @@
+import { loadConfig } from '../../../src/config';
 import { parseDay } from '../../../src/domain/day';
 import { REFERENCE_BATCH_KEY, readReferenceDataset, seedReferenceData } from '../../../src/reference-data';
 import { Replicator } from '../../../src/replication';
@@ -42,7 +43,7 @@ describe('seedReferenceData', () => {
   it('reaches analytics through the replicator, every raw price counted once', async () => {
     // Seeded here as well (after the test above it writes nothing), so this test does not need that one.
     await seedReferenceData(operational, dataset, silentLog);
-    const replicator = new Replicator(operational, analytics, silentLog);
+    const replicator = new Replicator(operational, analytics, silentLog, loadConfig({}).replication);
     replicator.start();
     await replicator.caughtUp(60_000);
     await replicator.stop();

@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
 import os from 'node:os';
+import { loadConfig } from '../../../src/config';
 import { parseDay } from '../../../src/domain/day';
 import { IngestService } from '../../../src/ingest';
-import { DEFAULT_REPLICATOR_OPTIONS, ReplicationMonitor, Replicator } from '../../../src/replication';
+import { ReplicationMonitor, Replicator } from '../../../src/replication';
 import type { ClickHouseAnalyticsStore } from '../../../src/stores/analytics';
 import type { OperationalStore } from '../../../src/stores/operational';
 import { closeEmbeddedStores, openEmbeddedStores, silentLog, type EmbeddedStores } from '../../helpers/components';
@@ -19,7 +20,7 @@ beforeEach(async () => {
 });
 afterEach(() => closeEmbeddedStores(stores));
 
-const FAST = { ...DEFAULT_REPLICATOR_OPTIONS, flushIntervalMs: 20, idleWaitMs: 20, leaseTtlMs: 2_000 };
+const FAST = { ...loadConfig({}).replication, flushIntervalMs: 20, idleWaitMs: 20, leaseTtlMs: 2_000 };
 const lane = { originPorts: ['CNSGH'], destinationPorts: ['NLRTM'] };
 const january = { from: parseDay('2016-01-01')!, to: parseDay('2016-01-31')! };
 let keys = 0;

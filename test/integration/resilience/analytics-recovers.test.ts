@@ -1,3 +1,4 @@
+import { loadConfig } from '../../../src/config';
 /**
  * Analytics that fail for a while and then recover: the real chDB store, wrapped so that its writes
  * fail (before reaching ClickHouse, after ClickHouse applied them, or when the checkpoint is saved).
@@ -7,7 +8,7 @@
 import { parseDay } from '../../../src/domain/day';
 import { StoreUnavailableError } from '../../../src/domain/errors';
 import { IngestService } from '../../../src/ingest';
-import { DEFAULT_REPLICATOR_OPTIONS, Replicator } from '../../../src/replication';
+import { Replicator } from '../../../src/replication';
 import type { AnalyticsStore, ReplicatedChanges, ReplicationCheckpoint } from '../../../src/stores/analytics';
 import type { OperationalStore } from '../../../src/stores/operational';
 import { captureLog, closeEmbeddedStores, openEmbeddedStores, type EmbeddedStores } from '../../helpers/components';
@@ -112,7 +113,7 @@ async function submitSome(prefix: string, count: number): Promise<string[]> {
 }
 
 const FAST = {
-  ...DEFAULT_REPLICATOR_OPTIONS,
+  ...loadConfig({}).replication,
   flushIntervalMs: 20,
   idleWaitMs: 20,
   leaseTtlMs: 2_000,
