@@ -3,6 +3,7 @@ import { closeStores, createReplicator, openStores } from '../src/app/rateline';
 import { loadConfig } from '../src/config';
 import { loadShippedExchangeRates } from '../src/currencies';
 import { createLogger } from '../src/logging/logger';
+import { ingestMetrics } from '../src/observability/metrics';
 import { readReferenceDataset, seedReferenceData } from '../src/reference-data';
 
 const CATCH_UP_MS = 10 * 60_000;
@@ -18,7 +19,7 @@ async function main(): Promise<void> {
   const stores = await openStores(config, log);
   try {
     await loadShippedExchangeRates(stores.operational.exchangeRates, log);
-    const report = await seedReferenceData(stores.operational, readReferenceDataset(), log);
+    const report = await seedReferenceData(stores.operational, readReferenceDataset(), log, ingestMetrics);
     log.info(
       report,
       report.pricesLoaded > 0 ? 'reference dataset loaded' : 'reference dataset already present; nothing changed',

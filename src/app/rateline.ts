@@ -12,7 +12,7 @@ import { BatchQueries, BatchWorker, IngestService } from '../ingest';
 import { LocationsService } from '../locations';
 import type { Logger } from '../logging/logger';
 import { Readiness } from '../observability/health';
-import { observeReplication, recordStoreError } from '../observability/metrics';
+import { ingestMetrics, observeReplication, recordStoreError } from '../observability/metrics';
 import { RatesService } from '../rates';
 import { readReferenceDataset, seedReferenceData } from '../reference-data';
 import { ReplicationMonitor, Replicator } from '../replication';
@@ -126,7 +126,7 @@ export function createBatchWorker(
   exchangeRates: ExchangeRates,
   log: Logger,
 ): BatchWorker {
-  return new BatchWorker(operational, exchangeRates, log.child({ component: 'batch-worker' }), {
+  return new BatchWorker(operational, exchangeRates, ingestMetrics, log.child({ component: 'batch-worker' }), {
     leaseTtlMs: config.batchWork.leaseTtlMs,
     pollIntervalMs: config.batchWork.pollIntervalMs,
     maxBackoffMs: config.batchWork.maxBackoffMs,
@@ -147,7 +147,7 @@ export function createServices(
     analysis: new AnalysisService({ locations, analytics: stores.analytics, maxRangeDays }),
     locations,
     batches: new BatchQueries(stores.operational.batches),
-    ingest: new IngestService(stores.operational, config.limits, exchangeRates, onCommitted),
+    ingest: new IngestService(stores.operational, config.limits, exchangeRates, ingestMetrics, onCommitted),
     exchangeRates,
     replication: new ReplicationMonitor(stores.operational.changeFeed, stores.analytics),
   };
@@ -172,7 +172,7 @@ async function seedIfEmpty(config: Config, stores: Stores, log: Logger): Promise
   const counts = await stores.operational.referenceData.counts();
   if (counts.regions > 0 || counts.ports > 0) return;
   log.info('operational store is empty: loading the reference dataset');
-  const report = await seedReferenceData(stores.operational, readReferenceDataset(), log);
+  const report = await seedReferenceData(stores.operational, readReferenceDataset(), log, ingestMetrics);
   log.info(
     report,
     `loaded the reference dataset: ${report.regions} regions, ${report.ports} ports, ${report.pricesPresent} prices`,

@@ -3,9 +3,9 @@ import type { ExchangeRates } from '../currencies';
 import { MAX_REPORTED_ITEM_ERRORS, type Batch, type BatchWork, type ChunkOutcome } from '../domain/batch';
 import { newLeaseHolder } from '../leases';
 import type { Logger } from '../logging/logger';
-import { recordBatchOutcome, recordPricesAccepted } from '../observability/metrics';
 import type { OperationalStore } from '../stores/operational';
 import { decodeChunkItems } from './chunk-content';
+import type { IngestEvents } from './ingest-events';
 import { validatePriceItems } from './price-items';
 
 export interface BatchWorkerOptions {
@@ -33,6 +33,8 @@ export class BatchWorker {
   constructor(
     private readonly operational: Pick<OperationalStore, 'batchWork' | 'chunkedBatches' | 'referenceData'>,
     private readonly exchangeRates: ExchangeRates,
+    /** Told what each settled batch came to and how many prices it recorded. */
+    private readonly events: IngestEvents,
     private readonly log: Logger,
     private readonly options: BatchWorkerOptions,
   ) {}
@@ -130,8 +132,8 @@ export class BatchWorker {
       new Date(),
     );
     if (!settled) return;
-    recordBatchOutcome(settled.status === 'ACCEPTED' ? 'accepted' : 'rejected');
-    recordPricesAccepted(settled.acceptedCount);
+    this.events.batchOutcome(settled.status === 'ACCEPTED' ? 'accepted' : 'rejected');
+    this.events.pricesAccepted(settled.acceptedCount);
     log.info(
       { status: settled.status, accepted: settled.acceptedCount, rejected: settled.rejectedCount },
       'batch settled',

@@ -6,12 +6,13 @@ export {
   type BatchReader,
 } from './batch-queries';
 export { BatchWorker, type BatchWorkerOptions } from './batch-worker';
+export type { BatchOutcome, IngestEvents } from './ingest-events';
 export {
   IngestService,
   MAX_CHUNK_INDEX,
   type CreateBatchInput,
   type IngestLimits,
-  type SubmitPriceBatchInput,
   type UploadPriceInput,
 } from './ingest-service';
+export { PriceBatchWriter, type SubmitPriceBatchInput } from './price-batch-writer';
 export type { PriceItemInput } from './price-items';

@@ -1,14 +1,16 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { ExchangeRates } from '../currencies';
-import type { Batch, BatchItemError, NewBatch } from '../domain/batch';
+import type { Batch, BatchItemError } from '../domain/batch';
 import { addDays, daysInRange, formatDay } from '../domain/day';
 import { dayRangeArguments } from '../domain/day-arguments';
 import { badUserInput, RatelineError } from '../domain/errors';
-import { recordBatchOutcome, recordPricesAccepted } from '../observability/metrics';
 import type { AppendChunkOutcome, CommitBatchOutcome, OperationalStore } from '../stores/operational';
 import { watchBatch } from './batch-progress';
 import { chunkContentHash, encodeChunkItems } from './chunk-content';
-import { portCodesOf, validatePriceItems, type PriceItemInput } from './price-items';
+import type { IngestEvents } from './ingest-events';
+import { checkIdempotencyKey, checkItemCount, fingerprint, idempotencyConflict } from './batch-requests';
+import { PriceBatchWriter, type SubmitPriceBatchInput } from './price-batch-writer';
+import type { PriceItemInput } from './price-items';
 
 export interface IngestLimits {
   /** Items in one request: a whole batch, or one chunk of a chunked batch. */
@@ -30,12 +32,6 @@ const PROGRESS_POLL_MS = 200;
 /** Chunks per batch: far more than a 10-million-item batch needs at the usual 10,000 to 100,000 items a chunk. */
 export const MAX_CHUNK_INDEX = 99_999;
 
-export interface SubmitPriceBatchInput {
-  readonly items: readonly PriceItemInput[];
-  readonly idempotencyKey: string;
-  readonly skipInvalid: boolean;
-}
-
 export interface UploadPriceInput {
   readonly originCode: string;
   readonly destinationCode: string;
@@ -46,83 +42,29 @@ export interface UploadPriceInput {
   readonly idempotencyKey?: string | null;
 }
 
-const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
-
 /**
- * Writes prices: validates a batch, then records it durably in the operational store in one step.
- * Analytics learn about it through the replicator, never from here.
+ * Writes prices: a whole batch is validated, then recorded durably in the operational store in one
+ * step ({@link PriceBatchWriter}); a chunked batch is opened, given chunks and committed here, and
+ * checked by a worker. Analytics learn about batches through the replicator, never from here.
  */
 export class IngestService {
+  private readonly wholeBatches: PriceBatchWriter;
+
   constructor(
     private readonly operational: Pick<OperationalStore, 'batches' | 'chunkedBatches' | 'referenceData'>,
     private readonly limits: IngestLimits,
-    private readonly exchangeRates: ExchangeRates,
+    exchangeRates: ExchangeRates,
+    /** Told what each whole batch came to and how many prices it recorded. */
+    events: IngestEvents,
     /** Called after a chunked batch is committed: wakes a worker of this process at once. */
     private readonly onCommitted: () => void = () => undefined,
-  ) {}
+  ) {
+    this.wholeBatches = new PriceBatchWriter(operational, exchangeRates, events);
+  }
 
-  async submitPriceBatch(input: SubmitPriceBatchInput): Promise<Batch> {
-    checkIdempotencyKey(input.idempotencyKey);
-    this.checkItemCount(input.items.length, 'A batch');
-    const count = input.items.length;
-    const requestHash = fingerprint([input.skipInvalid, input.items]);
-    // A retry of a recorded batch answers without validating it again.
-    const earlier = await this.operational.batches.byIdempotencyKey(input.idempotencyKey);
-    if (earlier) {
-      const same = sameRequestOrConflict(earlier, requestHash, input.idempotencyKey);
-      recordBatchOutcome('replayed');
-      return same;
-    }
-
-    const knownPorts = new Set(
-      (await this.operational.referenceData.portsByCodes(portCodesOf(input.items))).flatMap((port) =>
-        port ? [port.code] : [],
-      ),
-    );
-    // One call for the rates of the items' distinct (currency, day) pairs; a provider that cannot answer
-    // fails the request here (EXCHANGE_RATES_UNAVAILABLE), before anything is written.
-    const rates = await this.exchangeRates.lookup(input.items);
-    const { prices, errors } = validatePriceItems(input.items, knownPorts, rates);
-    if (errors.length > 0 && !input.skipInvalid) {
-      recordBatchOutcome('refused');
-      const invalidItems = new Set(errors.map((e) => e.index)).size;
-      throw new RatelineError(
-        'BAD_USER_INPUT',
-        `${invalidItems} of ${count} items are invalid, so nothing was written; fix them, or resubmit with ` +
-          'skipInvalid: true to write the valid ones (see extensions.itemErrors)',
-        'items',
-        undefined,
-        { itemErrors: errors },
-      );
-    }
-    const batch: NewBatch = {
-      id: randomUUID(),
-      idempotencyKey: input.idempotencyKey,
-      requestHash,
-      status: prices.length > 0 ? 'ACCEPTED' : 'REJECTED',
-      skipInvalid: input.skipInvalid,
-      itemCount: count,
-      errors,
-      createdAt: new Date(),
-      prices,
-    };
-    let outcome;
-    try {
-      outcome = await this.operational.batches.record(batch);
-    } catch (error) {
-      recordBatchOutcome('failed');
-      throw error;
-    }
-    if (outcome.kind === 'conflict') {
-      recordBatchOutcome('conflict');
-      throw idempotencyConflict(input.idempotencyKey, outcome.batch);
-    }
-    if (outcome.kind === 'existing') recordBatchOutcome('replayed');
-    else {
-      recordBatchOutcome(outcome.batch.status === 'ACCEPTED' ? 'accepted' : 'rejected');
-      recordPricesAccepted(outcome.batch.acceptedCount);
-    }
-    return outcome.batch;
+  /** Validates a whole batch and records it in one step (see {@link PriceBatchWriter.submit}). */
+  submitPriceBatch(input: SubmitPriceBatchInput): Promise<Batch> {
+    return this.wholeBatches.submit(input, this.limits.maxBatchItems);
   }
 
   /** One price for every day from dateFrom to dateTo, as one batch; any problem is the request's error. */
@@ -188,7 +130,7 @@ export class IngestService {
     if (!Number.isInteger(chunkIndex) || chunkIndex < 0 || chunkIndex > MAX_CHUNK_INDEX) {
       throw badUserInput('chunkIndex', chunkIndex, `chunkIndex must be a whole number from 0 to ${MAX_CHUNK_INDEX}`);
     }
-    this.checkItemCount(items.length, 'A chunk');
+    checkItemCount(items.length, this.limits.maxBatchItems, 'A chunk');
     const content = encodeChunkItems(items);
     const chunk = { index: chunkIndex, itemCount: items.length, contentHash: chunkContentHash(content), content };
     const outcome = await this.operational.chunkedBatches.append(batchId, chunk, this.limits.maxChunkedBatchItems);
@@ -218,19 +160,6 @@ export class IngestService {
     const [batch] = await this.operational.batches.byIds([batchId]);
     if (!batch) throw notFound('id', batchId);
     return watchBatch(this.operational.batches, batch, PROGRESS_POLL_MS);
-  }
-
-  private checkItemCount(count: number, what: string): void {
-    if (count === 0) throw badUserInput('items', count, `${what} needs at least one item`);
-    if (count > this.limits.maxBatchItems) {
-      throw new RatelineError(
-        'PAYLOAD_TOO_LARGE',
-        `${what} holds at most ${this.limits.maxBatchItems} items (MAX_BATCH_ITEMS); this one has ${count}: ` +
-          'split it (a chunked batch takes any number of chunks)',
-        'items',
-        count,
-      );
-    }
   }
 }
 
@@ -293,39 +222,6 @@ function notOpen(batch: Batch, action: string): RatelineError {
 
 function notFound(field: string, id: string): RatelineError {
   return new RatelineError('NOT_FOUND', `No batch has the id ${JSON.stringify(id)}`, field, id);
-}
-
-function sameRequestOrConflict(earlier: Batch, requestHash: string, key: string): Batch {
-  if (earlier.requestHash !== requestHash) {
-    recordBatchOutcome('conflict');
-    throw idempotencyConflict(key, earlier);
-  }
-  return earlier;
-}
-
-function checkIdempotencyKey(key: string): void {
-  if (key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH || /\p{Cc}/u.test(key)) {
-    throw badUserInput(
-      'idempotencyKey',
-      key,
-      `idempotencyKey must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters without control characters`,
-    );
-  }
-}
-
-/** Identifies a request's content, so that a key reused for something else is noticed. */
-function fingerprint(content: unknown): string {
-  return createHash('sha256').update(JSON.stringify(content)).digest('base64url');
-}
-
-function idempotencyConflict(key: string, earlier: Batch): RatelineError {
-  return new RatelineError(
-    'IDEMPOTENCY_KEY_REUSED',
-    `The idempotencyKey ${JSON.stringify(key)} was used for a different batch (${earlier.id}); use a new key`,
-    'idempotencyKey',
-    key,
-    { batchId: earlier.id },
-  );
 }
 
 /** uploadPrice's items all share its fields, so the first item's first error is the request's error. */

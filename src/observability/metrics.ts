@@ -1,10 +1,11 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { StoreName } from '../domain/errors';
+import type { BatchOutcome, IngestEvents } from '../ingest';
 
 /**
  * Every Prometheus metric Rateline exports, in one registry per process, behind functions named after
- * what happened (`recordPricesAccepted`, `recordStoreError`, …) so that the code that observes never
- * handles metric objects or label names. `GET /metrics` (API) and the operations port of the
+ * what happened (`recordStoreError`, …, and {@link ingestMetrics} for the write path's events) so that
+ * the code that observes never handles metric objects or label names. `GET /metrics` (API) and the operations port of the
  * replicator (`METRICS_PORT`) serve {@link metricsText}.
  */
 const registry = new Registry();
@@ -143,15 +144,15 @@ export function recordGraphqlOperation(
   operationDuration.observe({ operation: operationLabel(name), type: type ?? 'unknown', outcome }, seconds);
 }
 
-export function recordPricesAccepted(count: number): void {
-  if (count > 0) pricesAccepted.inc(count);
-}
-
-export type BatchOutcome = 'accepted' | 'rejected' | 'refused' | 'replayed' | 'conflict' | 'failed';
-
-export function recordBatchOutcome(outcome: BatchOutcome): void {
-  batchOutcomes.inc({ outcome });
-}
+/** The write path's events (IngestService, BatchWorker) as `rateline_batches_total` and `rateline_prices_accepted_total`. */
+export const ingestMetrics: IngestEvents = {
+  batchOutcome(outcome: BatchOutcome): void {
+    batchOutcomes.inc({ outcome });
+  },
+  pricesAccepted(count: number): void {
+    if (count > 0) pricesAccepted.inc(count);
+  },
+};
 
 export function recordStoreError(store: StoreName, operation: string, kind: 'unavailable' | 'other'): void {
   storeErrors.inc({ store, operation, kind });

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import { ExchangeRates, OfflineExchangeRates } from '../currencies';
-import { IngestService } from '../ingest';
+import { ExchangeRates, type ExchangeRateProvider } from '../currencies';
+import { PriceBatchWriter, type IngestEvents } from '../ingest';
 import type { OperationalStore } from '../stores/operational';
 import type { ReferenceDataset } from './dataset';
 
@@ -17,37 +17,45 @@ export interface SeedReport {
 }
 
 /**
+ * The reference prices are all in USD, which converts without a provider: this one converts nothing,
+ * and is never asked for a rate.
+ */
+const NO_CONVERSION: ExchangeRateProvider = {
+  name: 'offline',
+  currencies: () => Promise.resolve([]),
+  usdPerUnit: () => Promise.reject(new Error('the reference dataset is in USD: no exchange rate is asked')),
+};
+
+/**
  * Loads the reference dataset through the write path: ports and regions are upserted, the prices are
- * one batch submitted like any supplier's, so they reach analytics through the replicator. Running it
- * again changes nothing (the batch's idempotency key).
+ * one batch submitted like any supplier's (reported to `events` like one), so they reach analytics
+ * through the replicator. Running it again changes nothing (the batch's idempotency key).
  */
 export async function seedReferenceData(
-  operational: Pick<OperationalStore, 'referenceData' | 'batches' | 'chunkedBatches' | 'exchangeRates'>,
+  operational: Pick<OperationalStore, 'referenceData' | 'batches'>,
   dataset: ReferenceDataset,
   log: Logger,
+  events: IngestEvents,
 ): Promise<SeedReport> {
   const counts = await operational.referenceData.upsert(dataset);
   const earlier = await operational.batches.byIdempotencyKey(REFERENCE_BATCH_KEY);
   if (earlier) return { ...counts, pricesLoaded: 0, pricesPresent: earlier.acceptedCount, batchId: earlier.id };
+  const writer = new PriceBatchWriter(operational, new ExchangeRates(NO_CONVERSION), events);
   // The reference batch is larger than a client's default limit allows; it is trusted data.
-  // Its prices are all in USD: the exchange rates are never asked.
-  const exchangeRates = new ExchangeRates(new OfflineExchangeRates(operational.exchangeRates));
-  const ingest = new IngestService(
-    operational,
-    { maxBatchItems: dataset.prices.length, maxChunkedBatchItems: dataset.prices.length, openBatchTtlMs: 0 },
-    exchangeRates,
+  const batch = await writer.submit(
+    {
+      idempotencyKey: REFERENCE_BATCH_KEY,
+      skipInvalid: false,
+      items: dataset.prices.map((p) => ({
+        originCode: p.originCode,
+        destinationCode: p.destinationCode,
+        day: p.day,
+        price: p.usdCents / 100,
+        currency: 'USD',
+      })),
+    },
+    dataset.prices.length,
   );
-  const batch = await ingest.submitPriceBatch({
-    idempotencyKey: REFERENCE_BATCH_KEY,
-    skipInvalid: false,
-    items: dataset.prices.map((p) => ({
-      originCode: p.originCode,
-      destinationCode: p.destinationCode,
-      day: p.day,
-      price: p.usdCents / 100,
-      currency: 'USD',
-    })),
-  });
   log.debug({ batchId: batch.id }, 'reference prices recorded');
   return { ...counts, pricesLoaded: batch.acceptedCount, pricesPresent: batch.acceptedCount, batchId: batch.id };
 }

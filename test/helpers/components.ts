@@ -10,6 +10,7 @@ import { ExchangeRates, OfflineExchangeRates } from '../../src/currencies';
 import { startRateline, type RunningRateline } from '../../src/app/rateline';
 import { loadConfig, type Config } from '../../src/config';
 import { IngestService } from '../../src/ingest';
+import { ignoredIngestEvents } from './ingest-events';
 import { readReferenceDataset } from '../../src/reference-data';
 import { ClickHouseAnalyticsStore } from '../../src/stores/analytics';
 import { openSqliteOperationalStore, type OperationalStore } from '../../src/stores/operational';
@@ -64,7 +65,12 @@ export async function openEmbeddedStores(): Promise<EmbeddedStores> {
   await operational.referenceData.upsert(readReferenceDataset());
   const limits = { maxBatchItems: 100_000, maxChunkedBatchItems: 1_000_000, openBatchTtlMs: 60_000 };
   const exchangeRates = new ExchangeRates(new OfflineExchangeRates(operational.exchangeRates));
-  return { dataDir, operational, analytics, ingest: new IngestService(operational, limits, exchangeRates) };
+  return {
+    dataDir,
+    operational,
+    analytics,
+    ingest: new IngestService(operational, limits, exchangeRates, ignoredIngestEvents),
+  };
 }
 
 export async function closeEmbeddedStores(stores: EmbeddedStores): Promise<void> {

@@ -4,6 +4,7 @@ import { IngestService } from '../../../src/ingest';
 import { readReferenceDataset } from '../../../src/reference-data';
 import { openSqliteOperationalStore, type OperationalStore } from '../../../src/stores/operational';
 import { removeDataDir, temporaryDataDir } from '../../helpers/components';
+import { ignoredIngestEvents } from '../../helpers/ingest-events';
 import { OXR_ERRORS, startFakeOxrServer, type FakeOxrServer } from '../../helpers/open-exchange-rates-server';
 
 let oxr: FakeOxrServer;
@@ -176,6 +177,7 @@ describe('ingest with Open Exchange Rates', () => {
       store,
       { maxBatchItems: 100, maxChunkedBatchItems: 100, openBatchTtlMs: 60_000 },
       new ExchangeRates(provider()),
+      ignoredIngestEvents,
     );
   });
 

@@ -4,6 +4,7 @@ import { readReferenceDataset } from '../../../src/reference-data';
 import type { OperationalStore } from '../../../src/stores/operational';
 import { openSqliteStore, removeDataDir, temporaryDataDir } from '../../helpers/components';
 import { dailyRates } from '../../helpers/exchange-rates';
+import { ignoredIngestEvents } from '../../helpers/ingest-events';
 
 let dataDir: string;
 let store: OperationalStore;
@@ -25,6 +26,7 @@ beforeAll(async () => {
     store,
     { maxBatchItems: 5, maxChunkedBatchItems: 12, openBatchTtlMs: 60_000 },
     new ExchangeRates(new OfflineExchangeRates(store.exchangeRates)),
+    ignoredIngestEvents,
   );
 });
 afterAll(async () => {

@@ -5,6 +5,7 @@ import { Replicator } from '../../../src/replication';
 import type { ClickHouseAnalyticsStore } from '../../../src/stores/analytics';
 import type { OperationalStore } from '../../../src/stores/operational';
 import { openChdbStore, openSqliteStore, removeDataDir, silentLog, temporaryDataDir } from '../../helpers/components';
+import { ignoredIngestEvents, recordingIngestEvents } from '../../helpers/ingest-events';
 import { rawPrices } from '../../helpers/reference-answers';
 
 const dataset = readReferenceDataset();
@@ -31,10 +32,18 @@ const january = { from: parseDay('2016-01-01')!, to: parseDay('2016-01-31')! };
 
 describe('seedReferenceData', () => {
   it('records the reference prices as one batch once; running it again writes nothing', async () => {
-    const first = await seedReferenceData(operational, dataset, silentLog);
+    // Only the ports the seed uses.
+    const ports = { referenceData: operational.referenceData, batches: operational.batches };
+    const events = recordingIngestEvents();
+    const first = await seedReferenceData(ports, dataset, silentLog, events);
     expect(first).toMatchObject({ regions: 20, ports: 143, pricesLoaded: 53_056, pricesPresent: 53_056 });
-    const second = await seedReferenceData(operational, dataset, silentLog);
+    expect(events.recorded).toEqual([
+      { event: 'batchOutcome', outcome: 'accepted' },
+      { event: 'pricesAccepted', count: 53_056 },
+    ]);
+    const second = await seedReferenceData(ports, dataset, silentLog, events);
     expect(second).toEqual({ ...first, pricesLoaded: 0 });
+    expect(events.recorded).toHaveLength(2);
     const batch = await operational.batches.byIdempotencyKey(REFERENCE_BATCH_KEY);
     expect(batch).toMatchObject({ id: first.batchId, status: 'ACCEPTED', itemCount: 53_056, acceptedCount: 53_056 });
     expect((await operational.batches.page(10, undefined)).batches).toHaveLength(1);
@@ -42,7 +51,7 @@ describe('seedReferenceData', () => {
 
   it('reaches analytics through the replicator, every raw price counted once', async () => {
     // Seeded here as well (after the test above it writes nothing), so this test does not need that one.
-    await seedReferenceData(operational, dataset, silentLog);
+    await seedReferenceData(operational, dataset, silentLog, ignoredIngestEvents);
     const replicator = new Replicator(operational, analytics, silentLog, loadConfig({}).replication);
     replicator.start();
     await replicator.caughtUp(60_000);
