@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { formatDay, parseDay } from '../domain/day';
 import type { DailyUsdRate } from '../domain/exchange-rates';
-import { projectRoot } from '../reference-data/dataset';
+import { projectRoot } from '../paths/project-root';
 import { currencyInfo } from './currency-table';
 import { isRateText } from './usd-rate';
 
