@@ -1,16 +1,16 @@
 export { currencyInfo, knownCurrencyCodes, USD, type CurrencyInfo } from './currency-table';
 export {
-  ExchangeRates,
+  ExchangeRateService,
   rateUnavailable,
   unsupportedCurrency,
   type DayMean,
-  type ExchangeRatesOptions,
+  type ExchangeRateServiceOptions,
   type MeansInCurrency,
   type RateLookup,
   type SupportedCurrency,
-} from './exchange-rates';
-export { CARRY_OVER_DAYS, OfflineExchangeRates } from './offline-provider';
-export { OpenExchangeRates, type OpenExchangeRatesOptions } from './open-exchange-rates';
+} from './exchange-rate-service';
+export { CARRY_OVER_DAYS, OfflineRateProvider } from './offline-provider';
+export { OpenExchangeRatesProvider, type OpenExchangeRatesOptions } from './open-exchange-rates-provider';
 export {
   ExchangeRatesUnavailableError,
   type CurrencyDay,

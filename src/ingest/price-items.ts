@@ -125,7 +125,7 @@ export interface ValidatedItems {
 /**
  * Checks every item and converts the valid ones into stored prices, in US cents at the rate of the
  * item's own day from `rates` (fetched beforehand for the items' currencies and days, see
- * `ExchangeRates.lookup`): an unsupported currency is UNSUPPORTED_CURRENCY on `currency`, a day
+ * `ExchangeRateService.lookup`): an unsupported currency is UNSUPPORTED_CURRENCY on `currency`, a day
  * without a rate RATE_UNAVAILABLE on `day`. All errors are reported, several
  * per item when several fields are wrong, so a client can fix a whole batch in one round. Items are
  * numbered from `firstIndex` (a chunk's place in its batch).
