@@ -176,11 +176,7 @@ const PROVIDER_NAMES: Record<ExchangeRateProviderName, string> = {
   openexchangerates: 'Open Exchange Rates',
 };
 
-export function unsupportedCurrency(
-  currency: string,
-  field: string,
-  provider: ExchangeRateProviderName,
-): RatelineError {
+function unsupportedCurrency(currency: string, field: string, provider: ExchangeRateProviderName): RatelineError {
   return new RatelineError(
     'UNSUPPORTED_CURRENCY',
     `${currency} is not a currency Rateline converts with ${PROVIDER_NAMES[provider]}; the currencies query lists those it does`,
@@ -189,7 +185,7 @@ export function unsupportedCurrency(
   );
 }
 
-export function rateUnavailable(
+function rateUnavailable(
   currency: string,
   day: string,
   field: string,

@@ -1,8 +1,6 @@
 export { currencyInfo, knownCurrencyCodes, USD, type CurrencyInfo } from './currency-table';
 export {
   ExchangeRateService,
-  rateUnavailable,
-  unsupportedCurrency,
   type DayMean,
   type ExchangeRateServiceOptions,
   type MeansInCurrency,
@@ -18,12 +16,6 @@ export {
   type ExchangeRateProviderName,
   type ProvidedCurrency,
 } from './provider';
-export {
-  formatExchangeRateFile,
-  readExchangeRateFile,
-  shippedExchangeRatesFile,
-  type DailyUsdRate,
-  type ExchangeRateFile,
-} from './rate-file';
+export { readExchangeRateFile, shippedExchangeRatesFile, type DailyUsdRate, type ExchangeRateFile } from './rate-file';
 export { importExchangeRates, loadShippedExchangeRates, type RateLoadReport } from './rate-loading';
-export { RATE_SIGNIFICANT_DIGITS, toUsdCents, fromUsdCents, usdRate, type UsdRate } from './usd-rate';
+export { toUsdCents, fromUsdCents, usdRate, type UsdRate } from './usd-rate';

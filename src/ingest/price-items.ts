@@ -14,9 +14,9 @@ export interface PriceItemInput {
 }
 
 /** Highest accepted price, in US dollars (after conversion): far above any container rate. */
-export const MAX_PRICE = 10_000_000;
+const MAX_PRICE = 10_000_000;
 /** Largest amount in minor units of its currency: keeps the arithmetic on amounts exact. */
-export const MAX_AMOUNT_MINOR = 10_000_000_000_000;
+const MAX_AMOUNT_MINOR = 10_000_000_000_000;
 const FIRST_DAY = parseDay('1970-01-01') as EpochDay;
 const LAST_DAY = parseDay('2099-12-31') as EpochDay;
 const CURRENCY_CODE = /^[A-Z]{3}$/;

@@ -48,7 +48,8 @@ export class LocationsReader {
 
   async regionOf(port: Port): Promise<Region> {
     const region = await this.regionBySlug.load(port.regionSlug);
-    // The store's foreign keys make this impossible; failing loudly beats answering null for a non-null field.
+    // Reference data never names a missing region (SQLite's foreign keys refuse one); failing loudly beats
+    // answering null for a non-null field.
     if (!region) throw new Error(`Port ${port.code} names missing region ${port.regionSlug}`);
     return region;
   }
