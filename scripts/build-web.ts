@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { build, type BuildOptions } from 'esbuild';
-import { projectRoot } from '../src/reference-data';
+import { projectRoot } from '../src/paths/project-root';
 
 /**
  * `npm run build` (after tsc): bundles the browser pages from web/ into dist/web with esbuild, every

@@ -8,7 +8,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { projectRoot } from '../src/reference-data/dataset';
+import { projectRoot } from '../src/paths/project-root';
 
 type Row = string[];
 

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import fs from 'node:fs';
 import path from 'node:path';
 import { buildRatelineSchema, printRatelineSchema } from '../src/graphql';
-import { projectRoot } from '../src/reference-data';
+import { projectRoot } from '../src/paths/project-root';
 
 /** `npm run schema:emit`: writes the SDL the code builds to schema/schema.graphql. */
 async function main(): Promise<void> {

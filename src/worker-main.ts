@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { closeOnSignals, configOrExit } from './app/process';
-import { createBatchWorker, createExchangeRates, openOperationalStore } from './app/rateline';
+import { createBatchWorker, createExchangeRateService, openOperationalStore } from './app/rateline';
 import { createLogger } from './logging/logger';
 import { Readiness } from './observability/health';
 import { startOperationsServer } from './observability/operations-server';
@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   const config = configOrExit();
   const log = createLogger(config.logLevel);
   const operational = await openOperationalStore(config, log);
-  const exchangeRates = createExchangeRates(config, operational.exchangeRates);
+  const exchangeRates = createExchangeRateService(config, operational.exchangeRates);
   const worker = createBatchWorker(config, operational, exchangeRates, log);
   const readiness = new Readiness(
     [{ name: 'operational', check: () => operational.checkAvailable() }],

@@ -5,7 +5,12 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { AnalysisService } from '../analysis';
 import { ApiKeyAuthenticator } from '../auth';
 import type { Config } from '../config';
-import { ExchangeRates, loadShippedExchangeRates, OfflineExchangeRates, OpenExchangeRates } from '../currencies';
+import {
+  ExchangeRateService,
+  loadShippedExchangeRates,
+  OfflineRateProvider,
+  OpenExchangeRatesProvider,
+} from '../currencies';
 import { buildRatelineSchema, createGraphqlServer, serveGraphqlOverWebSocket } from '../graphql';
 import { createHttpApp } from '../http/app';
 import { BatchQueries, BatchWorker, IngestService } from '../ingest';
@@ -115,15 +120,15 @@ export function createReplicator(config: Config, stores: Stores, log: Logger): R
 }
 
 /** Open Exchange Rates when OXR_APP_ID is set, else the offline table in the operational store. */
-export function createExchangeRates(config: Config, table: ExchangeRateTable): ExchangeRates {
+export function createExchangeRateService(config: Config, table: ExchangeRateTable): ExchangeRateService {
   const oxr = config.exchangeRates.openExchangeRates;
-  return new ExchangeRates(oxr ? new OpenExchangeRates(table, oxr) : new OfflineExchangeRates(table));
+  return new ExchangeRateService(oxr ? new OpenExchangeRatesProvider(table, oxr) : new OfflineRateProvider(table));
 }
 
 export function createBatchWorker(
   config: Config,
   operational: OperationalStore,
-  exchangeRates: ExchangeRates,
+  exchangeRates: ExchangeRateService,
   log: Logger,
 ): BatchWorker {
   return new BatchWorker(operational, exchangeRates, ingestMetrics, log.child({ component: 'batch-worker' }), {
@@ -137,7 +142,7 @@ export function createBatchWorker(
 export function createServices(
   config: Config,
   stores: Stores,
-  exchangeRates: ExchangeRates,
+  exchangeRates: ExchangeRateService,
   onCommitted?: () => void,
 ): RatelineServices {
   const locations = new LocationsService(stores.operational.referenceData);
@@ -197,7 +202,7 @@ export async function startRateline(config: Config, log: Logger): Promise<Runnin
   const stores = await openStores(config, log);
   const replicator = config.replication.inProcess ? createReplicator(config, stores, log) : undefined;
   // One exchange-rate service per process: its caches serve the API and the in-process worker alike.
-  const exchangeRates = createExchangeRates(config, stores.operational.exchangeRates);
+  const exchangeRates = createExchangeRateService(config, stores.operational.exchangeRates);
   const worker = config.batchWork.inProcess
     ? createBatchWorker(config, stores.operational, exchangeRates, log)
     : undefined;

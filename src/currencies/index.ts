@@ -1,16 +1,14 @@
 export { currencyInfo, knownCurrencyCodes, USD, type CurrencyInfo } from './currency-table';
 export {
-  ExchangeRates,
-  rateUnavailable,
-  unsupportedCurrency,
+  ExchangeRateService,
   type DayMean,
-  type ExchangeRatesOptions,
+  type ExchangeRateServiceOptions,
   type MeansInCurrency,
   type RateLookup,
   type SupportedCurrency,
-} from './exchange-rates';
-export { CARRY_OVER_DAYS, OfflineExchangeRates } from './offline-provider';
-export { OpenExchangeRates, type OpenExchangeRatesOptions } from './open-exchange-rates';
+} from './exchange-rate-service';
+export { CARRY_OVER_DAYS, OfflineRateProvider } from './offline-provider';
+export { OpenExchangeRatesProvider, type OpenExchangeRatesOptions } from './open-exchange-rates-provider';
 export {
   ExchangeRatesUnavailableError,
   type CurrencyDay,
@@ -18,12 +16,6 @@ export {
   type ExchangeRateProviderName,
   type ProvidedCurrency,
 } from './provider';
-export {
-  formatExchangeRateFile,
-  readExchangeRateFile,
-  shippedExchangeRatesFile,
-  type DailyUsdRate,
-  type ExchangeRateFile,
-} from './rate-file';
+export { readExchangeRateFile, shippedExchangeRatesFile, type DailyUsdRate, type ExchangeRateFile } from './rate-file';
 export { importExchangeRates, loadShippedExchangeRates, type RateLoadReport } from './rate-loading';
-export { RATE_SIGNIFICANT_DIGITS, toUsdCents, fromUsdCents, usdRate, type UsdRate } from './usd-rate';
+export { toUsdCents, fromUsdCents, usdRate, type UsdRate } from './usd-rate';

@@ -15,7 +15,7 @@ export const CARRY_OVER_DAYS = 4;
  * `npm run rates:import`. A day without its own rate takes the latest rate of the
  * {@link CARRY_OVER_DAYS} days before it.
  */
-export class OfflineExchangeRates implements ExchangeRateProvider {
+export class OfflineRateProvider implements ExchangeRateProvider {
   readonly name = 'offline';
 
   constructor(private readonly table: ExchangeRateTable) {}

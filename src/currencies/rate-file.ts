@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { formatDay, parseDay } from '../domain/day';
+import { parseDay } from '../domain/day';
 import type { DailyUsdRate } from '../domain/exchange-rates';
-import { projectRoot } from '../reference-data/dataset';
+import { projectRoot } from '../paths/project-root';
 import { currencyInfo } from './currency-table';
 import { isRateText } from './usd-rate';
 
@@ -82,9 +82,4 @@ function parseExchangeRates(file: string, content: string): ExchangeRateFile {
     throw new Error(`${file}: ${problems.length} bad lines, nothing loaded:\n  ${shown}${more}`);
   }
   return { rates, source: sourceOf(file, content) };
-}
-
-/** The same rates written in the file format (for tests and tools). */
-export function formatExchangeRateFile(rates: readonly DailyUsdRate[]): string {
-  return `${HEADER}\n${rates.map((r) => `${formatDay(r.day)},${r.currency},${r.usdPerUnit}`).join('\n')}\n`;
 }

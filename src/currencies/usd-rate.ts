@@ -23,7 +23,7 @@ export interface UsdRate {
 }
 
 /** Most significant digits a rate keeps; the ECB quotes 5 or 6, Open Exchange Rates about 7. */
-export const RATE_SIGNIFICANT_DIGITS = 10;
+const RATE_SIGNIFICANT_DIGITS = 10;
 
 const DECIMAL = /^(\d+)(?:\.(\d+))?$/;
 

@@ -25,9 +25,6 @@ export const SETTLED_BATCH_STATUSES: ReadonlySet<BatchStatus> = new Set([
 
 const ENDED_OPEN_STATUSES: ReadonlySet<BatchStatus> = new Set(['ABORTED', 'EXPIRED']);
 
-export const isRetractable = (status: BatchStatus): boolean =>
-  (RETRACTABLE_STATUSES as readonly BatchStatus[]).includes(status);
-
 export const arePricesVisible = (status: BatchStatus): boolean =>
   (PRICES_VISIBLE_STATUSES as readonly BatchStatus[]).includes(status);
 
@@ -74,7 +71,7 @@ export function commitVerdict(
 }
 
 /** Indexes missing from 0..highest (stored or reserved); `[0]` when there is no chunk at all. */
-export function missingChunkIndexes(stored: readonly number[], reserved: readonly number[] = []): number[] {
+function missingChunkIndexes(stored: readonly number[], reserved: readonly number[] = []): number[] {
   const present = new Set(stored);
   let highest = 0;
   for (const index of [...stored, ...reserved]) highest = Math.max(highest, index);

@@ -1,7 +1,7 @@
 import type { AnalysisService } from '../analysis';
 import type { RatelineServices } from '../services';
 import type { Principal } from '../auth';
-import type { ExchangeRates } from '../currencies';
+import type { ExchangeRateService } from '../currencies';
 import type { BatchReader, IngestService } from '../ingest';
 import type { LocationsReader } from '../locations';
 import type { Logger } from '../logging/logger';
@@ -19,7 +19,7 @@ export interface RequestContext {
   readonly batches: BatchReader;
   readonly ingest: IngestService;
   readonly replication: ReplicationMonitor;
-  readonly exchangeRates: ExchangeRates;
+  readonly exchangeRates: ExchangeRateService;
 }
 
 /** A request's context: per-request DataLoaders, so batching and caching never cross requests. */

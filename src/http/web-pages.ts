@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import express, { Router, type Request, type Response } from 'express';
-import { projectRoot } from '../reference-data';
+import { projectRoot } from '../paths/project-root';
 
 /** Where `npm run build` puts the bundled pages (scripts/build-web.ts). */
 export function defaultWebDir(): string {

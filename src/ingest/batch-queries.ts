@@ -4,7 +4,7 @@ import { badUserInput } from '../domain/errors';
 import type { BatchCursor, BatchStore } from '../stores/operational';
 
 export const DEFAULT_BATCH_PAGE_SIZE = 20;
-export const MAX_BATCH_PAGE_SIZE = 100;
+const MAX_BATCH_PAGE_SIZE = 100;
 
 export interface BatchPageView {
   readonly batches: readonly Batch[];

@@ -1,5 +1,5 @@
 import { setImmediate as yieldToEventLoop, setTimeout as sleep } from 'node:timers/promises';
-import type { ExchangeRates } from '../currencies';
+import type { ExchangeRateService } from '../currencies';
 import { MAX_REPORTED_ITEM_ERRORS, type Batch, type BatchWork, type ChunkOutcome } from '../domain/batch';
 import { newLeaseHolder } from '../leases';
 import type { Logger } from '../logging/logger';
@@ -32,7 +32,7 @@ export class BatchWorker {
 
   constructor(
     private readonly operational: Pick<OperationalStore, 'batchWork' | 'chunkedBatches' | 'referenceData'>,
-    private readonly exchangeRates: ExchangeRates,
+    private readonly exchangeRates: ExchangeRateService,
     /** Told what each settled batch came to and how many prices it recorded. */
     private readonly events: IngestEvents,
     private readonly log: Logger,

@@ -1,10 +1,4 @@
-export {
-  BatchQueries,
-  DEFAULT_BATCH_PAGE_SIZE,
-  MAX_BATCH_PAGE_SIZE,
-  type BatchPageView,
-  type BatchReader,
-} from './batch-queries';
+export { BatchQueries, DEFAULT_BATCH_PAGE_SIZE, type BatchPageView, type BatchReader } from './batch-queries';
 export { BatchWorker, type BatchWorkerOptions } from './batch-worker';
 export type { BatchOutcome, IngestEvents } from './ingest-events';
 export {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ExchangeRates } from '../currencies';
+import type { ExchangeRateService } from '../currencies';
 import type { Batch, BatchItemError } from '../domain/batch';
 import { addDays, daysInRange, formatDay } from '../domain/day';
 import { dayRangeArguments } from '../domain/day-arguments';
@@ -53,7 +53,7 @@ export class IngestService {
   constructor(
     private readonly operational: Pick<OperationalStore, 'batches' | 'chunkedBatches' | 'referenceData'>,
     private readonly limits: IngestLimits,
-    exchangeRates: ExchangeRates,
+    exchangeRates: ExchangeRateService,
     /** Told what each whole batch came to and how many prices it recorded. */
     events: IngestEvents,
     /** Called after a chunked batch is committed: wakes a worker of this process at once. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ExchangeRates } from '../currencies';
+import type { ExchangeRateService } from '../currencies';
 import type { Batch, NewBatch } from '../domain/batch';
 import { RatelineError } from '../domain/errors';
 import type { BatchStore, ReferenceDataStore } from '../stores/operational';
@@ -24,7 +24,7 @@ export class PriceBatchWriter {
       readonly batches: Pick<BatchStore, 'byIdempotencyKey' | 'record'>;
       readonly referenceData: Pick<ReferenceDataStore, 'portsByCodes'>;
     },
-    private readonly exchangeRates: Pick<ExchangeRates, 'lookup'>,
+    private readonly exchangeRates: Pick<ExchangeRateService, 'lookup'>,
     private readonly events: IngestEvents,
   ) {}
 

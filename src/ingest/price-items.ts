@@ -14,9 +14,9 @@ export interface PriceItemInput {
 }
 
 /** Highest accepted price, in US dollars (after conversion): far above any container rate. */
-export const MAX_PRICE = 10_000_000;
+const MAX_PRICE = 10_000_000;
 /** Largest amount in minor units of its currency: keeps the arithmetic on amounts exact. */
-export const MAX_AMOUNT_MINOR = 10_000_000_000_000;
+const MAX_AMOUNT_MINOR = 10_000_000_000_000;
 const FIRST_DAY = parseDay('1970-01-01') as EpochDay;
 const LAST_DAY = parseDay('2099-12-31') as EpochDay;
 const CURRENCY_CODE = /^[A-Z]{3}$/;
@@ -125,7 +125,7 @@ export interface ValidatedItems {
 /**
  * Checks every item and converts the valid ones into stored prices, in US cents at the rate of the
  * item's own day from `rates` (fetched beforehand for the items' currencies and days, see
- * `ExchangeRates.lookup`): an unsupported currency is UNSUPPORTED_CURRENCY on `currency`, a day
+ * `ExchangeRateService.lookup`): an unsupported currency is UNSUPPORTED_CURRENCY on `currency`, a day
  * without a rate RATE_UNAVAILABLE on `day`. All errors are reported, several
  * per item when several fields are wrong, so a client can fix a whole batch in one round. Items are
  * numbered from `firstIndex` (a chunk's place in its batch).

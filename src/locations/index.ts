@@ -1,1 +1,1 @@
-export { LocationsService, LocationsReader } from './locations-service';
+export { LocationsService, LocationsReader, type LocationLookups } from './locations-service';

@@ -2,6 +2,12 @@ import DataLoader from 'dataloader';
 import type { Port, Region, ResolvedLocation } from '../domain/model';
 import type { ReferenceDataStore } from '../stores/operational';
 
+/** The reads of the reference-data port that locations make (never its writes). */
+export type LocationLookups = Pick<
+  ReferenceDataStore,
+  'portsByCodes' | 'regionsBySlugs' | 'childRegionsFor' | 'portsWithinRegions' | 'allPorts' | 'allRegions'
+>;
+
 /**
  * Ports and regions as one request sees them. Every lookup goes through a DataLoader created for this
  * request only, so a query over all regions with their parents, children and ports costs a handful
@@ -13,7 +19,7 @@ export class LocationsReader {
   private readonly childrenBySlug: DataLoader<string, Region[]>;
   private readonly portsWithinSlug: DataLoader<string, Port[]>;
 
-  constructor(private readonly store: ReferenceDataStore) {
+  constructor(private readonly store: LocationLookups) {
     this.portByCode = new DataLoader((codes) => store.portsByCodes(codes));
     this.regionBySlug = new DataLoader((slugs) => store.regionsBySlugs(slugs));
     this.childrenBySlug = new DataLoader((slugs) => store.childRegionsFor(slugs));
@@ -42,7 +48,8 @@ export class LocationsReader {
 
   async regionOf(port: Port): Promise<Region> {
     const region = await this.regionBySlug.load(port.regionSlug);
-    // The store's foreign keys make this impossible; failing loudly beats answering null for a non-null field.
+    // Reference data never names a missing region (SQLite's foreign keys refuse one); failing loudly beats
+    // answering null for a non-null field.
     if (!region) throw new Error(`Port ${port.code} names missing region ${port.regionSlug}`);
     return region;
   }
@@ -62,7 +69,7 @@ export class LocationsReader {
 }
 
 export class LocationsService {
-  constructor(private readonly store: ReferenceDataStore) {}
+  constructor(private readonly store: LocationLookups) {}
 
   forRequest(): LocationsReader {
     return new LocationsReader(this.store);

@@ -1,4 +1,4 @@
-import { USD, type CurrencyInfo, type ExchangeRates } from '../currencies';
+import { USD, type CurrencyInfo, type ExchangeRateService } from '../currencies';
 import type { ResolvedLocation } from '../domain/model';
 import type { LocationsReader, LocationsService } from '../locations';
 import type { AnalyticsStore, DailyPriceTotalsWithoutOutliers } from '../stores/analytics';
@@ -51,7 +51,7 @@ export type RatesAnalytics = Pick<AnalyticsStore, 'dailyPriceTotals' | 'dailyPri
 export interface RatesServiceDependencies {
   readonly locations: LocationsService;
   readonly analytics: RatesAnalytics;
-  readonly exchangeRates: Pick<ExchangeRates, 'inCurrency'>;
+  readonly exchangeRates: Pick<ExchangeRateService, 'inCurrency'>;
   /** MAX_RATES_RANGE_DAYS. */
   readonly maxRangeDays: number;
 }

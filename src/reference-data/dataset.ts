@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Port, Region } from '../domain/model';
+import { projectRoot } from '../paths/project-root';
 import type { ReferenceData } from '../stores/operational';
 
 /** One price of the reference dataset, in whole US cents. */
@@ -13,17 +14,6 @@ export interface ReferencePrice {
 
 export interface ReferenceDataset extends ReferenceData {
   readonly prices: readonly ReferencePrice[];
-}
-
-/** The folder holding package.json, found upwards from here (works from src/ and from dist/src/). */
-export function projectRoot(): string {
-  let dir = __dirname;
-  while (!fs.existsSync(path.join(dir, 'package.json'))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`No package.json above ${__dirname}`);
-    dir = parent;
-  }
-  return dir;
 }
 
 function readTsv(file: string, expectedHeader: readonly string[]): string[][] {

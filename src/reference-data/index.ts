@@ -1,2 +1,2 @@
-export { readReferenceDataset, projectRoot, type ReferenceDataset, type ReferencePrice } from './dataset';
+export { readReferenceDataset, type ReferenceDataset, type ReferencePrice } from './dataset';
 export { seedReferenceData, REFERENCE_BATCH_KEY, type SeedReport } from './seed';

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { ExchangeRates, type ExchangeRateProvider } from '../currencies';
+import { ExchangeRateService, type ExchangeRateProvider } from '../currencies';
 import { PriceBatchWriter, type IngestEvents } from '../ingest';
 import type { OperationalStore } from '../stores/operational';
 import type { ReferenceDataset } from './dataset';
@@ -40,7 +40,7 @@ export async function seedReferenceData(
   const counts = await operational.referenceData.upsert(dataset);
   const earlier = await operational.batches.byIdempotencyKey(REFERENCE_BATCH_KEY);
   if (earlier) return { ...counts, pricesLoaded: 0, pricesPresent: earlier.acceptedCount, batchId: earlier.id };
-  const writer = new PriceBatchWriter(operational, new ExchangeRates(NO_CONVERSION), events);
+  const writer = new PriceBatchWriter(operational, new ExchangeRateService(NO_CONVERSION), events);
   // The reference batch is larger than a client's default limit allows; it is trusted data.
   const batch = await writer.submit(
     {

@@ -1,5 +1,5 @@
 import type { AnalysisService } from '../analysis';
-import type { ExchangeRates } from '../currencies';
+import type { ExchangeRateService } from '../currencies';
 import type { BatchQueries, IngestService } from '../ingest';
 import type { LocationsService } from '../locations';
 import type { RatesService } from '../rates';
@@ -13,5 +13,5 @@ export interface RatelineServices {
   readonly batches: BatchQueries;
   readonly ingest: IngestService;
   readonly replication: ReplicationMonitor;
-  readonly exchangeRates: ExchangeRates;
+  readonly exchangeRates: ExchangeRateService;
 }

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
-import { ExchangeRates, OfflineExchangeRates } from '../../src/currencies';
+import { ExchangeRateService, OfflineRateProvider } from '../../src/currencies';
 import { startRateline, type RunningRateline } from '../../src/app/rateline';
 import { loadConfig, type Config } from '../../src/config';
 import { IngestService } from '../../src/ingest';
@@ -64,7 +64,7 @@ export async function openEmbeddedStores(): Promise<EmbeddedStores> {
   const analytics = await openChdbStore(dataDir);
   await operational.referenceData.upsert(readReferenceDataset());
   const limits = { maxBatchItems: 100_000, maxChunkedBatchItems: 1_000_000, openBatchTtlMs: 60_000 };
-  const exchangeRates = new ExchangeRates(new OfflineExchangeRates(operational.exchangeRates));
+  const exchangeRates = new ExchangeRateService(new OfflineRateProvider(operational.exchangeRates));
   return {
     dataDir,
     operational,

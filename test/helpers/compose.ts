@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { projectRoot } from '../../src/reference-data';
+import { projectRoot } from '../../src/paths/project-root';
 
 /** Every compose file combination the README and docs/operations.md tell operators to run. */
 export const COMPOSE_SHAPES: Readonly<Record<string, readonly string[]>> = {

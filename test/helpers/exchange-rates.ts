@@ -1,15 +1,15 @@
 /**
  * Exchange rates for tests, from the real components: a SQLite operational store on a temporary file
- * holding the given offline rates, and the real ExchangeRates service over it.
+ * holding the given offline rates, and the real ExchangeRateService over it.
  */
-import { ExchangeRates, OfflineExchangeRates, type DailyUsdRate } from '../../src/currencies';
+import { ExchangeRateService, OfflineRateProvider, type DailyUsdRate } from '../../src/currencies';
 import { parseDay, type EpochDay } from '../../src/domain/day';
 import type { OperationalStore } from '../../src/stores/operational';
 import { openSqliteStore, removeDataDir, temporaryDataDir } from './components';
 
 export interface RatesFixture {
   readonly store: OperationalStore;
-  readonly exchangeRates: ExchangeRates;
+  readonly exchangeRates: ExchangeRateService;
   dispose(): Promise<void>;
 }
 
@@ -25,7 +25,7 @@ export async function offlineRatesFixture(rates: readonly DailyUsdRate[]): Promi
   await store.exchangeRates.save('offline', rates, 'test rates');
   return {
     store,
-    exchangeRates: new ExchangeRates(new OfflineExchangeRates(store.exchangeRates)),
+    exchangeRates: new ExchangeRateService(new OfflineRateProvider(store.exchangeRates)),
     async dispose() {
       await store.close();
       removeDataDir(dataDir);

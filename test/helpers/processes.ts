@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { projectRoot } from '../../src/reference-data';
+import { projectRoot } from '../../src/paths/project-root';
 import { removeDataDir, temporaryDataDir } from './components';
 import { eventually } from './eventually';
 

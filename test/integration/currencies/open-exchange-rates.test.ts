@@ -1,4 +1,4 @@
-import { ExchangeRates, OpenExchangeRates, type OpenExchangeRatesOptions } from '../../../src/currencies';
+import { ExchangeRateService, OpenExchangeRatesProvider, type OpenExchangeRatesOptions } from '../../../src/currencies';
 import { parseDay, type EpochDay } from '../../../src/domain/day';
 import { IngestService } from '../../../src/ingest';
 import { readReferenceDataset } from '../../../src/reference-data';
@@ -33,13 +33,13 @@ const options = (changes: Partial<OpenExchangeRatesOptions> = {}): OpenExchangeR
   ...(changes.baseUrl === undefined && { baseUrl: oxr.baseUrl }),
 });
 const provider = (changes: Partial<OpenExchangeRatesOptions> = {}, on = store) =>
-  new OpenExchangeRates(on.exchangeRates, options(changes));
+  new OpenExchangeRatesProvider(on.exchangeRates, options(changes));
 
 // Quotes (units per US dollar) whose inverses can be checked by hand.
 const JAN_4 = { EUR: 0.8, JPY: 125, GBP: 0.625, KWD: 0.3 };
 const JAN_5 = { EUR: 0.9, JPY: 120 };
 
-describe('OpenExchangeRates: answers', () => {
+describe('OpenExchangeRatesProvider: answers', () => {
   it('turns units per US dollar into US dollars per unit, per day, sending the app id', async () => {
     oxr.script('2016-01-04', { rates: JAN_4 });
     oxr.script('2016-01-05', { rates: JAN_5 });
@@ -87,7 +87,7 @@ describe('OpenExchangeRates: answers', () => {
   });
 });
 
-describe('OpenExchangeRates: failures', () => {
+describe('OpenExchangeRatesProvider: failures', () => {
   const ask = (changes: Partial<OpenExchangeRatesOptions> = {}) =>
     provider(changes).usdPerUnit([{ currency: 'EUR', day: d('2016-01-04') }]);
 
@@ -176,7 +176,7 @@ describe('ingest with Open Exchange Rates', () => {
     ingest = new IngestService(
       store,
       { maxBatchItems: 100, maxChunkedBatchItems: 100, openBatchTtlMs: 60_000 },
-      new ExchangeRates(provider()),
+      new ExchangeRateService(provider()),
       ignoredIngestEvents,
     );
   });

@@ -1,5 +1,5 @@
 import type { ApolloServer } from '@apollo/server';
-import { createExchangeRates, createServices } from '../../../src/app/rateline';
+import { createExchangeRateService, createServices } from '../../../src/app/rateline';
 import { OPEN_ACCESS } from '../../../src/auth';
 import {
   buildRatelineSchema,
@@ -63,7 +63,7 @@ async function execute(query: string, store: OperationalStore = operational, var
     createServices(
       testConfig(dataDir),
       { operational: store, analytics },
-      createExchangeRates(testConfig(dataDir), store.exchangeRates),
+      createExchangeRateService(testConfig(dataDir), store.exchangeRates),
     ),
     OPEN_ACCESS,
     silentLog,

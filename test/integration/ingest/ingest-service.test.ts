@@ -1,4 +1,4 @@
-import { ExchangeRates, OfflineExchangeRates } from '../../../src/currencies';
+import { ExchangeRateService, OfflineRateProvider } from '../../../src/currencies';
 import { IngestService } from '../../../src/ingest';
 import { readReferenceDataset } from '../../../src/reference-data';
 import type { OperationalStore } from '../../../src/stores/operational';
@@ -25,7 +25,7 @@ beforeAll(async () => {
   ingest = new IngestService(
     store,
     { maxBatchItems: 5, maxChunkedBatchItems: 12, openBatchTtlMs: 60_000 },
-    new ExchangeRates(new OfflineExchangeRates(store.exchangeRates)),
+    new ExchangeRateService(new OfflineRateProvider(store.exchangeRates)),
     ignoredIngestEvents,
   );
 });

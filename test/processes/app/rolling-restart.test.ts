@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { seededRandom } from '../../../scripts/seeded-random';
-import { projectRoot } from '../../../src/reference-data';
+import { projectRoot } from '../../../src/paths/project-root';
 import { eventually } from '../../helpers/eventually';
 import { freePort, processScope, type StartedProcess } from '../../helpers/processes';
 import { expectedGraphqlRates } from '../../helpers/reference-answers';

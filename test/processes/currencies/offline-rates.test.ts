@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   CARRY_OVER_DAYS,
-  ExchangeRates,
-  OfflineExchangeRates,
+  ExchangeRateService,
+  OfflineRateProvider,
   importExchangeRates,
   loadShippedExchangeRates,
   readExchangeRateFile,
@@ -18,7 +18,7 @@ const d = (text: string) => parseDay(text) as EpochDay;
 
 let dataDir: string;
 let store: OperationalStore;
-let exchangeRates: ExchangeRates;
+let exchangeRates: ExchangeRateService;
 
 function writeFile(name: string, content: string): string {
   const file = path.join(dataDir, name);
@@ -29,7 +29,7 @@ function writeFile(name: string, content: string): string {
 beforeEach(() => {
   dataDir = temporaryDataDir();
   store = openSqliteStore(dataDir);
-  exchangeRates = new ExchangeRates(new OfflineExchangeRates(store.exchangeRates), { supportedTtlMs: 0 });
+  exchangeRates = new ExchangeRateService(new OfflineRateProvider(store.exchangeRates), { supportedTtlMs: 0 });
 });
 afterEach(async () => {
   await store.close();
@@ -138,7 +138,7 @@ describe('the shipped ECB table', () => {
   });
 });
 
-describe('ExchangeRates over the offline table', () => {
+describe('ExchangeRateService over the offline table', () => {
   beforeEach(async () => {
     await loadShippedExchangeRates(store.exchangeRates, silentLog);
   });

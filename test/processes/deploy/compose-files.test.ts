@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import vm from 'node:vm';
-import { projectRoot } from '../../../src/reference-data';
+import { projectRoot } from '../../../src/paths/project-root';
 import {
   COMPOSE_SHAPES,
   REQUIRED_VARIABLES,

@@ -3,7 +3,7 @@
  * the documented protocol and its output stay true.
  */
 import path from 'node:path';
-import { projectRoot } from '../../../src/reference-data';
+import { projectRoot } from '../../../src/paths/project-root';
 import { startTestService, type TestService } from '../../helpers/components';
 import { eventually } from '../../helpers/eventually';
 import { processScope } from '../../helpers/processes';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { isObjectType } from 'graphql';
 import { buildRatelineSchema, printRatelineSchema } from '../../../src/graphql';
-import { projectRoot } from '../../../src/reference-data';
+import { projectRoot } from '../../../src/paths/project-root';
 
 describe('the GraphQL schema', () => {
   it('is what schema/schema.graphql says (run `npm run schema:emit` after changing it)', async () => {

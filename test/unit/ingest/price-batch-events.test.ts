@@ -3,7 +3,7 @@
  * ports are small in-memory implementations written here (only what PriceBatchWriter calls), so the
  * test needs no store; the expected events are written out by hand.
  */
-import { ExchangeRates, type ExchangeRateProvider } from '../../../src/currencies';
+import { ExchangeRateService, type ExchangeRateProvider } from '../../../src/currencies';
 import type { Batch, NewBatch } from '../../../src/domain/batch';
 import type { Port } from '../../../src/domain/model';
 import { PriceBatchWriter, type SubmitPriceBatchInput } from '../../../src/ingest';
@@ -71,7 +71,7 @@ let writer: PriceBatchWriter;
 beforeEach(() => {
   batches = new InMemoryBatches();
   events = recordingIngestEvents();
-  writer = new PriceBatchWriter({ batches, referenceData }, new ExchangeRates(noProvider), events);
+  writer = new PriceBatchWriter({ batches, referenceData }, new ExchangeRateService(noProvider), events);
 });
 
 const item = (day: string, originCode = 'CNSGH') => ({

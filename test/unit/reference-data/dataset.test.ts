@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { convertDump } from '../../../scripts/convert-reference-dump';
-import { projectRoot, readReferenceDataset } from '../../../src/reference-data';
+import { projectRoot } from '../../../src/paths/project-root';
+import { readReferenceDataset } from '../../../src/reference-data';
 
 const dataset = readReferenceDataset();
 const sharedDump = path.resolve(projectRoot(), '..', 'shared', 'data', 'rates.sql');

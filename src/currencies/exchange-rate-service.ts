@@ -26,7 +26,7 @@ export interface SupportedCurrency extends CurrencyInfo {
   readonly lastDay: string | null;
 }
 
-/** A day of a rates answer as {@link ExchangeRates.inCurrency} needs it. */
+/** A day of a rates answer as {@link ExchangeRateService.inCurrency} needs it. */
 export interface DayMean {
   readonly day: string;
   /** Unrounded mean in US cents, null when the day has no average. */
@@ -43,7 +43,7 @@ export interface MeansInCurrency<Day extends DayMean> {
 const USD_RATE: UsdRate = usdRate(USD, '1');
 const CURRENCY_CODE = /^[A-Z]{3}$/;
 
-export interface ExchangeRatesOptions {
+export interface ExchangeRateServiceOptions {
   /** How long the set of supported currencies is reused before the provider is asked again; default 10 s. */
   readonly supportedTtlMs?: number;
 }
@@ -53,13 +53,13 @@ export interface ExchangeRatesOptions {
  * write path (prefetch, then synchronous conversion per item) and the read path (`exchangeRate`,
  * `currencies`, `rates(currency:)`) share.
  */
-export class ExchangeRates {
+export class ExchangeRateService {
   private supported: { readonly until: number; readonly byCode: Map<string, ProvidedCurrency> } | undefined;
   private readonly supportedTtlMs: number;
 
   constructor(
     private readonly provider: ExchangeRateProvider,
-    options: ExchangeRatesOptions = {},
+    options: ExchangeRateServiceOptions = {},
   ) {
     this.supportedTtlMs = options.supportedTtlMs ?? 10_000;
   }
@@ -176,11 +176,7 @@ const PROVIDER_NAMES: Record<ExchangeRateProviderName, string> = {
   openexchangerates: 'Open Exchange Rates',
 };
 
-export function unsupportedCurrency(
-  currency: string,
-  field: string,
-  provider: ExchangeRateProviderName,
-): RatelineError {
+function unsupportedCurrency(currency: string, field: string, provider: ExchangeRateProviderName): RatelineError {
   return new RatelineError(
     'UNSUPPORTED_CURRENCY',
     `${currency} is not a currency Rateline converts with ${PROVIDER_NAMES[provider]}; the currencies query lists those it does`,
@@ -189,7 +185,7 @@ export function unsupportedCurrency(
   );
 }
 
-export function rateUnavailable(
+function rateUnavailable(
   currency: string,
   day: string,
   field: string,

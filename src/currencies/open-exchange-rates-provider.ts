@@ -66,7 +66,7 @@ const DAY_NOT_AVAILABLE = new Set(['not_available', 'invalid_date']);
  * (401, 403, 429 `not_allowed`), or a failure that outlasts the retries (network, timeout, 5xx, 429
  * rate limit), throws {@link ExchangeRatesUnavailableError}.
  */
-export class OpenExchangeRates implements ExchangeRateProvider {
+export class OpenExchangeRatesProvider implements ExchangeRateProvider {
   readonly name = 'openexchangerates';
   private readonly concurrency: number;
 
