@@ -39,13 +39,14 @@ const optional = <T extends z.ZodType<unknown, string>>(schema: T) =>
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-const DEFAULT_DATA_DIR = './data';
+/** Read by two sections: the embedded stores' directory, and chDB's default place below it. */
+const dataDirVariable = z.string().trim().min(1).default('./data');
 
 const processSection = z
   .object({
     HOST: z.string().trim().min(1).default('127.0.0.1'),
     PORT: integer(0, 65535, 4000),
-    DATA_DIR: z.string().trim().min(1).default(DEFAULT_DATA_DIR),
+    DATA_DIR: dataDirVariable,
     LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
     SEED_ON_EMPTY_STORE: flag(true),
     NODE_ENV: z.string().default('development'),
@@ -73,7 +74,7 @@ const processSection = z
 const clickHouseSection = z
   .object({
     CLICKHOUSE_URL: optional(httpUrl),
-    DATA_DIR: z.string().trim().min(1).default(DEFAULT_DATA_DIR),
+    DATA_DIR: dataDirVariable,
     ANALYTICS_DATA_DIR: z.string().trim().min(1).optional(),
     CLICKHOUSE_USER: z.string().default('default'),
     CLICKHOUSE_PASSWORD: z.string().default(''),
