@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { AnalysisService } from '../analysis';
 import { ApiKeyAuthenticator } from '../auth';
-import type { Config } from '../config';
+import type { ClickHouseConfig, Config } from '../config';
 import { ExchangeRates, loadShippedExchangeRates, OfflineExchangeRates, OpenExchangeRates } from '../currencies';
 import { buildRatelineSchema, createGraphqlServer, serveGraphqlOverWebSocket } from '../graphql';
 import { createHttpApp } from '../http/app';
@@ -16,7 +16,13 @@ import { observeReplication, recordStoreError } from '../observability/metrics';
 import { RatesService } from '../rates';
 import { readReferenceDataset, seedReferenceData } from '../reference-data';
 import { DEFAULT_REPLICATOR_OPTIONS, ReplicationMonitor, Replicator } from '../replication';
-import { ClickHouseAnalyticsStore, isClickHouseUnavailable, type AnalyticsStore } from '../stores/analytics';
+import {
+  guardAnalyticsStore,
+  isClickHouseUnavailable,
+  openClickHouseAnalyticsStore,
+  type AnalyticsStore,
+  type ClickHouseStoreOptions,
+} from '../stores/analytics';
 import {
   guardOperationalStore,
   isMongoUnavailable,
@@ -26,7 +32,6 @@ import {
   type ExchangeRateTable,
   type OperationalStore,
 } from '../stores/operational';
-import { guardStore } from '../stores/store-errors';
 import type { RatelineServices } from '../services';
 
 export interface Stores {
@@ -42,9 +47,8 @@ export interface Stores {
 export async function openStores(config: Config, log: Logger): Promise<Stores> {
   const operational = await openOperationalStore(config, log);
   try {
-    const analytics = guardStore(
-      await ClickHouseAnalyticsStore.open(config.clickhouse),
-      'analytics',
+    const analytics = guardAnalyticsStore(
+      await openClickHouseAnalyticsStore(clickHouseStoreOptions(config.clickhouse)),
       isClickHouseUnavailable,
       recordStoreError,
     );
@@ -53,6 +57,17 @@ export async function openStores(config: Config, log: Logger): Promise<Stores> {
     await operational.close();
     throw error;
   }
+}
+
+/** The ClickHouse adapter's options from the configuration: a server when `CLICKHOUSE_URL` is set, else chDB. */
+export function clickHouseStoreOptions(config: ClickHouseConfig): ClickHouseStoreOptions {
+  const { url, username, password, requestTimeoutMs, embeddedDataDir, database } = config;
+  return {
+    engine: url
+      ? { kind: 'server', url, username, password, requestTimeoutMs }
+      : { kind: 'embedded', dataDir: embeddedDataDir },
+    database,
+  };
 }
 
 /** The operational store alone (MongoDB when `MONGODB_URI` is set, else SQLite under `DATA_DIR`). */
@@ -106,7 +121,7 @@ export async function closeStores(stores: Stores): Promise<void> {
 const STARTUP_CATCH_UP_MS = 10 * 60_000;
 
 export function createReplicator(config: Config, stores: Stores, log: Logger): Replicator {
-  return new Replicator(stores.operational, stores.analytics, log.child({ component: 'replicator' }), {
+  return new Replicator(stores.operational, stores.analytics.replica, log.child({ component: 'replicator' }), {
     ...DEFAULT_REPLICATOR_OPTIONS,
     flushMaxPrices: config.replication.flushMaxPrices,
     flushIntervalMs: config.replication.flushIntervalMs,
@@ -144,13 +159,13 @@ export function createServices(
   const locations = new LocationsService(stores.operational.referenceData);
   const maxRangeDays = config.limits.maxRatesRangeDays;
   return {
-    rates: new RatesService({ locations, analytics: stores.analytics, exchangeRates, maxRangeDays }),
-    analysis: new AnalysisService({ locations, analytics: stores.analytics, maxRangeDays }),
+    rates: new RatesService({ locations, analytics: stores.analytics.totals, exchangeRates, maxRangeDays }),
+    analysis: new AnalysisService({ locations, analytics: stores.analytics.statistics, maxRangeDays }),
     locations,
     batches: new BatchQueries(stores.operational.batches),
     ingest: new IngestService(stores.operational, config.limits, exchangeRates, onCommitted),
     exchangeRates,
-    replication: new ReplicationMonitor(stores.operational.changeFeed, stores.analytics),
+    replication: new ReplicationMonitor(stores.operational.changeFeed, stores.analytics.replica),
   };
 }
 

@@ -5,7 +5,7 @@ import { isDeadProcessOfThisHost, newLeaseHolder } from '../leases';
 import type { Logger } from '../logging/logger';
 import { recordLeaseAcquired, recordPricesReplicated, recordReplicationFailure } from '../observability/metrics';
 import { ReplicationMonitor } from './replication-status';
-import type { AnalyticsStore } from '../stores/analytics';
+import type { AnalyticsReplica } from '../stores/analytics';
 import {
   FeedRestartRequired,
   type BatchChange,
@@ -77,7 +77,7 @@ export class Replicator {
 
   constructor(
     private readonly operational: Pick<OperationalStore, 'batches' | 'replicationLeases' | 'changeFeed'>,
-    private readonly analytics: AnalyticsStore,
+    private readonly analytics: AnalyticsReplica,
     private readonly log: Logger,
     private readonly options: ReplicatorOptions = DEFAULT_REPLICATOR_OPTIONS,
   ) {
@@ -313,7 +313,7 @@ class PendingFlush {
   }
 
   async applyTo(
-    analytics: AnalyticsStore,
+    analytics: AnalyticsReplica,
     batchStore: BatchStore,
     replicaChecked: boolean,
     version: number,

@@ -1,7 +1,7 @@
 import { parseDay } from '../../../src/domain/day';
 import { REFERENCE_BATCH_KEY, readReferenceDataset, seedReferenceData } from '../../../src/reference-data';
 import { Replicator } from '../../../src/replication';
-import type { ClickHouseAnalyticsStore } from '../../../src/stores/analytics';
+import type { AnalyticsStore } from '../../../src/stores/analytics';
 import type { OperationalStore } from '../../../src/stores/operational';
 import { openChdbStore, openSqliteStore, removeDataDir, silentLog, temporaryDataDir } from '../../helpers/components';
 import { rawPrices } from '../../helpers/reference-answers';
@@ -9,7 +9,7 @@ import { rawPrices } from '../../helpers/reference-answers';
 const dataset = readReferenceDataset();
 let dataDir: string;
 let operational: OperationalStore;
-let analytics: ClickHouseAnalyticsStore;
+let analytics: AnalyticsStore;
 
 beforeAll(async () => {
   dataDir = temporaryDataDir();
@@ -42,11 +42,11 @@ describe('seedReferenceData', () => {
   it('reaches analytics through the replicator, every raw price counted once', async () => {
     // Seeded here as well (after the test above it writes nothing), so this test does not need that one.
     await seedReferenceData(operational, dataset, silentLog);
-    const replicator = new Replicator(operational, analytics, silentLog);
+    const replicator = new Replicator(operational, analytics.replica, silentLog);
     replicator.start();
     await replicator.caughtUp(60_000);
     await replicator.stop();
-    const totals = (await analytics.dailyPriceTotals(everyLane, january)).reduce(
+    const totals = (await analytics.totals.dailyPriceTotals(everyLane, january)).reduce(
       (sum, t) => ({ count: sum.count + t.priceCount, cents: sum.cents + t.totalUsdCents }),
       { count: 0, cents: 0 },
     );
