@@ -12,10 +12,16 @@ import { BatchQueries, BatchWorker, IngestService } from '../ingest';
 import { LocationsService } from '../locations';
 import type { Logger } from '../logging/logger';
 import { Readiness } from '../observability/health';
-import { observeReplication, recordStoreError } from '../observability/metrics';
+import {
+  observeReplication,
+  recordLeaseAcquired,
+  recordPricesReplicated,
+  recordReplicationFailure,
+  recordStoreError,
+} from '../observability/metrics';
 import { RatesService } from '../rates';
 import { readReferenceDataset, seedReferenceData } from '../reference-data';
-import { DEFAULT_REPLICATOR_OPTIONS, ReplicationMonitor, Replicator } from '../replication';
+import { ReplicationMonitor, Replicator, type ReplicatorEvents } from '../replication';
 import {
   guardAnalyticsStore,
   isClickHouseUnavailable,
@@ -120,14 +126,38 @@ export async function closeStores(stores: Stores): Promise<void> {
 /** How long a start waits for the in-process replicator to bring analytics up to date. */
 const STARTUP_CATCH_UP_MS = 10 * 60_000;
 
+/**
+ * Replicator settings the configuration does not have yet (their values are the ones the replicator
+ * used to default to); the config owner moves them into `config.replication` after merging.
+ */
+const REPLICATION_IDLE_WAIT_MS = 500;
+const REPLICATION_MAX_BACKOFF_MS = 10_000;
+
+/** The replicator's events, counted by this process's metrics. */
+const replicatorMetrics: ReplicatorEvents = {
+  leaseAcquired: () => recordLeaseAcquired(),
+  pricesReplicated: (count) => recordPricesReplicated(count),
+  failed: () => recordReplicationFailure(),
+};
+
 export function createReplicator(config: Config, stores: Stores, log: Logger): Replicator {
-  return new Replicator(stores.operational, stores.analytics.replica, log.child({ component: 'replicator' }), {
-    ...DEFAULT_REPLICATOR_OPTIONS,
-    flushMaxPrices: config.replication.flushMaxPrices,
-    flushIntervalMs: config.replication.flushIntervalMs,
-    leaseTtlMs: config.replication.leaseTtlMs,
-    batchSlicePrices: config.replication.batchSlicePrices,
-  });
+  const { flushMaxPrices, flushIntervalMs, leaseTtlMs, batchSlicePrices } = config.replication;
+  return new Replicator(
+    {
+      operational: stores.operational,
+      replica: stores.analytics.replica,
+      log: log.child({ component: 'replicator' }),
+      events: replicatorMetrics,
+    },
+    {
+      flushMaxPrices,
+      flushIntervalMs,
+      leaseTtlMs,
+      batchSlicePrices,
+      idleWaitMs: REPLICATION_IDLE_WAIT_MS,
+      maxBackoffMs: REPLICATION_MAX_BACKOFF_MS,
+    },
+  );
 }
 
 /** Open Exchange Rates when OXR_APP_ID is set, else the offline table in the operational store. */

@@ -1,10 +1,10 @@
 import { parseDay } from '../../../src/domain/day';
 import { REFERENCE_BATCH_KEY, readReferenceDataset, seedReferenceData } from '../../../src/reference-data';
-import { Replicator } from '../../../src/replication';
 import type { AnalyticsStore } from '../../../src/stores/analytics';
 import type { OperationalStore } from '../../../src/stores/operational';
 import { openChdbStore, openSqliteStore, removeDataDir, silentLog, temporaryDataDir } from '../../helpers/components';
 import { rawPrices } from '../../helpers/reference-answers';
+import { newReplicator, REPLICATOR_OPTIONS } from '../../helpers/replication';
 
 const dataset = readReferenceDataset();
 let dataDir: string;
@@ -42,7 +42,7 @@ describe('seedReferenceData', () => {
   it('reaches analytics through the replicator, every raw price counted once', async () => {
     // Seeded here as well (after the test above it writes nothing), so this test does not need that one.
     await seedReferenceData(operational, dataset, silentLog);
-    const replicator = new Replicator(operational, analytics.replica, silentLog);
+    const replicator = newReplicator(operational, analytics.replica, REPLICATOR_OPTIONS);
     replicator.start();
     await replicator.caughtUp(60_000);
     await replicator.stop();

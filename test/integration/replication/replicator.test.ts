@@ -2,10 +2,11 @@ import { spawn } from 'node:child_process';
 import os from 'node:os';
 import { parseDay } from '../../../src/domain/day';
 import { IngestService } from '../../../src/ingest';
-import { DEFAULT_REPLICATOR_OPTIONS, ReplicationMonitor, Replicator } from '../../../src/replication';
+import { ReplicationMonitor } from '../../../src/replication';
 import type { AnalyticsStore } from '../../../src/stores/analytics';
 import type { OperationalStore } from '../../../src/stores/operational';
-import { closeEmbeddedStores, openEmbeddedStores, silentLog, type EmbeddedStores } from '../../helpers/components';
+import { closeEmbeddedStores, openEmbeddedStores, type EmbeddedStores } from '../../helpers/components';
+import { FAST_REPLICATOR_OPTIONS, newReplicator } from '../../helpers/replication';
 
 let operational: OperationalStore;
 let analytics: AnalyticsStore;
@@ -19,7 +20,7 @@ beforeEach(async () => {
 });
 afterEach(() => closeEmbeddedStores(stores));
 
-const FAST = { ...DEFAULT_REPLICATOR_OPTIONS, flushIntervalMs: 20, idleWaitMs: 20, leaseTtlMs: 2_000 };
+const FAST = FAST_REPLICATOR_OPTIONS;
 const lane = { originPorts: ['CNSGH'], destinationPorts: ['NLRTM'] };
 const january = { from: parseDay('2016-01-01')!, to: parseDay('2016-01-31')! };
 let keys = 0;
@@ -47,7 +48,7 @@ async function laneTotals() {
 }
 
 async function replicateUntilCaughtUp(options = FAST): Promise<void> {
-  const replicator = new Replicator(operational, analytics.replica, silentLog, options);
+  const replicator = newReplicator(operational, analytics.replica, options);
   replicator.start();
   await replicator.caughtUp(30_000);
   await replicator.stop();
@@ -146,8 +147,8 @@ describe('Replicator', () => {
   });
 
   it('lets one of two replicators on the same replica write; the other stands by and takes over', async () => {
-    const first = new Replicator(operational, analytics.replica, silentLog, FAST);
-    const second = new Replicator(operational, analytics.replica, silentLog, FAST);
+    const first = newReplicator(operational, analytics.replica, FAST);
+    const second = newReplicator(operational, analytics.replica, FAST);
     first.start();
     await submit([100]);
     await first.caughtUp(30_000);
@@ -176,7 +177,7 @@ describe('Replicator', () => {
     await operational.replicationLeases.release(replicaId, (await operational.replicationLeases.holder(replicaId))!);
     expect(await operational.replicationLeases.acquire(replicaId, liveHolder, hour, new Date())).toBe(true);
     await submit([200]);
-    const blocked = new Replicator(operational, analytics.replica, silentLog, { ...FAST, leaseTtlMs: hour });
+    const blocked = newReplicator(operational, analytics.replica, { ...FAST, leaseTtlMs: hour });
     blocked.start();
     await expect(blocked.caughtUp(500)).rejects.toThrow(/did not catch up/);
     await blocked.stop();
@@ -184,7 +185,7 @@ describe('Replicator', () => {
   });
 
   it('is caught up once every change made before the call is applied, whatever arrived since', async () => {
-    const idle = new Replicator(operational, analytics.replica, silentLog, FAST);
+    const idle = newReplicator(operational, analytics.replica, FAST);
     await submit([100]);
     // Nothing replicates: the change made before the call never gets applied.
     await expect(idle.caughtUp(300)).rejects.toThrow(/did not catch up within 300 ms/);

@@ -7,7 +7,6 @@
 import { parseDay } from '../../../src/domain/day';
 import { StoreUnavailableError } from '../../../src/domain/errors';
 import { IngestService } from '../../../src/ingest';
-import { DEFAULT_REPLICATOR_OPTIONS, Replicator } from '../../../src/replication';
 import type {
   AnalyticsReplica,
   AnalyticsStore,
@@ -17,6 +16,7 @@ import type {
 import type { OperationalStore } from '../../../src/stores/operational';
 import { captureLog, closeEmbeddedStores, openEmbeddedStores, type EmbeddedStores } from '../../helpers/components';
 import { operationalLaneDayTotals, type LaneDayTotal } from '../../helpers/lane-day-totals';
+import { FAST_REPLICATOR_OPTIONS, newReplicator } from '../../helpers/replication';
 
 let dataDir: string;
 let operational: OperationalStore;
@@ -116,13 +116,7 @@ async function submitSome(prefix: string, count: number): Promise<string[]> {
   return ids;
 }
 
-const FAST = {
-  ...DEFAULT_REPLICATOR_OPTIONS,
-  flushIntervalMs: 20,
-  idleWaitMs: 20,
-  leaseTtlMs: 2_000,
-  maxBackoffMs: 400,
-};
+const FAST = { ...FAST_REPLICATOR_OPTIONS, maxBackoffMs: 400 };
 
 describe.each<FailureMode>(['before-insert', 'after-insert', 'checkpoint'])(
   'analytics failing (%s) for a while, then recovering',
@@ -132,7 +126,7 @@ describe.each<FailureMode>(['before-insert', 'after-insert', 'checkpoint'])(
       const first = await submitSome(`${mode}-a`, 4);
       const flaky = new FlakyAnalytics(analytics.replica, mode, 6);
       const captured = captureLog('info');
-      const replicator = new Replicator(operational, flaky.replica(), captured.log, FAST);
+      const replicator = newReplicator(operational, flaky.replica(), FAST, captured.log);
       replicator.start();
       try {
         // Changes keep coming while it fails: more batches and a retraction.
