@@ -18,7 +18,9 @@ async function main(): Promise<void> {
   const stores = await openStores(config, log);
   const replicator = createReplicator(config, stores, log);
   const readiness = storesReadiness(config, stores);
-  const stopObserving = observeReplication(new ReplicationMonitor(stores.operational.changeFeed, stores.analytics));
+  const stopObserving = observeReplication(
+    new ReplicationMonitor(stores.operational.changeFeed, stores.analytics.replica),
+  );
   const operations =
     config.operations.metricsPort === undefined
       ? undefined

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
-import { startRateline, type RunningRateline } from '../../src/app/rateline';
+import { clickHouseStoreOptions, startRateline, type RunningRateline } from '../../src/app/rateline';
 import { generateApiKey, hashApiKey } from '../../src/auth';
 import { loadConfig } from '../../src/config';
 import { projectRoot } from '../../src/paths/project-root';
@@ -89,7 +89,7 @@ async function main(): Promise<void> {
 
   progress(`bench data dir ${dataDir}; starting Rateline (${config.clickhouse.url ?? 'embedded chDB'})`);
   const running: RunningRateline = await startRateline(config, log);
-  const direct = createClickHouseClient(config.clickhouse);
+  const direct = createClickHouseClient(clickHouseStoreOptions(config.clickhouse).engine);
   try {
     const dataset = readReferenceDataset();
     const counts = await running.stores.operational.referenceData.upsert(dataset);

@@ -2,7 +2,7 @@ import { badUserInput } from '../domain/errors';
 import type { Granularity } from '../domain/period';
 import type { LocationsService } from '../locations';
 import { LaneRangeValidator, type LaneRangeQuery } from '../rates';
-import type { AnalyticsStore, LaneOrder } from '../stores/analytics';
+import type { LaneOrder, PriceStatisticsQueries } from '../stores/analytics';
 import { laneStatFrom, ratePeriodsFrom, type LaneStat, type RatePeriod } from './statistics';
 
 export const DEFAULT_LANE_STATS_FIRST = 10;
@@ -26,12 +26,9 @@ export interface LaneStatsQuery extends LaneRangeQuery {
   readonly excludeOutliers?: boolean;
 }
 
-/** The analytics queries the analysis service asks. */
-export type AnalysisAnalytics = Pick<AnalyticsStore, 'periodPriceStatistics' | 'laneStatistics'>;
-
 export interface AnalysisServiceDependencies {
   readonly locations: LocationsService;
-  readonly analytics: AnalysisAnalytics;
+  readonly analytics: PriceStatisticsQueries;
   /** MAX_RATES_RANGE_DAYS. */
   readonly maxRangeDays: number;
 }
@@ -39,7 +36,7 @@ export interface AnalysisServiceDependencies {
 /** The analyst's questions beyond daily rates: series by period and per-lane statistics (ClickHouse only). */
 export class AnalysisService {
   private readonly validator: LaneRangeValidator;
-  private readonly analytics: AnalysisAnalytics;
+  private readonly analytics: PriceStatisticsQueries;
 
   constructor(deps: AnalysisServiceDependencies) {
     this.validator = new LaneRangeValidator(deps.locations, deps.maxRangeDays);

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { AnalysisService } from '../analysis';
 import { ApiKeyAuthenticator } from '../auth';
-import type { Config } from '../config';
+import type { ClickHouseConfig, Config } from '../config';
 import {
   ExchangeRateService,
   loadShippedExchangeRates,
@@ -17,11 +17,24 @@ import { BatchQueries, BatchWorker, IngestService } from '../ingest';
 import { LocationsService } from '../locations';
 import type { Logger } from '../logging/logger';
 import { Readiness } from '../observability/health';
-import { ingestMetrics, observeReplication, recordStoreError } from '../observability/metrics';
+import {
+  ingestMetrics,
+  observeReplication,
+  recordLeaseAcquired,
+  recordPricesReplicated,
+  recordReplicationFailure,
+  recordStoreError,
+} from '../observability/metrics';
 import { RatesService } from '../rates';
 import { readReferenceDataset, seedReferenceData } from '../reference-data';
-import { ReplicationMonitor, Replicator } from '../replication';
-import { ClickHouseAnalyticsStore, isClickHouseUnavailable, type AnalyticsStore } from '../stores/analytics';
+import { ReplicationMonitor, Replicator, type ReplicatorEvents } from '../replication';
+import {
+  guardAnalyticsStore,
+  isClickHouseUnavailable,
+  openClickHouseAnalyticsStore,
+  type AnalyticsStore,
+  type ClickHouseStoreOptions,
+} from '../stores/analytics';
 import {
   guardOperationalStore,
   isMongoUnavailable,
@@ -31,7 +44,6 @@ import {
   type ExchangeRateTable,
   type OperationalStore,
 } from '../stores/operational';
-import { guardStore } from '../stores/store-errors';
 import type { RatelineServices } from '../services';
 
 export interface Stores {
@@ -47,9 +59,8 @@ export interface Stores {
 export async function openStores(config: Config, log: Logger): Promise<Stores> {
   const operational = await openOperationalStore(config, log);
   try {
-    const analytics = guardStore(
-      await ClickHouseAnalyticsStore.open(config.clickhouse),
-      'analytics',
+    const analytics = guardAnalyticsStore(
+      await openClickHouseAnalyticsStore(clickHouseStoreOptions(config.clickhouse)),
       isClickHouseUnavailable,
       recordStoreError,
     );
@@ -58,6 +69,17 @@ export async function openStores(config: Config, log: Logger): Promise<Stores> {
     await operational.close();
     throw error;
   }
+}
+
+/** The ClickHouse adapter's options from the configuration: a server when `CLICKHOUSE_URL` is set, else chDB. */
+export function clickHouseStoreOptions(config: ClickHouseConfig): ClickHouseStoreOptions {
+  const { url, username, password, requestTimeoutMs, embeddedDataDir, database } = config;
+  return {
+    engine: url
+      ? { kind: 'server', url, username, password, requestTimeoutMs }
+      : { kind: 'embedded', dataDir: embeddedDataDir },
+    database,
+  };
 }
 
 /** The operational store alone (MongoDB when `MONGODB_URI` is set, else SQLite under `DATA_DIR`). */
@@ -110,11 +132,21 @@ export async function closeStores(stores: Stores): Promise<void> {
 /** How long a start waits for the in-process replicator to bring analytics up to date. */
 const STARTUP_CATCH_UP_MS = 10 * 60_000;
 
+/** The replicator's events, counted by this process's metrics. */
+const replicatorMetrics: ReplicatorEvents = {
+  leaseAcquired: () => recordLeaseAcquired(),
+  pricesReplicated: (count) => recordPricesReplicated(count),
+  failed: () => recordReplicationFailure(),
+};
+
 export function createReplicator(config: Config, stores: Stores, log: Logger): Replicator {
   return new Replicator(
-    stores.operational,
-    stores.analytics,
-    log.child({ component: 'replicator' }),
+    {
+      operational: stores.operational,
+      replica: stores.analytics.replica,
+      log: log.child({ component: 'replicator' }),
+      events: replicatorMetrics,
+    },
     config.replication,
   );
 }
@@ -148,13 +180,13 @@ export function createServices(
   const locations = new LocationsService(stores.operational.referenceData);
   const maxRangeDays = config.limits.maxRatesRangeDays;
   return {
-    rates: new RatesService({ locations, analytics: stores.analytics, exchangeRates, maxRangeDays }),
-    analysis: new AnalysisService({ locations, analytics: stores.analytics, maxRangeDays }),
+    rates: new RatesService({ locations, analytics: stores.analytics.totals, exchangeRates, maxRangeDays }),
+    analysis: new AnalysisService({ locations, analytics: stores.analytics.statistics, maxRangeDays }),
     locations,
     batches: new BatchQueries(stores.operational.batches),
     ingest: new IngestService(stores.operational, config.limits, exchangeRates, ingestMetrics, onCommitted),
     exchangeRates,
-    replication: new ReplicationMonitor(stores.operational.changeFeed, stores.analytics),
+    replication: new ReplicationMonitor(stores.operational.changeFeed, stores.analytics.replica),
   };
 }
 

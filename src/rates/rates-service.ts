@@ -1,7 +1,7 @@
 import { USD, type CurrencyInfo, type ExchangeRateService } from '../currencies';
 import type { ResolvedLocation } from '../domain/model';
 import type { LocationsReader, LocationsService } from '../locations';
-import type { AnalyticsStore, DailyPriceTotalsWithoutOutliers } from '../stores/analytics';
+import type { DailyPriceTotalsWithoutOutliers, PriceTotalsQueries } from '../stores/analytics';
 import { dailyRatesFrom, minPricesArgument, someDayHasEnoughPrices, type DailyRate } from './daily-rates';
 import { LaneRangeValidator, type LaneRangeQuery, type ResolvedLane, type ValidDayRange } from './lane-range';
 import { widenedScopes, type Ancestry, type LaneScope, type LocationScope, type ScopeLocation } from './scope';
@@ -45,12 +45,9 @@ export interface ScopedRates {
   readonly outliersExcluded: number;
 }
 
-/** The analytics queries the rates service asks. */
-export type RatesAnalytics = Pick<AnalyticsStore, 'dailyPriceTotals' | 'dailyPriceTotalsWithoutOutliers'>;
-
 export interface RatesServiceDependencies {
   readonly locations: LocationsService;
-  readonly analytics: RatesAnalytics;
+  readonly analytics: PriceTotalsQueries;
   readonly exchangeRates: Pick<ExchangeRateService, 'inCurrency'>;
   /** MAX_RATES_RANGE_DAYS. */
   readonly maxRangeDays: number;

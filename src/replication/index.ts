@@ -1,2 +1,2 @@
 export { ReplicationMonitor, type ReplicationStatus } from './replication-status';
-export { Replicator, type ReplicatorOptions } from './replicator';
+export { Replicator, type ReplicatorDependencies, type ReplicatorEvents, type ReplicatorOptions } from './replicator';

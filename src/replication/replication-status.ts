@@ -1,4 +1,4 @@
-import type { AnalyticsStore } from '../stores/analytics';
+import type { ReplicationProgress } from '../stores/analytics';
 import type { ChangeFeed } from '../stores/operational';
 
 export interface ReplicationStatus {
@@ -15,11 +15,11 @@ export interface ReplicationStatus {
 export class ReplicationMonitor {
   constructor(
     private readonly feed: ChangeFeed,
-    private readonly analytics: AnalyticsStore,
+    private readonly replica: ReplicationProgress,
   ) {}
 
   async status(now: Date = new Date()): Promise<ReplicationStatus> {
-    const checkpoint = await this.analytics.replicationCheckpoint();
+    const checkpoint = await this.replica.replicationCheckpoint();
     const backlog = await this.feed.backlog(checkpoint?.position ?? null);
     return {
       lagMs: backlog.oldestAt === null ? 0 : Math.max(0, now.getTime() - backlog.oldestAt.getTime()),

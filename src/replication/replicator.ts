@@ -1,20 +1,21 @@
 import { EventEmitter, once } from 'node:events';
 import { setImmediate as yieldToEventLoop, setTimeout as sleep } from 'node:timers/promises';
-import type { PriceRecord } from '../domain/batch';
-import { isDeadProcessOfThisHost, newLeaseHolder } from '../leases';
+import { newLeaseHolder } from '../leases';
 import type { Logger } from '../logging/logger';
-import { recordLeaseAcquired, recordPricesReplicated, recordReplicationFailure } from '../observability/metrics';
-import { ReplicationMonitor } from './replication-status';
-import type { AnalyticsStore } from '../stores/analytics';
+import type { AnalyticsReplica } from '../stores/analytics';
 import {
   FeedRestartRequired,
   type BatchChange,
   type ChangeFeedReader,
   type FeedPosition,
-  type BatchStore,
   type OperationalStore,
 } from '../stores/operational';
+import { Backoff } from './backoff';
+import { LeaseLost, ReplicaLease } from './replica-lease';
+import { ReplicationMonitor } from './replication-status';
+import { ReplicationSession } from './replication-session';
 
+/** Every setting of a replicator; the composition root passes each one (there are no defaults here). */
 export interface ReplicatorOptions {
   /** Flush once this many prices are waiting (a committed batch is never split across flushes). */
   readonly flushMaxPrices: number;
@@ -34,13 +35,26 @@ export interface ReplicatorOptions {
   readonly batchSlicePrices: number;
 }
 
-const CHANGES_PER_READ = 500;
-
-class LeaseLost extends Error {
-  constructor() {
-    super('The replication lease was taken over by another replicator');
-  }
+/** What a replicator tells its observer (the composition root points these at the metrics). */
+export interface ReplicatorEvents {
+  /** This replicator took (or, after a failure, took again) the replica's lease. */
+  leaseAcquired(): void;
+  /** A flush applied this many prices to the replica (0 for one of retractions only). */
+  pricesReplicated(count: number): void;
+  /** An attempt failed; the replicator retries after a backoff. */
+  failed(error: unknown): void;
 }
+
+export interface ReplicatorDependencies {
+  /** The operational store's ports it follows, reads prices from, marks batches in and leases with. */
+  readonly operational: Pick<OperationalStore, 'batches' | 'replicationLeases' | 'changeFeed'>;
+  /** The analytics replica it writes. */
+  readonly replica: AnalyticsReplica;
+  readonly log: Logger;
+  readonly events: ReplicatorEvents;
+}
+
+const CHANGES_PER_READ = 500;
 
 /**
  * Copies the operational store's change feed into one analytics replica, exactly once in effect:
@@ -59,20 +73,25 @@ class LeaseLost extends Error {
  */
 export class Replicator {
   private readonly holder = newLeaseHolder();
-  private readonly events = new EventEmitter();
+  /** Emits `applied` after every write to the replica, for {@link caughtUp}. */
+  private readonly appliedSignal = new EventEmitter();
   private running: Promise<void> | undefined;
   private stopping = false;
   private readonly stopSignal = new AbortController();
-  /** Failures since the last successful flush: the backoff doubles with each, up to maxBackoffMs. */
-  private consecutiveFailures = 0;
+  /** Doubles the pause with each failure since the last successful flush. */
+  private readonly backoff: Backoff;
+  private readonly operational: ReplicatorDependencies['operational'];
+  private readonly replica: AnalyticsReplica;
+  private readonly log: Logger;
+  private readonly events: ReplicatorEvents;
 
   constructor(
-    private readonly operational: Pick<OperationalStore, 'batches' | 'replicationLeases' | 'changeFeed'>,
-    private readonly analytics: AnalyticsStore,
-    private readonly log: Logger,
+    dependencies: ReplicatorDependencies,
     private readonly options: ReplicatorOptions,
   ) {
-    this.events.setMaxListeners(0);
+    ({ operational: this.operational, replica: this.replica, log: this.log, events: this.events } = dependencies);
+    this.backoff = new Backoff(options.maxBackoffMs);
+    this.appliedSignal.setMaxListeners(0);
   }
 
   start(): void {
@@ -94,7 +113,7 @@ export class Replicator {
   async caughtUp(timeoutMs: number): Promise<void> {
     // The replica's state, not this replicator's own position: a replicator standing by while another
     // holds the lease is caught up when the replica is.
-    const monitor = new ReplicationMonitor(this.operational.changeFeed, this.analytics);
+    const monitor = new ReplicationMonitor(this.operational.changeFeed, this.replica);
     const asOf = Date.now();
     const deadline = asOf + timeoutMs;
     for (;;) {
@@ -104,80 +123,55 @@ export class Replicator {
       if (status.pendingChanges === 0 || now.getTime() - status.lagMs > asOf) return;
       const remaining = deadline - Date.now();
       if (remaining <= 0) throw new Error(`Replication did not catch up within ${timeoutMs} ms`);
-      await Promise.race([once(this.events, 'applied'), sleep(Math.min(remaining, 100))]);
+      await Promise.race([once(this.appliedSignal, 'applied'), sleep(Math.min(remaining, 100))]);
     }
   }
 
   private async runUntilStopped(): Promise<void> {
-    let replicaId: string | undefined;
+    let lease: ReplicaLease | undefined;
     let waitingForLeaseLogged = false;
     while (!this.stopping) {
       try {
-        replicaId ??= await this.analytics.replicaId();
-        if (!(await this.renewLease(replicaId))) {
+        lease ??= new ReplicaLease(
+          this.operational.replicationLeases,
+          await this.replica.replicaId(),
+          this.holder,
+          this.options.leaseTtlMs,
+          this.log,
+        );
+        const { replicaId } = lease;
+        if (!(await lease.acquire())) {
           if (!waitingForLeaseLogged) this.log.info({ replicaId }, 'another replicator holds the lease; standing by');
           waitingForLeaseLogged = true;
-          await this.pause(this.options.leaseTtlMs / 3);
+          await this.pause(lease.renewalIntervalMs);
           continue;
         }
         waitingForLeaseLogged = false;
-        recordLeaseAcquired();
+        this.events.leaseAcquired();
         this.log.info({ replicaId }, 'replicator holds the lease; following the change feed');
-        await this.followWhileLeased(replicaId);
+        await this.followWhileLeased(lease);
       } catch (error) {
         if (error instanceof LeaseLost) {
-          this.log.warn({ replicaId }, error.message);
+          this.log.warn({ replicaId: lease?.replicaId }, error.message);
           continue;
         }
         // Nothing was checkpointed past what was applied: the next attempt re-reads the checkpoint.
-        const retryInMs = Math.min(100 * 2 ** this.consecutiveFailures, this.options.maxBackoffMs);
-        this.consecutiveFailures++;
-        recordReplicationFailure();
-        this.log.error(
-          { err: error, attempt: this.consecutiveFailures, retryInMs },
-          'replication failed; retrying after a backoff',
-        );
+        const { attempt, retryInMs } = this.backoff.failed();
+        this.events.failed(error);
+        this.log.error({ err: error, attempt, retryInMs }, 'replication failed; retrying after a backoff');
         await this.pause(retryInMs);
       }
     }
-    if (replicaId === undefined) return;
-    await this.operational.replicationLeases.release(replicaId, this.holder).catch((error: unknown) => {
+    await lease?.release().catch((error: unknown) => {
       this.log.warn({ err: error }, 'could not release the replication lease; it expires on its own');
     });
   }
 
-  private async followWhileLeased(replicaId: string): Promise<void> {
-    const checkpoint = await this.analytics.replicationCheckpoint();
-    let version = checkpoint?.version ?? 0;
+  private async followWhileLeased(lease: ReplicaLease): Promise<void> {
+    const checkpoint = await this.replica.replicationCheckpoint();
     let reader = await this.follow(checkpoint?.position ?? null);
-    let leaseRenewedAt = Date.now();
-    const pending = new PendingFlush();
-    // Until the first flush has checked the replica, changes may repeat what an earlier run applied.
-    let replicaChecked = false;
-    const keepLease = async (force: boolean) => {
-      if (!force && Date.now() - leaseRenewedAt < this.options.leaseTtlMs / 3) return;
-      if (!(await this.renewLease(replicaId))) throw new LeaseLost();
-      leaseRenewedAt = Date.now();
-    };
-    const flush = async () => {
-      await keepLease(true);
-      const applied = await pending.applyTo(this.analytics, this.operational.batches, replicaChecked, ++version);
-      replicaChecked = true;
-      this.consecutiveFailures = 0;
-      recordPricesReplicated(applied.prices);
-      this.events.emit('applied');
-      this.log.debug(applied, 'replicated changes');
-    };
-    const copyLargeBatch = async (change: BatchChange) => {
-      if (!pending.isEmpty) await flush();
-      await keepLease(true);
-      const copied = await this.copyInSlices(change.batchId, () => keepLease(false));
-      const appliedAt = new Date();
-      await this.operational.batches.markReplicated([change], appliedAt);
-      await this.analytics.saveCheckpoint({ position: change.position, appliedAt, version: ++version });
-      this.events.emit('applied');
-      this.log.info({ batchId: change.batchId, prices: copied }, 'replicated a large batch in slices');
-    };
+    const session = new ReplicationSession(lease, checkpoint);
+    const { pending } = session;
     try {
       while (!this.stopping || !pending.isEmpty) {
         const waitMs = this.stopping
@@ -191,33 +185,62 @@ export class Replicator {
         } catch (error) {
           if (!(error instanceof FeedRestartRequired)) throw error;
           this.log.warn({ reason: error.message }, 'change feed restarts from a snapshot');
-          pending.discard();
+          session.feedRestarted();
           await reader.close();
           reader = await this.follow(null);
-          replicaChecked = false;
           continue;
         }
         // Idle with nothing pending: both stores answered, so the next failure starts a fresh backoff.
-        if (changes.length === 0 && pending.isEmpty) this.consecutiveFailures = 0;
+        if (changes.length === 0 && pending.isEmpty) this.backoff.reset();
         // One change at a time, so that a flush never grows past flushMaxPrices by more than one batch.
         for (const change of changes) {
-          const size = change.kind === 'committed' ? await this.acceptedPrices(change.batchId) : 0;
+          const size = change.kind === 'committed' ? await this.acceptedPriceCount(change.batchId) : 0;
           if (size > this.options.flushMaxPrices) {
-            await copyLargeBatch(change);
+            await this.copyLargeBatch(session, change);
             continue;
           }
           pending.add(change, size > 0 ? await this.operational.batches.pricesOf(change.batchId, null, size) : []);
-          if (pending.priceCount >= this.options.flushMaxPrices) await flush();
+          if (pending.priceCount >= this.options.flushMaxPrices) await this.flush(session);
         }
         const due =
           !pending.isEmpty &&
           (changes.length === 0 || this.stopping || Date.now() - pending.firstAddedAt >= this.options.flushIntervalMs);
-        if (due) await flush();
-        else await keepLease(false);
+        if (due) await this.flush(session);
+        else await session.renewLeaseIfDue();
       }
     } finally {
       await reader.close();
     }
+  }
+
+  /** Applies what the session has pending and saves the checkpoint after it. */
+  private async flush(session: ReplicationSession): Promise<void> {
+    await session.renewLease();
+    const applied = await session.pending.applyTo(this.replica, this.operational.batches, {
+      skipBatchesAlreadyThere: session.mayRepeatAppliedChanges,
+      checkpointVersion: session.nextCheckpointVersion(),
+    });
+    session.replicaWasChecked();
+    this.backoff.reset();
+    this.events.pricesReplicated(applied.prices);
+    this.appliedSignal.emit('applied');
+    this.log.debug(applied, 'replicated changes');
+  }
+
+  /** A batch larger than a flush: what is pending goes first, then the batch in slices, then its checkpoint. */
+  private async copyLargeBatch(session: ReplicationSession, change: BatchChange): Promise<void> {
+    if (!session.pending.isEmpty) await this.flush(session);
+    await session.renewLease();
+    const copied = await this.copyInSlices(change.batchId, () => session.renewLeaseIfDue());
+    const appliedAt = new Date();
+    await this.operational.batches.markReplicated([change], appliedAt);
+    await this.replica.saveCheckpoint({
+      position: change.position,
+      appliedAt,
+      version: session.nextCheckpointVersion(),
+    });
+    this.appliedSignal.emit('applied');
+    this.log.info({ batchId: change.batchId, prices: copied }, 'replicated a large batch in slices');
   }
 
   /**
@@ -226,14 +249,14 @@ export class Replicator {
    */
   private async copyInSlices(batchId: string, keepLease: () => Promise<void>): Promise<number> {
     const size = this.options.batchSlicePrices;
-    const through = (await this.analytics.replicatedThrough([batchId])).get(batchId) ?? null;
+    const through = (await this.replica.replicatedThrough([batchId])).get(batchId) ?? null;
     let slice = await this.operational.batches.pricesOf(batchId, through, size);
     let copied = 0;
     while (slice.length > 0) {
-      await this.analytics.applyChanges({ batches: [{ batchId, prices: slice }], retractedBatchIds: [] });
+      await this.replica.applyChanges({ batches: [{ batchId, prices: slice }], retractedBatchIds: [] });
       copied += slice.length;
       await keepLease();
-      const last = slice.at(-1) as PriceRecord;
+      const last = slice[slice.length - 1]!;
       if (slice.length < size) break;
       // Requests served by this process run between slices.
       await yieldToEventLoop();
@@ -243,7 +266,7 @@ export class Replicator {
   }
 
   /** How many prices a committed batch holds (0 once it is gone or holds none). */
-  private async acceptedPrices(batchId: string): Promise<number> {
+  private async acceptedPriceCount(batchId: string): Promise<number> {
     const [batch] = await this.operational.batches.byIds([batchId]);
     return batch?.acceptedCount ?? 0;
   }
@@ -258,72 +281,7 @@ export class Replicator {
     }
   }
 
-  /**
-   * Takes or renews the lease. A lease left by a process of this host that no longer runs (killed, not
-   * stopped) is taken over at once instead of after it expires: a restarted embedded service would
-   * otherwise wait out the whole TTL before analytics move again.
-   */
-  private async renewLease(replicaId: string): Promise<boolean> {
-    const ttl = this.options.leaseTtlMs;
-    if (await this.operational.replicationLeases.acquire(replicaId, this.holder, ttl, new Date())) return true;
-    const current = await this.operational.replicationLeases.holder(replicaId);
-    if (current === undefined || !isDeadProcessOfThisHost(current)) return false;
-    this.log.warn({ replicaId, previousHolder: current }, 'taking over the lease of a replicator that died');
-    return this.operational.replicationLeases.acquire(replicaId, this.holder, ttl, new Date(), current);
-  }
-
   private async pause(ms: number): Promise<void> {
     await sleep(ms, undefined, { signal: this.stopSignal.signal }).catch(() => undefined);
-  }
-}
-
-/** Changes read from the feed and not yet applied, with the prices of the batches they commit. */
-class PendingFlush {
-  private changes: BatchChange[] = [];
-  private prices = new Map<string, readonly PriceRecord[]>();
-  priceCount = 0;
-  firstAddedAt = 0;
-
-  get isEmpty(): boolean {
-    return this.changes.length === 0;
-  }
-
-  /** `prices`: every price of a committed batch (none for a retraction). */
-  add(change: BatchChange, prices: readonly PriceRecord[]): void {
-    if (this.isEmpty) this.firstAddedAt = Date.now();
-    this.changes.push(change);
-    if (change.kind !== 'committed') return;
-    this.prices.set(change.batchId, prices);
-    this.priceCount += prices.length;
-  }
-
-  discard(): void {
-    this.changes = [];
-    this.prices = new Map();
-    this.priceCount = 0;
-  }
-
-  async applyTo(
-    analytics: AnalyticsStore,
-    batchStore: BatchStore,
-    replicaChecked: boolean,
-    version: number,
-  ): Promise<{ position: FeedPosition; changes: number; prices: number }> {
-    const last = this.changes.at(-1);
-    if (!last) throw new Error('Nothing to apply');
-    const committedIds = [...this.prices.keys()];
-    const alreadyThere = replicaChecked ? new Map<string, number>() : await analytics.replicatedThrough(committedIds);
-    const batches = committedIds
-      .filter((id) => !alreadyThere.has(id))
-      .map((batchId) => ({ batchId, prices: this.prices.get(batchId) ?? [] }));
-    const retractedBatchIds = this.changes.filter((c) => c.kind === 'retracted').map((c) => c.batchId);
-    await analytics.applyChanges({ batches, retractedBatchIds });
-    const appliedAt = new Date();
-    await batchStore.markReplicated(this.changes, appliedAt);
-    await analytics.saveCheckpoint({ position: last.position, appliedAt, version });
-    const prices = batches.reduce((sum, b) => sum + b.prices.length, 0);
-    const summary = { position: last.position, changes: this.changes.length, prices };
-    this.discard();
-    return summary;
   }
 }

@@ -7,12 +7,12 @@ import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { ExchangeRateService, OfflineRateProvider } from '../../src/currencies';
-import { startRateline, type RunningRateline } from '../../src/app/rateline';
+import { clickHouseStoreOptions, startRateline, type RunningRateline } from '../../src/app/rateline';
 import { loadConfig, type Config } from '../../src/config';
 import { IngestService } from '../../src/ingest';
 import { ignoredIngestEvents } from './ingest-events';
 import { readReferenceDataset } from '../../src/reference-data';
-import { ClickHouseAnalyticsStore } from '../../src/stores/analytics';
+import { openClickHouseAnalyticsStore, type AnalyticsStore } from '../../src/stores/analytics';
 import { openSqliteOperationalStore, type OperationalStore } from '../../src/stores/operational';
 
 export const silentLog = pino({ level: 'silent' });
@@ -46,15 +46,15 @@ export function openSqliteStore(dataDir: string): OperationalStore {
   return openSqliteOperationalStore({ dataDir });
 }
 
-export function openChdbStore(dataDir: string): Promise<ClickHouseAnalyticsStore> {
-  return ClickHouseAnalyticsStore.open(testConfig(dataDir).clickhouse);
+export function openChdbStore(dataDir: string): Promise<AnalyticsStore> {
+  return openClickHouseAnalyticsStore(clickHouseStoreOptions(testConfig(dataDir).clickhouse));
 }
 
 /** SQLite and chDB on a fresh data directory, with the reference data and the write path over them. */
 export interface EmbeddedStores {
   readonly dataDir: string;
   readonly operational: OperationalStore;
-  readonly analytics: ClickHouseAnalyticsStore;
+  readonly analytics: AnalyticsStore;
   readonly ingest: IngestService;
 }
 

@@ -1,4 +1,5 @@
 export type {
+  AnalyticsReplica,
   AnalyticsStore,
   BatchPrices,
   DailyPriceTotal,
@@ -10,17 +11,22 @@ export type {
   LaneStatisticsOptions,
   PeriodPriceStatistics,
   PriceSelection,
+  PriceStatisticsQueries,
+  PriceTotalsQueries,
   ReplicatedChanges,
   ReplicationCheckpoint,
-} from './analytics-store';
+  ReplicationProgress,
+} from './ports';
+export { guardAnalyticsStore } from './guard';
+export { isClickHouseUnavailable, openClickHouseAnalyticsStore, type ClickHouseStoreOptions } from './clickhouse/open';
+export type { ClickHouseEngine, ClickHouseServer, EmbeddedChdb } from './clickhouse/client';
+// The benchmark issues exactly the API's queries, read exactly as the API reads them.
+export { READ_FORMAT as DAILY_PRICE_TOTALS_FORMAT } from './clickhouse/database';
 export {
-  ClickHouseAnalyticsStore,
-  DAILY_PRICE_TOTALS_FORMAT,
   dailyPriceTotalsQuery,
-  type DailyPriceTotalsRow,
   laneStatisticsQuery,
   periodPriceStatisticsQuery,
+  type DailyPriceTotalsRow,
   type LaneStatisticsRow,
   type PeriodPriceStatisticsRow,
-} from './clickhouse/clickhouse-analytics-store';
-export { isClickHouseUnavailable } from './clickhouse/client';
+} from './clickhouse/sql';

@@ -8,7 +8,7 @@ import {
   type RequestContext,
 } from '../../../src/graphql';
 import { readReferenceDataset } from '../../../src/reference-data';
-import type { ClickHouseAnalyticsStore } from '../../../src/stores/analytics';
+import type { AnalyticsStore } from '../../../src/stores/analytics';
 import type { OperationalStore } from '../../../src/stores/operational';
 import {
   openChdbStore,
@@ -39,7 +39,7 @@ function recordingCalls(store: OperationalStore): { store: OperationalStore; cal
 
 let dataDir: string;
 let operational: OperationalStore;
-let analytics: ClickHouseAnalyticsStore;
+let analytics: AnalyticsStore;
 let apollo: ApolloServer<RequestContext>;
 
 beforeAll(async () => {

@@ -140,7 +140,7 @@ describe('request ids', () => {
 
   it("carries the request id into the request's log lines", async () => {
     // A resolver failing unexpectedly logs through the request's logger; a store failure is the simplest.
-    const analytics = service.running.stores.analytics as { dailyPriceTotals?: unknown };
+    const analytics = service.running.stores.analytics.totals as { dailyPriceTotals?: unknown };
     // An own property shadows the store's method until it is deleted again.
     analytics.dailyPriceTotals = () => Promise.reject(new Error('boom for the test'));
     try {

@@ -1,17 +1,16 @@
-import { loadConfig } from '../../../src/config';
 import { parseDay } from '../../../src/domain/day';
 import { REFERENCE_BATCH_KEY, readReferenceDataset, seedReferenceData } from '../../../src/reference-data';
-import { Replicator } from '../../../src/replication';
-import type { ClickHouseAnalyticsStore } from '../../../src/stores/analytics';
+import type { AnalyticsStore } from '../../../src/stores/analytics';
 import type { OperationalStore } from '../../../src/stores/operational';
 import { openChdbStore, openSqliteStore, removeDataDir, silentLog, temporaryDataDir } from '../../helpers/components';
 import { ignoredIngestEvents, recordingIngestEvents } from '../../helpers/ingest-events';
 import { rawPrices } from '../../helpers/reference-answers';
+import { newReplicator, REPLICATOR_OPTIONS } from '../../helpers/replication';
 
 const dataset = readReferenceDataset();
 let dataDir: string;
 let operational: OperationalStore;
-let analytics: ClickHouseAnalyticsStore;
+let analytics: AnalyticsStore;
 
 beforeAll(async () => {
   dataDir = temporaryDataDir();
@@ -52,11 +51,11 @@ describe('seedReferenceData', () => {
   it('reaches analytics through the replicator, every raw price counted once', async () => {
     // Seeded here as well (after the test above it writes nothing), so this test does not need that one.
     await seedReferenceData(operational, dataset, silentLog, ignoredIngestEvents);
-    const replicator = new Replicator(operational, analytics, silentLog, loadConfig({}).replication);
+    const replicator = newReplicator(operational, analytics.replica, REPLICATOR_OPTIONS);
     replicator.start();
     await replicator.caughtUp(60_000);
     await replicator.stop();
-    const totals = (await analytics.dailyPriceTotals(everyLane, january)).reduce(
+    const totals = (await analytics.totals.dailyPriceTotals(everyLane, january)).reduce(
       (sum, t) => ({ count: sum.count + t.priceCount, cents: sum.cents + t.totalUsdCents }),
       { count: 0, cents: 0 },
     );

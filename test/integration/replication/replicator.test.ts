@@ -1,15 +1,15 @@
 import { spawn } from 'node:child_process';
 import os from 'node:os';
-import { loadConfig } from '../../../src/config';
 import { parseDay } from '../../../src/domain/day';
 import { IngestService } from '../../../src/ingest';
-import { ReplicationMonitor, Replicator } from '../../../src/replication';
-import type { ClickHouseAnalyticsStore } from '../../../src/stores/analytics';
+import { ReplicationMonitor } from '../../../src/replication';
+import type { AnalyticsStore } from '../../../src/stores/analytics';
 import type { OperationalStore } from '../../../src/stores/operational';
-import { closeEmbeddedStores, openEmbeddedStores, silentLog, type EmbeddedStores } from '../../helpers/components';
+import { closeEmbeddedStores, openEmbeddedStores, type EmbeddedStores } from '../../helpers/components';
+import { FAST_REPLICATOR_OPTIONS, newReplicator } from '../../helpers/replication';
 
 let operational: OperationalStore;
-let analytics: ClickHouseAnalyticsStore;
+let analytics: AnalyticsStore;
 let ingest: IngestService;
 
 let stores: EmbeddedStores;
@@ -20,7 +20,7 @@ beforeEach(async () => {
 });
 afterEach(() => closeEmbeddedStores(stores));
 
-const FAST = { ...loadConfig({}).replication, flushIntervalMs: 20, idleWaitMs: 20, leaseTtlMs: 2_000 };
+const FAST = FAST_REPLICATOR_OPTIONS;
 const lane = { originPorts: ['CNSGH'], destinationPorts: ['NLRTM'] };
 const january = { from: parseDay('2016-01-01')!, to: parseDay('2016-01-31')! };
 let keys = 0;
@@ -41,14 +41,14 @@ async function exitedPid(): Promise<number> {
 }
 
 async function laneTotals() {
-  return (await analytics.dailyPriceTotals(lane, january)).reduce(
+  return (await analytics.totals.dailyPriceTotals(lane, january)).reduce(
     (sum, t) => ({ count: sum.count + t.priceCount, cents: sum.cents + t.totalUsdCents }),
     { count: 0, cents: 0 },
   );
 }
 
 async function replicateUntilCaughtUp(options = FAST): Promise<void> {
-  const replicator = new Replicator(operational, analytics, silentLog, options);
+  const replicator = newReplicator(operational, analytics.replica, options);
   replicator.start();
   await replicator.caughtUp(30_000);
   await replicator.stop();
@@ -63,8 +63,8 @@ describe('Replicator', () => {
     const [afterA, afterB] = await operational.batches.byIds([a.id, b.id]);
     expect(afterA?.replicatedAt).toBeInstanceOf(Date);
     expect(afterB?.replicatedAt).toBeInstanceOf(Date);
-    expect((await analytics.replicationCheckpoint())?.position).toBe('2');
-    expect(await new ReplicationMonitor(operational.changeFeed, analytics).status()).toMatchObject({
+    expect((await analytics.replica.replicationCheckpoint())?.position).toBe('2');
+    expect(await new ReplicationMonitor(operational.changeFeed, analytics.replica).status()).toMatchObject({
       lagMs: 0,
       pendingChanges: 0,
       lastAppliedAt: expect.any(Date),
@@ -91,20 +91,24 @@ describe('Replicator', () => {
     await replicateUntilCaughtUp();
     // The crash: the replica holds both batches, but its newest checkpoint is lost, so the next
     // replicator starts from the first one and is handed the second batch again.
-    const checkpoint = await analytics.replicationCheckpoint();
+    const checkpoint = await analytics.replica.replicationCheckpoint();
     expect(checkpoint?.position).toBe('2');
-    await analytics.saveCheckpoint({ position: '1', appliedAt: new Date(), version: checkpoint!.version + 1 });
+    await analytics.replica.saveCheckpoint({ position: '1', appliedAt: new Date(), version: checkpoint!.version + 1 });
     await replicateUntilCaughtUp();
     expect(await laneTotals()).toEqual({ count: 3, cents: 70_000 });
     // And from no checkpoint at all (a replica that lost them all): the whole feed again, still once.
-    await analytics.saveCheckpoint({ position: '0', appliedAt: new Date(), version: checkpoint!.version + 2 });
+    await analytics.replica.saveCheckpoint({ position: '0', appliedAt: new Date(), version: checkpoint!.version + 2 });
     await replicateUntilCaughtUp();
     expect(await laneTotals()).toEqual({ count: 3, cents: 70_000 });
   });
 
   it('starts over from a snapshot when the stored position belongs to another feed', async () => {
     await submit([100]);
-    await analytics.saveCheckpoint({ position: '{"resumeAfter":{"_data":"8263"}}', appliedAt: new Date(), version: 1 });
+    await analytics.replica.saveCheckpoint({
+      position: '{"resumeAfter":{"_data":"8263"}}',
+      appliedAt: new Date(),
+      version: 1,
+    });
     await replicateUntilCaughtUp();
     expect(await laneTotals()).toEqual({ count: 1, cents: 10_000 });
   });
@@ -114,7 +118,7 @@ describe('Replicator', () => {
     await replicateUntilCaughtUp({ ...FAST, flushMaxPrices: 1000, flushIntervalMs: 60_000 });
     expect(await laneTotals()).toEqual({ count: 2400, cents: 2400 * 1000 });
     // 3 batches (1,200 prices) reach the limit, then the other 3: two flushes, two checkpoints.
-    expect((await analytics.replicationCheckpoint())?.version).toBe(2);
+    expect((await analytics.replica.replicationCheckpoint())?.version).toBe(2);
   });
 
   it('copies a batch larger than a flush in slices, between whole smaller batches, each once', async () => {
@@ -124,24 +128,27 @@ describe('Replicator', () => {
     await replicateUntilCaughtUp({ ...FAST, flushMaxPrices: 20, batchSlicePrices: 10 });
     // 1 + 2 + 3 + (100 + … + 124) = 6 + 2,800 dollars
     expect(await laneTotals()).toEqual({ count: 28, cents: 280_600 });
-    expect(await analytics.replicatedThrough([large.id])).toEqual(new Map([[large.id, 24]]));
+    expect(await analytics.replica.replicatedThrough([large.id])).toEqual(new Map([[large.id, 24]]));
     // The small batch before it flushed first, then the large one in three INSERTs, then the last one.
-    expect((await analytics.replicationCheckpoint())?.position).toBe('3');
+    expect((await analytics.replica.replicationCheckpoint())?.position).toBe('3');
   });
 
   it('resumes a large batch cut short by a crash after the last item the replica holds', async () => {
     const large = await submit(Array.from({ length: 25 }, (_, i) => 100 + i));
     // The crash: the first slice (items 0-9) reached the replica, nothing after it, no checkpoint.
     const firstSlice = await operational.batches.pricesOf(large.id, null, 10);
-    await analytics.applyChanges({ batches: [{ batchId: large.id, prices: firstSlice }], retractedBatchIds: [] });
+    await analytics.replica.applyChanges({
+      batches: [{ batchId: large.id, prices: firstSlice }],
+      retractedBatchIds: [],
+    });
     await replicateUntilCaughtUp({ ...FAST, flushMaxPrices: 20, batchSlicePrices: 10 });
     expect(await laneTotals()).toEqual({ count: 25, cents: 280_000 });
     expect((await operational.batches.byIds([large.id]))[0]?.replicatedAt).toBeInstanceOf(Date);
   });
 
   it('lets one of two replicators on the same replica write; the other stands by and takes over', async () => {
-    const first = new Replicator(operational, analytics, silentLog, FAST);
-    const second = new Replicator(operational, analytics, silentLog, FAST);
+    const first = newReplicator(operational, analytics.replica, FAST);
+    const second = newReplicator(operational, analytics.replica, FAST);
     first.start();
     await submit([100]);
     await first.caughtUp(30_000);
@@ -159,7 +166,7 @@ describe('Replicator', () => {
 
   it('takes over at once the lease of a replicator process of this host that died', async () => {
     await submit([100]);
-    const replicaId = await analytics.replicaId();
+    const replicaId = await analytics.replica.replicaId();
     const deadHolder = `${os.hostname()}/${await exitedPid()}/killed`;
     const hour = 3_600_000;
     expect(await operational.replicationLeases.acquire(replicaId, deadHolder, hour, new Date())).toBe(true);
@@ -170,7 +177,7 @@ describe('Replicator', () => {
     await operational.replicationLeases.release(replicaId, (await operational.replicationLeases.holder(replicaId))!);
     expect(await operational.replicationLeases.acquire(replicaId, liveHolder, hour, new Date())).toBe(true);
     await submit([200]);
-    const blocked = new Replicator(operational, analytics, silentLog, { ...FAST, leaseTtlMs: hour });
+    const blocked = newReplicator(operational, analytics.replica, { ...FAST, leaseTtlMs: hour });
     blocked.start();
     await expect(blocked.caughtUp(500)).rejects.toThrow(/did not catch up/);
     await blocked.stop();
@@ -178,7 +185,7 @@ describe('Replicator', () => {
   });
 
   it('is caught up once every change made before the call is applied, whatever arrived since', async () => {
-    const idle = new Replicator(operational, analytics, silentLog, FAST);
+    const idle = newReplicator(operational, analytics.replica, FAST);
     await submit([100]);
     // Nothing replicates: the change made before the call never gets applied.
     await expect(idle.caughtUp(300)).rejects.toThrow(/did not catch up within 300 ms/);
@@ -197,14 +204,14 @@ describe('Replicator', () => {
       createdAt: later,
       prices: [],
     });
-    expect((await new ReplicationMonitor(operational.changeFeed, analytics).status()).pendingChanges).toBe(1);
+    expect((await new ReplicationMonitor(operational.changeFeed, analytics.replica).status()).pendingChanges).toBe(1);
     await expect(idle.caughtUp(300)).resolves.toBeUndefined();
   });
 
   it('reports the backlog while nothing replicates', async () => {
     await submit([100]);
     await new Promise((resolve) => setTimeout(resolve, 20));
-    const status = await new ReplicationMonitor(operational.changeFeed, analytics).status();
+    const status = await new ReplicationMonitor(operational.changeFeed, analytics.replica).status();
     expect(status.pendingChanges).toBe(1);
     expect(status.lagMs).toBeGreaterThanOrEqual(20);
     expect(status.lastAppliedAt).toBeNull();

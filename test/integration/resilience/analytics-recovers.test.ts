@@ -1,4 +1,3 @@
-import { loadConfig } from '../../../src/config';
 /**
  * Analytics that fail for a while and then recover: the real chDB store, wrapped so that its writes
  * fail (before reaching ClickHouse, after ClickHouse applied them, or when the checkpoint is saved).
@@ -8,11 +7,16 @@ import { loadConfig } from '../../../src/config';
 import { parseDay } from '../../../src/domain/day';
 import { StoreUnavailableError } from '../../../src/domain/errors';
 import { IngestService } from '../../../src/ingest';
-import { Replicator } from '../../../src/replication';
-import type { AnalyticsStore, ReplicatedChanges, ReplicationCheckpoint } from '../../../src/stores/analytics';
+import type {
+  AnalyticsReplica,
+  AnalyticsStore,
+  ReplicatedChanges,
+  ReplicationCheckpoint,
+} from '../../../src/stores/analytics';
 import type { OperationalStore } from '../../../src/stores/operational';
 import { captureLog, closeEmbeddedStores, openEmbeddedStores, type EmbeddedStores } from '../../helpers/components';
 import { operationalLaneDayTotals, type LaneDayTotal } from '../../helpers/lane-day-totals';
+import { FAST_REPLICATOR_OPTIONS, newReplicator } from '../../helpers/replication';
 
 let dataDir: string;
 let operational: OperationalStore;
@@ -30,14 +34,14 @@ afterEach(() => closeEmbeddedStores(stores));
 type FailureMode = 'before-insert' | 'after-insert' | 'checkpoint';
 
 /**
- * The real store, failing its first `failures` writes in the given way, then behaving. `after-insert`
+ * The real store's replica, failing its first `failures` writes in the given way, then behaving. `after-insert`
  * lets ClickHouse apply the changes and then reports failure, as a timeout after the server committed
  * would; `checkpoint` fails storing the position after the changes were applied.
  */
 class FlakyAnalytics {
   failed = 0;
   constructor(
-    private readonly real: AnalyticsStore,
+    private readonly real: AnalyticsReplica,
     private readonly mode: FailureMode,
     private readonly failures: number,
   ) {}
@@ -52,7 +56,7 @@ class FlakyAnalytics {
     return new StoreUnavailableError('analytics', operation, new Error(`simulated outage ${this.failed}`));
   }
 
-  store(): AnalyticsStore {
+  replica(): AnalyticsReplica {
     return new Proxy(this.real, {
       get: (target, key, receiver) => {
         if (key === 'applyChanges') {
@@ -79,7 +83,7 @@ async function analyticsTotals(): Promise<LaneDayTotal[]> {
   const totals: LaneDayTotal[] = [];
   for (const origin of ORIGINS) {
     for (const destination of DESTINATIONS) {
-      const days = await analytics.dailyPriceTotals(
+      const days = await analytics.totals.dailyPriceTotals(
         { originPorts: [origin], destinationPorts: [destination] },
         { from: parseDay('2019-01-01')!, to: parseDay('2019-12-31')! },
       );
@@ -112,13 +116,7 @@ async function submitSome(prefix: string, count: number): Promise<string[]> {
   return ids;
 }
 
-const FAST = {
-  ...loadConfig({}).replication,
-  flushIntervalMs: 20,
-  idleWaitMs: 20,
-  leaseTtlMs: 2_000,
-  maxBackoffMs: 400,
-};
+const FAST = { ...FAST_REPLICATOR_OPTIONS, maxBackoffMs: 400 };
 
 describe.each<FailureMode>(['before-insert', 'after-insert', 'checkpoint'])(
   'analytics failing (%s) for a while, then recovering',
@@ -126,9 +124,9 @@ describe.each<FailureMode>(['before-insert', 'after-insert', 'checkpoint'])(
     it('replicates everything exactly once after it recovers', async () => {
       // The operational store's oracle: the reference seed is not loaded here, only these batches.
       const first = await submitSome(`${mode}-a`, 4);
-      const flaky = new FlakyAnalytics(analytics, mode, 6);
+      const flaky = new FlakyAnalytics(analytics.replica, mode, 6);
       const captured = captureLog('info');
-      const replicator = new Replicator(operational, flaky.store(), captured.log, FAST);
+      const replicator = newReplicator(operational, flaky.replica(), FAST, captured.log);
       replicator.start();
       try {
         // Changes keep coming while it fails: more batches and a retraction.

@@ -64,8 +64,8 @@ describe('node dist/src/replicator-main.js (npm run replicator)', () => {
       expect(await replicator.exited).toBe(0);
       const analytics = await openChdbStore(apart);
       try {
-        expect(await analytics.replicationCheckpoint()).toMatchObject({ position: '1' });
-        expect((await analytics.replicatedThrough([await referenceBatchId(apart)])).size).toBe(1);
+        expect(await analytics.replica.replicationCheckpoint()).toMatchObject({ position: '1' });
+        expect((await analytics.replica.replicatedThrough([await referenceBatchId(apart)])).size).toBe(1);
       } finally {
         await analytics.close();
       }

@@ -5,6 +5,7 @@
  * acknowledged, with the same idempotency key. In the end the analytics replica must equal the
  * operational store, count and sum per lane and day, and every batch must be wholly there exactly once.
  */
+import { clickHouseStoreOptions } from '../../../src/app/rateline';
 import { createClickHouseClient } from '../../../src/stores/analytics/clickhouse/client';
 import BetterSqlite3 from 'better-sqlite3';
 import path from 'node:path';
@@ -85,7 +86,7 @@ function operationalTotals(): { totals: LaneDayTotal[]; partial: number; batches
 }
 
 async function analyticsTotals(): Promise<LaneDayTotal[]> {
-  const client = createClickHouseClient(testConfig(dataDir).clickhouse);
+  const client = createClickHouseClient(clickHouseStoreOptions(testConfig(dataDir).clickhouse).engine);
   try {
     const result = await client.query({
       query: `SELECT concat(origin_code, '>', destination_code, '@', toString(toUInt32(day))) AS lane,

@@ -1,8 +1,26 @@
 import fs from 'node:fs';
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
-import type { ClickHouseConfig } from '../../../config';
 import { isNetworkError } from '../../store-errors';
+
+/** A ClickHouse server reached over HTTP(S). */
+export interface ClickHouseServer {
+  readonly kind: 'server';
+  readonly url: string;
+  readonly username: string;
+  readonly password: string;
+  /** How long one request may take before it fails as unavailable. */
+  readonly requestTimeoutMs: number;
+}
+
+/** The in-process chDB engine: one directory per process, since chDB binds its directory to its process. */
+export interface EmbeddedChdb {
+  readonly kind: 'embedded';
+  readonly dataDir: string;
+}
+
+/** Which ClickHouse the adapter talks to. */
+export type ClickHouseEngine = ClickHouseServer | EmbeddedChdb;
 
 /**
  * chdb's declarations name `@clickhouse/client-common`'s types and the client bundles its own copy of
@@ -11,25 +29,25 @@ import { isNetworkError } from '../../store-errors';
 type ClientConnection = NonNullable<Parameters<typeof createClient>[0]>['connection'];
 
 /**
- * One `@clickhouse/client` for both shapes: a ClickHouse server when `url` is set, otherwise the
- * in-process chDB engine plugged in as the client's connection. Everything above this function runs
- * the same code against either.
+ * One `@clickhouse/client` for both engines: a ClickHouse server, or the in-process chDB engine
+ * plugged in as the client's connection. Everything above this function runs the same code against
+ * either.
  */
-export function createClickHouseClient(config: ClickHouseConfig): ClickHouseClient {
-  if (config.url) {
+export function createClickHouseClient(engine: ClickHouseEngine): ClickHouseClient {
+  if (engine.kind === 'server') {
     return createClient({
-      url: config.url,
-      username: config.username,
-      password: config.password,
-      request_timeout: config.requestTimeoutMs,
+      url: engine.url,
+      username: engine.username,
+      password: engine.password,
+      request_timeout: engine.requestTimeoutMs,
       clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
       // The client would print its own (non-JSON) error lines; the store reports failures in its logs.
       log: { level: ClickHouseLogLevel.OFF },
     });
   }
-  fs.mkdirSync(config.embeddedDataDir, { recursive: true });
+  fs.mkdirSync(engine.dataDir, { recursive: true });
   return createClient({
-    connection: createChdbConnection({ path: config.embeddedDataDir }) as unknown as ClientConnection,
+    connection: createChdbConnection({ path: engine.dataDir }) as unknown as ClientConnection,
     clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
   });
 }

@@ -1,4 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import { select } from './database';
 
 /**
  * Versioned migrations of the analytics schema. Every statement is idempotent (`IF NOT EXISTS`), and a
@@ -67,11 +68,10 @@ export async function migrateAnalyticsSchema(client: ClickHouseClient, database:
               version UInt32, description String, applied_at DateTime DEFAULT now()
             ) ENGINE = MergeTree ORDER BY version`,
   });
-  const result = await client.query({
-    query: `SELECT max(version) AS version FROM ${database}.schema_migrations`,
-    format: 'JSONEachRow',
-  });
-  const [row] = await result.json<{ version: number | string }>();
+  const [row] = await select<{ version: number | string }>(
+    client,
+    `SELECT max(version) AS version FROM ${database}.schema_migrations`,
+  );
   const applied = Number(row?.version ?? 0);
   for (const migration of migrations.filter((m) => m.version > applied)) {
     for (const statement of migration.statements(database)) await client.command({ query: statement });

@@ -97,10 +97,10 @@ export interface ReplicationCheckpoint {
 }
 
 /**
- * The analytics store (ClickHouse; chDB in-process when embedded). Every analytical question is
- * answered here and nowhere else; it is written to only by the replicator.
+ * The daily totals the rates answers are built from (used by `rates/`): per-day count and exact sum of
+ * the prices of a lane's ports over a range.
  */
-export interface AnalyticsStore {
+export interface PriceTotalsQueries {
   /**
    * Per-day count and sum of prices from any origin port to any destination port, ascending by day
    * (retracted batches are gone from the store).
@@ -108,6 +108,10 @@ export interface AnalyticsStore {
   dailyPriceTotals(lane: LanePorts, range: DayRange): Promise<DailyPriceTotal[]>;
   /** As dailyPriceTotals, counting only prices inside their lane's Tukey fences (see PriceSelection). */
   dailyPriceTotalsWithoutOutliers(lane: LanePorts, range: DayRange): Promise<DailyPriceTotalsWithoutOutliers>;
+}
+
+/** The statistics the analyst questions are answered from (used by `analysis/`). */
+export interface PriceStatisticsQueries {
   /** Per-period statistics, ascending by period start (ISO weeks start on Monday). */
   periodPriceStatistics(
     lane: LanePorts,
@@ -117,10 +121,18 @@ export interface AnalyticsStore {
   ): Promise<PeriodPriceStatistics[]>;
   /** The port-to-port lanes within the two port sets that have prices in the range, ordered and limited. */
   laneStatistics(lane: LanePorts, range: DayRange, options: LaneStatisticsOptions): Promise<LaneStatistics[]>;
+}
 
+/** How far the replica got, as the replication status reads it (`replication/replication-status.ts`). */
+export interface ReplicationProgress {
+  /** The newest checkpoint saved in this replica; undefined before the first one. */
+  replicationCheckpoint(): Promise<ReplicationCheckpoint | undefined>;
+}
+
+/** The replica state the replicator reads and writes; nothing else writes to the analytics store. */
+export interface AnalyticsReplica extends ReplicationProgress {
   /** Identifies this replica (stable for its lifetime); replicators take a lease per replica. */
   replicaId(): Promise<string>;
-  replicationCheckpoint(): Promise<ReplicationCheckpoint | undefined>;
   /**
    * For each of these batches with prices here, the highest item index present. Prices arrive in item
    * order, one INSERT at a time, so everything up to that index is here and nothing after it.
@@ -133,6 +145,16 @@ export interface AnalyticsStore {
    */
   applyChanges(changes: ReplicatedChanges): Promise<void>;
   saveCheckpoint(checkpoint: ReplicationCheckpoint): Promise<void>;
+}
+
+/**
+ * The analytics store (ClickHouse; chDB in-process when embedded), one port per consumer. Every
+ * analytical question is answered here and nowhere else; it is written to only by the replicator.
+ */
+export interface AnalyticsStore {
+  readonly totals: PriceTotalsQueries;
+  readonly statistics: PriceStatisticsQueries;
+  readonly replica: AnalyticsReplica;
   /**
    * Resolves when the store answers a cheap round trip; rejects with ANALYTICS_UNAVAILABLE when it
    * cannot be reached (readiness asks this).

@@ -1,0 +1,78 @@
+import type { EpochDay } from '../../../domain/day';
+import type { Granularity } from '../../../domain/period';
+import type {
+  DayRange,
+  LanePorts,
+  LaneStatistics,
+  LaneStatisticsOptions,
+  PeriodPriceStatistics,
+  PriceSelection,
+  PriceStatisticsQueries,
+} from '../ports';
+import type { AnalyticsDatabase } from './analytics-database';
+import { hasPorts } from './lanes';
+import {
+  laneStatisticsQuery,
+  periodPriceStatisticsQuery,
+  selectedPricesParams,
+  type LaneStatisticsRow,
+  type PeriodPriceStatisticsRow,
+} from './sql';
+
+/** A Float64 from ClickHouse's JSON: NaN and infinities arrive as null (or quoted when a server quotes them). */
+function finiteOrNull(value: number | string | null | undefined): number | null {
+  if (value === null || value === undefined) return null;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : null;
+}
+
+export class ClickHousePriceStatistics implements PriceStatisticsQueries {
+  constructor(private readonly db: AnalyticsDatabase) {}
+
+  async periodPriceStatistics(
+    lane: LanePorts,
+    range: DayRange,
+    granularity: Granularity,
+    selection: PriceSelection,
+  ): Promise<PeriodPriceStatistics[]> {
+    await this.db.ready();
+    if (!hasPorts(lane)) return [];
+    const rows = await this.db.select<PeriodPriceStatisticsRow>(
+      periodPriceStatisticsQuery(this.db.name, granularity, selection),
+      selectedPricesParams(lane, range),
+    );
+    return rows.map((r) => {
+      const counted = r.priceCount > 0;
+      return {
+        periodStart: r.periodStart as EpochDay,
+        priceCount: r.priceCount,
+        totalUsdCents: Number(r.totalUsdCents),
+        minUsdCents: counted ? Number(r.minUsdCents) : null,
+        maxUsdCents: counted ? Number(r.maxUsdCents) : null,
+        p25UsdCents: counted ? finiteOrNull(r.quartiles[0]) : null,
+        medianUsdCents: counted ? finiteOrNull(r.quartiles[1]) : null,
+        p75UsdCents: counted ? finiteOrNull(r.quartiles[2]) : null,
+        outliersExcluded: r.outliersExcluded,
+      };
+    });
+  }
+
+  async laneStatistics(lane: LanePorts, range: DayRange, options: LaneStatisticsOptions): Promise<LaneStatistics[]> {
+    await this.db.ready();
+    if (!hasPorts(lane)) return [];
+    const rows = await this.db.select<LaneStatisticsRow>(laneStatisticsQuery(this.db.name, options), {
+      ...selectedPricesParams(lane, range),
+      limit: options.limit,
+    });
+    return rows.map((r) => ({
+      originCode: r.originCode,
+      destinationCode: r.destinationCode,
+      priceCount: r.priceCount,
+      totalUsdCents: Number(r.totalUsdCents),
+      minUsdCents: Number(r.minUsdCents),
+      maxUsdCents: Number(r.maxUsdCents),
+      stddevUsdCents: finiteOrNull(r.stddevUsdCents) ?? 0,
+      outliersExcluded: r.outliersExcluded,
+    }));
+  }
+}

@@ -1,0 +1,52 @@
+import type { EpochDay } from '../../../domain/day';
+import type {
+  DailyPriceTotal,
+  DailyPriceTotalsWithoutOutliers,
+  DayRange,
+  LanePorts,
+  PriceTotalsQueries,
+} from '../ports';
+import type { AnalyticsDatabase } from './analytics-database';
+import { hasPorts } from './lanes';
+import {
+  dailyPriceTotalsQuery,
+  dailyTotalsWithoutOutliersQuery,
+  selectedPricesParams,
+  type DailyPriceTotalsRow,
+  type DailyTotalsWithoutOutliersRow,
+} from './sql';
+
+/**
+ * The client asks for unquoted 64-bit integers; Number() still holds if a server quotes them anyway.
+ * Cents stay exact up to 2^53 (about 90 trillion dollars in one day's sum).
+ */
+function dailyTotalOf(row: DailyPriceTotalsRow): DailyPriceTotal {
+  return { day: row.epochDay as EpochDay, priceCount: row.priceCount, totalUsdCents: Number(row.totalUsdCents) };
+}
+
+export class ClickHousePriceTotals implements PriceTotalsQueries {
+  constructor(private readonly db: AnalyticsDatabase) {}
+
+  async dailyPriceTotals(lane: LanePorts, range: DayRange): Promise<DailyPriceTotal[]> {
+    await this.db.ready();
+    if (!hasPorts(lane)) return [];
+    const rows = await this.db.select<DailyPriceTotalsRow>(
+      dailyPriceTotalsQuery(this.db.name),
+      selectedPricesParams(lane, range),
+    );
+    return rows.map(dailyTotalOf);
+  }
+
+  async dailyPriceTotalsWithoutOutliers(lane: LanePorts, range: DayRange): Promise<DailyPriceTotalsWithoutOutliers> {
+    await this.db.ready();
+    if (!hasPorts(lane)) return { days: [], outliersExcluded: 0 };
+    const rows = await this.db.select<DailyTotalsWithoutOutliersRow>(
+      dailyTotalsWithoutOutliersQuery(this.db.name),
+      selectedPricesParams(lane, range),
+    );
+    return {
+      days: rows.map(dailyTotalOf),
+      outliersExcluded: rows.reduce((sum, r) => sum + r.outliersExcluded, 0),
+    };
+  }
+}

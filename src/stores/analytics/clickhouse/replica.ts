@@ -1,0 +1,78 @@
+import { formatDay } from '../../../domain/day';
+import type { AnalyticsReplica, ReplicatedChanges, ReplicationCheckpoint } from '../ports';
+import type { AnalyticsDatabase } from './analytics-database';
+import {
+  CHECKPOINT_COLUMNS,
+  checkpointsTable,
+  deleteBatchesStatement,
+  latestCheckpointQuery,
+  PRICE_COLUMNS,
+  pricesTable,
+  replicaIdQuery,
+  replicatedThroughQuery,
+  type CheckpointRow,
+  type ReplicaIdRow,
+  type ReplicatedThroughRow,
+} from './sql';
+
+/** One INSERT at most this many rows stays one block by ClickHouse's default; larger ones raise it. */
+const DEFAULT_MAX_INSERT_BLOCK_SIZE = 1_048_576;
+
+export class ClickHouseReplica implements AnalyticsReplica {
+  constructor(private readonly db: AnalyticsDatabase) {}
+
+  async replicaId(): Promise<string> {
+    await this.db.ready();
+    const [row] = await this.db.select<ReplicaIdRow>(replicaIdQuery(this.db.name));
+    if (!row) throw new Error('The analytics replica has no identity; its migrations did not complete');
+    return row.id;
+  }
+
+  async replicationCheckpoint(): Promise<ReplicationCheckpoint | undefined> {
+    await this.db.ready();
+    const [row] = await this.db.select<CheckpointRow>(latestCheckpointQuery(this.db.name));
+    return (
+      row && { position: row.position, version: Number(row.version), appliedAt: new Date(Number(row.appliedAtMs)) }
+    );
+  }
+
+  async replicatedThrough(batchIds: readonly string[]): Promise<Map<string, number>> {
+    await this.db.ready();
+    if (batchIds.length === 0) return new Map();
+    const rows = await this.db.select<ReplicatedThroughRow>(replicatedThroughQuery(this.db.name), { ids: batchIds });
+    return new Map(rows.map((r) => [r.batchId, Number(r.through)]));
+  }
+
+  async applyChanges(changes: ReplicatedChanges): Promise<void> {
+    await this.db.ready();
+    const rows = changes.batches.flatMap(({ batchId, prices }) =>
+      prices.map((p) => [p.originCode, p.destinationCode, formatDay(p.day), p.usdCents, batchId, p.itemIndex]),
+    );
+    if (rows.length > 0) {
+      await this.db.client.insert({
+        table: pricesTable(this.db.name),
+        columns: PRICE_COLUMNS,
+        values: rows,
+        format: 'JSONCompactEachRow',
+        // One INSERT must stay one block, hence one part, hence atomic: never split it by row count.
+        clickhouse_settings: { max_insert_block_size: String(Math.max(rows.length, DEFAULT_MAX_INSERT_BLOCK_SIZE)) },
+      });
+    }
+    if (changes.retractedBatchIds.length > 0) {
+      await this.db.client.command({
+        query: deleteBatchesStatement(this.db.name),
+        query_params: { ids: changes.retractedBatchIds },
+      });
+    }
+  }
+
+  async saveCheckpoint(checkpoint: ReplicationCheckpoint): Promise<void> {
+    await this.db.ready();
+    await this.db.client.insert({
+      table: checkpointsTable(this.db.name),
+      columns: CHECKPOINT_COLUMNS,
+      values: [[checkpoint.version, checkpoint.position, checkpoint.appliedAt.getTime()]],
+      format: 'JSONCompactEachRow',
+    });
+  }
+}

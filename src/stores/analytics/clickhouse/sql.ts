@@ -1,0 +1,194 @@
+/**
+ * Every statement the ClickHouse adapter issues, beside the schema's own (migrations.ts). The query
+ * builders the benchmark needs are exported from the store's index, so that it issues exactly the
+ * queries the API issues.
+ */
+import { formatDay } from '../../../domain/day';
+import type { Granularity } from '../../../domain/period';
+import type { DayRange, LaneOrder, LanePorts, LaneStatisticsOptions, PriceSelection } from '../ports';
+
+/** The prices a question is about: these origin ports, these destination ports, these days. */
+const SELECTED_PRICES_FILTER = `origin_code IN {origins:Array(String)}
+       AND destination_code IN {destinations:Array(String)}
+       AND day BETWEEN {from:Date} AND {to:Date}`;
+
+/** The parameters of {@link SELECTED_PRICES_FILTER}. */
+export function selectedPricesParams(lane: LanePorts, range: DayRange): Record<string, unknown> {
+  return {
+    origins: lane.originPorts,
+    destinations: lane.destinationPorts,
+    from: formatDay(range.from),
+    to: formatDay(range.to),
+  };
+}
+
+/**
+ * The rates aggregate. Days come back as days since 1970-01-01 (a Date's own representation), so
+ * nothing parses date strings.
+ */
+export const dailyPriceTotalsQuery = (database: string): string => `
+  SELECT toUInt32(day) AS epochDay, toUInt32(count()) AS priceCount, sum(usd_cents) AS totalUsdCents
+    FROM ${database}.prices
+   WHERE ${SELECTED_PRICES_FILTER}
+   GROUP BY day
+   ORDER BY day`;
+
+export interface DailyPriceTotalsRow {
+  readonly epochDay: number;
+  readonly priceCount: number;
+  readonly totalUsdCents: number | string;
+}
+
+/**
+ * The selected prices, each with `kept`: whether it counts. Without outlier exclusion every price counts.
+ * With it, a price counts when it lies inside Tukey's fences of its lane over the selected days:
+ * [Q1 − 1.5 × IQR, Q3 + 1.5 × IQR], Q1 and Q3 exact and interpolated linearly between ranks (type 7,
+ * `quantilesExactInclusive`). The window function computes one pair of quartiles per lane in the same
+ * scan; quartiles of whole cents are multiples of a quarter cent, so the fences are exact in Float64.
+ */
+function selectedPrices(database: string, selection: PriceSelection): string {
+  if (!selection.excludeOutliers) {
+    return `SELECT origin_code, destination_code, day, usd_cents, true AS kept
+      FROM ${database}.prices
+     WHERE ${SELECTED_PRICES_FILTER}`;
+  }
+  return `SELECT origin_code, destination_code, day, usd_cents,
+           usd_cents BETWEEN fences[1] - 1.5 * (fences[2] - fences[1])
+                         AND fences[2] + 1.5 * (fences[2] - fences[1]) AS kept
+      FROM (
+        SELECT origin_code, destination_code, day, usd_cents,
+               quantilesExactInclusive(0.25, 0.75)(usd_cents)
+                 OVER (PARTITION BY origin_code, destination_code) AS fences
+          FROM ${database}.prices
+         WHERE ${SELECTED_PRICES_FILTER})`;
+}
+
+export const dailyTotalsWithoutOutliersQuery = (database: string): string => `
+  SELECT toUInt32(day) AS epochDay, toUInt32(countIf(kept)) AS priceCount,
+         sumIf(usd_cents, kept) AS totalUsdCents, toUInt32(countIf(NOT kept)) AS outliersExcluded
+    FROM (${selectedPrices(database, { excludeOutliers: true })})
+   GROUP BY day
+   ORDER BY day`;
+
+export interface DailyTotalsWithoutOutliersRow extends DailyPriceTotalsRow {
+  readonly outliersExcluded: number;
+}
+
+const PERIOD_START: Readonly<Record<Granularity, string>> = {
+  DAY: 'day',
+  WEEK: 'toMonday(day)', // ISO weeks: Monday to Sunday
+  MONTH: 'toStartOfMonth(day)',
+  QUARTER: 'toStartOfQuarter(day)',
+  YEAR: 'toStartOfYear(day)',
+};
+
+/** The series aggregate. */
+export const periodPriceStatisticsQuery = (
+  database: string,
+  granularity: Granularity,
+  selection: PriceSelection,
+): string => `
+  SELECT toUInt32(${PERIOD_START[granularity]}) AS periodStart,
+         toUInt32(countIf(kept)) AS priceCount,
+         sumIf(usd_cents, kept) AS totalUsdCents,
+         minIf(usd_cents, kept) AS minUsdCents,
+         maxIf(usd_cents, kept) AS maxUsdCents,
+         quantilesExactInclusiveIf(0.25, 0.5, 0.75)(usd_cents, kept) AS quartiles,
+         toUInt32(countIf(NOT kept)) AS outliersExcluded
+    FROM (${selectedPrices(database, selection)})
+   GROUP BY periodStart
+   ORDER BY periodStart`;
+
+export interface PeriodPriceStatisticsRow {
+  readonly periodStart: number;
+  readonly priceCount: number;
+  readonly totalUsdCents: number | string;
+  readonly minUsdCents: number | string;
+  readonly maxUsdCents: number | string;
+  /** Empty (NaN, written as null) when no price of the period counts. */
+  readonly quartiles: readonly (number | string | null)[];
+  readonly outliersExcluded: number;
+}
+
+const LANE_ORDER: Readonly<Record<LaneOrder, string>> = {
+  VOLUME: 'priceCount DESC',
+  AVERAGE_PRICE: 'totalUsdCents / priceCount DESC',
+  VOLATILITY: 'stddevUsdCents / (totalUsdCents / priceCount) DESC',
+};
+
+/** The lane statistics aggregate. Ties break on origin, then destination. */
+export const laneStatisticsQuery = (database: string, options: Omit<LaneStatisticsOptions, 'limit'>): string => `
+  SELECT origin_code AS originCode, destination_code AS destinationCode,
+         toUInt32(countIf(kept)) AS priceCount,
+         sumIf(usd_cents, kept) AS totalUsdCents,
+         minIf(usd_cents, kept) AS minUsdCents,
+         maxIf(usd_cents, kept) AS maxUsdCents,
+         stddevPopIf(usd_cents, kept) AS stddevUsdCents,
+         toUInt32(countIf(NOT kept)) AS outliersExcluded
+    FROM (${selectedPrices(database, options)})
+   GROUP BY origin_code, destination_code
+  HAVING priceCount > 0
+   ORDER BY ${LANE_ORDER[options.orderBy]}, originCode, destinationCode
+   LIMIT {limit:UInt32}`;
+
+export interface LaneStatisticsRow {
+  readonly originCode: string;
+  readonly destinationCode: string;
+  readonly priceCount: number;
+  readonly totalUsdCents: number | string;
+  readonly minUsdCents: number | string;
+  readonly maxUsdCents: number | string;
+  readonly stddevUsdCents: number | string;
+  readonly outliersExcluded: number;
+}
+
+/** The readiness ping. */
+export const PING_QUERY = 'SELECT 1 AS one';
+
+export const replicaIdQuery = (database: string): string =>
+  `SELECT toString(min(replica_id)) AS id FROM ${database}.replica`;
+
+export interface ReplicaIdRow {
+  readonly id: string;
+}
+
+export const latestCheckpointQuery = (database: string): string =>
+  `SELECT version, position, applied_at_ms AS appliedAtMs
+         FROM ${database}.replication_checkpoints ORDER BY version DESC LIMIT 1`;
+
+export interface CheckpointRow {
+  readonly version: string | number;
+  readonly position: string;
+  readonly appliedAtMs: string | number;
+}
+
+/** Parameter `ids`: the batches asked about. */
+export const replicatedThroughQuery = (database: string): string =>
+  `SELECT batch_id AS batchId, max(item_index) AS through FROM ${database}.prices
+        WHERE batch_id IN {ids:Array(String)} GROUP BY batch_id`;
+
+export interface ReplicatedThroughRow {
+  readonly batchId: string;
+  readonly through: number;
+}
+
+/**
+ * Parameter `ids`: the retracted batches. A lightweight DELETE: rows are masked at once for every
+ * query, parts are rewritten later. Deleting again (a replay after a crash) changes nothing.
+ */
+export const deleteBatchesStatement = (database: string): string =>
+  `DELETE FROM ${database}.prices WHERE batch_id IN {ids:Array(String)}`;
+
+/** The table and columns a replicated price is inserted into, in the order of each row's values. */
+export const pricesTable = (database: string): string => `${database}.prices`;
+export const PRICE_COLUMNS: [string, ...string[]] = [
+  'origin_code',
+  'destination_code',
+  'day',
+  'usd_cents',
+  'batch_id',
+  'item_index',
+];
+
+export const checkpointsTable = (database: string): string => `${database}.replication_checkpoints`;
+export const CHECKPOINT_COLUMNS: [string, ...string[]] = ['version', 'position', 'applied_at_ms'];
