@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { closeStores, createReplicator, openStores } from '../src/app/rateline';
+import { closeStores, createExchangeRateService, createReplicator, openStores } from '../src/app/rateline';
 import { loadConfig } from '../src/config';
 import { loadShippedExchangeRates } from '../src/currencies';
 import { createLogger } from '../src/logging/logger';
@@ -19,7 +19,11 @@ async function main(): Promise<void> {
   const stores = await openStores(config, log);
   try {
     await loadShippedExchangeRates(stores.operational.exchangeRates, log);
-    const report = await seedReferenceData(stores.operational, readReferenceDataset(), log, ingestMetrics);
+    const report = await seedReferenceData(stores.operational, readReferenceDataset(), {
+      exchangeRates: createExchangeRateService(config, stores.operational.exchangeRates),
+      events: ingestMetrics,
+      log,
+    });
     log.info(
       report,
       report.pricesLoaded > 0 ? 'reference dataset loaded' : 'reference dataset already present; nothing changed',

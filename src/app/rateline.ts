@@ -204,12 +204,21 @@ export interface RunningRateline {
 }
 
 /** Loads the reference dataset on a first start: when the operational store holds no port or region. */
-async function seedIfEmpty(config: Config, stores: Stores, log: Logger): Promise<void> {
+async function seedIfEmpty(
+  config: Config,
+  stores: Stores,
+  exchangeRates: ExchangeRateService,
+  log: Logger,
+): Promise<void> {
   if (!config.seedOnEmptyStore) return;
   const counts = await stores.operational.referenceData.counts();
   if (counts.regions > 0 || counts.ports > 0) return;
   log.info('operational store is empty: loading the reference dataset');
-  const report = await seedReferenceData(stores.operational, readReferenceDataset(), log, ingestMetrics);
+  const report = await seedReferenceData(stores.operational, readReferenceDataset(), {
+    exchangeRates,
+    events: ingestMetrics,
+    log,
+  });
   log.info(
     report,
     `loaded the reference dataset: ${report.regions} regions, ${report.ports} ports, ${report.pricesPresent} prices`,
@@ -244,7 +253,7 @@ export async function startRateline(config: Config, log: Logger): Promise<Runnin
     // The offline table is loaded (once per version of it) even when Open Exchange Rates is configured:
     // it costs one indexed lookup per start, and switching providers back needs no step.
     await loadShippedExchangeRates(stores.operational.exchangeRates, log);
-    await seedIfEmpty(config, stores, log);
+    await seedIfEmpty(config, stores, exchangeRates, log);
     if (replicator) {
       replicator.start();
       await catchUpIfAnalyticsAnswer(replicator, stores, log);

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { ExchangeRateService, type ExchangeRateProvider } from '../currencies';
+import type { ExchangeRateService } from '../currencies';
 import { PriceBatchWriter, type IngestEvents } from '../ingest';
 import type { OperationalStore } from '../stores/operational';
 import type { ReferenceDataset } from './dataset';
@@ -16,15 +16,12 @@ export interface SeedReport {
   readonly batchId: string;
 }
 
-/**
- * The reference prices are all in USD, which converts without a provider: this one converts nothing,
- * and is never asked for a rate.
- */
-const NO_CONVERSION: ExchangeRateProvider = {
-  name: 'offline',
-  currencies: () => Promise.resolve([]),
-  usdPerUnit: () => Promise.reject(new Error('the reference dataset is in USD: no exchange rate is asked')),
-};
+/** What the seed writes with: the process's own exchange-rate service and ingest events. */
+export interface SeedDependencies {
+  readonly exchangeRates: Pick<ExchangeRateService, 'lookup'>;
+  readonly events: IngestEvents;
+  readonly log: Logger;
+}
 
 /**
  * Loads the reference dataset through the write path: ports and regions are upserted, the prices are
@@ -34,13 +31,12 @@ const NO_CONVERSION: ExchangeRateProvider = {
 export async function seedReferenceData(
   operational: Pick<OperationalStore, 'referenceData' | 'batches'>,
   dataset: ReferenceDataset,
-  log: Logger,
-  events: IngestEvents,
+  { exchangeRates, events, log }: SeedDependencies,
 ): Promise<SeedReport> {
   const counts = await operational.referenceData.upsert(dataset);
   const earlier = await operational.batches.byIdempotencyKey(REFERENCE_BATCH_KEY);
   if (earlier) return { ...counts, pricesLoaded: 0, pricesPresent: earlier.acceptedCount, batchId: earlier.id };
-  const writer = new PriceBatchWriter(operational, new ExchangeRateService(NO_CONVERSION), events);
+  const writer = new PriceBatchWriter(operational, exchangeRates, events);
   // The reference batch is larger than a client's default limit allows; it is trusted data.
   const batch = await writer.submit(
     {

@@ -254,6 +254,7 @@ export class Replicator {
     let copied = 0;
     while (slice.length > 0) {
       await this.replica.applyChanges({ batches: [{ batchId, prices: slice }], retractedBatchIds: [] });
+      this.events.pricesReplicated(slice.length);
       copied += slice.length;
       await keepLease();
       const last = slice[slice.length - 1]!;

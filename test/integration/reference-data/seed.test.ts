@@ -1,3 +1,4 @@
+import { ExchangeRateService, OfflineRateProvider } from '../../../src/currencies';
 import { parseDay } from '../../../src/domain/day';
 import { REFERENCE_BATCH_KEY, readReferenceDataset, seedReferenceData } from '../../../src/reference-data';
 import type { AnalyticsStore } from '../../../src/stores/analytics';
@@ -11,11 +12,13 @@ const dataset = readReferenceDataset();
 let dataDir: string;
 let operational: OperationalStore;
 let analytics: AnalyticsStore;
+let exchangeRates: ExchangeRateService;
 
 beforeAll(async () => {
   dataDir = temporaryDataDir();
   operational = openSqliteStore(dataDir);
   analytics = await openChdbStore(dataDir);
+  exchangeRates = new ExchangeRateService(new OfflineRateProvider(operational.exchangeRates));
 });
 afterAll(async () => {
   await operational.close();
@@ -34,13 +37,13 @@ describe('seedReferenceData', () => {
     // Only the ports the seed uses.
     const ports = { referenceData: operational.referenceData, batches: operational.batches };
     const events = recordingIngestEvents();
-    const first = await seedReferenceData(ports, dataset, silentLog, events);
+    const first = await seedReferenceData(ports, dataset, { exchangeRates, events, log: silentLog });
     expect(first).toMatchObject({ regions: 20, ports: 143, pricesLoaded: 53_056, pricesPresent: 53_056 });
     expect(events.recorded).toEqual([
       { event: 'batchOutcome', outcome: 'accepted' },
       { event: 'pricesAccepted', count: 53_056 },
     ]);
-    const second = await seedReferenceData(ports, dataset, silentLog, events);
+    const second = await seedReferenceData(ports, dataset, { exchangeRates, events, log: silentLog });
     expect(second).toEqual({ ...first, pricesLoaded: 0 });
     expect(events.recorded).toHaveLength(2);
     const batch = await operational.batches.byIdempotencyKey(REFERENCE_BATCH_KEY);
@@ -50,7 +53,7 @@ describe('seedReferenceData', () => {
 
   it('reaches analytics through the replicator, every raw price counted once', async () => {
     // Seeded here as well (after the test above it writes nothing), so this test does not need that one.
-    await seedReferenceData(operational, dataset, silentLog, ignoredIngestEvents);
+    await seedReferenceData(operational, dataset, { exchangeRates, events: ignoredIngestEvents, log: silentLog });
     const replicator = newReplicator(operational, analytics.replica, REPLICATOR_OPTIONS);
     replicator.start();
     await replicator.caughtUp(60_000);

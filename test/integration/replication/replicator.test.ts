@@ -2,11 +2,11 @@ import { spawn } from 'node:child_process';
 import os from 'node:os';
 import { parseDay } from '../../../src/domain/day';
 import { IngestService } from '../../../src/ingest';
-import { ReplicationMonitor } from '../../../src/replication';
+import { ReplicationMonitor, Replicator } from '../../../src/replication';
 import type { AnalyticsStore } from '../../../src/stores/analytics';
 import type { OperationalStore } from '../../../src/stores/operational';
-import { closeEmbeddedStores, openEmbeddedStores, type EmbeddedStores } from '../../helpers/components';
-import { FAST_REPLICATOR_OPTIONS, newReplicator } from '../../helpers/replication';
+import { closeEmbeddedStores, openEmbeddedStores, silentLog, type EmbeddedStores } from '../../helpers/components';
+import { FAST_REPLICATOR_OPTIONS, newReplicator, UNOBSERVED_REPLICATOR_EVENTS } from '../../helpers/replication';
 
 let operational: OperationalStore;
 let analytics: AnalyticsStore;
@@ -47,8 +47,8 @@ async function laneTotals() {
   );
 }
 
-async function replicateUntilCaughtUp(options = FAST): Promise<void> {
-  const replicator = newReplicator(operational, analytics.replica, options);
+async function replicateUntilCaughtUp(options = FAST, events = UNOBSERVED_REPLICATOR_EVENTS): Promise<void> {
+  const replicator = new Replicator({ operational, replica: analytics.replica, log: silentLog, events }, options);
   replicator.start();
   await replicator.caughtUp(30_000);
   await replicator.stop();
@@ -125,9 +125,15 @@ describe('Replicator', () => {
     await submit([1, 2]);
     const large = await submit(Array.from({ length: 25 }, (_, i) => 100 + i));
     await submit([3]);
-    await replicateUntilCaughtUp({ ...FAST, flushMaxPrices: 20, batchSlicePrices: 10 });
+    const replicated: number[] = [];
+    await replicateUntilCaughtUp(
+      { ...FAST, flushMaxPrices: 20, batchSlicePrices: 10 },
+      { ...UNOBSERVED_REPLICATOR_EVENTS, pricesReplicated: (count) => replicated.push(count) },
+    );
     // 1 + 2 + 3 + (100 + … + 124) = 6 + 2,800 dollars
     expect(await laneTotals()).toEqual({ count: 28, cents: 280_600 });
+    // Every copied price is reported (rateline_prices_replicated_total), the slices too: 2, 10 + 10 + 5, 1.
+    expect(replicated.filter((count) => count > 0)).toEqual([2, 10, 10, 5, 1]);
     expect(await analytics.replica.replicatedThrough([large.id])).toEqual(new Map([[large.id, 24]]));
     // The small batch before it flushed first, then the large one in three INSERTs, then the last one.
     expect((await analytics.replica.replicationCheckpoint())?.position).toBe('3');
