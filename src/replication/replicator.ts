@@ -39,7 +39,7 @@ export interface ReplicatorOptions {
 export interface ReplicatorEvents {
   /** This replicator took (or, after a failure, took again) the replica's lease. */
   leaseAcquired(): void;
-  /** A flush applied this many prices to the replica (0 for one of retractions only). */
+  /** Prices just applied to the replica: once per flush (0 for retractions only) and per slice of a large batch. */
   pricesReplicated(count: number): void;
   /** An attempt failed; the replicator retries after a backoff. */
   failed(error: unknown): void;
