@@ -17,17 +17,10 @@ import { BatchQueries, BatchWorker, IngestService } from '../ingest';
 import { LocationsService } from '../locations';
 import type { Logger } from '../logging/logger';
 import { Readiness } from '../observability/health';
-import {
-  ingestMetrics,
-  observeReplication,
-  recordLeaseAcquired,
-  recordPricesReplicated,
-  recordReplicationFailure,
-  recordStoreError,
-} from '../observability/metrics';
+import { ingestMetrics, observeReplication, recordStoreError, replicatorMetrics } from '../observability/metrics';
 import { RatesService } from '../rates';
 import { readReferenceDataset, seedReferenceData } from '../reference-data';
-import { ReplicationMonitor, Replicator, type ReplicatorEvents } from '../replication';
+import { ReplicationMonitor, Replicator } from '../replication';
 import {
   guardAnalyticsStore,
   isClickHouseUnavailable,
@@ -131,13 +124,6 @@ export async function closeStores(stores: Stores): Promise<void> {
 
 /** How long a start waits for the in-process replicator to bring analytics up to date. */
 const STARTUP_CATCH_UP_MS = 10 * 60_000;
-
-/** The replicator's events, counted by this process's metrics. */
-const replicatorMetrics: ReplicatorEvents = {
-  leaseAcquired: () => recordLeaseAcquired(),
-  pricesReplicated: (count) => recordPricesReplicated(count),
-  failed: () => recordReplicationFailure(),
-};
 
 export function createReplicator(config: Config, stores: Stores, log: Logger): Replicator {
   return new Replicator(

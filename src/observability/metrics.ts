@@ -1,12 +1,14 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { StoreName } from '../domain/errors';
 import type { BatchOutcome, IngestEvents } from '../ingest';
+import type { ReplicatorEvents } from '../replication';
 
 /**
  * Every Prometheus metric Rateline exports, in one registry per process, behind functions named after
- * what happened (`recordStoreError`, …, and {@link ingestMetrics} for the write path's events) so that
- * the code that observes never handles metric objects or label names. `GET /metrics` (API) and the operations port of the
- * replicator (`METRICS_PORT`) serve {@link metricsText}.
+ * what happened (`recordStoreError`, …) and event objects ({@link ingestMetrics} for the write path,
+ * {@link replicatorMetrics} for the replicator), so that the code that observes never handles metric
+ * objects or label names. `GET /metrics` (API) and the operations port of the replicator
+ * (`METRICS_PORT`) serve {@link metricsText}.
  */
 const registry = new Registry();
 collectDefaultMetrics({ register: registry });
@@ -158,17 +160,18 @@ export function recordStoreError(store: StoreName, operation: string, kind: 'una
   storeErrors.inc({ store, operation, kind });
 }
 
-export function recordReplicationFailure(): void {
-  replicationFailures.inc();
-}
-
-export function recordPricesReplicated(count: number): void {
-  if (count > 0) replicationApplied.inc(count);
-}
-
-export function recordLeaseAcquired(): void {
-  leaseAcquisitions.inc();
-}
+/** The replicator's events as its lease, replicated-prices and failure counters. */
+export const replicatorMetrics: ReplicatorEvents = {
+  leaseAcquired(): void {
+    leaseAcquisitions.inc();
+  },
+  pricesReplicated(count: number): void {
+    if (count > 0) replicationApplied.inc(count);
+  },
+  failed(): void {
+    replicationFailures.inc();
+  },
+};
 
 /** The Prometheus text exposition of every metric of this process. */
 export function metricsText(): Promise<string> {

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { ClickHouseClient } from '@clickhouse/client';
 import pino from 'pino';
 import { ExchangeRateService, OfflineRateProvider } from '../../src/currencies';
 import { clickHouseStoreOptions, startRateline, type RunningRateline } from '../../src/app/rateline';
@@ -13,6 +14,7 @@ import { IngestService } from '../../src/ingest';
 import { ignoredIngestEvents } from './ingest-events';
 import { readReferenceDataset } from '../../src/reference-data';
 import { openClickHouseAnalyticsStore, type AnalyticsStore } from '../../src/stores/analytics';
+import { createClickHouseClient } from '../../src/stores/analytics/clickhouse/client';
 import { openSqliteOperationalStore, type OperationalStore } from '../../src/stores/operational';
 
 export const silentLog = pino({ level: 'silent' });
@@ -48,6 +50,11 @@ export function openSqliteStore(dataDir: string): OperationalStore {
 
 export function openChdbStore(dataDir: string): Promise<AnalyticsStore> {
   return openClickHouseAnalyticsStore(clickHouseStoreOptions(testConfig(dataDir).clickhouse));
+}
+
+/** A bare client on the chDB under `dataDir`, for raw SQL on what a stopped process left there. */
+export function openChdbClient(dataDir: string): ClickHouseClient {
+  return createClickHouseClient(clickHouseStoreOptions(testConfig(dataDir).clickhouse).engine);
 }
 
 /** SQLite and chDB on a fresh data directory, with the reference data and the write path over them. */

@@ -3,9 +3,7 @@
  * batch back and a restart finishes it; a SIGKILLed worker's lease runs out and another worker finishes
  * it. Either way analytics count every price of the batch exactly once.
  */
-import { clickHouseStoreOptions } from '../../../src/app/rateline';
-import { createClickHouseClient } from '../../../src/stores/analytics/clickhouse/client';
-import { openSqliteStore, testConfig } from '../../helpers/components';
+import { openChdbClient, openSqliteStore } from '../../helpers/components';
 import { eventually } from '../../helpers/eventually';
 import { ENTRY_POINTS, freePort, processScope, waitForOutput, type StartedProcess } from '../../helpers/processes';
 
@@ -90,7 +88,7 @@ async function sendChunkedBatch(port: number, key: string, chunks: number, size:
 
 /** What the node's chDB replica holds of one batch (read after the node stopped: chDB binds one process). */
 async function countedInAnalytics(dataDir: string, batchId: string) {
-  const client = createClickHouseClient(clickHouseStoreOptions(testConfig(dataDir).clickhouse).engine);
+  const client = openChdbClient(dataDir);
   try {
     const result = await client.query({
       query: `SELECT count() AS prices, uniqExact(item_index) AS items, sum(usd_cents) AS cents

@@ -5,12 +5,10 @@
  * acknowledged, with the same idempotency key. In the end the analytics replica must equal the
  * operational store, count and sum per lane and day, and every batch must be wholly there exactly once.
  */
-import { clickHouseStoreOptions } from '../../../src/app/rateline';
-import { createClickHouseClient } from '../../../src/stores/analytics/clickhouse/client';
 import BetterSqlite3 from 'better-sqlite3';
 import path from 'node:path';
 import { seededRandom } from '../../../scripts/seeded-random';
-import { testConfig } from '../../helpers/components';
+import { openChdbClient } from '../../helpers/components';
 import { eventually } from '../../helpers/eventually';
 import { operationalLaneDayTotals, type LaneDayTotal } from '../../helpers/lane-day-totals';
 import { freePort, processScope, type StartedProcess } from '../../helpers/processes';
@@ -86,7 +84,7 @@ function operationalTotals(): { totals: LaneDayTotal[]; partial: number; batches
 }
 
 async function analyticsTotals(): Promise<LaneDayTotal[]> {
-  const client = createClickHouseClient(clickHouseStoreOptions(testConfig(dataDir).clickhouse).engine);
+  const client = openChdbClient(dataDir);
   try {
     const result = await client.query({
       query: `SELECT concat(origin_code, '>', destination_code, '@', toString(toUInt32(day))) AS lane,

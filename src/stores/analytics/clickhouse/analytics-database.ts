@@ -1,17 +1,20 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import type { DayRange, LanePorts } from '../ports';
 import { select } from './database';
 import { migrateAnalyticsSchema } from './migrations';
+import { selectedPricesParams } from './sql';
 
 /**
  * The client and database every port of the adapter shares, and whether the schema is up to date: a
- * ClickHouse server unreachable at start is migrated by the first call that reaches it.
+ * ClickHouse server unreachable at start is migrated by the first call that reaches it. Every call
+ * below waits for that first, so the ports never have to.
  */
 export class AnalyticsDatabase {
   /** Resolved once the schema is up to date; unset while it is not (yet) or the last try failed. */
   private schemaReady: Promise<void> | undefined;
 
   constructor(
-    readonly client: ClickHouseClient,
+    private readonly client: ClickHouseClient,
     readonly name: string,
     schema: 'migrated' | 'not-migrated',
   ) {
@@ -19,7 +22,7 @@ export class AnalyticsDatabase {
   }
 
   /** Migrates the schema if a start could not; concurrent callers share one attempt. */
-  ready(): Promise<void> {
+  private ready(): Promise<void> {
     this.schemaReady ??= migrateAnalyticsSchema(this.client, this.name).then(
       () => undefined,
       (error: unknown) => {
@@ -30,8 +33,35 @@ export class AnalyticsDatabase {
     return this.schemaReady;
   }
 
-  /** The rows of a SELECT on this database's client (see {@link select}); callers await {@link ready} first. */
-  select<Row>(query: string, params?: Record<string, unknown>): Promise<Row[]> {
+  /** The rows of a SELECT (see {@link select}). */
+  async select<Row>(query: string, params?: Record<string, unknown>): Promise<Row[]> {
+    await this.ready();
     return select<Row>(this.client, query, params);
+  }
+
+  /**
+   * The rows of a query over the prices of a lane and range (its parameters are
+   * {@link selectedPricesParams} plus `params`); none, without asking, when a side of the lane has no
+   * port, since no price can match.
+   */
+  async selectOnLane<Row>(
+    query: string,
+    lane: LanePorts,
+    range: DayRange,
+    params: Record<string, unknown> = {},
+  ): Promise<Row[]> {
+    await this.ready();
+    if (lane.originPorts.length === 0 || lane.destinationPorts.length === 0) return [];
+    return select<Row>(this.client, query, { ...selectedPricesParams(lane, range), ...params });
+  }
+
+  async insert(params: Parameters<ClickHouseClient['insert']>[0]): Promise<void> {
+    await this.ready();
+    await this.client.insert(params);
+  }
+
+  async command(params: Parameters<ClickHouseClient['command']>[0]): Promise<void> {
+    await this.ready();
+    await this.client.command(params);
   }
 }

@@ -1,7 +1,6 @@
 import type { AnalyticsStore } from '../ports';
 import { createClickHouseClient, isClickHouseUnavailable, type ClickHouseEngine } from './client';
 import { AnalyticsDatabase } from './analytics-database';
-import { select } from './database';
 import { migrateAnalyticsSchema } from './migrations';
 import { ClickHousePriceStatistics } from './price-statistics';
 import { ClickHousePriceTotals } from './price-totals';
@@ -41,8 +40,7 @@ export async function openClickHouseAnalyticsStore(options: ClickHouseStoreOptio
     replica: new ClickHouseReplica(db),
     /** Resolves when ClickHouse answers a trivial query (and the schema is in place). */
     async checkAvailable() {
-      await db.ready();
-      await select<{ one: number }>(client, PING_QUERY);
+      await db.select<{ one: number }>(PING_QUERY);
     },
     close: () => client.close(),
   };

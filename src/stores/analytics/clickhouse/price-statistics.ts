@@ -10,11 +10,9 @@ import type {
   PriceStatisticsQueries,
 } from '../ports';
 import type { AnalyticsDatabase } from './analytics-database';
-import { hasPorts } from './lanes';
 import {
   laneStatisticsQuery,
   periodPriceStatisticsQuery,
-  selectedPricesParams,
   type LaneStatisticsRow,
   type PeriodPriceStatisticsRow,
 } from './sql';
@@ -35,11 +33,10 @@ export class ClickHousePriceStatistics implements PriceStatisticsQueries {
     granularity: Granularity,
     selection: PriceSelection,
   ): Promise<PeriodPriceStatistics[]> {
-    await this.db.ready();
-    if (!hasPorts(lane)) return [];
-    const rows = await this.db.select<PeriodPriceStatisticsRow>(
+    const rows = await this.db.selectOnLane<PeriodPriceStatisticsRow>(
       periodPriceStatisticsQuery(this.db.name, granularity, selection),
-      selectedPricesParams(lane, range),
+      lane,
+      range,
     );
     return rows.map((r) => {
       const counted = r.priceCount > 0;
@@ -58,12 +55,14 @@ export class ClickHousePriceStatistics implements PriceStatisticsQueries {
   }
 
   async laneStatistics(lane: LanePorts, range: DayRange, options: LaneStatisticsOptions): Promise<LaneStatistics[]> {
-    await this.db.ready();
-    if (!hasPorts(lane)) return [];
-    const rows = await this.db.select<LaneStatisticsRow>(laneStatisticsQuery(this.db.name, options), {
-      ...selectedPricesParams(lane, range),
-      limit: options.limit,
-    });
+    const rows = await this.db.selectOnLane<LaneStatisticsRow>(
+      laneStatisticsQuery(this.db.name, options),
+      lane,
+      range,
+      {
+        limit: options.limit,
+      },
+    );
     return rows.map((r) => ({
       originCode: r.originCode,
       destinationCode: r.destinationCode,

@@ -7,11 +7,9 @@ import type {
   PriceTotalsQueries,
 } from '../ports';
 import type { AnalyticsDatabase } from './analytics-database';
-import { hasPorts } from './lanes';
 import {
   dailyPriceTotalsQuery,
   dailyTotalsWithoutOutliersQuery,
-  selectedPricesParams,
   type DailyPriceTotalsRow,
   type DailyTotalsWithoutOutliersRow,
 } from './sql';
@@ -28,21 +26,15 @@ export class ClickHousePriceTotals implements PriceTotalsQueries {
   constructor(private readonly db: AnalyticsDatabase) {}
 
   async dailyPriceTotals(lane: LanePorts, range: DayRange): Promise<DailyPriceTotal[]> {
-    await this.db.ready();
-    if (!hasPorts(lane)) return [];
-    const rows = await this.db.select<DailyPriceTotalsRow>(
-      dailyPriceTotalsQuery(this.db.name),
-      selectedPricesParams(lane, range),
-    );
+    const rows = await this.db.selectOnLane<DailyPriceTotalsRow>(dailyPriceTotalsQuery(this.db.name), lane, range);
     return rows.map(dailyTotalOf);
   }
 
   async dailyPriceTotalsWithoutOutliers(lane: LanePorts, range: DayRange): Promise<DailyPriceTotalsWithoutOutliers> {
-    await this.db.ready();
-    if (!hasPorts(lane)) return { days: [], outliersExcluded: 0 };
-    const rows = await this.db.select<DailyTotalsWithoutOutliersRow>(
+    const rows = await this.db.selectOnLane<DailyTotalsWithoutOutliersRow>(
       dailyTotalsWithoutOutliersQuery(this.db.name),
-      selectedPricesParams(lane, range),
+      lane,
+      range,
     );
     return {
       days: rows.map(dailyTotalOf),

@@ -22,14 +22,12 @@ export class ClickHouseReplica implements AnalyticsReplica {
   constructor(private readonly db: AnalyticsDatabase) {}
 
   async replicaId(): Promise<string> {
-    await this.db.ready();
     const [row] = await this.db.select<ReplicaIdRow>(replicaIdQuery(this.db.name));
     if (!row) throw new Error('The analytics replica has no identity; its migrations did not complete');
     return row.id;
   }
 
   async replicationCheckpoint(): Promise<ReplicationCheckpoint | undefined> {
-    await this.db.ready();
     const [row] = await this.db.select<CheckpointRow>(latestCheckpointQuery(this.db.name));
     return (
       row && { position: row.position, version: Number(row.version), appliedAt: new Date(Number(row.appliedAtMs)) }
@@ -37,19 +35,17 @@ export class ClickHouseReplica implements AnalyticsReplica {
   }
 
   async replicatedThrough(batchIds: readonly string[]): Promise<Map<string, number>> {
-    await this.db.ready();
     if (batchIds.length === 0) return new Map();
     const rows = await this.db.select<ReplicatedThroughRow>(replicatedThroughQuery(this.db.name), { ids: batchIds });
     return new Map(rows.map((r) => [r.batchId, Number(r.through)]));
   }
 
   async applyChanges(changes: ReplicatedChanges): Promise<void> {
-    await this.db.ready();
     const rows = changes.batches.flatMap(({ batchId, prices }) =>
       prices.map((p) => [p.originCode, p.destinationCode, formatDay(p.day), p.usdCents, batchId, p.itemIndex]),
     );
     if (rows.length > 0) {
-      await this.db.client.insert({
+      await this.db.insert({
         table: pricesTable(this.db.name),
         columns: PRICE_COLUMNS,
         values: rows,
@@ -59,7 +55,7 @@ export class ClickHouseReplica implements AnalyticsReplica {
       });
     }
     if (changes.retractedBatchIds.length > 0) {
-      await this.db.client.command({
+      await this.db.command({
         query: deleteBatchesStatement(this.db.name),
         query_params: { ids: changes.retractedBatchIds },
       });
@@ -67,8 +63,7 @@ export class ClickHouseReplica implements AnalyticsReplica {
   }
 
   async saveCheckpoint(checkpoint: ReplicationCheckpoint): Promise<void> {
-    await this.db.ready();
-    await this.db.client.insert({
+    await this.db.insert({
       table: checkpointsTable(this.db.name),
       columns: CHECKPOINT_COLUMNS,
       values: [[checkpoint.version, checkpoint.position, checkpoint.appliedAt.getTime()]],
