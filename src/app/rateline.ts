@@ -247,7 +247,14 @@ export async function startRateline(config: Config, log: Logger): Promise<Runnin
     const schema = await buildRatelineSchema();
     const services = createServices(config, stores, exchangeRates, () => worker?.poke());
     const httpServer = http.createServer();
-    const webSocket = serveGraphqlOverWebSocket({ httpServer, schema, services, authenticator, log });
+    const webSocket = serveGraphqlOverWebSocket({
+      httpServer,
+      schema,
+      services,
+      authenticator,
+      limits: config.limits,
+      log,
+    });
     const apollo = createGraphqlServer({
       schema,
       limits: config.limits,
@@ -264,7 +271,7 @@ export async function startRateline(config: Config, log: Logger): Promise<Runnin
       apollo,
       authenticator,
       services,
-      maxRequestBodyBytes: config.limits.maxRequestBodyBytes,
+      limits: config.limits,
       log,
       readiness,
     });

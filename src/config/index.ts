@@ -159,6 +159,13 @@ const limitsSection = z
     MAX_RATES_RANGE_DAYS: integer(1, 100_000, 3660),
     MAX_QUERY_DEPTH: integer(2, 100, 10),
     MAX_QUERY_COMPLEXITY: integer(10, 10_000_000, 10_000),
+    MAX_QUERY_BYTES: integer(256, 100 * 1024 * 1024, 100_000),
+    MAX_QUERY_TOKENS: integer(100, 10_000_000, 10_000),
+    MAX_QUERY_ALIASES: integer(0, 1_000_000, 100),
+    MAX_QUERY_ROOT_FIELDS: integer(1, 1_000_000, 20),
+    MAX_QUERY_FRAGMENTS: integer(0, 1_000_000, 50),
+    NODE_ENV: z.string().default('development'),
+    INTROSPECTION: z.enum(['on', 'off'], { message: 'must be on or off' }).optional(),
     // 100,000 items of about 110 bytes of JSON each, with room for whitespace and the query.
     MAX_REQUEST_BODY_BYTES: integer(1024, 1024 * 1024 * 1024, 32 * 1024 * 1024),
     MAX_BATCH_ITEMS: integer(1, 10_000_000, 100_000),
@@ -169,6 +176,16 @@ const limitsSection = z
     maxRatesRangeDays: e.MAX_RATES_RANGE_DAYS,
     maxQueryDepth: e.MAX_QUERY_DEPTH,
     maxQueryComplexity: e.MAX_QUERY_COMPLEXITY,
+    /** Longest query document (the `query` text, not the variables), in bytes. */
+    maxQueryBytes: e.MAX_QUERY_BYTES,
+    /** Most tokens the GraphQL parser reads before it gives up on a document. */
+    maxQueryTokens: e.MAX_QUERY_TOKENS,
+    maxQueryAliases: e.MAX_QUERY_ALIASES,
+    /** Most fields an operation selects at its root, fragments included. */
+    maxQueryRootFields: e.MAX_QUERY_ROOT_FIELDS,
+    maxQueryFragments: e.MAX_QUERY_FRAGMENTS,
+    /** Answer `__schema`/`__type`: on unless NODE_ENV=production, where it leaks the API's shape for nothing. */
+    introspection: e.INTROSPECTION === undefined ? e.NODE_ENV !== 'production' : e.INTROSPECTION === 'on',
     maxRequestBodyBytes: e.MAX_REQUEST_BODY_BYTES,
     maxBatchItems: e.MAX_BATCH_ITEMS,
     /** Items a chunked batch may hold in all its chunks. */

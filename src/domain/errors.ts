@@ -9,6 +9,8 @@ export type ErrorCode =
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'
   | 'QUERY_TOO_COMPLEX'
+  /** A query document over MAX_QUERY_BYTES or MAX_QUERY_TOKENS, refused before it is parsed. */
+  | 'QUERY_TOO_LARGE'
   | 'PAYLOAD_TOO_LARGE'
   | 'UNSUPPORTED_CURRENCY'
   | 'RATE_UNAVAILABLE'
@@ -40,6 +42,20 @@ export class RatelineError extends Error {
     this.name = 'RatelineError';
   }
 }
+
+/** Longest echoed value and message an error carries: a 1 MB argument must not come back as a 2 MB error. */
+const MAX_ECHOED_CHARS = 200;
+const MAX_MESSAGE_CHARS = 1_000;
+
+const clip = (text: string, max: number): string =>
+  text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
+
+/** An error's value as it is echoed to the client: a long string is cut, saying how long it was. */
+export const echoedValue = (value: unknown): unknown =>
+  typeof value === 'string' ? clip(value, MAX_ECHOED_CHARS) : value;
+
+/** An error's message as it reaches the client (messages may quote what the client sent). */
+export const clientMessage = (message: string): string => clip(message, MAX_MESSAGE_CHARS);
 
 export function badUserInput(field: string, value: unknown, message: string): RatelineError {
   return new RatelineError('BAD_USER_INPUT', message, field, value);

@@ -1,7 +1,7 @@
 import { ApolloServerErrorCode, unwrapResolverError } from '@apollo/server/errors';
 import type { GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
-import { RatelineError } from '../domain/errors';
+import { clientMessage, echoedValue, RatelineError } from '../domain/errors';
 
 /** Codes Apollo gives to errors the client caused; their messages are safe to pass on. */
 const CLIENT_ERROR_CODES = new Set<unknown>([
@@ -31,16 +31,21 @@ export function createErrorFormatter(log: Logger) {
     const original = unwrapResolverError(error);
     if (original instanceof RatelineError) {
       return {
-        message: original.message,
+        message: clientMessage(original.message),
         ...(formatted.locations && { locations: formatted.locations }),
         ...(formatted.path && { path: formatted.path }),
-        extensions: { code: original.code, field: original.field, value: original.value, ...original.details },
+        extensions: {
+          code: original.code,
+          field: original.field,
+          value: echoedValue(original.value),
+          ...original.details,
+        },
       };
     }
     const code = formatted.extensions?.code;
     if (CLIENT_ERROR_CODES.has(code)) {
       const { stacktrace, ...extensions } = formatted.extensions ?? {};
-      return { ...formatted, extensions };
+      return { ...formatted, message: clientMessage(formatted.message), extensions };
     }
     log.debug({ err: original, path: formatted.path }, 'unexpected error while answering GraphQL');
     return {

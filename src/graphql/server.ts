@@ -20,6 +20,9 @@ export function createGraphqlServer(options: {
 }): ApolloServer<RequestContext> {
   return new ApolloServer<RequestContext>({
     schema: options.schema,
+    introspection: options.limits.introspection,
+    // A backstop: HTTP and WebSocket check the document with checkQueryDocument before it gets here.
+    parseOptions: { maxTokens: options.limits.maxQueryTokens },
     formatError: createErrorFormatter(options.log),
     includeStacktraceInErrorResponses: false,
     // Apollo pretty-prints responses by default; compact JSON is smaller and cheaper to produce.

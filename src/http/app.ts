@@ -3,8 +3,17 @@ import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Express, type RequestHandler, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { RatelineServices } from '../services';
-import { presentedApiKey, requireRole, type ApiKeyAuthenticator, type Principal, type Role } from '../auth';
-import { createRequestContext, type RequestContext } from '../graphql';
+import type { Limits } from '../config';
+import {
+  ANONYMOUS,
+  presentedApiKey,
+  requireRole,
+  type ApiKeyAuthenticator,
+  type Principal,
+  type Role,
+} from '../auth';
+import { RatelineError } from '../domain/errors';
+import { checkQueryDocument, createRequestContext, type RequestContext } from '../graphql';
 import { operationsRoutes, type Readiness } from '../observability/health';
 import { requestIds, requestLog } from '../observability/request-id';
 import { exportRoutes } from '../rest/export-routes';
@@ -16,7 +25,7 @@ export interface HttpAppDependencies {
   readonly apollo: ApolloServer<RequestContext>;
   readonly authenticator: ApiKeyAuthenticator;
   readonly services: RatelineServices;
-  readonly maxRequestBodyBytes: number;
+  readonly limits: Pick<Limits, 'maxRequestBodyBytes' | 'maxQueryBytes' | 'maxQueryTokens'>;
   readonly log: Logger;
   /** Answers `/readyz` (both stores reachable, not shutting down). */
   readonly readiness: Readiness;
@@ -28,6 +37,25 @@ const principalOf = (res: Response): Principal => res.locals.principal as Princi
 function authenticate(authenticator: ApiKeyAuthenticator): RequestHandler {
   return (req, res, next) => {
     res.locals.principal = authenticator.authenticate(presentedApiKey(req.headers));
+    next();
+  };
+}
+
+/** Once keys are configured, GraphQL answers nothing, not even introspection, to a request without one. */
+function requireKey(authenticator: ApiKeyAuthenticator): RequestHandler {
+  return (_req, res, next) => {
+    if (!authenticator.isOpen && principalOf(res) === ANONYMOUS) {
+      throw new RatelineError('UNAUTHENTICATED', 'GraphQL needs an API key: send "Authorization: Bearer <key>"');
+    }
+    next();
+  };
+}
+
+/** The query document's size and tokens, checked before Apollo parses it (the body may hold large variables). */
+function boundedQueryDocuments(limits: HttpAppDependencies['limits']): RequestHandler {
+  return (req, _res, next) => {
+    const query: unknown = req.method === 'GET' ? req.query.query : (req.body as { query?: unknown } | undefined)?.query;
+    if (typeof query === 'string') checkQueryDocument(query, limits);
     next();
   };
 }
@@ -61,7 +89,9 @@ export function createHttpApp(deps: HttpAppDependencies): Express {
   app.use('/export', requireRoleFor(['read']), exportRoutes(deps.services));
   app.use(
     '/graphql',
-    express.json({ limit: deps.maxRequestBodyBytes }),
+    requireKey(deps.authenticator),
+    express.json({ limit: deps.limits.maxRequestBodyBytes }),
+    boundedQueryDocuments(deps.limits),
     expressMiddleware(deps.apollo, {
       context: ({ res }) =>
         Promise.resolve(createRequestContext(deps.services, principalOf(res), requestLog(res, deps.log))),

@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { RatelineError, StoreUnavailableError, type ErrorCode } from '../domain/errors';
+import { clientMessage, echoedValue, RatelineError, StoreUnavailableError, type ErrorCode } from '../domain/errors';
 import { requestLog } from '../observability/request-id';
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
@@ -8,6 +8,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
   PAYLOAD_TOO_LARGE: 413,
+  QUERY_TOO_LARGE: 413,
   IDEMPOTENCY_KEY_REUSED: 409,
   ANALYTICS_UNAVAILABLE: 503,
   OPERATIONAL_STORE_UNAVAILABLE: 503,
@@ -58,7 +59,7 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     }
     const status = known ? (STATUS[known.code] ?? 400) : 500;
     const body = known
-      ? { code: known.code, message: known.message, field: known.field, value: known.value }
+      ? { code: known.code, message: clientMessage(known.message), field: known.field, value: echoedValue(known.value) }
       : { code: 'INTERNAL_SERVER_ERROR', message: 'Internal server error' };
     if (req.path === '/graphql') {
       const { message, ...extensions } = body;

@@ -19,6 +19,8 @@ export interface IngestLimits {
   readonly maxChunkedBatchItems: number;
   /** How long a chunked batch takes chunks before it expires uncommitted. */
   readonly openBatchTtlMs: number;
+  /** The longest range uploadPrice covers, as for a rates query. */
+  readonly maxRatesRangeDays: number;
 }
 
 export interface CreateBatchInput {
@@ -39,7 +41,8 @@ export interface UploadPriceInput {
   readonly dateTo: string;
   readonly price: number;
   readonly currency: string;
-  readonly idempotencyKey?: string | null;
+  /** Required: a few hundred bytes ask for thousands of prices, which a blind retry must not write twice. */
+  readonly idempotencyKey: string;
 }
 
 /**
@@ -69,8 +72,13 @@ export class IngestService {
 
   /** One price for every day from dateFrom to dateTo, as one batch; any problem is the request's error. */
   async uploadPrice(input: UploadPriceInput): Promise<Batch> {
-    // One price per day: the batch's item limit bounds the range.
-    const { from, to } = dayRangeArguments(input, { maxDays: this.limits.maxBatchItems, setting: 'MAX_BATCH_ITEMS' });
+    // One price per day: the range is bounded as a query's is, and by the batch's item limit when lower.
+    const { from, to } = dayRangeArguments(
+      input,
+      this.limits.maxBatchItems < this.limits.maxRatesRangeDays
+        ? { maxDays: this.limits.maxBatchItems, setting: 'MAX_BATCH_ITEMS' }
+        : { maxDays: this.limits.maxRatesRangeDays, setting: 'MAX_RATES_RANGE_DAYS' },
+    );
     const days = daysInRange(from, to);
     const items = Array.from({ length: days }, (_, offset) => ({
       originCode: input.originCode,
@@ -82,7 +90,7 @@ export class IngestService {
     try {
       return await this.submitPriceBatch({
         items,
-        idempotencyKey: input.idempotencyKey ?? randomUUID(),
+        idempotencyKey: input.idempotencyKey,
         skipInvalid: false,
       });
     } catch (error) {
@@ -201,11 +209,12 @@ function committedOrError(outcome: CommitBatchOutcome): Batch {
         'BATCH_INCOMPLETE',
         outcome.batch.chunkCount === 0
           ? `Batch ${outcome.batch.id} has no chunk yet: append chunk 0 first`
-          : `Batch ${outcome.batch.id} lacks chunks ${outcome.missing.join(', ')}: chunks are numbered from 0 ` +
+          : `Batch ${outcome.batch.id} lacks ${missingInWords(outcome.missing)}: chunks are numbered from 0 ` +
               'without gaps; append them, then commit again',
         'batchId',
         outcome.batch.id,
-        { missingChunks: outcome.missing },
+        // Up to 99,999 chunks may be missing; the first ones are what the client appends next.
+        { missingChunks: outcome.missing.slice(0, MAX_LISTED_CHUNKS), missingChunkCount: outcome.missing.length },
       );
   }
 }
@@ -218,6 +227,16 @@ function notOpen(batch: Batch, action: string): RatelineError {
     batch.id,
     { status: batch.status },
   );
+}
+
+const MAX_LISTED_CHUNKS = 100;
+const MAX_CHUNKS_IN_MESSAGE = 20;
+
+function missingInWords(missing: readonly number[]): string {
+  if (missing.length === 1) return `chunk ${missing[0]}`;
+  if (missing.length <= MAX_CHUNKS_IN_MESSAGE) return `chunks ${missing.join(', ')}`;
+  const listed = missing.slice(0, MAX_CHUNKS_IN_MESSAGE).join(', ');
+  return `${missing.length} chunks: ${listed} and ${missing.length - MAX_CHUNKS_IN_MESSAGE} more`;
 }
 
 function notFound(field: string, id: string): RatelineError {

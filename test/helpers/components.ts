@@ -70,7 +70,12 @@ export async function openEmbeddedStores(): Promise<EmbeddedStores> {
   const operational = openSqliteStore(dataDir);
   const analytics = await openChdbStore(dataDir);
   await operational.referenceData.upsert(readReferenceDataset());
-  const limits = { maxBatchItems: 100_000, maxChunkedBatchItems: 1_000_000, openBatchTtlMs: 60_000 };
+  const limits = {
+    maxBatchItems: 100_000,
+    maxChunkedBatchItems: 1_000_000,
+    openBatchTtlMs: 60_000,
+    maxRatesRangeDays: 3660,
+  };
   const exchangeRates = new ExchangeRateService(new OfflineRateProvider(operational.exchangeRates));
   return {
     dataDir,

@@ -3,7 +3,7 @@ import { DEFAULT_LANE_STATS_FIRST, MAX_LANE_STATS_FIRST } from '../../analysis';
 import { centsToUsd, centsToUsdOrNull } from '../../domain/money';
 import type { Port } from '../../domain/model';
 import type { RequestContext } from '../context';
-import { LIST_COMPLEXITY } from '../limits';
+import { laneQueryComplexity } from '../limits';
 import { GranularityEnum, LaneStatsOrderEnum, LaneStatsType, RateSeriesType } from '../types/analysis-types';
 import { LaneRangeArgs } from '../types/lane-range-args';
 import { PortType } from '../types/location-types';
@@ -44,6 +44,7 @@ export class RateSeriesResolver {
     description:
       'Price statistics per calendar period from origin to destination (regions count every port below ' +
       'them): average, min, max, exact quartiles and count, for every period overlapping dateFrom..dateTo.',
+    complexity: laneQueryComplexity(2, false),
   })
   async rateSeries(
     @Args(() => RateSeriesArgs) args: RateSeriesArgs,
@@ -75,7 +76,7 @@ export class LaneStatsResolver {
     description:
       'The port-to-port lanes from the origin’s ports to the destination’s ports that have prices in ' +
       'dateFrom..dateTo, with their statistics, ranked by orderBy (descending), at most `first`.',
-    complexity: LIST_COMPLEXITY,
+    complexity: laneQueryComplexity(2, true),
   })
   async laneStats(
     @Args(() => LaneStatsArgs) args: LaneStatsArgs,

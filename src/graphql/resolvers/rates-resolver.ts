@@ -5,7 +5,7 @@ import type { RequestContext } from '../context';
 import { LocationScopeType, RatesFallbackEnum, RatesResultType } from '../types/analysis-types';
 import { DailyRateType } from '../types/daily-rate';
 import { LaneRangeArgs } from '../types/lane-range-args';
-import { LIST_COMPLEXITY } from '../limits';
+import { laneQueryComplexity } from '../limits';
 
 @ArgsType()
 class RatesArgs extends LaneRangeArgs {
@@ -66,7 +66,7 @@ export class RatesResolver {
     description:
       'Daily average price from origin to destination (regions count every port below them), one entry per ' +
       'day from dateFrom to dateTo inclusive, ascending.',
-    complexity: LIST_COMPLEXITY,
+    complexity: laneQueryComplexity(1, true),
   })
   async rates(
     @Args(() => RatesInCurrencyArgs) args: RatesInCurrencyArgs,
@@ -91,6 +91,7 @@ export class RatesResolver {
     description:
       'rates with the scope it was computed for: optionally widened up the region hierarchy when no day has ' +
       'minPrices prices (fallback), optionally without outliers (excludeOutliers).',
+    complexity: laneQueryComplexity(1, false),
   })
   async ratesWithScope(
     @Args(() => RatesWithScopeArgs) args: RatesWithScopeArgs,

@@ -217,6 +217,8 @@ export class UploadPriceInputType {
   })
   currency!: string;
 
-  @Field(() => String, { nullable: true, description: 'Optional; makes a retried upload safe.' })
-  idempotencyKey?: string | null;
+  @Field(() => String, {
+    description: 'Required: the same key on a retry returns the first upload’s batch instead of writing it again.',
+  })
+  idempotencyKey!: string;
 }

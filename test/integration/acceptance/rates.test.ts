@@ -164,7 +164,14 @@ describe('bad input gets a clear error and an error code', () => {
       extensions: { code: 'BAD_USER_INPUT', field: 'day', value: '2016-13-01' },
     });
     const upload = await graphqlError('mutation($input: UploadPriceInput!) { uploadPrice(input: $input) { id } }', {
-      input: { originCode: 'CNSGH', destinationCode: 'GBFXT', dateFrom: 'soon', dateTo: '2016-01-02', price: 10 },
+      input: {
+        originCode: 'CNSGH',
+        destinationCode: 'GBFXT',
+        dateFrom: 'soon',
+        dateTo: '2016-01-02',
+        price: 10,
+        idempotencyKey: 'upload-soon',
+      },
     });
     expect(upload).toMatchObject({
       message: `dateFrom ${rule}`,
@@ -184,6 +191,28 @@ describe('bad input gets a clear error and an error code', () => {
       status: 400,
       body: { error: { code: 'BAD_USER_INPUT', field: 'date_to', value: '2016-1-31', message: `date_to ${rule}` } },
     });
+  });
+
+  it('echoes a huge argument only in part, in GraphQL and in REST', async () => {
+    const huge = 'X'.repeat(1_000_000);
+    const response = await fetch(`${service.running.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: RATES, variables: { ...EXAMPLE, origin: huge } }),
+    });
+    const text = await response.text();
+    expect(text.length).toBeLessThan(4_000);
+    const error = (JSON.parse(text) as { errors: { message: string; extensions: Record<string, unknown> }[] })
+      .errors[0]!;
+    expect(error.extensions).toMatchObject({ code: 'UNKNOWN_LOCATION', field: 'origin' });
+    expect(error.extensions.value).toMatch(/^X{200}… \(1000000 characters\)$/);
+    const rest = await fetch(
+      `${service.running.url}${restQuery('X'.repeat(10_000), 'SESTO', '2016-01-01', '2016-01-02')}`,
+    );
+    const restText = await rest.text();
+    expect(rest.status).toBe(400);
+    expect(restText.length).toBeLessThan(4_000);
+    expect(restText).toMatch(/\(10000 characters\)/);
   });
 
   it('accepts a range of exactly 3,660 days', async () => {

@@ -175,7 +175,7 @@ describe('ingest with Open Exchange Rates', () => {
     await store.referenceData.upsert(readReferenceDataset());
     ingest = new IngestService(
       store,
-      { maxBatchItems: 100, maxChunkedBatchItems: 100, openBatchTtlMs: 60_000 },
+      { maxBatchItems: 100, maxChunkedBatchItems: 100, openBatchTtlMs: 60_000, maxRatesRangeDays: 3660 },
       new ExchangeRateService(provider()),
       ignoredIngestEvents,
     );

@@ -171,6 +171,20 @@ describe('the write path over GraphQL', () => {
     expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', field: 'items', value: 51 });
   });
 
+  it('needs an idempotency key to upload a price over a range (a retry without one would write it again)', async () => {
+    const upload = `mutation($input: UploadPriceInput!) { uploadPrice(input: $input) { id } }`;
+    const input = {
+      originCode: 'CNSGH',
+      destinationCode: 'NLRTM',
+      dateFrom: '2017-07-01',
+      dateTo: '2017-07-03',
+      price: 50,
+    };
+    const refused = await service.graphql(upload, { input }, as('supplier'));
+    expect(refused.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(refused.errors?.[0]?.message).toMatch(/idempotencyKey/);
+  });
+
   it('uploads one price over a range, and answers an unsupported currency with UNSUPPORTED_CURRENCY', async () => {
     const upload = `mutation($input: UploadPriceInput!) { uploadPrice(input: $input) { id itemCount status } }`;
     const input = {
@@ -179,10 +193,15 @@ describe('the write path over GraphQL', () => {
       dateFrom: '2017-06-01',
       dateTo: '2017-06-03',
       price: 50,
+      idempotencyKey: 'upload-2017-06',
     };
     const ok = await service.graphql<{ uploadPrice: BatchAnswer }>(upload, { input }, as('supplier'));
     expect(ok.data?.uploadPrice).toMatchObject({ itemCount: 3, status: 'ACCEPTED' });
-    const xyz = await service.graphql(upload, { input: { ...input, currency: 'XYZ' } }, as('supplier'));
+    const xyz = await service.graphql(
+      upload,
+      { input: { ...input, currency: 'XYZ', idempotencyKey: 'upload-xyz' } },
+      as('supplier'),
+    );
     expect(xyz.errors?.[0]?.extensions).toMatchObject({
       code: 'UNSUPPORTED_CURRENCY',
       field: 'currency',

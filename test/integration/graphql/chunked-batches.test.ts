@@ -199,6 +199,18 @@ describe('chunked batch errors', () => {
     expect((await batchNow(opened.id)).status).toBe('OPEN');
   });
 
+  it('lists at most the first 100 missing chunks, with their count', async () => {
+    const opened = await openedBatch();
+    await append(opened.id, 99_999, [item('2031-04-02', 100)]);
+    const error = (await commit(opened.id)).errors?.[0];
+    expect(error?.extensions).toMatchObject({
+      code: 'BATCH_INCOMPLETE',
+      missingChunks: Array.from({ length: 100 }, (_, i) => i),
+      missingChunkCount: 99_999,
+    });
+    expect(error?.message).toMatch(/lacks 99999 chunks: 0, 1, .*, 19 and 99979 more/);
+  });
+
   it('refuses chunks after commit and anything but a repeat after abort', async () => {
     const committed = await openedBatch();
     await append(committed.id, 0, [item('2031-04-03', 100)]);

@@ -36,6 +36,7 @@ describe('with Open Exchange Rates configured (OXR_APP_ID)', () => {
       dateTo: '2019-04-01',
       price: 1000,
       currency: 'EUR',
+      idempotencyKey: 'oxr-accepted',
     };
     const ok = await withOxr.graphql<{ uploadPrice: { id: string } }>(UPLOAD, { input });
     expect(ok.errors).toBeUndefined();

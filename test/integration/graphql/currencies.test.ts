@@ -102,6 +102,7 @@ describe('prices in euros', () => {
       dateTo: '2019-04-02',
       price: 1000,
       currency: 'EUR',
+      idempotencyKey: 'upload-eur-2019-04',
     };
     const { data, errors } = await service.graphql<{ uploadPrice: { id: string; status: string } }>(UPLOAD, {
       input,

@@ -24,7 +24,7 @@ beforeAll(async () => {
   );
   ingest = new IngestService(
     store,
-    { maxBatchItems: 5, maxChunkedBatchItems: 12, openBatchTtlMs: 60_000 },
+    { maxBatchItems: 5, maxChunkedBatchItems: 12, openBatchTtlMs: 60_000, maxRatesRangeDays: 4 },
     new ExchangeRateService(new OfflineRateProvider(store.exchangeRates)),
     ignoredIngestEvents,
   );
@@ -147,7 +147,12 @@ describe('IngestService.uploadPrice', () => {
   const upload = { originCode: 'CNSGH', destinationCode: 'NLRTM', price: 99.99, currency: 'USD' };
 
   it('records one price per day of the range as one batch', async () => {
-    const batch = await ingest.uploadPrice({ ...upload, dateFrom: '2016-02-27', dateTo: '2016-03-01' });
+    const batch = await ingest.uploadPrice({
+      ...upload,
+      dateFrom: '2016-02-27',
+      dateTo: '2016-03-01',
+      idempotencyKey: freshKey(),
+    });
     expect(batch).toMatchObject({ status: 'ACCEPTED', itemCount: 4, acceptedCount: 4 });
     const prices = (await store.batches.pricesOf(batch.id, null, 1_000_000)) ?? [];
     expect(prices.map((p) => p.usdCents)).toEqual([9999, 9999, 9999, 9999]);
@@ -156,6 +161,22 @@ describe('IngestService.uploadPrice', () => {
   it('with an idempotency key, a retried upload returns the first batch', async () => {
     const request = { ...upload, dateFrom: '2016-02-01', dateTo: '2016-02-01', idempotencyKey: freshKey() };
     expect(await ingest.uploadPrice(request)).toEqual(await ingest.uploadPrice(request));
+  });
+
+  it('caps the range like a rates query (MAX_RATES_RANGE_DAYS) and writes nothing past it', async () => {
+    const before = await changesInFeed();
+    const attempt = ingest.uploadPrice({
+      ...upload,
+      dateFrom: '2016-01-01',
+      dateTo: '2016-01-05',
+      idempotencyKey: freshKey(),
+    });
+    await expect(attempt).rejects.toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'dateTo',
+      message: 'dateFrom to dateTo covers 5 days; at most 4 are allowed (MAX_RATES_RANGE_DAYS)',
+    });
+    expect(await changesInFeed()).toEqual(before);
   });
 
   it.each([
@@ -167,7 +188,13 @@ describe('IngestService.uploadPrice', () => {
     [{ currency: 'XYZ' }, 'UNSUPPORTED_CURRENCY', 'currency'],
     [{ currency: 'EUR' }, 'RATE_UNAVAILABLE', 'dateFrom'],
   ])('answers %j with %s on %s', async (change, code, field) => {
-    const attempt = ingest.uploadPrice({ ...upload, dateFrom: '2016-01-01', dateTo: '2016-01-02', ...change });
+    const attempt = ingest.uploadPrice({
+      ...upload,
+      dateFrom: '2016-01-01',
+      dateTo: '2016-01-02',
+      idempotencyKey: freshKey(),
+      ...change,
+    });
     await expect(attempt).rejects.toMatchObject({ code, field });
   });
 });
@@ -221,6 +248,7 @@ describe('IngestService: prices in other currencies', () => {
       dateTo: '2016-01-05',
       price: 1500,
       currency: 'EUR',
+      idempotencyKey: freshKey(),
     });
     const prices = (await store.batches.pricesOf(batch.id, null, 1_000_000)) ?? [];
     // 1,500 × 1.0898 = 1,634.70; 1,500 × 1.0746 = 1,611.90.

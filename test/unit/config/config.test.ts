@@ -14,6 +14,18 @@ function problemsOf(env: NodeJS.ProcessEnv): readonly string[] {
 }
 
 describe('loadConfig', () => {
+  it('turns introspection off in production unless INTROSPECTION says otherwise', () => {
+    expect(loadConfig({ NODE_ENV: 'production', API_KEYS: `k:read:${'0'.repeat(64)}` }).limits.introspection).toBe(
+      false,
+    );
+    expect(
+      loadConfig({ NODE_ENV: 'production', API_KEYS: `k:read:${'0'.repeat(64)}`, INTROSPECTION: 'on' }).limits
+        .introspection,
+    ).toBe(true);
+    expect(loadConfig({ INTROSPECTION: 'off' }).limits.introspection).toBe(false);
+    expect(() => loadConfig({ INTROSPECTION: 'maybe' })).toThrow(/INTROSPECTION: must be on or off/);
+  });
+
   it('gives the documented defaults on an empty environment', () => {
     const config = loadConfig({});
     expect(config.port).toBe(4000);
@@ -24,6 +36,12 @@ describe('loadConfig', () => {
       maxRatesRangeDays: 3660,
       maxQueryDepth: 10,
       maxQueryComplexity: 10_000,
+      maxQueryBytes: 100_000,
+      maxQueryTokens: 10_000,
+      maxQueryAliases: 100,
+      maxQueryRootFields: 20,
+      maxQueryFragments: 50,
+      introspection: true,
       maxRequestBodyBytes: 32 * 1024 * 1024,
       maxBatchItems: 100_000,
       maxChunkedBatchItems: 10_000_000,
