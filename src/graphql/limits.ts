@@ -183,6 +183,24 @@ function countedVerdict(document: DocumentNode, operation: OperationDefinitionNo
   return null;
 }
 
+/** The operation's cost (README, "Query limits"); throws a GraphQLError when it expands to over `maxNodes` fields. */
+export function operationCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | undefined,
+  variables: Record<string, unknown>,
+  maxNodes: number,
+): number {
+  return getComplexity({
+    schema,
+    query: document,
+    operationName,
+    variables,
+    maxQueryNodes: maxNodes,
+    estimators: [introspectionEstimator, fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
+  });
+}
+
 /**
  * Judges operations against the limits: a verdict, or undefined when the variables do not coerce
  * (execution then reports that, field by field, before resolving anything).
@@ -196,22 +214,13 @@ export function operationJudge(
   return (document, operationName, variables) => {
     const operation = getOperationAST(document, operationName);
     if (!operation) return undefined;
-    const [tooDeep] = validate(schema, document, [depthRule]);
-    if (tooDeep) return { message: `${tooDeep.message} (MAX_QUERY_DEPTH)`, limit: limits.maxQueryDepth };
     const counted = countedVerdict(document, operation, limits);
     if (counted) return counted;
     const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables);
     if (coerced.errors) return undefined;
     let complexity: number;
     try {
-      complexity = getComplexity({
-        schema,
-        query: document,
-        operationName,
-        variables,
-        maxQueryNodes: limits.maxQueryComplexity,
-        estimators: [introspectionEstimator, fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
-      });
+      complexity = operationCost(schema, document, operationName, variables, limits.maxQueryComplexity);
     } catch (error) {
       // With variables that coerce, what is left is the walk giving up: more fields than it may count.
       if (!(error instanceof GraphQLError)) throw error;
@@ -220,7 +229,11 @@ export function operationJudge(
         limit: limits.maxQueryComplexity,
       };
     }
-    if (complexity <= limits.maxQueryComplexity) return null;
+    if (complexity <= limits.maxQueryComplexity) {
+      // Last: graphql-depth-limit walks every fragment spread anew, which only a bounded expansion keeps cheap.
+      const [tooDeep] = validate(schema, document, [depthRule]);
+      return tooDeep ? { message: `${tooDeep.message} (MAX_QUERY_DEPTH)`, limit: limits.maxQueryDepth } : null;
+    }
     return {
       message: `The operation costs ${complexity}, over the limit of ${limits.maxQueryComplexity} (MAX_QUERY_COMPLEXITY); select fewer nested lists, shorter ranges or fewer analytical fields`,
       limit: limits.maxQueryComplexity,

@@ -12,7 +12,10 @@ import { freePort, processScope, type StartedProcess } from '../../helpers/proce
 
 const processes = processScope();
 const READ_KEY = 'rl_hostile_requests_read_key';
-const KEYS = `reader:read:${createHash('sha256').update(READ_KEY).digest('hex')}`;
+const INGEST_KEY = 'rl_hostile_requests_ingest_key';
+const sha256 = (key: string): string => createHash('sha256').update(key).digest('hex');
+const KEYS = `reader:read:${sha256(READ_KEY)},supplier:ingest:${sha256(INGEST_KEY)}`;
+const KEY_OF = { none: undefined, read: READ_KEY, ingest: INGEST_KEY } as const;
 
 const NESTED_PORTS = '{ports{region{ports{region{ports{region{ports{region{ports{code}}}}}}}}}';
 const aliases = (count: number, selection: string): string =>
@@ -30,7 +33,7 @@ const TEN_YEAR_SCOPED_RATES =
 interface Attack {
   readonly name: string;
   readonly body: string;
-  readonly withKey: boolean;
+  readonly key: keyof typeof KEY_OF;
   readonly status: number;
   readonly code: string;
 }
@@ -41,42 +44,42 @@ const ATTACKS: readonly Attack[] = [
   {
     name: 'nested lists plus 10,001 __typename aliases, without a key',
     body: graphqlBody(`{${NESTED_PORTS.slice(1, -1)} ${aliases(10_001, '__typename')}}`),
-    withKey: false,
+    key: 'none',
     status: 401,
     code: 'UNAUTHENTICATED',
   },
   {
     name: 'nested lists plus 10,001 __typename aliases',
     body: graphqlBody(`{${NESTED_PORTS.slice(1, -1)} ${aliases(10_001, '__typename')}}`),
-    withKey: true,
+    key: 'read',
     status: 413,
     code: 'QUERY_TOO_LARGE',
   },
   {
     name: '15,000 aliased introspections, without a key',
     body: graphqlBody(`{${aliases(15_000, '__schema{types{name fields{name type{name}}}}')}}`),
-    withKey: false,
+    key: 'none',
     status: 401,
     code: 'UNAUTHENTICATED',
   },
   {
     name: '15,000 aliased introspections',
     body: graphqlBody(`{${aliases(15_000, '__schema{types{name fields{name type{name}}}}')}}`),
-    withKey: true,
+    key: 'read',
     status: 413,
     code: 'QUERY_TOO_LARGE',
   },
   {
     name: 'a document of 50,000 operations',
     body: graphqlBody(Array.from({ length: 50_000 }, (_, i) => `query q${i} { __typename }`).join('\n')),
-    withKey: true,
+    key: 'read',
     status: 413,
     code: 'QUERY_TOO_LARGE',
   },
   {
     name: 'many unused variable definitions, within the document size',
     body: graphqlBody(`query (${Array.from({ length: 8_000 }, (_, i) => `$v${i}: Int`).join(' ')}) { __typename }`),
-    withKey: true,
+    key: 'read',
     status: 413,
     code: 'QUERY_TOO_LARGE',
   },
@@ -89,37 +92,56 @@ const ATTACKS: readonly Attack[] = [
         'fragment F10000 on Query { __typename }',
       ].join('\n'),
     ),
-    withKey: true,
+    key: 'read',
     status: 413,
     code: 'QUERY_TOO_LARGE',
   },
   {
     name: 'fragments that expand to 59,049 fields (over the node count of the cost walk)',
     body: graphqlBody(EXPONENTIAL_FRAGMENTS),
-    withKey: true,
+    key: 'read',
     status: 400,
     code: 'QUERY_TOO_COMPLEX',
   },
   {
     name: '500 aliases of a ten-year ratesWithScope with fallback and outlier exclusion',
     body: graphqlBody(`{${aliases(500, TEN_YEAR_SCOPED_RATES)}}`),
-    withKey: true,
+    key: 'read',
     status: 413,
     code: 'QUERY_TOO_LARGE',
   },
   {
     name: 'ten aliases of a ten-year ratesWithScope with fallback and outlier exclusion',
     body: graphqlBody(`{${aliases(10, TEN_YEAR_SCOPED_RATES)}}`),
-    withKey: true,
+    key: 'read',
     status: 400,
     code: 'QUERY_TOO_COMPLEX',
   },
   {
     name: '60 aliased introspections, within the document size',
     body: graphqlBody(`{${aliases(60, '__schema{types{name fields{name type{name}}}}')}}`),
-    withKey: true,
+    key: 'read',
     status: 400,
     code: 'QUERY_TOO_COMPLEX',
+  },
+  {
+    name: 'uploadPrice over 1970..2099 (47,482 prices from 300 bytes)',
+    body: JSON.stringify({
+      query: 'mutation($input: UploadPriceInput!) { uploadPrice(input: $input) { id } }',
+      variables: {
+        input: {
+          originCode: 'CNSGH',
+          destinationCode: 'NLRTM',
+          dateFrom: '1970-01-01',
+          dateTo: '2099-12-31',
+          price: 1,
+          idempotencyKey: 'hostile-upload',
+        },
+      },
+    }),
+    key: 'ingest',
+    status: 200,
+    code: 'BAD_USER_INPUT',
   },
 ];
 
@@ -152,7 +174,7 @@ describe('hostile requests against node dist/src/main.js with API keys', () => {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
-          ...(attack.withKey ? { authorization: `Bearer ${READ_KEY}` } : {}),
+          ...(KEY_OF[attack.key] ? { authorization: `Bearer ${KEY_OF[attack.key]}` } : {}),
         },
         body: attack.body,
       });
@@ -195,10 +217,11 @@ describe('hostile requests against node dist/src/main.js with API keys', () => {
     expect(answers.map(({ name, status, code }) => ({ name, status, code }))).toEqual(
       ATTACKS.map(({ name, status, code }) => ({ name, status, code })),
     );
-    for (const answer of answers) expect({ name: answer.name, underOneSecond: answer.ms < 1000 }).toEqual({
-      name: answer.name,
-      underOneSecond: true,
-    });
+    for (const answer of answers)
+      expect({ name: answer.name, underOneSecond: answer.ms < 1000 }).toEqual({
+        name: answer.name,
+        underOneSecond: true,
+      });
     expect(healthLatencies.length).toBeGreaterThan(0);
     expect(Math.max(...healthLatencies)).toBeLessThan(100);
     expect(residentBytes(service) - memoryBefore).toBeLessThan(100 * 1024 * 1024);
