@@ -1,7 +1,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
+import { hashApiKey } from '../../../src/auth';
 import { defaultWebDir, webPages } from '../../../src/http/web-pages';
+import { startTestService } from '../../helpers/components';
 
 /** The page routes on their own, over a web directory that may or may not hold the built pages. */
 async function serve(webDir: string): Promise<{ url: string; close: () => Promise<void> }> {
@@ -43,6 +45,37 @@ describe('the browser pages', () => {
       expect(response.status).toBe(status);
     } finally {
       await server.close();
+    }
+  });
+});
+
+describe('source maps of the pages', () => {
+  const MAP = '/assets/dashboard/main.js.map';
+
+  it('are served in development, for debugging', async () => {
+    const service = await startTestService();
+    try {
+      const response = await fetch(`${service.running.url}${MAP}`);
+      expect(response.status).toBe(200);
+      expect(((await response.json()) as { version: number }).version).toBe(3);
+    } finally {
+      await service.stop();
+    }
+  });
+
+  it('are not served in production (NODE_ENV=production)', async () => {
+    const service = await startTestService({
+      NODE_ENV: 'production',
+      API_KEYS: `reader:read:${hashApiKey('rl_maps').toString('hex')}`,
+    });
+    try {
+      const response = await fetch(`${service.running.url}${MAP}`);
+      expect(response.status).toBe(404);
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
+      const script = await fetch(`${service.running.url}/assets/dashboard/main.js`);
+      expect(script.status).toBe(200);
+    } finally {
+      await service.stop();
     }
   });
 });
