@@ -67,7 +67,10 @@ describe('/metrics', () => {
     await service.graphql('{ regions { slug } }');
     const text = await metrics();
     expect(
-      sample(text, 'rateline_graphql_operation_duration_seconds_count{operation="Locations",type="query",outcome="ok"}'),
+      sample(
+        text,
+        'rateline_graphql_operation_duration_seconds_count{operation="Locations",type="query",outcome="ok"}',
+      ),
     ).toBeGreaterThanOrEqual(1);
     expect(
       sample(

@@ -10,7 +10,8 @@ import { KNOWN_OPERATION_NAMES } from '../../../src/observability/metrics';
 const root = path.resolve(__dirname, '..', '..', '..');
 
 function filesUnder(dir: string, extensions: readonly string[]): string[] {
-  return fs.readdirSync(path.join(root, dir), { recursive: true, encoding: 'utf8' })
+  return fs
+    .readdirSync(path.join(root, dir), { recursive: true, encoding: 'utf8' })
     .filter((file) => extensions.some((ext) => file.endsWith(ext)))
     .map((file) => path.join(root, dir, file));
 }
@@ -25,7 +26,9 @@ describe('the operation names metrics label by name', () => {
     ];
     const named = new Set<string>();
     for (const file of sources) {
-      for (const match of fs.readFileSync(file, 'utf8').matchAll(/\b(?:query|mutation|subscription)\s+([A-Z][_0-9A-Za-z]*)\s*[({]/g)) {
+      for (const match of fs
+        .readFileSync(file, 'utf8')
+        .matchAll(/\b(?:query|mutation|subscription)\s+([A-Z][_0-9A-Za-z]*)\s*[({]/g)) {
         named.add(match[1]!);
       }
     }
