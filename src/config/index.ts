@@ -202,22 +202,21 @@ const operationsSection = z
 /** An exact browser origin: scheme, host and optional port, nothing after. */
 const ORIGIN = /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$|^https?:\/\/\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
 
+const listOf = (value: string): string[] =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+
 const httpSection = z
   .object({
     CORS_ORIGINS: z
       .string()
       .default('')
-      .transform((v) =>
-        v
-          .split(',')
-          .map((o) => o.trim())
-          .filter((o) => o !== ''),
-      )
-      .pipe(
-        z.array(
-          z.string().regex(ORIGIN, 'each origin must be exact, like https://app.example.com or http://localhost:3000'),
-        ),
-      ),
+      .transform(listOf)
+      .refine((origins) => origins.every((o) => ORIGIN.test(o)), {
+        message: 'each origin must be exact, like https://app.example.com or http://localhost:3000 (no path, no *)',
+      }),
     HTTP_HEADERS_TIMEOUT_MS: integer(1_000, 600_000, 10_000),
     HTTP_REQUEST_TIMEOUT_MS: integer(1_000, 3_600_000, 120_000),
     HTTP_KEEP_ALIVE_TIMEOUT_MS: integer(100, 600_000, 5_000),
