@@ -9,7 +9,10 @@ import { projectRoot } from '../src/paths/project-root';
  *
  *   dist/web/playground.html, dist/web/dashboard.html   the pages (copied from web/<page>/index.html)
  *   dist/web/assets/playground/   GraphiQL: main.js, main.css, Monaco's workers, fonts
- *   dist/web/assets/dashboard/    the analyst page: main.js (Chart.js included), main.css
+ *   dist/web/assets/dashboard/    the analyst page: main.js (Chart.js included), main.css, main.js.map
+ *
+ * The dashboard's source map is built for debugging; the service does not serve `*.map` files when
+ * NODE_ENV=production (src/http/web-pages.ts), so one build serves both.
  */
 
 const root = projectRoot();

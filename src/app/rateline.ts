@@ -13,10 +13,12 @@ import {
 } from '../currencies';
 import { buildRatelineSchema, createGraphqlServer, serveGraphqlOverWebSocket } from '../graphql';
 import { createHttpApp } from '../http/app';
+import { refuseSubscriptionsOverHttp } from '../http/subscriptions-over-http';
 import { BatchQueries, BatchWorker, IngestService } from '../ingest';
 import { LocationsService } from '../locations';
 import type { Logger } from '../logging/logger';
 import { Readiness } from '../observability/health';
+import { startOperationsServer } from '../observability/operations-server';
 import { ingestMetrics, observeReplication, recordStoreError, replicatorMetrics } from '../observability/metrics';
 import { RatesService } from '../rates';
 import { readReferenceDataset, seedReferenceData } from '../reference-data';
@@ -179,6 +181,8 @@ export function createServices(
 export interface RunningRateline {
   readonly url: string;
   readonly port: number;
+  /** The port of /livez, /readyz and /metrics when METRICS_PORT is set. */
+  readonly operationsPort: number | undefined;
   readonly stores: Stores;
   /**
    * The graceful shutdown: reports not ready and keeps serving for SHUTDOWN_DRAIN_DELAY_MS, then stops
@@ -246,7 +250,13 @@ export async function startRateline(config: Config, log: Logger): Promise<Runnin
     }
     const schema = await buildRatelineSchema();
     const services = createServices(config, stores, exchangeRates, () => worker?.poke());
-    const httpServer = http.createServer();
+    const httpServer = http.createServer({
+      headersTimeout: config.http.headersTimeoutMs,
+      requestTimeout: config.http.requestTimeoutMs,
+      keepAliveTimeout: config.http.keepAliveTimeoutMs,
+      // How often Node checks those timeouts (30 s by default, which would let a slow client overstay).
+      connectionsCheckingInterval: Math.min(1_000, config.http.headersTimeoutMs),
+    });
     const webSocket = serveGraphqlOverWebSocket({
       httpServer,
       schema,
@@ -261,6 +271,7 @@ export async function startRateline(config: Config, log: Logger): Promise<Runnin
       log,
       plugins: [
         ApolloServerPluginDrainHttpServer({ httpServer }),
+        refuseSubscriptionsOverHttp(),
         { serverWillStart: () => Promise.resolve({ drainServer: () => webSocket.close() }) },
       ],
     });
@@ -274,6 +285,8 @@ export async function startRateline(config: Config, log: Logger): Promise<Runnin
       limits: config.limits,
       log,
       readiness,
+      corsOrigins: config.http.corsOrigins,
+      sourceMaps: config.environment !== 'production',
     });
     httpServer.on('request', app);
     worker?.start();
@@ -282,6 +295,10 @@ export async function startRateline(config: Config, log: Logger): Promise<Runnin
       httpServer.listen(config.port, config.host, resolve);
     });
     const { port } = httpServer.address() as AddressInfo;
+    const operations =
+      config.operations.metricsPort === undefined
+        ? undefined
+        : await startOperationsServer(config.host, config.operations.metricsPort, readiness, log);
     const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
     log.info(
       {
@@ -297,6 +314,7 @@ export async function startRateline(config: Config, log: Logger): Promise<Runnin
     return {
       url,
       port,
+      operationsPort: operations?.port,
       stores,
       close: async () => {
         readiness.beginShutdown();
@@ -305,7 +323,7 @@ export async function startRateline(config: Config, log: Logger): Promise<Runnin
         // Still serving while load balancers notice /readyz: closing the listener at once resets the
         // connections the kernel has already accepted (seen in the rolling-restart test).
         await sleep(config.shutdownDrainDelayMs);
-        await Promise.all([apollo.stop(), workerStopped]);
+        await Promise.all([apollo.stop(), workerStopped, operations?.close()]);
         await replicator?.stop();
         await closeStores(stores);
       },

@@ -208,12 +208,45 @@ const operationsSection = z
   })
   .transform((e) => ({
     /**
-     * Port on which a process without the API (replicator, worker) serves /livez, /readyz and /metrics on
-     * `host`; undefined serves none. The API serves them on its own port.
+     * Port on which every process serves /livez, /readyz and /metrics on `host`; undefined serves none.
+     * The API also serves /livez and /readyz on its own port, and /metrics there only without API keys.
      */
     metricsPort: e.METRICS_PORT,
     /** How long /readyz waits for each store's ping before calling it unavailable. */
     readinessTimeoutMs: e.READINESS_TIMEOUT_MS,
+  }));
+
+/** An exact browser origin: scheme, host and optional port, nothing after. */
+const ORIGIN = /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$|^https?:\/\/\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
+
+const listOf = (value: string): string[] =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+
+const httpSection = z
+  .object({
+    CORS_ORIGINS: z
+      .string()
+      .default('')
+      .transform(listOf)
+      .refine((origins) => origins.every((o) => ORIGIN.test(o)), {
+        message: 'each origin must be exact, like https://app.example.com or http://localhost:3000 (no path, no *)',
+      }),
+    HTTP_HEADERS_TIMEOUT_MS: integer(1_000, 600_000, 10_000),
+    HTTP_REQUEST_TIMEOUT_MS: integer(1_000, 3_600_000, 120_000),
+    HTTP_KEEP_ALIVE_TIMEOUT_MS: integer(100, 600_000, 5_000),
+  })
+  .transform((e) => ({
+    /** Browser origins (exact) whose pages may call the API; none by default (same origin only). */
+    corsOrigins: e.CORS_ORIGINS,
+    /** How long a client may take to send a request's headers (cuts off slow-loris clients). */
+    headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+    /** How long a client may take to send a whole request, body included (not the response). */
+    requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+    /** How long an idle keep-alive connection stays open between requests. */
+    keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
   }));
 
 /** Open Exchange Rates when OXR_APP_ID is set, else the offline table. */
@@ -251,6 +284,7 @@ export type ReplicationConfig = Section<typeof replicationSection>;
 export type BatchWorkConfig = Section<typeof batchWorkSection>;
 export type Limits = Section<typeof limitsSection>;
 export type OperationsConfig = Section<typeof operationsSection>;
+export type HttpConfig = Section<typeof httpSection>;
 export type ExchangeRatesConfig = Section<typeof exchangeRatesSection>;
 export type OpenExchangeRatesConfig = NonNullable<ExchangeRatesConfig['openExchangeRates']>;
 
@@ -262,6 +296,7 @@ export type Config = Section<typeof processSection> & {
   readonly batchWork: BatchWorkConfig;
   readonly limits: Limits;
   readonly operations: OperationsConfig;
+  readonly http: HttpConfig;
   readonly exchangeRates: ExchangeRatesConfig;
 };
 
@@ -274,6 +309,7 @@ const SECTIONS = [
   batchWorkSection,
   limitsSection,
   operationsSection,
+  httpSection,
   exchangeRatesSection,
 ] as const;
 
@@ -304,6 +340,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const batchWork = read(batchWorkSection);
   const limits = read(limitsSection);
   const operations = read(operationsSection);
+  const httpSettings = read(httpSection);
   const exchangeRates = read(exchangeRatesSection);
   if (
     problems.length > 0 ||
@@ -314,6 +351,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     !batchWork ||
     !limits ||
     !operations ||
+    !httpSettings ||
     !exchangeRates
   ) {
     throw new ConfigError(problems);
@@ -324,6 +362,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         'the drain delay is part of the grace period',
     ]);
   }
+  if (httpSettings.headersTimeoutMs > httpSettings.requestTimeoutMs) {
+    throw new ConfigError([
+      `HTTP_HEADERS_TIMEOUT_MS (${httpSettings.headersTimeoutMs}) must not exceed HTTP_REQUEST_TIMEOUT_MS ` +
+        `(${httpSettings.requestTimeoutMs}): the headers are part of the request`,
+    ]);
+  }
   const { keys: apiKeys, problems: keyProblems } = readApiKeys(keys.API_KEYS, keys.API_KEYS_FILE);
   if (keyProblems) throw new ConfigError(keyProblems);
   if (general.environment === 'production' && apiKeys.length === 0) {
@@ -331,5 +375,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'NODE_ENV=production needs API keys (API_KEYS or API_KEYS_FILE): Rateline refuses to run open in production',
     ]);
   }
-  return { ...general, clickhouse, mongodb, apiKeys, replication, batchWork, limits, operations, exchangeRates };
+  return {
+    ...general,
+    clickhouse,
+    mongodb,
+    apiKeys,
+    replication,
+    batchWork,
+    limits,
+    operations,
+    http: httpSettings,
+    exchangeRates,
+  };
 }

@@ -23,6 +23,12 @@ export type ErrorCode =
   | 'CHUNK_CONFLICT'
   /** A commit while chunks are missing from the numbering. */
   | 'BATCH_INCOMPLETE'
+  /** HTTP-level client errors: a request the transport cannot take (bad framing, a subscription over HTTP). */
+  | 'BAD_REQUEST'
+  /** A route that exists but does not take this method (the `Allow` header lists those it takes). */
+  | 'METHOD_NOT_ALLOWED'
+  /** A request body in a charset or content encoding the service does not read. */
+  | 'UNSUPPORTED_MEDIA_TYPE'
   | 'ANALYTICS_UNAVAILABLE'
   | 'OPERATIONAL_STORE_UNAVAILABLE';
 

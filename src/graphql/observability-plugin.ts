@@ -6,8 +6,8 @@ import type { RequestContext } from './context';
 import { isExpectedError } from './errors';
 
 /**
- * Times every operation into `rateline_graphql_operation_duration_seconds` (by operation name, with
- * bounded cardinality, type and outcome) and logs its errors through the request's logger, so each
+ * Times every operation into `rateline_graphql_operation_duration_seconds` (by operation name from an
+ * allow-list, type and outcome) and logs its errors through the request's logger, so each
  * line carries the request id: unexpected errors in full, an unreachable store as a warning.
  */
 export function observabilityPlugin(): ApolloServerPlugin<RequestContext> {

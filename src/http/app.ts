@@ -18,7 +18,9 @@ import { operationsRoutes, type Readiness } from '../observability/health';
 import { requestIds, requestLog } from '../observability/request-id';
 import { exportRoutes } from '../rest/export-routes';
 import { ratesRoute } from '../rest/rates-route';
+import { crossOriginAccess, securityHeaders } from './browser-policy';
 import { errorHandler } from './errors';
+import { methodGuard, unknownRoute } from './routing';
 import { webPages } from './web-pages';
 
 export interface HttpAppDependencies {
@@ -29,6 +31,10 @@ export interface HttpAppDependencies {
   readonly log: Logger;
   /** Answers `/readyz` (both stores reachable, not shutting down). */
   readonly readiness: Readiness;
+  /** Exact origins whose pages may call the API (CORS_ORIGINS); empty: same origin only. */
+  readonly corsOrigins: readonly string[];
+  /** Serve the pages' source maps (not in production). */
+  readonly sourceMaps: boolean;
 }
 
 const principalOf = (res: Response): Principal => res.locals.principal as Principal;
@@ -70,20 +76,26 @@ function requireRoleFor(roles: readonly Role[]): RequestHandler {
 /**
  * Routes: POST/GET /graphql (GET from a browser: the playground), GET /rates (legacy REST),
  * GET /export/*.csv, GET /dashboard and its /assets, GET /healthz, and for operators GET /livez,
- * /readyz and /metrics. The pages, their assets and the operations routes are public (they hold no
- * data; the pages' GraphQL calls carry the user's key); everything that answers data needs a key once
- * keys are configured. Every response carries an `X-Request-Id` (the caller's, if acceptable).
+ * /readyz and (without API keys; else on METRICS_PORT) /metrics. The pages, their assets and the
+ * operations routes are public (they hold no data; the pages' GraphQL calls carry the user's key);
+ * everything that answers data needs a key once keys are configured. Every response carries an
+ * `X-Request-Id` (the caller's, if acceptable) and helmet's security headers; a known path asked with
+ * another method answers 405, an unknown one 404, both as JSON (routing.ts lists the routes).
  */
 export function createHttpApp(deps: HttpAppDependencies): Express {
   const app = express();
   app.disable('x-powered-by');
+  app.use(securityHeaders());
   app.use(requestIds(deps.log));
+  const cors = crossOriginAccess(deps.corsOrigins);
+  if (cors) app.use(cors);
+  app.use(methodGuard());
   // The app is only built once the stores are open and migrated, so being up means being able to answer.
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  app.use(operationsRoutes(deps.readiness));
-  app.use(webPages());
+  app.use(operationsRoutes(deps.readiness, { metrics: deps.authenticator.isOpen }));
+  app.use(webPages({ sourceMaps: deps.sourceMaps }));
   app.use(authenticate(deps.authenticator));
   app.use('/rates', requireRoleFor(['read']), ratesRoute(deps.services.rates));
   app.use('/export', requireRoleFor(['read']), exportRoutes(deps.services));
@@ -97,6 +109,7 @@ export function createHttpApp(deps: HttpAppDependencies): Express {
         Promise.resolve(createRequestContext(deps.services, principalOf(res), requestLog(res, deps.log))),
     }),
   );
+  app.use(unknownRoute());
   app.use(errorHandler(deps.log));
   return app;
 }

@@ -5,6 +5,8 @@ import { requestLog } from '../observability/request-id';
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
   NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  UNSUPPORTED_MEDIA_TYPE: 415,
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
   PAYLOAD_TOO_LARGE: 413,
@@ -18,9 +20,13 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
 /** Seconds a client is asked to wait before retrying a request that met an unavailable store. */
 const RETRY_AFTER_SECONDS = '5';
 
+/** What body-parser (express.json) throws: a `type`, and the 4xx status it means. */
 interface BodyParserError {
   readonly type: string;
+  readonly status?: number;
   readonly limit?: number;
+  readonly charset?: string;
+  readonly encoding?: string;
 }
 
 const isBodyParserError = (error: unknown): error is BodyParserError =>
@@ -37,13 +43,34 @@ function asRatelineError(error: unknown): RatelineError | undefined {
   }
   if (error.type === 'entity.parse.failed')
     return new RatelineError('BAD_USER_INPUT', 'The request body is not valid JSON');
+  if (error.type === 'charset.unsupported') {
+    return new RatelineError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      'The request body must be JSON in UTF-8',
+      'content-type',
+      error.charset,
+    );
+  }
+  if (error.type === 'encoding.unsupported') {
+    return new RatelineError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      'The request body may be sent plain or with Content-Encoding gzip, deflate or br',
+      'content-encoding',
+      error.encoding,
+    );
+  }
+  // Aborted or mis-sized bodies and the like: the request itself is malformed.
+  if (error.status !== undefined && error.status >= 400 && error.status < 500) {
+    return new RatelineError('BAD_REQUEST', 'The request body could not be read');
+  }
   return undefined;
 }
 
 /**
  * Last handler of the HTTP app. Client errors answer 4xx with their details, as
  * `{"error": {code, message, field, value}}` on REST routes and as a GraphQL `errors` list on
- * /graphql; anything else is logged and answers 500 without internals.
+ * /graphql, and are logged as a warning without a stack (the client's mistake is not a fault); anything
+ * else is logged in full and answers 500 without internals.
  */
 export function errorHandler(log: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
@@ -58,6 +85,12 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       res.setHeader('Retry-After', RETRY_AFTER_SECONDS);
     }
     const status = known ? (STATUS[known.code] ?? 400) : 500;
+    if (known && status < 500) {
+      requestLogger.warn(
+        { code: known.code, status, method: req.method, url: req.originalUrl },
+        `client error while answering HTTP: ${known.message}`,
+      );
+    }
     const body = known
       ? { code: known.code, message: clientMessage(known.message), field: known.field, value: echoedValue(known.value) }
       : { code: 'INTERNAL_SERVER_ERROR', message: 'Internal server error' };

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import express, { Router, type Request, type Response } from 'express';
+import { RatelineError } from '../domain/errors';
 import { projectRoot } from '../paths/project-root';
 
 /** Where `npm run build` puts the bundled pages (scripts/build-web.ts). */
@@ -17,12 +18,21 @@ function wantsPlayground(req: Request): boolean {
   return req.accepts(['application/json', 'application/graphql-response+json', 'text/html']) === 'text/html';
 }
 
+export interface WebPageOptions {
+  readonly webDir?: string;
+  /**
+   * Serve the bundles' source maps (`*.map`): for debugging in development; in production (NODE_ENV)
+   * they are not served, so the pages' sources are not published with them.
+   */
+  readonly sourceMaps?: boolean;
+}
+
 /**
  * The browser pages, all served from the bundles under `webDir`: GraphiQL at GET /graphql (for
  * browsers), the analyst page at /dashboard, and their scripts, styles, workers and fonts under
  * /assets. Nothing they need comes from another host.
  */
-export function webPages(webDir: string = defaultWebDir()): Router {
+export function webPages({ webDir = defaultWebDir(), sourceMaps = true }: WebPageOptions = {}): Router {
   const router = Router();
   const page = (file: string) => (_req: Request, res: Response) => {
     const full = path.join(webDir, file);
@@ -39,8 +49,12 @@ export function webPages(webDir: string = defaultWebDir()): Router {
     else next();
   });
   router.get('/dashboard', page('dashboard.html'));
-  router.use('/assets', express.static(path.join(webDir, 'assets'), { index: false }), (_req, res) => {
-    res.status(404).type('text/plain').send('no such asset\n');
-  });
+  const noSuchAsset = (req: Request) => new RatelineError('NOT_FOUND', `There is no asset ${req.originalUrl}`);
+  router.use(
+    '/assets',
+    (req, _res, next) => next(!sourceMaps && req.path.endsWith('.map') ? noSuchAsset(req) : undefined),
+    express.static(path.join(webDir, 'assets'), { index: false }),
+    (req, _res, next) => next(noSuchAsset(req)),
+  );
   return router;
 }

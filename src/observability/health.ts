@@ -71,9 +71,10 @@ export class Readiness {
 /**
  * `GET /livez` (200 while the process runs its event loop), `GET /readyz` (200 or 503 with the report)
  * and `GET /metrics` (Prometheus text). Public: they carry no data; keep the port on a private network
- * (the load balancer of docker-compose.yml does not pass /metrics through).
+ * (the load balancer of docker-compose.yml does not pass them through). With `metrics: false` (the API
+ * port once API keys are configured) /metrics answers NOT_FOUND: it is served on METRICS_PORT then.
  */
-export function operationsRoutes(readiness: Readiness): Router {
+export function operationsRoutes(readiness: Readiness, { metrics = true }: { metrics?: boolean } = {}): Router {
   const router = Router();
   router.get('/livez', (_req, res) => {
     res.json({ status: 'alive' });
@@ -82,7 +83,11 @@ export function operationsRoutes(readiness: Readiness): Router {
     const report = await readiness.report();
     res.status(report.ready ? 200 : 503).json({ status: report.ready ? 'ready' : 'not ready', ...report });
   });
-  router.get('/metrics', async (_req, res) => {
+  router.get('/metrics', async (_req, res, next) => {
+    if (!metrics) {
+      next(new RatelineError('NOT_FOUND', 'With API keys configured, /metrics is served on METRICS_PORT only'));
+      return;
+    }
     res.type(METRICS_CONTENT_TYPE).send(await metricsText());
   });
   return router;

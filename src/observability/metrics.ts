@@ -119,22 +119,27 @@ export function observeReplication(source: ReplicationStatusSource): () => void 
   };
 }
 
-const MAX_OPERATION_NAME_LENGTH = 64;
-const MAX_OPERATION_NAMES = 200;
-const knownOperationNames = new Set<string>();
+/**
+ * The operation names Rateline's own clients send: the pages (web/), the examples and the docs (a unit
+ * test keeps this list equal to theirs). Only these become label values.
+ */
+export const KNOWN_OPERATION_NAMES: ReadonlySet<string> = new Set([
+  'Analysis',
+  'BatchStatus',
+  'Locations',
+  'Rates',
+  'Series',
+  'SubmitPrices',
+]);
 
 /**
  * Bounds the label's cardinality: clients choose operation names, so an unnamed operation is
- * `anonymous`, a name longer than 64 characters or beyond the first 200 distinct names is `other`.
+ * `anonymous` and any name not in {@link KNOWN_OPERATION_NAMES} is `other` (a first-come quota would let
+ * junk names take every slot).
  */
 export function operationLabel(name: string | null | undefined): string {
   if (!name) return 'anonymous';
-  if (name.length > MAX_OPERATION_NAME_LENGTH || !/^[_A-Za-z][_0-9A-Za-z]*$/.test(name)) return 'other';
-  if (!knownOperationNames.has(name)) {
-    if (knownOperationNames.size >= MAX_OPERATION_NAMES) return 'other';
-    knownOperationNames.add(name);
-  }
-  return name;
+  return KNOWN_OPERATION_NAMES.has(name) ? name : 'other';
 }
 
 export function recordGraphqlOperation(

@@ -85,6 +85,25 @@ export async function openBrowser(viewport = { width: 1280, height: 1000 }): Pro
   }
 }
 
+/** The page errors that are the content security policy refusing something: a page must cause none. */
+export function cspViolations(session: BrowserSession): string[] {
+  return session.pageErrors.filter((message) => /Content Security Policy/i.test(message));
+}
+
+/** The directives of a Content-Security-Policy header, by name. */
+export function cspDirectives(header: string | null): Record<string, string> {
+  return Object.fromEntries(
+    (header ?? '')
+      .split(';')
+      .map((d) => d.trim())
+      .filter((d) => d !== '')
+      .map((d) => {
+        const [name, ...values] = d.split(/\s+/);
+        return [name!, values.join(' ')];
+      }),
+  );
+}
+
 /** Saves a full-page screenshot under test-artifacts/ and returns its path. */
 export async function saveScreenshot(page: Page, name: string): Promise<string> {
   fs.mkdirSync(ARTIFACTS_DIR, { recursive: true });

@@ -4,7 +4,7 @@
  * key in a header.
  */
 import { hashApiKey } from '../../../src/auth';
-import { openBrowser, type BrowserSession } from '../../helpers/browser';
+import { cspViolations, openBrowser, type BrowserSession } from '../../helpers/browser';
 import { startTestService, type TestService } from '../../helpers/components';
 
 const READ_KEY = 'rl_dashboard-reader';
@@ -37,5 +37,6 @@ describe('the analyst page when the service requires API keys', () => {
     const csv = (await import('node:fs')).readFileSync(path, 'utf8');
     expect(csv.split('\r\n')[0]).toMatch(/^period_start,/);
     expect(browser.outsideRequests).toEqual([]);
+    expect(cspViolations(browser)).toEqual([]);
   });
 });

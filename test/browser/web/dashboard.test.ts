@@ -5,7 +5,7 @@
  */
 import type { Page } from 'playwright-core';
 import { expectedLaneStats, expectedSeries } from '../../helpers/analysis-answers';
-import { openBrowser, saveScreenshot, type BrowserSession } from '../../helpers/browser';
+import { cspViolations, openBrowser, saveScreenshot, type BrowserSession } from '../../helpers/browser';
 import { startTestService, type TestService } from '../../helpers/components';
 
 let service: TestService;
@@ -141,6 +141,7 @@ describe('the analyst page at /dashboard', () => {
     expect(await page.locator('#locations option').count()).toBe(143 + 20);
     await saveScreenshot(page, 'dashboard');
     expect(browser.outsideRequests).toEqual([]);
+    expect(cspViolations(browser)).toEqual([]);
   });
 
   it('follows a change of granularity and of outlier handling', async () => {
@@ -159,6 +160,7 @@ describe('the analyst page at /dashboard', () => {
     expect(page.url()).toContain('granularity=WEEK');
     await saveScreenshot(page, 'dashboard-weekly');
     expect(browser.outsideRequests).toEqual([]);
+    expect(cspViolations(browser)).toEqual([]);
   });
 
   it('links the CSV of the series on screen', async () => {

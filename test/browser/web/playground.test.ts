@@ -2,7 +2,7 @@
  * The GraphQL playground in a real browser (Debian's chromium): GraphiQL loads from Rateline alone, with
  * every request to another host blocked and recorded, and runs the preloaded rates example.
  */
-import { openBrowser, saveScreenshot, type BrowserSession } from '../../helpers/browser';
+import { cspViolations, openBrowser, saveScreenshot, type BrowserSession } from '../../helpers/browser';
 import { startTestService, type TestService } from '../../helpers/components';
 import { expectedGraphqlRates } from '../../helpers/reference-answers';
 
@@ -32,6 +32,7 @@ describe('the playground at GET /graphql', () => {
       'BatchStatus',
     ]);
     expect(browser.outsideRequests).toEqual([]);
+    expect(cspViolations(browser)).toEqual([]);
   });
 
   it('runs the rates example and shows the numbers', async () => {
@@ -59,6 +60,7 @@ describe('the playground at GET /graphql', () => {
     }
     await saveScreenshot(page, 'playground-rates');
     expect(browser.outsideRequests).toEqual([]);
+    expect(cspViolations(browser)).toEqual([]);
   });
 
   it('preloads the batch examples with the API key header, and shows the schema docs', async () => {
@@ -78,6 +80,7 @@ describe('the playground at GET /graphql', () => {
     await docs.getByText('laneStats').first().waitFor();
     await saveScreenshot(page, 'playground-docs');
     expect(browser.outsideRequests).toEqual([]);
+    expect(cspViolations(browser)).toEqual([]);
   });
 
   it('leaves GraphQL over GET and POST as it was', async () => {
@@ -106,6 +109,8 @@ describe('the playground at GET /graphql', () => {
 
   it('would notice a request to another host (the guard itself can fail)', async () => {
     const { page } = browser;
+    // From a page without the playground's content security policy, which would block the fetch itself.
+    await page.goto('about:blank');
     const before = browser.outsideRequests.length;
     await page.evaluate(`fetch('http://example.com/probe.js').then(() => 'loaded', () => 'blocked')`);
     expect(browser.outsideRequests.slice(before)).toEqual(['http://example.com/probe.js']);

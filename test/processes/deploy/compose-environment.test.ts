@@ -35,12 +35,16 @@ function healthcheck(env: Record<string, string>): Promise<number | null> {
 describe("docker-compose.yml's environment", () => {
   it('is accepted by the API, which serves with it (production mode: keys required)', async () => {
     const port = await freePort();
-    const env = await substitutedEnvironment('api-1', { PORT: String(port) });
+    const metricsPort = await freePort();
+    const env = await substitutedEnvironment('api-1', { PORT: String(port), METRICS_PORT: String(metricsPort) });
     expect(env).toMatchObject({ NODE_ENV: 'production', REPLICATOR_IN_PROCESS: 'false', PORT: String(port) });
     const api = startWithOnly(ENTRY_POINTS.service, env);
     await waitForOutput(api, 'Rateline is serving', 120_000);
     const base = `http://127.0.0.1:${port}`;
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
+    // With keys, /metrics is on METRICS_PORT only.
+    expect((await fetch(`${base}/metrics`)).status).toBe(404);
+    expect(await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text()).toContain('rateline_');
     const query = JSON.stringify({ query: '{ port(code: "CNSGH") { code } }' });
     const anonymous = await fetch(`${base}/graphql`, {
       method: 'POST',

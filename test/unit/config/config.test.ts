@@ -218,6 +218,35 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('reads the HTTP edge settings: exact CORS origins and the server timeouts', () => {
+    expect(loadConfig({}).http).toEqual({
+      corsOrigins: [],
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 120_000,
+      keepAliveTimeoutMs: 5_000,
+    });
+    const config = loadConfig({
+      CORS_ORIGINS: ' https://app.example.com, http://localhost:3000 ,http://[::1]:8080',
+      HTTP_HEADERS_TIMEOUT_MS: '2000',
+      HTTP_REQUEST_TIMEOUT_MS: '3000',
+      HTTP_KEEP_ALIVE_TIMEOUT_MS: '700',
+    });
+    expect(config.http).toEqual({
+      corsOrigins: ['https://app.example.com', 'http://localhost:3000', 'http://[::1]:8080'],
+      headersTimeoutMs: 2000,
+      requestTimeoutMs: 3000,
+      keepAliveTimeoutMs: 700,
+    });
+    for (const bad of ['*', 'https://app.example.com/', 'app.example.com', 'https://ok.example, https://*.example']) {
+      expect(problemsOf({ CORS_ORIGINS: bad })).toEqual([
+        expect.stringMatching(/^CORS_ORIGINS: each origin must be exact/),
+      ]);
+    }
+    expect(problemsOf({ HTTP_HEADERS_TIMEOUT_MS: '60000', HTTP_REQUEST_TIMEOUT_MS: '30000' })).toEqual([
+      expect.stringMatching(/^HTTP_HEADERS_TIMEOUT_MS \(60000\) must not exceed HTTP_REQUEST_TIMEOUT_MS/),
+    ]);
+  });
+
   it('rejects a port out of range and a database name that is not an identifier', () => {
     expect(problemsOf({ PORT: '70000' })).toEqual([expect.stringMatching(/^PORT/)]);
     expect(problemsOf({ CLICKHOUSE_DATABASE: 'rates; DROP TABLE x' })).toEqual([
