@@ -2,3 +2,4 @@ export { buildRatelineSchema, printRatelineSchema } from './schema';
 export { createGraphqlServer } from './server';
 export { createRequestContext, type RequestContext } from './context';
 export { serveGraphqlOverWebSocket } from './websocket';
+export { budgetStatusPlugin } from './budget-plugin';

@@ -4,6 +4,7 @@ import express, { type Express, type RequestHandler, type Response } from 'expre
 import type { Logger } from 'pino';
 import type { RatelineServices } from '../services';
 import { presentedApiKey, requireRole, type ApiKeyAuthenticator, type Principal, type Role } from '../auth';
+import { budgetOf, requestBudgets } from '../budget';
 import { createRequestContext, type RequestContext } from '../graphql';
 import { operationsRoutes, type Readiness } from '../observability/health';
 import { requestIds, requestLog } from '../observability/request-id';
@@ -17,6 +18,8 @@ export interface HttpAppDependencies {
   readonly authenticator: ApiKeyAuthenticator;
   readonly services: RatelineServices;
   readonly maxRequestBodyBytes: number;
+  /** QUERY_TIMEOUT_MS: the time budget of each request's analytical reads. */
+  readonly queryTimeoutMs: number;
   readonly log: Logger;
   /** Answers `/readyz` (both stores reachable, not shutting down). */
   readonly readiness: Readiness;
@@ -57,6 +60,7 @@ export function createHttpApp(deps: HttpAppDependencies): Express {
   app.use(operationsRoutes(deps.readiness));
   app.use(webPages());
   app.use(authenticate(deps.authenticator));
+  app.use(requestBudgets(deps.queryTimeoutMs, deps.log));
   app.use('/rates', requireRoleFor(['read']), ratesRoute(deps.services.rates));
   app.use('/export', requireRoleFor(['read']), exportRoutes(deps.services));
   app.use(
@@ -64,7 +68,9 @@ export function createHttpApp(deps: HttpAppDependencies): Express {
     express.json({ limit: deps.maxRequestBodyBytes }),
     expressMiddleware(deps.apollo, {
       context: ({ res }) =>
-        Promise.resolve(createRequestContext(deps.services, principalOf(res), requestLog(res, deps.log))),
+        Promise.resolve(
+          createRequestContext(deps.services, principalOf(res), requestLog(res, deps.log), budgetOf(res)),
+        ),
     }),
   );
   app.use(errorHandler(deps.log));
