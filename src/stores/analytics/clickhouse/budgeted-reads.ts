@@ -11,11 +11,12 @@ const isTimeoutExceeded = (error: unknown): boolean =>
   typeof error === 'object' && error !== null && (error as { type?: unknown }).type === 'TIMEOUT_EXCEEDED';
 
 /**
- * The tag a budgeted query carries as its `log_comment`, by which KILL QUERY finds it. chDB has no
- * query ids of its own (the connection makes one up that the engine never sees), but it lists running
- * queries in `system.processes` with their settings, as a server does: one statement serves both.
+ * Stops the query tagged `tag` (its query_id and its `log_comment`). A server knows it by its
+ * query_id; chDB has no query ids of its own (the connection makes one up that the engine never sees),
+ * but lists running queries in `system.processes` with their settings, as a server does.
  */
-const killStatement = (tag: string): string => `KILL QUERY WHERE Settings['log_comment'] = '${tag}' ASYNC`;
+const killStatement = (tag: string): string =>
+  `KILL QUERY WHERE query_id = '${tag}' OR Settings['log_comment'] = '${tag}' ASYNC`;
 
 /**
  * The query's own limit in the engine, so that it stops there even if nobody is left to kill it (its

@@ -5,16 +5,27 @@ interface Waiter {
   readonly start: () => void;
 }
 
+/** The reads of one request (one signal) waiting, oldest first. */
+interface Group {
+  readonly signal: AbortSignal;
+  readonly waiters: Waiter[];
+}
+
 /**
- * The line budgeted reads wait in for the analytics engine: at most `concurrency` run at once, the rest
- * wait first come, first served. A read whose signal fires while it waits leaves the line at once (it
- * never reaches the engine); one that fires while it runs is answered at once with the signal's reason,
- * but keeps its place until `work` settles, i.e. until the engine has really stopped it, so that the
- * next read's wait is the engine's true wait.
+ * The line budgeted reads wait in for the analytics engine: at most `concurrency` run at once. Waiting
+ * reads are served by request (reads sharing a signal), in turns: one read of each waiting request,
+ * then the next round, first come, first served within a request. So a request with 500 aliases does
+ * not make the small query of another client wait behind all of them: that one is next but one.
+ *
+ * A read whose signal fires while it waits leaves the line at once (it never reaches the engine); one
+ * that fires while it runs is answered at once with the signal's reason, but keeps its place until
+ * `work` settles, i.e. until the engine has really stopped it, so that the next read's wait is the
+ * engine's true wait.
  */
 export class QueryLine {
   private running = 0;
-  private readonly waiting: Waiter[] = [];
+  /** Requests with waiting reads, in the order their next turn comes. */
+  private readonly groups: Group[] = [];
   private lastGaveUpAt: number | undefined;
 
   constructor(
@@ -43,29 +54,50 @@ export class QueryLine {
       };
       const onAbort = (): void => {
         if (!started) {
-          this.waiting.splice(this.waiting.indexOf(waiter), 1);
+          this.remove(signal, waiter);
           this.lastGaveUpAt = Date.now();
-          signal.removeEventListener('abort', onAbort);
         }
         reject(signal.reason as Error);
       };
       signal.addEventListener('abort', onAbort, { once: true });
-      this.waiting.push(waiter);
+      this.add(signal, waiter);
       this.startNext();
     });
   }
 
   /** Undefined while reads get their turn in time; else how many wait, how long, and when one last gave up. */
   saturation(now = Date.now()): AnalyticsSaturation | undefined {
-    const oldest = this.waiting[0];
-    const oldestWaitMs = oldest ? now - oldest.since : 0;
+    const waiting = this.groups.reduce((sum, g) => sum + g.waiters.length, 0);
+    const oldestSince = Math.min(...this.groups.map((g) => g.waiters[0]?.since ?? now));
+    const oldestWaitMs = waiting === 0 ? 0 : now - oldestSince;
     const lastGaveUpMsAgo = this.lastGaveUpAt === undefined ? undefined : now - this.lastGaveUpAt;
     const gaveUpRecently = lastGaveUpMsAgo !== undefined && lastGaveUpMsAgo < this.saturationWaitMs;
     if (oldestWaitMs <= this.saturationWaitMs && !gaveUpRecently) return undefined;
-    return { waiting: this.waiting.length, oldestWaitMs, lastGaveUpMsAgo };
+    return { waiting, oldestWaitMs, lastGaveUpMsAgo };
   }
 
+  private add(signal: AbortSignal, waiter: Waiter): void {
+    const group = this.groups.find((g) => g.signal === signal);
+    if (group) group.waiters.push(waiter);
+    else this.groups.push({ signal, waiters: [waiter] });
+  }
+
+  private remove(signal: AbortSignal, waiter: Waiter): void {
+    const index = this.groups.findIndex((g) => g.signal === signal);
+    const group = this.groups[index];
+    if (!group) return;
+    group.waiters.splice(group.waiters.indexOf(waiter), 1);
+    if (group.waiters.length === 0) this.groups.splice(index, 1);
+  }
+
+  /** The next read of the request whose turn it is; that request goes to the back if it has more. */
   private startNext(): void {
-    while (this.running < this.concurrency && this.waiting.length > 0) this.waiting.shift()?.start();
+    while (this.running < this.concurrency) {
+      const group = this.groups.shift();
+      if (!group) return;
+      const next = group.waiters.shift();
+      if (group.waiters.length > 0) this.groups.push(group);
+      next?.start();
+    }
   }
 }

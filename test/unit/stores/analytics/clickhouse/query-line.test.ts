@@ -99,3 +99,18 @@ describe('QueryLine', () => {
     await running;
   });
 });
+
+describe('QueryLine between requests', () => {
+  it('serves waiting requests in turns: a small request is not kept behind all reads of a large one', async () => {
+    const log: string[] = [];
+    const line = new QueryLine(1, 1_000);
+    const large = new AbortController().signal;
+    const small = new AbortController().signal;
+    const works = ['L1', 'L2', 'L3', 'L4', 'S1'].map((n) => manualWork(log, n));
+    const answers = [...works.slice(0, 4).map((w) => line.run(large, w.work)), line.run(small, works[4]!.work)];
+    for (const w of works.slice(0, 4)) w.finish();
+    works[4]!.finish();
+    await Promise.all(answers);
+    expect(log).toEqual(['start L1', 'start L2', 'start S1', 'start L3', 'start L4']);
+  });
+});
