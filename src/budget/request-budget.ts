@@ -19,7 +19,7 @@ export function requestBudgets(timeoutMs: number, log: Logger): RequestHandler {
       const code = reason instanceof RatelineError ? reason.code : undefined;
       requestLog(res, log).info(
         { code, url: req.originalUrl, budgetMs: timeoutMs },
-        'request budget spent: reads stopped',
+        'request budget spent (or its client left): its analytical reads, if any, were stopped',
       );
     });
     res.once('close', () => {
