@@ -1,3 +1,4 @@
+import { UNBOUNDED, type Budget } from '../domain/budget';
 import { badUserInput } from '../domain/errors';
 import type { Granularity } from '../domain/period';
 import type { LocationsService } from '../locations';
@@ -43,8 +44,11 @@ export class AnalysisService {
     this.analytics = deps.analytics;
   }
 
-  /** Every period overlapping dateFrom..dateTo once, ascending, with statistics of its prices in range. */
-  async rateSeries(query: RateSeriesQuery): Promise<RateSeries> {
+  /**
+   * Every period overlapping dateFrom..dateTo once, ascending, with statistics of its prices in range.
+   * Its analytical read runs within `budget` (QUERY_TIMEOUT once it is spent), as laneStats' does.
+   */
+  async rateSeries(query: RateSeriesQuery, budget: Budget = UNBOUNDED): Promise<RateSeries> {
     const { from, to } = this.validator.days(query);
     const { origin, destination } = await this.validator.lane(query);
     const statistics = await this.analytics.periodPriceStatistics(
@@ -52,6 +56,7 @@ export class AnalysisService {
       { from, to },
       query.granularity,
       { excludeOutliers: query.excludeOutliers ?? false },
+      budget,
     );
     const periods = ratePeriodsFrom(statistics, from, to, query.granularity);
     return {
@@ -62,7 +67,7 @@ export class AnalysisService {
   }
 
   /** The `first` lanes by `orderBy` (descending; ties by origin, then destination code). */
-  async laneStats(query: LaneStatsQuery): Promise<LaneStat[]> {
+  async laneStats(query: LaneStatsQuery, budget: Budget = UNBOUNDED): Promise<LaneStat[]> {
     const { from, to } = this.validator.days(query);
     const first = query.first ?? DEFAULT_LANE_STATS_FIRST;
     if (!Number.isInteger(first) || first < 1 || first > MAX_LANE_STATS_FIRST) {
@@ -73,6 +78,7 @@ export class AnalysisService {
       { originPorts: origin.portCodes, destinationPorts: destination.portCodes },
       { from, to },
       { orderBy: query.orderBy ?? 'VOLUME', limit: first, excludeOutliers: query.excludeOutliers ?? false },
+      budget,
     );
     return lanes.map(laneStatFrom);
   }

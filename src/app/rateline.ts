@@ -11,7 +11,7 @@ import {
   OfflineRateProvider,
   OpenExchangeRatesProvider,
 } from '../currencies';
-import { buildRatelineSchema, createGraphqlServer, serveGraphqlOverWebSocket } from '../graphql';
+import { budgetStatusPlugin, buildRatelineSchema, createGraphqlServer, serveGraphqlOverWebSocket } from '../graphql';
 import { createHttpApp } from '../http/app';
 import { refuseSubscriptionsOverHttp } from '../http/subscriptions-over-http';
 import { BatchQueries, BatchWorker, IngestService } from '../ingest';
@@ -68,12 +68,13 @@ export async function openStores(config: Config, log: Logger): Promise<Stores> {
 
 /** The ClickHouse adapter's options from the configuration: a server when `CLICKHOUSE_URL` is set, else chDB. */
 export function clickHouseStoreOptions(config: ClickHouseConfig): ClickHouseStoreOptions {
-  const { url, username, password, requestTimeoutMs, embeddedDataDir, database } = config;
+  const { url, username, password, requestTimeoutMs, maxConcurrentQueries, embeddedDataDir, database } = config;
   return {
     engine: url
-      ? { kind: 'server', url, username, password, requestTimeoutMs }
+      ? { kind: 'server', url, username, password, requestTimeoutMs, maxConcurrentQueries }
       : { kind: 'embedded', dataDir: embeddedDataDir },
     database,
+    saturationWaitMs: config.saturationWaitMs,
   };
 }
 
@@ -91,15 +92,31 @@ export async function openOperationalStore(config: Config, log: Logger): Promise
   );
 }
 
-/** Readiness of a process that needs both stores: each answers a ping within READINESS_TIMEOUT_MS. */
+/**
+ * Readiness of a process that needs both stores: each answers a ping within READINESS_TIMEOUT_MS, and
+ * analytics are not saturated (reads wait for their turn longer than ANALYTICS_SATURATION_WAIT_MS).
+ */
 export function storesReadiness(config: Config, stores: Stores): Readiness {
   return new Readiness(
     [
       { name: 'operational', check: () => stores.operational.checkAvailable() },
-      { name: 'analytics', check: () => stores.analytics.checkAvailable() },
+      { name: 'analytics', check: () => analyticsReady(stores.analytics) },
     ],
     config.operations.readinessTimeoutMs,
   );
+}
+
+/** Rejects while the engine is saturated (naming why), else asks whether it answers. */
+async function analyticsReady(analytics: AnalyticsStore): Promise<void> {
+  const saturation = analytics.saturation();
+  if (saturation) {
+    const { waiting, oldestWaitMs, lastGaveUpMsAgo } = saturation;
+    throw new Error(
+      `saturated: ${waiting} queries waiting, the oldest for ${oldestWaitMs} ms` +
+        (lastGaveUpMsAgo === undefined ? '' : `; one gave up waiting ${lastGaveUpMsAgo} ms ago`),
+    );
+  }
+  await analytics.checkAvailable();
 }
 
 /**
@@ -273,6 +290,7 @@ export async function startRateline(config: Config, log: Logger): Promise<Runnin
         ApolloServerPluginDrainHttpServer({ httpServer }),
         refuseSubscriptionsOverHttp(),
         { serverWillStart: () => Promise.resolve({ drainServer: () => webSocket.close() }) },
+        budgetStatusPlugin(),
       ],
     });
     await apollo.start();

@@ -83,6 +83,8 @@ const clickHouseSection = z
       .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier (letters, digits, underscore)')
       .default('rateline'),
     CLICKHOUSE_REQUEST_TIMEOUT_MS: integer(100, 600_000, 30_000),
+    CLICKHOUSE_MAX_CONCURRENT_QUERIES: integer(1, 1_000, 8),
+    ANALYTICS_SATURATION_WAIT_MS: integer(10, 600_000, 1_000),
   })
   .transform((e) => ({
     /** A ClickHouse server's HTTP(S) URL; unset means the in-process chDB engine under `dataDir`. */
@@ -93,6 +95,13 @@ const clickHouseSection = z
     password: e.CLICKHOUSE_PASSWORD,
     database: e.CLICKHOUSE_DATABASE,
     requestTimeoutMs: e.CLICKHOUSE_REQUEST_TIMEOUT_MS,
+    /** How many analytical reads of this process run on a ClickHouse server at once (chDB: always one). */
+    maxConcurrentQueries: e.CLICKHOUSE_MAX_CONCURRENT_QUERIES,
+    /**
+     * A read waiting for its turn longer than this (or one that gave up waiting less than this long ago)
+     * makes /readyz answer 503: the engine is saturated.
+     */
+    saturationWaitMs: e.ANALYTICS_SATURATION_WAIT_MS,
   }));
 
 const mongoDbSection = z
@@ -171,6 +180,7 @@ const limitsSection = z
     MAX_BATCH_ITEMS: integer(1, 10_000_000, 100_000),
     MAX_CHUNKED_BATCH_ITEMS: integer(1, 1_000_000_000, 10_000_000),
     OPEN_BATCH_TTL_MS: integer(1_000, 7 * 24 * 3_600_000, 3_600_000),
+    QUERY_TIMEOUT_MS: integer(100, 600_000, 5_000),
   })
   .transform((e) => ({
     maxRatesRangeDays: e.MAX_RATES_RANGE_DAYS,
@@ -192,6 +202,12 @@ const limitsSection = z
     maxChunkedBatchItems: e.MAX_CHUNKED_BATCH_ITEMS,
     /** How long a chunked batch stays open for chunks after it is created. */
     openBatchTtlMs: e.OPEN_BATCH_TTL_MS,
+    /**
+     * The time budget of an HTTP request's analytical reads (GraphQL queries, GET /rates, the CSV
+     * exports), from its arrival: when it runs out they are stopped and the answer is QUERY_TIMEOUT.
+     * Writes are not cut short (README, "Time budget").
+     */
+    queryTimeoutMs: e.QUERY_TIMEOUT_MS,
   }));
 
 const operationsSection = z

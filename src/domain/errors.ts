@@ -30,7 +30,11 @@ export type ErrorCode =
   /** A request body in a charset or content encoding the service does not read. */
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'ANALYTICS_UNAVAILABLE'
-  | 'OPERATIONAL_STORE_UNAVAILABLE';
+  | 'OPERATIONAL_STORE_UNAVAILABLE'
+  /** The request's time budget (QUERY_TIMEOUT_MS) ran out before its answer was ready; its queries were stopped. */
+  | 'QUERY_TIMEOUT'
+  /** The client closed the request before its answer was ready: only ever logged, there is nobody to tell. */
+  | 'CLIENT_CLOSED_REQUEST';
 
 /** An error caused by the request, safe to show to the client as it is. */
 export class RatelineError extends Error {

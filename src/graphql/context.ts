@@ -2,6 +2,7 @@ import type { AnalysisService } from '../analysis';
 import type { RatelineServices } from '../services';
 import type { Principal } from '../auth';
 import type { ExchangeRateService } from '../currencies';
+import { UNBOUNDED, type Budget } from '../domain/budget';
 import type { BatchReader, IngestService } from '../ingest';
 import type { LocationsReader } from '../locations';
 import type { Logger } from '../logging/logger';
@@ -13,6 +14,11 @@ export interface RequestContext {
   readonly principal: Principal;
   /** The request's logger, carrying its request id. */
   readonly log: Logger;
+  /**
+   * The time budget of the request's analytical reads (QUERY_TIMEOUT_MS from its arrival; its signal
+   * also fires when the client goes away): resolvers hand it to the services.
+   */
+  readonly budget: Budget;
   readonly locations: LocationsReader;
   readonly rates: RatesService;
   readonly analysis: AnalysisService;
@@ -22,11 +28,20 @@ export interface RequestContext {
   readonly exchangeRates: ExchangeRateService;
 }
 
-/** A request's context: per-request DataLoaders, so batching and caching never cross requests. */
-export function createRequestContext(services: RatelineServices, principal: Principal, log: Logger): RequestContext {
+/**
+ * A request's context: per-request DataLoaders, so batching and caching never cross requests. Without
+ * a budget (subscriptions, which read no analytics) nothing stops its reads.
+ */
+export function createRequestContext(
+  services: RatelineServices,
+  principal: Principal,
+  log: Logger,
+  budget: Budget = UNBOUNDED,
+): RequestContext {
   return {
     principal,
     log,
+    budget,
     locations: services.locations.forRequest(),
     rates: services.rates,
     analysis: services.analysis,

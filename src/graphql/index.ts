@@ -3,3 +3,4 @@ export { checkQueryDocument } from './limits';
 export { createGraphqlServer } from './server';
 export { createRequestContext, type RequestContext } from './context';
 export { serveGraphqlOverWebSocket } from './websocket';
+export { budgetStatusPlugin } from './budget-plugin';

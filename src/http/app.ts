@@ -12,6 +12,7 @@ import {
   type Principal,
   type Role,
 } from '../auth';
+import { budgetOf, requestBudgets } from '../budget';
 import { RatelineError } from '../domain/errors';
 import { checkQueryDocument, createRequestContext, type RequestContext } from '../graphql';
 import { operationsRoutes, type Readiness } from '../observability/health';
@@ -27,7 +28,7 @@ export interface HttpAppDependencies {
   readonly apollo: ApolloServer<RequestContext>;
   readonly authenticator: ApiKeyAuthenticator;
   readonly services: RatelineServices;
-  readonly limits: Pick<Limits, 'maxRequestBodyBytes' | 'maxQueryBytes' | 'maxQueryTokens'>;
+  readonly limits: Pick<Limits, 'maxRequestBodyBytes' | 'maxQueryBytes' | 'maxQueryTokens' | 'queryTimeoutMs'>;
   readonly log: Logger;
   /** Answers `/readyz` (both stores reachable, not shutting down). */
   readonly readiness: Readiness;
@@ -97,6 +98,7 @@ export function createHttpApp(deps: HttpAppDependencies): Express {
   app.use(operationsRoutes(deps.readiness, { metrics: deps.authenticator.isOpen }));
   app.use(webPages({ sourceMaps: deps.sourceMaps }));
   app.use(authenticate(deps.authenticator));
+  app.use(requestBudgets(deps.limits.queryTimeoutMs, deps.log));
   app.use('/rates', requireRoleFor(['read']), ratesRoute(deps.services.rates));
   app.use('/export', requireRoleFor(['read']), exportRoutes(deps.services));
   app.use(
@@ -106,7 +108,9 @@ export function createHttpApp(deps: HttpAppDependencies): Express {
     boundedQueryDocuments(deps.limits),
     expressMiddleware(deps.apollo, {
       context: ({ res }) =>
-        Promise.resolve(createRequestContext(deps.services, principalOf(res), requestLog(res, deps.log))),
+        Promise.resolve(
+          createRequestContext(deps.services, principalOf(res), requestLog(res, deps.log), budgetOf(res)),
+        ),
     }),
   );
   app.use(unknownRoute());

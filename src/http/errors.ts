@@ -15,6 +15,9 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   ANALYTICS_UNAVAILABLE: 503,
   OPERATIONAL_STORE_UNAVAILABLE: 503,
   EXCHANGE_RATES_UNAVAILABLE: 503,
+  QUERY_TIMEOUT: 504,
+  // nginx's "client closed request": only ever in the logs, the client is gone.
+  CLIENT_CLOSED_REQUEST: 499,
 };
 
 /** Seconds a client is asked to wait before retrying a request that met an unavailable store. */

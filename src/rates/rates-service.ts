@@ -1,4 +1,5 @@
 import { USD, type CurrencyInfo, type ExchangeRateService } from '../currencies';
+import { UNBOUNDED, type Budget } from '../domain/budget';
 import type { ResolvedLocation } from '../domain/model';
 import type { LocationsReader, LocationsService } from '../locations';
 import type { DailyPriceTotalsWithoutOutliers, PriceTotalsQueries } from '../stores/analytics';
@@ -71,11 +72,12 @@ export class RatesService {
   /**
    * `rates` (GraphQL) and GET /rates: each day's mean in `currency`, converted from USD at that day's
    * rate. The currency is checked once the lane and range are (UNSUPPORTED_CURRENCY, RATE_UNAVAILABLE).
+   * Its analytical reads run within `budget` (QUERY_TIMEOUT once it is spent), as in every method here.
    */
-  async ratesInCurrency(query: RatesInCurrencyQuery): Promise<RatesInCurrency> {
+  async ratesInCurrency(query: RatesInCurrencyQuery, budget: Budget = UNBOUNDED): Promise<RatesInCurrency> {
     const q = this.checkArguments(query);
     const lane = await this.validator.lane(query);
-    const totals = await this.totals(lane, q, false);
+    const totals = await this.totals(lane, q, false, budget);
     const days = dailyRatesFrom(totals.days, q.from, q.to, q.minPrices);
     if (query.currency === undefined || query.currency === USD.code) {
       return {
@@ -92,12 +94,12 @@ export class RatesService {
    * side can move. With excludeOutliers, prices outside their lane's Tukey fences do not count (and so
    * do not count towards `minPrices` either).
    */
-  async ratesWithScope(query: ScopedRatesQuery): Promise<ScopedRates> {
+  async ratesWithScope(query: ScopedRatesQuery, budget: Budget = UNBOUNDED): Promise<ScopedRates> {
     const q = this.checkArguments(query);
     let lane = await this.validator.lane(query);
     const excludeOutliers = query.excludeOutliers ?? false;
     let scope: LaneScope = { origin: scopeOf(lane.origin), destination: scopeOf(lane.destination) };
-    let totals = await this.totals(lane, q, excludeOutliers);
+    let totals = await this.totals(lane, q, excludeOutliers, budget);
     if (query.fallback === 'PARENT_REGIONS' && !someDayHasEnoughPrices(totals.days, q.minPrices)) {
       const reader = this.deps.locations.forRequest();
       const [originAncestry, destinationAncestry] = await Promise.all([
@@ -111,7 +113,7 @@ export class RatesService {
         ]);
         lane = { origin, destination };
         scope = wider;
-        totals = await this.totals(lane, q, excludeOutliers);
+        totals = await this.totals(lane, q, excludeOutliers, budget);
         if (someDayHasEnoughPrices(totals.days, q.minPrices)) break;
       }
     }
@@ -133,10 +135,16 @@ export class RatesService {
     lane: ResolvedLane,
     range: ValidDayRange,
     excludeOutliers: boolean,
+    budget: Budget,
   ): Promise<DailyPriceTotalsWithoutOutliers> {
     const dayRange = { from: range.from, to: range.to };
-    if (excludeOutliers) return this.deps.analytics.dailyPriceTotalsWithoutOutliers(lanePorts(lane), dayRange);
-    return { days: await this.deps.analytics.dailyPriceTotals(lanePorts(lane), dayRange), outliersExcluded: 0 };
+    if (excludeOutliers) {
+      return this.deps.analytics.dailyPriceTotalsWithoutOutliers(lanePorts(lane), dayRange, budget);
+    }
+    return {
+      days: await this.deps.analytics.dailyPriceTotals(lanePorts(lane), dayRange, budget),
+      outliersExcluded: 0,
+    };
   }
 
   /** `current`, or the region it widened to (found above it, so the reference data holds it). */

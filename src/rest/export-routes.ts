@@ -1,5 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import type { AnalysisService } from '../analysis';
+import { budgetOf } from '../budget';
 import { centsToUsdOrNull } from '../domain/money';
 import type { RatesService } from '../rates';
 import { inRestSpellingOnError, scopedRatesParameters, seriesParameters } from './parameters';
@@ -25,7 +26,7 @@ export function exportRoutes(services: {
 
   router.get('/rates.csv', async (req: Request, res: Response) => {
     const query = scopedRatesParameters(req.query);
-    const answer = await inRestSpellingOnError(services.rates.ratesWithScope(query));
+    const answer = await inRestSpellingOnError(services.rates.ratesWithScope(query, budgetOf(res)));
     sendCsv(
       res,
       `rates_${query.origin}_${query.destination}_${query.dateFrom}_${query.dateTo}.csv`,
@@ -36,7 +37,7 @@ export function exportRoutes(services: {
 
   router.get('/series.csv', async (req: Request, res: Response) => {
     const query = seriesParameters(req.query);
-    const series = await inRestSpellingOnError(services.analysis.rateSeries(query));
+    const series = await inRestSpellingOnError(services.analysis.rateSeries(query, budgetOf(res)));
     sendCsv(
       res,
       `series_${query.origin}_${query.destination}_${query.dateFrom}_${query.dateTo}_${query.granularity.toLowerCase()}.csv`,

@@ -1,4 +1,5 @@
 import { Router, type Request, type Response } from 'express';
+import { budgetOf } from '../budget';
 import type { RatesService } from '../rates';
 import { inRestSpellingOnError, ratesParameters } from './parameters';
 
@@ -11,7 +12,7 @@ import { inRestSpellingOnError, ratesParameters } from './parameters';
 export function ratesRoute(rates: Pick<RatesService, 'ratesInCurrency'>): Router {
   const router = Router();
   router.get('/', async (req: Request, res: Response) => {
-    const answer = await inRestSpellingOnError(rates.ratesInCurrency(ratesParameters(req.query)));
+    const answer = await inRestSpellingOnError(rates.ratesInCurrency(ratesParameters(req.query), budgetOf(res)));
     const minorPerUnit = 10 ** answer.currency.minorDigits;
     res.json(
       answer.days.map((d) => ({

@@ -50,7 +50,10 @@ export class RateSeriesResolver {
     @Args(() => RateSeriesArgs) args: RateSeriesArgs,
     @Ctx() ctx: RequestContext,
   ): Promise<RateSeriesType> {
-    const series = await ctx.analysis.rateSeries({ ...args, excludeOutliers: args.excludeOutliers ?? false });
+    const series = await ctx.analysis.rateSeries(
+      { ...args, excludeOutliers: args.excludeOutliers ?? false },
+      ctx.budget,
+    );
     return {
       granularity: series.granularity,
       outliersExcluded: series.outliersExcluded,
@@ -82,12 +85,15 @@ export class LaneStatsResolver {
     @Args(() => LaneStatsArgs) args: LaneStatsArgs,
     @Ctx() ctx: RequestContext,
   ): Promise<LaneStatsType[]> {
-    const lanes = await ctx.analysis.laneStats({
-      ...args,
-      orderBy: args.orderBy ?? 'VOLUME',
-      first: args.first ?? DEFAULT_LANE_STATS_FIRST,
-      excludeOutliers: args.excludeOutliers ?? false,
-    });
+    const lanes = await ctx.analysis.laneStats(
+      {
+        ...args,
+        orderBy: args.orderBy ?? 'VOLUME',
+        first: args.first ?? DEFAULT_LANE_STATS_FIRST,
+        excludeOutliers: args.excludeOutliers ?? false,
+      },
+      ctx.budget,
+    );
     return lanes.map((l) => ({
       originCode: l.originCode,
       destinationCode: l.destinationCode,

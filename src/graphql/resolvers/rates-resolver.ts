@@ -72,11 +72,10 @@ export class RatesResolver {
     @Args(() => RatesInCurrencyArgs) args: RatesInCurrencyArgs,
     @Ctx() ctx: RequestContext,
   ): Promise<DailyRateType[]> {
-    const answer = await ctx.rates.ratesInCurrency({
-      ...args,
-      minPrices: args.minPrices ?? undefined,
-      currency: args.currency ?? undefined,
-    });
+    const answer = await ctx.rates.ratesInCurrency(
+      { ...args, minPrices: args.minPrices ?? undefined, currency: args.currency ?? undefined },
+      ctx.budget,
+    );
     const minorPerUnit = 10 ** answer.currency.minorDigits;
     // Rounded once, half up, from the unrounded mean in minor units: as US cents are (centsToUsd).
     return answer.days.map((d) => ({
@@ -97,12 +96,15 @@ export class RatesResolver {
     @Args(() => RatesWithScopeArgs) args: RatesWithScopeArgs,
     @Ctx() ctx: RequestContext,
   ): Promise<RatesResultType> {
-    const answer = await ctx.rates.ratesWithScope({
-      ...args,
-      minPrices: args.minPrices ?? undefined,
-      fallback: args.fallback ?? 'NONE',
-      excludeOutliers: args.excludeOutliers ?? false,
-    });
+    const answer = await ctx.rates.ratesWithScope(
+      {
+        ...args,
+        minPrices: args.minPrices ?? undefined,
+        fallback: args.fallback ?? 'NONE',
+        excludeOutliers: args.excludeOutliers ?? false,
+      },
+      ctx.budget,
+    );
     return {
       days: answer.days.map(toDailyRateType),
       originScope: toScopeType(answer.origin),

@@ -19,6 +19,8 @@ export function guardAnalyticsStore(
     statistics: guard(store.statistics),
     replica: guard(store.replica),
     checkAvailable: () => lifecycle.checkAvailable(),
+    // Reads a counter of this process: nothing to reach, nothing to guard.
+    saturation: () => store.saturation(),
     close: () => lifecycle.close(),
   };
 }

@@ -1,5 +1,6 @@
 export type {
   AnalyticsReplica,
+  AnalyticsSaturation,
   AnalyticsStore,
   BatchPrices,
   DailyPriceTotal,

@@ -1,4 +1,5 @@
 import type { PriceRecord } from '../../domain/batch';
+import type { Budget } from '../../domain/budget';
 import type { EpochDay } from '../../domain/day';
 import type { Granularity } from '../../domain/period';
 
@@ -99,15 +100,23 @@ export interface ReplicationCheckpoint {
 /**
  * The daily totals the rates answers are built from (used by `rates/`): per-day count and exact sum of
  * the prices of a lane's ports over a range.
+ *
+ * Every read here and in {@link PriceStatisticsQueries} takes the request's budget (none: unbounded).
+ * When its signal fires the read rejects at once with the signal's reason (QUERY_TIMEOUT,
+ * CLIENT_CLOSED_REQUEST) and the query is stopped in the engine, also while it waits for its turn.
  */
 export interface PriceTotalsQueries {
   /**
    * Per-day count and sum of prices from any origin port to any destination port, ascending by day
    * (retracted batches are gone from the store).
    */
-  dailyPriceTotals(lane: LanePorts, range: DayRange): Promise<DailyPriceTotal[]>;
+  dailyPriceTotals(lane: LanePorts, range: DayRange, budget?: Budget): Promise<DailyPriceTotal[]>;
   /** As dailyPriceTotals, counting only prices inside their lane's Tukey fences (see PriceSelection). */
-  dailyPriceTotalsWithoutOutliers(lane: LanePorts, range: DayRange): Promise<DailyPriceTotalsWithoutOutliers>;
+  dailyPriceTotalsWithoutOutliers(
+    lane: LanePorts,
+    range: DayRange,
+    budget?: Budget,
+  ): Promise<DailyPriceTotalsWithoutOutliers>;
 }
 
 /** The statistics the analyst questions are answered from (used by `analysis/`). */
@@ -118,9 +127,15 @@ export interface PriceStatisticsQueries {
     range: DayRange,
     granularity: Granularity,
     selection: PriceSelection,
+    budget?: Budget,
   ): Promise<PeriodPriceStatistics[]>;
   /** The port-to-port lanes within the two port sets that have prices in the range, ordered and limited. */
-  laneStatistics(lane: LanePorts, range: DayRange, options: LaneStatisticsOptions): Promise<LaneStatistics[]>;
+  laneStatistics(
+    lane: LanePorts,
+    range: DayRange,
+    options: LaneStatisticsOptions,
+    budget?: Budget,
+  ): Promise<LaneStatistics[]>;
 }
 
 /** How far the replica got, as the replication status reads it (`replication/replication-status.ts`). */
@@ -160,5 +175,21 @@ export interface AnalyticsStore {
    * cannot be reached (readiness asks this).
    */
   checkAvailable(): Promise<void>;
+  /**
+   * Undefined while reads get their turn in time; else the engine is saturated (a read has waited for
+   * its turn longer than the adapter's threshold, or gave up waiting less than that long ago), and
+   * readiness says not ready so that load balancers send requests elsewhere.
+   */
+  saturation(): AnalyticsSaturation | undefined;
   close(): Promise<void>;
+}
+
+/** How saturated the engine is, as this process sees it (see {@link AnalyticsStore.saturation}). */
+export interface AnalyticsSaturation {
+  /** Reads waiting for their turn now. */
+  readonly waiting: number;
+  /** How long the oldest of them has waited (0 when none waits). */
+  readonly oldestWaitMs: number;
+  /** How long ago a read last gave up waiting (its budget ran out, or its client left); undefined if never. */
+  readonly lastGaveUpMsAgo: number | undefined;
 }

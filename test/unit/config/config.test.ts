@@ -31,7 +31,13 @@ describe('loadConfig', () => {
     expect(config.port).toBe(4000);
     expect(config.host).toBe('127.0.0.1');
     expect(config.dataDir).toMatch(/\/data$/);
-    expect(config.clickhouse).toMatchObject({ url: undefined, database: 'rateline', username: 'default' });
+    expect(config.clickhouse).toMatchObject({
+      url: undefined,
+      database: 'rateline',
+      username: 'default',
+      maxConcurrentQueries: 8,
+      saturationWaitMs: 1_000,
+    });
     expect(config.limits).toEqual({
       maxRatesRangeDays: 3660,
       maxQueryDepth: 10,
@@ -46,6 +52,7 @@ describe('loadConfig', () => {
       maxBatchItems: 100_000,
       maxChunkedBatchItems: 10_000_000,
       openBatchTtlMs: 3_600_000,
+      queryTimeoutMs: 5_000,
     });
     expect(config.clickhouse.embeddedDataDir).toBe(path.join(config.dataDir, 'analytics'));
     expect(config.batchWork).toEqual({

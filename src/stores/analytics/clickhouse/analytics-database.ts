@@ -1,5 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import type { Budget } from '../../../domain/budget';
 import type { DayRange, LanePorts } from '../ports';
+import type { BudgetedReads } from './budgeted-reads';
 import { select } from './database';
 import { migrateAnalyticsSchema } from './migrations';
 import { selectedPricesParams } from './sql';
@@ -17,6 +19,8 @@ export class AnalyticsDatabase {
     private readonly client: ClickHouseClient,
     readonly name: string,
     schema: 'migrated' | 'not-migrated',
+    /** The lane queries requests wait on. */
+    readonly reads: BudgetedReads,
   ) {
     if (schema === 'migrated') this.schemaReady = Promise.resolve();
   }
@@ -41,18 +45,19 @@ export class AnalyticsDatabase {
 
   /**
    * The rows of a query over the prices of a lane and range (its parameters are
-   * {@link selectedPricesParams} plus `params`); none, without asking, when a side of the lane has no
-   * port, since no price can match.
+   * {@link selectedPricesParams} plus `params`), run within `budget` (see {@link BudgetedReads}); none,
+   * without asking, when a side of the lane has no port, since no price can match.
    */
   async selectOnLane<Row>(
     query: string,
     lane: LanePorts,
     range: DayRange,
+    budget: Budget,
     params: Record<string, unknown> = {},
   ): Promise<Row[]> {
     await this.ready();
     if (lane.originPorts.length === 0 || lane.destinationPorts.length === 0) return [];
-    return select<Row>(this.client, query, { ...selectedPricesParams(lane, range), ...params });
+    return this.reads.select<Row>(query, { ...selectedPricesParams(lane, range), ...params }, budget);
   }
 
   async insert(params: Parameters<ClickHouseClient['insert']>[0]): Promise<void> {

@@ -11,6 +11,8 @@ export interface ClickHouseServer {
   readonly password: string;
   /** How long one request may take before it fails as unavailable. */
   readonly requestTimeoutMs: number;
+  /** How many budgeted reads of this process run on the server at once; the others wait in line. */
+  readonly maxConcurrentQueries: number;
 }
 
 /** The in-process chDB engine: one directory per process, since chDB binds its directory to its process. */
@@ -50,6 +52,25 @@ export function createClickHouseClient(engine: ClickHouseEngine): ClickHouseClie
     connection: createChdbConnection({ path: engine.dataDir }) as unknown as ClientConnection,
     clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
   });
+}
+
+/**
+ * How many budgeted reads run at once. chDB runs parameterized queries one at a time per process
+ * anyway (chdb serializes them through one chain: concurrent bound parameters clobber each other), so
+ * the line in front of it holds one, and the wait is measured where it happens.
+ */
+export function concurrentReads(engine: ClickHouseEngine): number {
+  return engine.kind === 'server' ? engine.maxConcurrentQueries : 1;
+}
+
+/**
+ * What to do on a read's connection after a query on it failed midway (stopped by KILL QUERY or
+ * `max_execution_time`, or any error while it ran). chDB 3.4 hands the output such a query had begun
+ * to the next query on the same connection, which then fails to parse (seen with JSON: two documents
+ * in one answer); a throwaway statement takes it instead. A server answers each HTTP request apart.
+ */
+export async function recoverAfterFailedRead(engine: ClickHouseEngine, client: ClickHouseClient): Promise<void> {
+  if (engine.kind === 'embedded') await client.command({ query: 'SELECT 1' });
 }
 
 /**

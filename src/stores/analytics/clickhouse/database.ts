@@ -6,13 +6,19 @@ import type { ClickHouseClient } from '@clickhouse/client';
  */
 export const READ_FORMAT = 'JSON';
 
+/** What a budgeted read adds to a query (see budgeted-reads.ts). */
+export interface SelectOptions {
+  readonly query_id?: string;
+}
+
 /** The one read path: runs a SELECT with its parameters and answers its rows. */
 export async function select<Row>(
   client: ClickHouseClient,
   query: string,
   params: Record<string, unknown> = {},
+  options: SelectOptions = {},
 ): Promise<Row[]> {
-  const result = await client.query({ query, query_params: params, format: READ_FORMAT });
+  const result = await client.query({ query, query_params: params, format: READ_FORMAT, ...options });
   const { data } = await result.json<Row>();
   return data;
 }

@@ -1,6 +1,7 @@
 import type { AnalyticsStore } from '../ports';
-import { createClickHouseClient, isClickHouseUnavailable, type ClickHouseEngine } from './client';
+import { concurrentReads, createClickHouseClient, isClickHouseUnavailable, type ClickHouseEngine } from './client';
 import { AnalyticsDatabase } from './analytics-database';
+import { BudgetedReads } from './budgeted-reads';
 import { migrateAnalyticsSchema } from './migrations';
 import { ClickHousePriceStatistics } from './price-statistics';
 import { ClickHousePriceTotals } from './price-totals';
@@ -13,6 +14,8 @@ export { isClickHouseUnavailable } from './client';
 export interface ClickHouseStoreOptions {
   readonly engine: ClickHouseEngine;
   readonly database: string;
+  /** A read waiting for its turn longer than this saturates the engine (see AnalyticsStore.saturation). */
+  readonly saturationWaitMs: number;
 }
 
 /**
@@ -33,7 +36,16 @@ export async function openClickHouseAnalyticsStore(options: ClickHouseStoreOptio
     }
     schema = 'not-migrated';
   }
-  const db = new AnalyticsDatabase(client, options.database, schema);
+  // The lane queries requests wait on get a connection of their own (see BudgetedReads).
+  const readClient = createClickHouseClient(options.engine);
+  const reads = new BudgetedReads(
+    options.engine,
+    readClient,
+    client,
+    concurrentReads(options.engine),
+    options.saturationWaitMs,
+  );
+  const db = new AnalyticsDatabase(client, options.database, schema, reads);
   return {
     totals: new ClickHousePriceTotals(db),
     statistics: new ClickHousePriceStatistics(db),
@@ -42,6 +54,9 @@ export async function openClickHouseAnalyticsStore(options: ClickHouseStoreOptio
     async checkAvailable() {
       await db.select<{ one: number }>(PING_QUERY);
     },
-    close: () => client.close(),
+    saturation: () => reads.saturation(),
+    close: async () => {
+      await Promise.all([readClient.close(), client.close()]);
+    },
   };
 }

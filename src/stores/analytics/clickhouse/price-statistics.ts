@@ -1,3 +1,4 @@
+import { UNBOUNDED, type Budget } from '../../../domain/budget';
 import type { EpochDay } from '../../../domain/day';
 import type { Granularity } from '../../../domain/period';
 import type {
@@ -32,11 +33,13 @@ export class ClickHousePriceStatistics implements PriceStatisticsQueries {
     range: DayRange,
     granularity: Granularity,
     selection: PriceSelection,
+    budget: Budget = UNBOUNDED,
   ): Promise<PeriodPriceStatistics[]> {
     const rows = await this.db.selectOnLane<PeriodPriceStatisticsRow>(
       periodPriceStatisticsQuery(this.db.name, granularity, selection),
       lane,
       range,
+      budget,
     );
     return rows.map((r) => {
       const counted = r.priceCount > 0;
@@ -54,14 +57,18 @@ export class ClickHousePriceStatistics implements PriceStatisticsQueries {
     });
   }
 
-  async laneStatistics(lane: LanePorts, range: DayRange, options: LaneStatisticsOptions): Promise<LaneStatistics[]> {
+  async laneStatistics(
+    lane: LanePorts,
+    range: DayRange,
+    options: LaneStatisticsOptions,
+    budget: Budget = UNBOUNDED,
+  ): Promise<LaneStatistics[]> {
     const rows = await this.db.selectOnLane<LaneStatisticsRow>(
       laneStatisticsQuery(this.db.name, options),
       lane,
       range,
-      {
-        limit: options.limit,
-      },
+      budget,
+      { limit: options.limit },
     );
     return rows.map((r) => ({
       originCode: r.originCode,

@@ -1,3 +1,4 @@
+import { UNBOUNDED, type Budget } from '../../../domain/budget';
 import type { EpochDay } from '../../../domain/day';
 import type {
   DailyPriceTotal,
@@ -25,16 +26,26 @@ function dailyTotalOf(row: DailyPriceTotalsRow): DailyPriceTotal {
 export class ClickHousePriceTotals implements PriceTotalsQueries {
   constructor(private readonly db: AnalyticsDatabase) {}
 
-  async dailyPriceTotals(lane: LanePorts, range: DayRange): Promise<DailyPriceTotal[]> {
-    const rows = await this.db.selectOnLane<DailyPriceTotalsRow>(dailyPriceTotalsQuery(this.db.name), lane, range);
+  async dailyPriceTotals(lane: LanePorts, range: DayRange, budget: Budget = UNBOUNDED): Promise<DailyPriceTotal[]> {
+    const rows = await this.db.selectOnLane<DailyPriceTotalsRow>(
+      dailyPriceTotalsQuery(this.db.name),
+      lane,
+      range,
+      budget,
+    );
     return rows.map(dailyTotalOf);
   }
 
-  async dailyPriceTotalsWithoutOutliers(lane: LanePorts, range: DayRange): Promise<DailyPriceTotalsWithoutOutliers> {
+  async dailyPriceTotalsWithoutOutliers(
+    lane: LanePorts,
+    range: DayRange,
+    budget: Budget = UNBOUNDED,
+  ): Promise<DailyPriceTotalsWithoutOutliers> {
     const rows = await this.db.selectOnLane<DailyTotalsWithoutOutliersRow>(
       dailyTotalsWithoutOutliersQuery(this.db.name),
       lane,
       range,
+      budget,
     );
     return {
       days: rows.map(dailyTotalOf),

@@ -1,0 +1,1 @@
+export { budgetOf, requestBudgets } from './request-budget';
