@@ -7,6 +7,7 @@ import type { AnalyticsStore } from '../../../src/stores/analytics';
 import type { OperationalStore } from '../../../src/stores/operational';
 import { closeEmbeddedStores, openEmbeddedStores, silentLog, type EmbeddedStores } from '../../helpers/components';
 import { FAST_REPLICATOR_OPTIONS, newReplicator, UNOBSERVED_REPLICATOR_EVENTS } from '../../helpers/replication';
+import { TEST_SUPPLIER } from '../../helpers/batch-actors';
 
 let operational: OperationalStore;
 let analytics: AnalyticsStore;
@@ -26,7 +27,7 @@ const january = { from: parseDay('2016-01-01')!, to: parseDay('2016-01-31')! };
 let keys = 0;
 
 async function submit(prices: number[], day = '2016-01-10') {
-  return ingest.submitPriceBatch({
+  return ingest.submitPriceBatch(TEST_SUPPLIER, {
     items: prices.map((price) => ({ originCode: 'CNSGH', destinationCode: 'NLRTM', day, price, currency: 'USD' })),
     idempotencyKey: `k${++keys}`,
     skipInvalid: false,
@@ -75,7 +76,7 @@ describe('Replicator', () => {
     const kept = await submit([100]);
     const dropped = await submit([5000, 5000]);
     await replicateUntilCaughtUp();
-    await ingest.retractBatch(dropped.id);
+    await ingest.retractBatch(TEST_SUPPLIER, dropped.id);
     expect((await operational.batches.byIds([dropped.id]))[0]?.replicatedAt).toBeNull();
     await replicateUntilCaughtUp();
     expect(await laneTotals()).toEqual({ count: 1, cents: 10_000 });
@@ -201,6 +202,7 @@ describe('Replicator', () => {
     const later = new Date(Date.now() + 60_000);
     await operational.batches.record({
       id: 'later-batch',
+      owner: null,
       idempotencyKey: 'later',
       skipInvalid: false,
       requestHash: 'later',

@@ -10,6 +10,7 @@ import { COLLECTIONS, priceIdRange } from '../../../src/stores/operational/mongo
 import { startTestService, type GraphqlResponse, type TestService } from '../../helpers/components';
 import { eventually } from '../../helpers/eventually';
 import { startFerretDb, type RunningFerretDb } from '../../helpers/ferretdb';
+import { OPEN_ACCESS } from '../../../src/auth';
 
 let ferret: RunningFerretDb;
 let service: TestService;
@@ -102,7 +103,9 @@ describe('with the operational store (FerretDB) unreachable', () => {
     await ferret.restart();
     await waitUntilReady();
     expect((await rawState('during-outage')).committed).toBe(false);
-    expect(await service.running.stores.operational.batches.byIdempotencyKey('during-outage')).toBeUndefined();
+    expect(
+      await service.running.stores.operational.batches.byIdempotencyKey(OPEN_ACCESS.name, 'during-outage'),
+    ).toBeUndefined();
 
     const retry = await submit('during-outage', 5);
     expect(retry.errors).toBeUndefined();
@@ -133,7 +136,9 @@ describe('with the operational store (FerretDB) unreachable', () => {
       expect(answer.errors[0]?.extensions?.code).toBe('OPERATIONAL_STORE_UNAVAILABLE');
       // The commit marker was not written: the batch is invisible whatever part of its prices landed.
       if (!state.committed) {
-        expect(await service.running.stores.operational.batches.byIdempotencyKey(key)).toBeUndefined();
+        expect(
+          await service.running.stores.operational.batches.byIdempotencyKey(OPEN_ACCESS.name, key),
+        ).toBeUndefined();
         expect(await service.running.stores.operational.batches.pricesOf(state.batchId!, null, count)).toEqual([]);
       }
     }
