@@ -5,12 +5,12 @@
  * and a retry with the same idempotency key records the batch exactly once.
  */
 import { MongoClient } from 'mongodb';
+import { OPEN_ACCESS } from '../../../src/auth';
 import { readReferenceDataset } from '../../../src/reference-data';
-import { COLLECTIONS, priceIdRange } from '../../../src/stores/operational/mongodb/documents';
+import { claimId, COLLECTIONS, priceIdRange } from '../../../src/stores/operational/mongodb/documents';
 import { startTestService, type GraphqlResponse, type TestService } from '../../helpers/components';
 import { eventually } from '../../helpers/eventually';
 import { startFerretDb, type RunningFerretDb } from '../../helpers/ferretdb';
-import { OPEN_ACCESS } from '../../../src/auth';
 
 let ferret: RunningFerretDb;
 let service: TestService;
@@ -58,11 +58,11 @@ function submit(key: string, count: number): Promise<GraphqlResponse<Submitted>>
 
 const db = () => direct.db('rateline');
 
-/** Raw documents of one claimed key: its claim, its batch document (the commit), its prices. */
+/** Raw documents of one claimed key (the service runs open): its claim, its batch document (the commit), its prices. */
 async function rawState(key: string) {
   const claim = await db()
     .collection<{ _id: string; batchId: string }>(COLLECTIONS.idempotencyKeys)
-    .findOne({ _id: key });
+    .findOne({ _id: claimId(OPEN_ACCESS.name, key) });
   if (!claim) return { claimed: false, committed: false, prices: 0 };
   const committed =
     (await db().collection<{ _id: string }>(COLLECTIONS.batches).countDocuments({ _id: claim.batchId })) === 1;
