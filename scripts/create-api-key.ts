@@ -2,8 +2,10 @@ import { parseArgs } from 'node:util';
 import { generateApiKey, hashApiKey, ROLES, type Role } from '../src/auth';
 
 /**
- * `npm run api-key -- --name supplier-a --roles ingest`: makes a new key and prints it once, with the
- * configuration entry (its SHA-256 only) to add to API_KEYS or API_KEYS_FILE.
+ * `npm run api-key -- --name supplier-a --roles ingest` (or `--roles read,admin` for an operator):
+ * makes a new key and prints it once, with the configuration entry (its SHA-256 only) to add to
+ * API_KEYS or API_KEYS_FILE. The name is what the key's batches are recorded under: keep it when
+ * rotating a supplier's key.
  */
 function main(): void {
   const { values } = parseArgs({

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { AddressInfo } from 'node:net';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { AnalysisService } from '../analysis';
-import { ApiKeyAuthenticator } from '../auth';
+import { ApiKeyAuthenticator, reloadApiKeysOnChange, type ApiKeyReloader } from '../auth';
 import type { ClickHouseConfig, Config } from '../config';
 import {
   ExchangeRateService,
@@ -232,6 +232,39 @@ async function seedIfEmpty(
   );
 }
 
+/** How often API_KEYS_FILE is looked at for changes (SIGHUP reads it at once). */
+const API_KEYS_FILE_POLL_MS = 1000;
+
+/**
+ * Re-reads the keys when API_KEYS_FILE changes or on SIGHUP, so that a key is added or revoked
+ * without a restart; nothing to watch (and SIGHUP keeps its default) without a file.
+ */
+function reloadApiKeys(config: Config, authenticator: ApiKeyAuthenticator, log: Logger): ApiKeyReloader | undefined {
+  const { file } = config.apiKeySources;
+  if (file === undefined) return undefined;
+  const fileLog = log.child({ apiKeysFile: file });
+  const reloader = reloadApiKeysOnChange(
+    authenticator,
+    { ...config.apiKeySources, file },
+    {
+      pollIntervalMs: API_KEYS_FILE_POLL_MS,
+      events: {
+        reloaded: (keys) => fileLog.info({ keys }, 'API keys reloaded'),
+        refused: (problems) => fileLog.error({ problems }, 'API_KEYS_FILE not reloaded: the keys in force stay'),
+      },
+    },
+  );
+  const onHangUp = (): void => reloader.reload();
+  process.on('SIGHUP', onHangUp);
+  return {
+    reload: () => reloader.reload(),
+    close: () => {
+      process.off('SIGHUP', onHangUp);
+      reloader.close();
+    },
+  };
+}
+
 function warnIfOpen(config: Config, authenticator: ApiKeyAuthenticator, log: Logger): void {
   if (!authenticator.isOpen) return;
   log.warn(
@@ -254,9 +287,11 @@ export async function startRateline(config: Config, log: Logger): Promise<Runnin
   const worker = config.batchWork.inProcess
     ? createBatchWorker(config, stores.operational, exchangeRates, log)
     : undefined;
+  let apiKeyReloader: ApiKeyReloader | undefined;
   try {
     const authenticator = new ApiKeyAuthenticator(config.apiKeys);
     warnIfOpen(config, authenticator, log);
+    apiKeyReloader = reloadApiKeys(config, authenticator, log);
     // The offline table is loaded (once per version of it) even when Open Exchange Rates is configured:
     // it costs one indexed lookup per start, and switching providers back needs no step.
     await loadShippedExchangeRates(stores.operational.exchangeRates, log);
@@ -335,6 +370,7 @@ export async function startRateline(config: Config, log: Logger): Promise<Runnin
       operationsPort: operations?.port,
       stores,
       close: async () => {
+        apiKeyReloader?.close();
         readiness.beginShutdown();
         stopObservingReplication();
         const workerStopped = worker?.stop();
@@ -347,6 +383,7 @@ export async function startRateline(config: Config, log: Logger): Promise<Runnin
       },
     };
   } catch (error) {
+    apiKeyReloader?.close();
     await worker?.stop();
     await replicator?.stop();
     await closeStores(stores);

@@ -1,4 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { BatchActor } from '../domain/batch';
 import { RatelineError } from '../domain/errors';
 import type { ApiKeyConfig } from './api-key-config';
 import { ROLES, type Role } from './roles';
@@ -19,19 +20,39 @@ export const hashApiKey = (key: string): Buffer => createHash('sha256').update(k
 /** A new random key: 256 bits, prefixed so that it is recognisable in a secret scanner. */
 export const generateApiKey = (): string => `rl_${randomBytes(32).toString('base64url')}`;
 
+/** The caller as the write path sees it: its batches are its key's; an admin sees every batch. */
+export const batchActorOf = (principal: Principal): BatchActor => ({
+  name: principal.name,
+  seesAll: principal.roles.has('admin'),
+});
+
+type ConfiguredKeys = readonly { readonly principal: Principal; readonly hash: Buffer }[];
+
+const configuredKeysOf = (configured: readonly ApiKeyConfig[]): ConfiguredKeys =>
+  configured.map((k) => ({ principal: { name: k.name, roles: new Set(k.roles) }, hash: Buffer.from(k.sha256, 'hex') }));
+
 /**
  * Checks presented API keys against the configured hashes. Only hashes are kept, so a leaked
  * configuration does not leak keys; each comparison is constant-time and every configured key is
- * compared, so timing reveals neither a key's bytes nor which entry matched.
+ * compared, so timing reveals neither a key's bytes nor which entry matched. The keys can be replaced
+ * while serving ({@link replaceKeys}): every request after that is checked against the new ones.
  */
 export class ApiKeyAuthenticator {
-  private readonly keys: readonly { readonly principal: Principal; readonly hash: Buffer }[];
+  private keys: ConfiguredKeys;
 
   constructor(configured: readonly ApiKeyConfig[]) {
-    this.keys = configured.map((k) => ({
-      principal: { name: k.name, roles: new Set(k.roles) },
-      hash: Buffer.from(k.sha256, 'hex'),
-    }));
+    this.keys = configuredKeysOf(configured);
+  }
+
+  /**
+   * Swaps the whole set at once: a request sees either the old keys or the new ones, never a mix. An
+   * empty set is refused while keys are in force: it would open the service to anyone.
+   */
+  replaceKeys(configured: readonly ApiKeyConfig[]): void {
+    if (configured.length === 0 && !this.isOpen) {
+      throw new Error('the new configuration has no API key: the service would be open to anyone');
+    }
+    this.keys = configuredKeysOf(configured);
   }
 
   get isOpen(): boolean {

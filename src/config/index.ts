@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { readApiKeys, type ApiKeyConfig } from '../auth';
+import { readApiKeys, type ApiKeyConfig, type ApiKeySources } from '../auth';
 
 /**
  * Every setting Rateline reads from its environment, declared once: each section is one zod schema
@@ -308,6 +308,8 @@ export type Config = Section<typeof processSection> & {
   readonly clickhouse: ClickHouseConfig;
   readonly mongodb: MongoDbConfig | undefined;
   readonly apiKeys: readonly ApiKeyConfig[];
+  /** Where `apiKeys` came from, so that a running process can read them again (API_KEYS_FILE changed). */
+  readonly apiKeySources: ApiKeySources;
   readonly replication: ReplicationConfig;
   readonly batchWork: BatchWorkConfig;
   readonly limits: Limits;
@@ -391,11 +393,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'NODE_ENV=production needs API keys (API_KEYS or API_KEYS_FILE): Rateline refuses to run open in production',
     ]);
   }
+  const apiKeySources = { inline: keys.API_KEYS, file: keys.API_KEYS_FILE };
   return {
     ...general,
     clickhouse,
     mongodb,
     apiKeys,
+    apiKeySources,
     replication,
     batchWork,
     limits,

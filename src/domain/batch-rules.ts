@@ -1,4 +1,4 @@
-import type { Batch, BatchChunk, BatchStatus } from './batch';
+import type { Batch, BatchActor, BatchChunk, BatchStatus, SettledStatus } from './batch';
 
 /*
  * What each batch status allows, decided once for every adapter. Adapters apply these inside their own
@@ -24,6 +24,18 @@ export const SETTLED_BATCH_STATUSES: ReadonlySet<BatchStatus> = new Set([
 ]);
 
 const ENDED_OPEN_STATUSES: ReadonlySet<BatchStatus> = new Set(['ABORTED', 'EXPIRED']);
+
+/**
+ * What a restored batch goes back to: what it was when it was retracted. Only settled batches are
+ * retracted, and an `ACCEPTED` one always holds prices while a `REJECTED` one holds none, so the count
+ * tells the two apart.
+ */
+export const restoredStatus = (batch: Pick<Batch, 'acceptedCount'>): SettledStatus =>
+  batch.acceptedCount > 0 ? 'ACCEPTED' : 'REJECTED';
+
+/** Whether `actor` sees and acts on `batch`: an admin every batch, a supplier its own. */
+export const mayActOn = (actor: BatchActor, batch: Pick<Batch, 'owner'>): boolean =>
+  actor.seesAll || batch.owner === actor.name;
 
 export const arePricesVisible = (status: BatchStatus): boolean =>
   (PRICES_VISIBLE_STATUSES as readonly BatchStatus[]).includes(status);

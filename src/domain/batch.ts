@@ -8,7 +8,7 @@ import type { ErrorCode } from './errors';
  *
  * `ACCEPTED`: its valid prices are durable and count in analytics once replicated. `REJECTED`: nothing
  * counts (no valid item, or an invalid one without `skipInvalid`). `RETRACTED`: its prices stopped
- * counting (once the retraction is replicated).
+ * counting (once the retraction is replicated); an admin may restore it to what it was before.
  */
 export type BatchStatus =
   'OPEN' | 'COMMITTED' | 'PROCESSING' | 'ACCEPTED' | 'REJECTED' | 'RETRACTED' | 'ABORTED' | 'EXPIRED';
@@ -46,8 +46,26 @@ export interface PriceRecord {
   readonly usdPerUnit: string;
 }
 
+/**
+ * Who owns a batch: the name of the API key that submitted it. `null` is no supplier: the reference
+ * dataset's seed batch, and batches recorded before batches had owners (only an admin sees those).
+ */
+export type BatchOwner = string | null;
+
+/**
+ * Who asks, as the write path sees it: `name` owns the batches it submits; without `seesAll` (an
+ * admin) it sees and acts on those batches only, and any other batch is as unknown as an id that
+ * names none.
+ */
+export interface BatchActor {
+  readonly name: string;
+  readonly seesAll: boolean;
+}
+
 export interface Batch {
   readonly id: string;
+  readonly owner: BatchOwner;
+  /** Unique per owner: two suppliers may use the same key for batches of their own. */
   readonly idempotencyKey: string;
   /** Fingerprint of the request that created it (see {@link NewBatch.requestHash}). */
   readonly requestHash: string;
@@ -78,6 +96,7 @@ export interface Batch {
 /** A batch ready to be recorded: validated, with the prices that will count. */
 export interface NewBatch {
   readonly id: string;
+  readonly owner: BatchOwner;
   readonly idempotencyKey: string;
   /** Fingerprint of the request, so that reusing a key for different content is refused. */
   readonly requestHash: string;
@@ -93,6 +112,7 @@ export interface NewBatch {
 /** A chunked batch about to be opened: it takes chunks until it is committed, aborted or expires. */
 export interface NewOpenBatch {
   readonly id: string;
+  readonly owner: BatchOwner;
   readonly idempotencyKey: string;
   readonly requestHash: string;
   readonly skipInvalid: boolean;

@@ -1,6 +1,7 @@
 import type { AnalysisService } from '../analysis';
 import type { RatelineServices } from '../services';
-import type { Principal } from '../auth';
+import { batchActorOf, type Principal } from '../auth';
+import type { BatchActor } from '../domain/batch';
 import type { ExchangeRateService } from '../currencies';
 import { UNBOUNDED, type Budget } from '../domain/budget';
 import type { BatchReader, IngestService } from '../ingest';
@@ -12,6 +13,8 @@ import type { ReplicationMonitor } from '../replication';
 /** What every resolver receives; built anew for each request. */
 export interface RequestContext {
   readonly principal: Principal;
+  /** The principal as the write path sees it: whose batches it sees and acts on. */
+  readonly batchActor: BatchActor;
   /** The request's logger, carrying its request id. */
   readonly log: Logger;
   /**
@@ -38,14 +41,16 @@ export function createRequestContext(
   log: Logger,
   budget: Budget = UNBOUNDED,
 ): RequestContext {
+  const batchActor = batchActorOf(principal);
   return {
     principal,
+    batchActor,
     log,
     budget,
     locations: services.locations.forRequest(),
     rates: services.rates,
     analysis: services.analysis,
-    batches: services.batches.forRequest(),
+    batches: services.batches.forRequest(batchActor),
     ingest: services.ingest,
     replication: services.replication,
     exchangeRates: services.exchangeRates,

@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
-import type { Batch } from '../domain/batch';
+import type { Batch, BatchActor } from '../domain/batch';
+import { mayActOn } from '../domain/batch-rules';
 import { badUserInput } from '../domain/errors';
 import type { BatchCursor, BatchStore } from '../stores/operational';
 
@@ -13,7 +14,10 @@ export interface BatchPageView {
   readonly endCursor: string | null;
 }
 
-/** Reads of batches for one request: lookups by id are batched and cached through a DataLoader. */
+/**
+ * Reads of batches for one request, as its actor may see them: lookups by id are batched and cached
+ * through a DataLoader; another supplier's batch reads as none.
+ */
 export interface BatchReader {
   batch(id: string): Promise<Batch | undefined>;
   batches(first: number, after: string | null | undefined): Promise<BatchPageView>;
@@ -22,15 +26,18 @@ export interface BatchReader {
 export class BatchQueries {
   constructor(private readonly batches: BatchStore) {}
 
-  forRequest(): BatchReader {
-    const byId = new DataLoader<string, Batch | undefined>((ids) => this.batches.byIds(ids));
+  forRequest(actor: BatchActor): BatchReader {
+    const byId = new DataLoader<string, Batch | undefined>(async (ids) =>
+      (await this.batches.byIds(ids)).map((batch) => (batch && mayActOn(actor, batch) ? batch : undefined)),
+    );
+    const ownedBy = actor.seesAll ? undefined : actor.name;
     return {
       batch: (id) => byId.load(id),
       batches: async (first, after) => {
         if (!Number.isInteger(first) || first < 1 || first > MAX_BATCH_PAGE_SIZE) {
           throw badUserInput('first', first, `first must be between 1 and ${MAX_BATCH_PAGE_SIZE}`);
         }
-        const page = await this.batches.page(first, after == null ? undefined : decodeCursor(after));
+        const page = await this.batches.page(first, after == null ? undefined : decodeCursor(after), ownedBy);
         for (const batch of page.batches) byId.prime(batch.id, batch);
         const last = page.batches.at(-1);
         return { batches: page.batches, hasNextPage: page.hasMore, endCursor: last ? encodeCursor(last) : null };

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ExchangeRateService } from '../currencies';
-import type { Batch, BatchItemError } from '../domain/batch';
+import type { Batch, BatchActor, BatchItemError } from '../domain/batch';
+import { mayActOn } from '../domain/batch-rules';
 import { addDays, daysInRange, formatDay } from '../domain/day';
 import { dayRangeArguments } from '../domain/day-arguments';
 import { badUserInput, RatelineError } from '../domain/errors';
@@ -49,6 +50,11 @@ export interface UploadPriceInput {
  * Writes prices: a whole batch is validated, then recorded durably in the operational store in one
  * step ({@link PriceBatchWriter}); a chunked batch is opened, given chunks and committed here, and
  * checked by a worker. Analytics learn about batches through the replicator, never from here.
+ *
+ * Every call names its {@link BatchActor}: new batches are the actor's, idempotency keys are the
+ * actor's own, and a batch the actor may not act on (another supplier's, or no supplier's, unless the
+ * actor is an admin) answers NOT_FOUND exactly like an id that names none, so that ids and keys of
+ * other suppliers can be neither probed nor touched.
  */
 export class IngestService {
   private readonly wholeBatches: PriceBatchWriter;
@@ -66,12 +72,12 @@ export class IngestService {
   }
 
   /** Validates a whole batch and records it in one step (see {@link PriceBatchWriter.submit}). */
-  submitPriceBatch(input: SubmitPriceBatchInput): Promise<Batch> {
-    return this.wholeBatches.submit(input, this.limits.maxBatchItems);
+  submitPriceBatch(actor: BatchActor, input: Omit<SubmitPriceBatchInput, 'owner'>): Promise<Batch> {
+    return this.wholeBatches.submit({ ...input, owner: actor.name }, this.limits.maxBatchItems);
   }
 
   /** One price for every day from dateFrom to dateTo, as one batch; any problem is the request's error. */
-  async uploadPrice(input: UploadPriceInput): Promise<Batch> {
+  async uploadPrice(actor: BatchActor, input: UploadPriceInput): Promise<Batch> {
     // One price per day: the range is bounded as a query's is, and by the batch's item limit when lower.
     const { from, to } = dayRangeArguments(
       input,
@@ -88,7 +94,7 @@ export class IngestService {
       currency: input.currency,
     }));
     try {
-      return await this.submitPriceBatch({
+      return await this.submitPriceBatch(actor, {
         items,
         idempotencyKey: input.idempotencyKey,
         skipInvalid: false,
@@ -98,7 +104,8 @@ export class IngestService {
     }
   }
 
-  async retractBatch(id: string): Promise<Batch> {
+  async retractBatch(actor: BatchActor, id: string): Promise<Batch> {
+    await this.batchOf(actor, id, 'id');
     const batch = await this.operational.batches.retract(id, new Date());
     if (!batch) throw notFound('id', id);
     if (batch.status === 'RETRACTED' || batch.status === 'ACCEPTED' || batch.status === 'REJECTED') return batch;
@@ -112,12 +119,33 @@ export class IngestService {
     );
   }
 
+  /**
+   * Undoes a retraction (an admin's call): the batch is what it was before (`restoredStatus`) and its
+   * prices count again once the replicator has copied them back. Restoring again, or a batch that was
+   * never retracted but is settled, answers the batch as it is; one still open or in a worker's hands
+   * is BATCH_NOT_SETTLED.
+   */
+  async restoreBatch(actor: BatchActor, id: string): Promise<Batch> {
+    await this.batchOf(actor, id, 'id');
+    const batch = await this.operational.batches.restore(id, new Date());
+    if (!batch) throw notFound('id', id);
+    if (batch.status === 'ACCEPTED' || batch.status === 'REJECTED') return batch;
+    throw new RatelineError(
+      'BATCH_NOT_SETTLED',
+      `Batch ${id} is ${batch.status}: only a retracted batch can be restored`,
+      'id',
+      id,
+      { status: batch.status },
+    );
+  }
+
   /** Opens a chunked batch; the same key with the same skipInvalid answers the batch it opened. */
-  async createBatch(input: CreateBatchInput): Promise<Batch> {
+  async createBatch(actor: BatchActor, input: CreateBatchInput): Promise<Batch> {
     checkIdempotencyKey(input.idempotencyKey);
     const createdAt = new Date();
     const outcome = await this.operational.chunkedBatches.open({
       id: randomUUID(),
+      owner: actor.name,
       idempotencyKey: input.idempotencyKey,
       // A string first: never equal to a whole batch's [skipInvalid, items].
       requestHash: fingerprint(['chunked', input.skipInvalid]),
@@ -134,11 +162,17 @@ export class IngestService {
    * are checked here, so that a chunk costs little to take). Sending a chunk index again with the same
    * items changes nothing.
    */
-  async appendBatchItems(batchId: string, chunkIndex: number, items: readonly PriceItemInput[]): Promise<Batch> {
+  async appendBatchItems(
+    actor: BatchActor,
+    batchId: string,
+    chunkIndex: number,
+    items: readonly PriceItemInput[],
+  ): Promise<Batch> {
     if (!Number.isInteger(chunkIndex) || chunkIndex < 0 || chunkIndex > MAX_CHUNK_INDEX) {
       throw badUserInput('chunkIndex', chunkIndex, `chunkIndex must be a whole number from 0 to ${MAX_CHUNK_INDEX}`);
     }
     checkItemCount(items.length, this.limits.maxBatchItems, 'A chunk');
+    await this.batchOf(actor, batchId, 'batchId');
     const content = encodeChunkItems(items);
     const chunk = { index: chunkIndex, itemCount: items.length, contentHash: chunkContentHash(content), content };
     const outcome = await this.operational.chunkedBatches.append(batchId, chunk, this.limits.maxChunkedBatchItems);
@@ -147,7 +181,8 @@ export class IngestService {
   }
 
   /** Queues an open batch for a worker and answers at once; committing again answers the batch as it is. */
-  async commitBatch(batchId: string): Promise<Batch> {
+  async commitBatch(actor: BatchActor, batchId: string): Promise<Batch> {
+    await this.batchOf(actor, batchId, 'batchId');
     const outcome = await this.operational.chunkedBatches.commit(batchId);
     if (!outcome) throw notFound('batchId', batchId);
     const batch = committedOrError(outcome);
@@ -156,7 +191,8 @@ export class IngestService {
   }
 
   /** Ends an open batch and drops its chunks; aborting again answers the aborted batch. */
-  async abortBatch(batchId: string): Promise<Batch> {
+  async abortBatch(actor: BatchActor, batchId: string): Promise<Batch> {
+    await this.batchOf(actor, batchId, 'batchId');
     const outcome = await this.operational.chunkedBatches.end(batchId, 'ABORTED');
     if (!outcome) throw notFound('batchId', batchId);
     if (outcome.kind === 'ended' || outcome.batch.status === 'ABORTED') return outcome.batch;
@@ -164,10 +200,19 @@ export class IngestService {
   }
 
   /** The batch now, then each change of its progress, until it is settled; NOT_FOUND for an unknown id. */
-  async watchBatch(batchId: string): Promise<AsyncGenerator<Batch, void, undefined>> {
-    const [batch] = await this.operational.batches.byIds([batchId]);
-    if (!batch) throw notFound('id', batchId);
+  async watchBatch(actor: BatchActor, batchId: string): Promise<AsyncGenerator<Batch, void, undefined>> {
+    const batch = await this.batchOf(actor, batchId, 'id');
     return watchBatch(this.operational.batches, batch, PROGRESS_POLL_MS);
+  }
+
+  /**
+   * The batch, if the actor may act on it; NOT_FOUND otherwise, the same answer as for an unknown id.
+   * An owner never changes, so the operation that follows acts on a batch this check has cleared.
+   */
+  private async batchOf(actor: BatchActor, id: string, field: string): Promise<Batch> {
+    const [batch] = await this.operational.batches.byIds([id]);
+    if (!batch || !mayActOn(actor, batch)) throw notFound(field, id);
+    return batch;
   }
 }
 

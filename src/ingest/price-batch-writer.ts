@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ExchangeRateService } from '../currencies';
-import type { Batch, NewBatch } from '../domain/batch';
+import type { Batch, BatchOwner, NewBatch } from '../domain/batch';
 import { RatelineError } from '../domain/errors';
 import type { BatchStore, ReferenceDataStore } from '../stores/operational';
 import { checkIdempotencyKey, checkItemCount, fingerprint, idempotencyConflict } from './batch-requests';
@@ -8,6 +8,8 @@ import type { IngestEvents } from './ingest-events';
 import { portCodesOf, validatePriceItems, type PriceItemInput } from './price-items';
 
 export interface SubmitPriceBatchInput {
+  /** Who submits it (an API key's name; null for no supplier, as the seed). */
+  readonly owner: BatchOwner;
   readonly items: readonly PriceItemInput[];
   readonly idempotencyKey: string;
   readonly skipInvalid: boolean;
@@ -34,7 +36,7 @@ export class PriceBatchWriter {
     const count = input.items.length;
     const requestHash = fingerprint([input.skipInvalid, input.items]);
     // A retry of a recorded batch answers without validating it again.
-    const earlier = await this.operational.batches.byIdempotencyKey(input.idempotencyKey);
+    const earlier = await this.operational.batches.byIdempotencyKey(input.owner, input.idempotencyKey);
     if (earlier) {
       if (earlier.requestHash !== requestHash) {
         this.events.batchOutcome('conflict');
@@ -67,6 +69,7 @@ export class PriceBatchWriter {
     }
     const batch: NewBatch = {
       id: randomUUID(),
+      owner: input.owner,
       idempotencyKey: input.idempotencyKey,
       requestHash,
       status: prices.length > 0 ? 'ACCEPTED' : 'REJECTED',

@@ -34,12 +34,14 @@ export async function seedReferenceData(
   { exchangeRates, events, log }: SeedDependencies,
 ): Promise<SeedReport> {
   const counts = await operational.referenceData.upsert(dataset);
-  const earlier = await operational.batches.byIdempotencyKey(REFERENCE_BATCH_KEY);
+  // No supplier's: only an admin sees it, retracts it or restores it.
+  const earlier = await operational.batches.byIdempotencyKey(null, REFERENCE_BATCH_KEY);
   if (earlier) return { ...counts, pricesLoaded: 0, pricesPresent: earlier.acceptedCount, batchId: earlier.id };
   const writer = new PriceBatchWriter(operational, exchangeRates, events);
   // The reference batch is larger than a client's default limit allows; it is trusted data.
   const batch = await writer.submit(
     {
+      owner: null,
       idempotencyKey: REFERENCE_BATCH_KEY,
       skipInvalid: false,
       items: dataset.prices.map((p) => ({

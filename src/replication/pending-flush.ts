@@ -39,6 +39,11 @@ export class PendingFlush {
     this.priceCount += prices.length;
   }
 
+  /** Whether a retraction of this batch waits in this flush (a flush inserts before it deletes). */
+  retracts(batchId: string): boolean {
+    return this.changes.some((c) => c.kind === 'retracted' && c.batchId === batchId);
+  }
+
   discard(): void {
     this.changes = [];
     this.prices = new Map();

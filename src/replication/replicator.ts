@@ -194,6 +194,9 @@ export class Replicator {
         if (changes.length === 0 && pending.isEmpty) this.backoff.reset();
         // One change at a time, so that a flush never grows past flushMaxPrices by more than one batch.
         for (const change of changes) {
+          // A restored batch's commit after its retraction: a flush inserts before it deletes, so the
+          // retraction goes first, in a flush of its own, or the restored prices would be deleted with it.
+          if (change.kind === 'committed' && pending.retracts(change.batchId)) await this.flush(session);
           const size = change.kind === 'committed' ? await this.acceptedPriceCount(change.batchId) : 0;
           if (size > this.options.flushMaxPrices) {
             await this.copyLargeBatch(session, change);

@@ -18,14 +18,22 @@ import {
 
 @Resolver(() => BatchType)
 export class BatchResolver {
-  @Authorized('read', 'ingest')
-  @Query(() => BatchType, { nullable: true, description: 'One batch by id; null when none has it.' })
+  @Authorized('ingest', 'admin')
+  @Query(() => BatchType, {
+    nullable: true,
+    description:
+      'One batch by id; null when none has it, or when it is not the caller’s (an ingest key sees only the ' +
+      'batches it submitted, an admin key every batch).',
+  })
   batch(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<Batch | undefined> {
     return ctx.batches.batch(id);
   }
 
-  @Authorized('read', 'ingest')
-  @Query(() => BatchConnectionType, { description: 'Batches, newest first.', complexity: LIST_COMPLEXITY })
+  @Authorized('ingest', 'admin')
+  @Query(() => BatchConnectionType, {
+    description: 'The caller’s batches (an admin’s: every batch), newest first.',
+    complexity: LIST_COMPLEXITY,
+  })
   async batches(
     @Arg('first', () => Int, { defaultValue: DEFAULT_BATCH_PAGE_SIZE, description: 'Page size, 1 to 100.' })
     first: number,
@@ -37,7 +45,7 @@ export class BatchResolver {
     return { nodes: page.batches, pageInfo: { endCursor: page.endCursor, hasNextPage: page.hasNextPage } };
   }
 
-  @Authorized('read', 'ingest')
+  @Authorized('read', 'ingest', 'admin')
   @Query(() => ReplicationStatusType, { description: 'How far analytics trail the operational store.' })
   replication(@Ctx() ctx: RequestContext): Promise<ReplicationStatus> {
     return ctx.replication.status();
@@ -53,7 +61,7 @@ export class BatchResolver {
     @Arg('input', () => SubmitPriceBatchInputType) input: SubmitPriceBatchInputType,
     @Ctx() ctx: RequestContext,
   ): Promise<Batch> {
-    return ctx.ingest.submitPriceBatch(input);
+    return ctx.ingest.submitPriceBatch(ctx.batchActor, input);
   }
 
   @Authorized('ingest')
@@ -62,17 +70,29 @@ export class BatchResolver {
     @Arg('input', () => UploadPriceInputType) input: UploadPriceInputType,
     @Ctx() ctx: RequestContext,
   ): Promise<Batch> {
-    return ctx.ingest.uploadPrice(input);
+    return ctx.ingest.uploadPrice(ctx.batchActor, input);
   }
 
-  @Authorized('ingest')
+  @Authorized('ingest', 'admin')
   @Mutation(() => BatchType, {
     description:
       'Stops a settled batch (ACCEPTED or REJECTED) counting everywhere; retracting twice changes nothing. ' +
-      'BATCH_NOT_SETTLED while a batch is still open or in a worker’s hands.',
+      'BATCH_NOT_SETTLED while a batch is still open or in a worker’s hands. An ingest key retracts only its ' +
+      'own batches (any other is NOT_FOUND); an admin key any batch, the reference dataset’s included.',
   })
   retractBatch(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<Batch> {
-    return ctx.ingest.retractBatch(id);
+    return ctx.ingest.retractBatch(ctx.batchActor, id);
+  }
+
+  @Authorized('admin')
+  @Mutation(() => BatchType, {
+    description:
+      'Undoes a retraction (admin keys only): a RETRACTED batch is ACCEPTED again (REJECTED if it was) and its ' +
+      'prices count again once replicated (replicatedAt is null until then). Restoring again answers the batch ' +
+      'as it is; BATCH_NOT_SETTLED for a batch still open or in a worker’s hands.',
+  })
+  restoreBatch(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<Batch> {
+    return ctx.ingest.restoreBatch(ctx.batchActor, id);
   }
 
   @Authorized('ingest')
@@ -85,10 +105,10 @@ export class BatchResolver {
     @Arg('input', () => CreateBatchInputType) input: CreateBatchInputType,
     @Ctx() ctx: RequestContext,
   ): Promise<Batch> {
-    return ctx.ingest.createBatch(input);
+    return ctx.ingest.createBatch(ctx.batchActor, input);
   }
 
-  @Authorized('ingest')
+  @Authorized('ingest', 'admin')
   @Mutation(() => BatchType, {
     description:
       'Adds one chunk (at most MAX_BATCH_ITEMS items, default 100,000) to an OPEN batch. Chunks are numbered ' +
@@ -101,10 +121,10 @@ export class BatchResolver {
     @Arg('items', () => [PriceItemInputType]) items: PriceItemInputType[],
     @Ctx() ctx: RequestContext,
   ): Promise<Batch> {
-    return ctx.ingest.appendBatchItems(batchId, chunkIndex, items);
+    return ctx.ingest.appendBatchItems(ctx.batchActor, batchId, chunkIndex, items);
   }
 
-  @Authorized('ingest')
+  @Authorized('ingest', 'admin')
   @Mutation(() => BatchType, {
     description:
       'Closes an OPEN batch to new chunks and answers at once (COMMITTED); a worker then checks and writes ' +
@@ -112,27 +132,28 @@ export class BatchResolver {
       'Committing again answers the batch as it is; BATCH_INCOMPLETE lists missing chunks.',
   })
   commitBatch(@Arg('batchId', () => ID) batchId: string, @Ctx() ctx: RequestContext): Promise<Batch> {
-    return ctx.ingest.commitBatch(batchId);
+    return ctx.ingest.commitBatch(ctx.batchActor, batchId);
   }
 
-  @Authorized('ingest')
+  @Authorized('ingest', 'admin')
   @Mutation(() => BatchType, {
     description: 'Ends an OPEN batch (ABORTED) and drops its chunks; aborting again answers the aborted batch.',
   })
   abortBatch(@Arg('batchId', () => ID) batchId: string, @Ctx() ctx: RequestContext): Promise<Batch> {
-    return ctx.ingest.abortBatch(batchId);
+    return ctx.ingest.abortBatch(ctx.batchActor, batchId);
   }
 
-  @Authorized('read', 'ingest')
+  @Authorized('ingest', 'admin')
   @Subscription(() => BatchType, {
     description:
       'The batch now, then every change of its status or counts, ending once it is settled (ACCEPTED, ' +
-      'REJECTED, RETRACTED, ABORTED or EXPIRED). Over graphql-ws at the /graphql path.',
+      'REJECTED, RETRACTED, ABORTED or EXPIRED). Over graphql-ws at the /graphql path. NOT_FOUND for a batch ' +
+      'that is not the caller’s, as for batch(id).',
     subscribe: async ({ args, context }: SubscribeResolverData<unknown, { id: string }, RequestContext>) => {
       // Checked here as well: type-graphql's @Authorized guards the resolve step, which a
       // subscription reaches only after it has started.
-      requireRole(context.principal, ['read', 'ingest'], 'Subscription.batchProgress');
-      return await context.ingest.watchBatch(args.id);
+      requireRole(context.principal, ['ingest', 'admin'], 'Subscription.batchProgress');
+      return await context.ingest.watchBatch(context.batchActor, args.id);
     },
   })
   batchProgress(@Arg('id', () => ID) _id: string, @Root() batch: Batch): Batch {

@@ -24,7 +24,10 @@ registerEnumType(BATCH_STATUSES, {
     REJECTED: {
       description: 'Nothing counts: no item was valid, or (without skipInvalid) a chunked batch had an invalid item.',
     },
-    RETRACTED: { description: 'Its prices stop counting once the retraction is replicated.' },
+    RETRACTED: {
+      description:
+        'Its prices stop counting once the retraction is replicated; an admin can restore it (restoreBatch).',
+    },
     ABORTED: { description: 'An open batch ended by abortBatch; its chunks are gone.' },
     EXPIRED: { description: 'An open batch not committed before openUntil; its chunks are gone.' },
   },
@@ -52,7 +55,15 @@ export class BatchType {
   @Field(() => ID)
   id!: string;
 
-  @Field(() => String)
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'The name of the API key that submitted it; null for a batch of no supplier (the reference dataset, ' +
+      'and batches recorded before batches had owners).',
+  })
+  owner!: string | null;
+
+  @Field(() => String, { description: 'Unique per owner: another supplier’s batch may have the same key.' })
   idempotencyKey!: string;
 
   @Field(() => BATCH_STATUSES)

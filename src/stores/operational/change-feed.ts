@@ -13,7 +13,10 @@ export interface ReplicatedChange {
   readonly kind: BatchChangeKind;
 }
 
-/** A batch became visible (`committed`: its prices should count) or stopped counting (`retracted`). */
+/**
+ * A batch became visible (`committed`: its prices should count, on its first commit or once it is
+ * restored after a retraction) or stopped counting (`retracted`).
+ */
 export interface BatchChange {
   readonly kind: BatchChangeKind;
   readonly batchId: string;

@@ -1,6 +1,7 @@
 import type {
   Batch,
   BatchChunk,
+  BatchOwner,
   BatchWork,
   ChunkOutcome,
   ChunkToProcess,
@@ -47,8 +48,9 @@ export interface ReferenceDataStore {
 export interface BatchStore {
   /**
    * Records a batch and its prices durably and all at once: after a crash it is either wholly there or
-   * absent. A batch whose idempotency key is already taken is not written again: the outcome says
-   * whether the earlier one was the same request (`existing`) or different content (`conflict`).
+   * absent. A batch whose idempotency key its owner already used is not written again: the outcome says
+   * whether the earlier one was the same request (`existing`) or different content (`conflict`). Keys
+   * are unique per owner: another owner's batch under the same key is never looked at.
    *
    * An adapter without transactions (MongoDB) may find an earlier attempt with the same key and content
    * that was interrupted before it committed; it then completes that attempt, and the `created` batch
@@ -57,14 +59,25 @@ export interface BatchStore {
    */
   record(batch: NewBatch): Promise<RecordBatchOutcome>;
   byIds(ids: readonly string[]): Promise<(Batch | undefined)[]>;
-  byIdempotencyKey(key: string): Promise<Batch | undefined>;
-  /** Newest first; `after` continues from the last batch of a previous page. */
-  page(first: number, after: BatchCursor | undefined): Promise<BatchPage>;
+  /** The batch `owner` recorded under `key` (null: the batches of no supplier, such as the seed's). */
+  byIdempotencyKey(owner: BatchOwner, key: string): Promise<Batch | undefined>;
+  /**
+   * Newest first; `after` continues from the last batch of a previous page. With `ownedBy`, only the
+   * batches of that owner; without it, every batch.
+   */
+  page(first: number, after: BatchCursor | undefined, ownedBy?: string): Promise<BatchPage>;
   /**
    * Marks a batch retracted once, if its status is one of `RETRACTABLE_STATUSES`; otherwise changes
    * nothing. Answers the batch as it is afterwards; undefined for an unknown id.
    */
   retract(id: string, at: Date): Promise<Batch | undefined>;
+  /**
+   * Undoes a retraction: a `RETRACTED` batch gets back the status it had (`restoredStatus`), reads
+   * unreplicated again, and a `committed` change enters the feed, so that the replicator copies its
+   * prices again as for a first commit. Any other status changes nothing. Answers the batch as it is
+   * afterwards; undefined for an unknown id.
+   */
+  restore(id: string, at: Date): Promise<Batch | undefined>;
   /**
    * Up to `limit` prices of a batch whose prices are visible (`PRICES_VISIBLE_STATUSES`), in item order,
    * after `afterItemIndex` when given (from the start when null): a large batch is read a page at a
@@ -78,8 +91,9 @@ export interface BatchStore {
 /** Batches sent in chunks: opened, filled chunk by chunk, then committed to the work queue or ended. */
 export interface ChunkedBatchStore {
   /**
-   * Opens a chunked batch (status `OPEN`). Its idempotency key is shared with single-request batches:
-   * a taken key answers `existing` (same request) or `conflict`, as {@link BatchStore.record} does.
+   * Opens a chunked batch (status `OPEN`). Its idempotency key is shared with its owner's
+   * single-request batches: a key the owner used answers `existing` (same request) or `conflict`, as
+   * {@link BatchStore.record} does.
    */
   open(batch: NewOpenBatch): Promise<RecordBatchOutcome>;
   /**

@@ -6,6 +6,7 @@ import { openSqliteOperationalStore, type OperationalStore } from '../../../src/
 import { removeDataDir, temporaryDataDir } from '../../helpers/components';
 import { ignoredIngestEvents } from '../../helpers/ingest-events';
 import { OXR_ERRORS, startFakeOxrServer, type FakeOxrServer } from '../../helpers/open-exchange-rates-server';
+import { TEST_SUPPLIER } from '../../helpers/batch-actors';
 
 let oxr: FakeOxrServer;
 let dataDir: string;
@@ -184,7 +185,7 @@ describe('ingest with Open Exchange Rates', () => {
   it('stores a EUR batch at each day’s rate from the provider', async () => {
     oxr.script('2016-01-04', { rates: JAN_4 });
     oxr.script('2016-01-05', { rates: JAN_5 });
-    const batch = await ingest.submitPriceBatch({
+    const batch = await ingest.submitPriceBatch(TEST_SUPPLIER, {
       items: [item('2016-01-04', 1000, 'EUR'), item('2016-01-05', 1000, 'EUR'), item('2016-01-04', 500, 'JPY')],
       idempotencyKey: 'oxr-1',
       skipInvalid: false,
@@ -203,16 +204,16 @@ describe('ingest with Open Exchange Rates', () => {
     oxr.script('2016-01-04', OXR_ERRORS.invalidAppId);
     const before = await store.changeFeed.backlog(null);
     await expect(
-      ingest.submitPriceBatch({
+      ingest.submitPriceBatch(TEST_SUPPLIER, {
         items: [item('2016-01-04', 1000, 'USD'), item('2016-01-04', 1000, 'EUR')],
         idempotencyKey: 'oxr-refused',
         skipInvalid: true,
       }),
     ).rejects.toMatchObject({ code: 'EXCHANGE_RATES_UNAVAILABLE', message: expect.stringContaining('invalid_app_id') });
-    expect(await store.batches.byIdempotencyKey('oxr-refused')).toBeUndefined();
+    expect(await store.batches.byIdempotencyKey(TEST_SUPPLIER.name, 'oxr-refused')).toBeUndefined();
     expect(await store.changeFeed.backlog(null)).toEqual(before);
 
-    const usd = await ingest.submitPriceBatch({
+    const usd = await ingest.submitPriceBatch(TEST_SUPPLIER, {
       items: [item('2016-01-04', 1000, 'USD')],
       idempotencyKey: 'oxr-usd',
       skipInvalid: false,
@@ -223,7 +224,7 @@ describe('ingest with Open Exchange Rates', () => {
 
   it('reports a day the provider has no rates for as RATE_UNAVAILABLE on that item', async () => {
     oxr.script('2016-01-04', { rates: JAN_4 });
-    const batch = await ingest.submitPriceBatch({
+    const batch = await ingest.submitPriceBatch(TEST_SUPPLIER, {
       items: [item('2016-01-04', 1000, 'EUR'), item('2030-01-01', 1000, 'EUR')],
       idempotencyKey: 'oxr-missing-day',
       skipInvalid: true,

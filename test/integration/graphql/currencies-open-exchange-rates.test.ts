@@ -2,6 +2,7 @@
  * The service with Open Exchange Rates as its provider (OXR_APP_ID), against a local server answering as
  * Open Exchange Rates documents. Its own file: chDB allows one data directory per process.
  */
+import { OPEN_ACCESS } from '../../../src/auth';
 import { startTestService, type TestService } from '../../helpers/components';
 import { eventually } from '../../helpers/eventually';
 import { OXR_ERRORS, startFakeOxrServer, type FakeOxrServer } from '../../helpers/open-exchange-rates-server';
@@ -59,7 +60,9 @@ describe('with Open Exchange Rates configured (OXR_APP_ID)', () => {
       providerMessage: 'invalid_app_id',
     });
     expect(refused.errors?.[0]?.message).toMatch(/Open Exchange Rates answered HTTP 401 invalid_app_id/);
-    expect(await withOxr.running.stores.operational.batches.byIdempotencyKey('oxr-refused')).toBeUndefined();
+    expect(
+      await withOxr.running.stores.operational.batches.byIdempotencyKey(OPEN_ACCESS.name, 'oxr-refused'),
+    ).toBeUndefined();
   });
 
   it('lets a chunked batch wait while the provider refuses, and converts it once the provider answers', async () => {

@@ -77,7 +77,7 @@ it('needs a key for batchProgress: none or a wrong one closes the socket (4403) 
   await wrong.dispose();
 });
 
-it('follows a batch for a reader key given in the connection parameters or as X-API-Key', async () => {
+it('follows a batch for its supplier’s key given in the connection parameters or as X-API-Key', async () => {
   const created = await service.graphql<{ createBatch: { id: string } }>(
     'mutation { createBatch(input: { idempotencyKey: "followed" }) { id } }',
     {},
@@ -86,13 +86,13 @@ it('follows a batch for a reader key given in the connection parameters or as X-
   const id = created.data?.createBatch.id as string;
   await service.graphql('mutation($id: ID!) { abortBatch(batchId: $id) { id } }', { id }, supplier);
   const presentations: Record<string, string>[] = [
-    { Authorization: `Bearer ${READER_KEY}` },
-    { 'X-API-Key': READER_KEY },
+    { Authorization: `Bearer ${SUPPLIER_KEY}` },
+    { 'X-API-Key': SUPPLIER_KEY },
   ];
   for (const params of presentations) {
-    const reader = subscriptionClient(service.running.url, params);
-    const { data, errors } = await collect(reader, PROGRESS, { id });
-    await reader.dispose();
+    const client = subscriptionClient(service.running.url, params);
+    const { data, errors } = await collect(client, PROGRESS, { id });
+    await client.dispose();
     expect(errors).toEqual([]);
     expect(data).toEqual([{ batchProgress: { status: 'ABORTED' } }]);
   }

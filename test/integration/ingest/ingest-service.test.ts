@@ -5,6 +5,7 @@ import type { OperationalStore } from '../../../src/stores/operational';
 import { openSqliteStore, removeDataDir, temporaryDataDir } from '../../helpers/components';
 import { dailyRates } from '../../helpers/exchange-rates';
 import { ignoredIngestEvents } from '../../helpers/ingest-events';
+import { TEST_SUPPLIER } from '../../helpers/batch-actors';
 
 let dataDir: string;
 let store: OperationalStore;
@@ -48,7 +49,7 @@ const changesInFeed = async () => (await store.changeFeed.backlog(null)).changes
 describe('IngestService.submitPriceBatch', () => {
   it('records a valid batch with its prices, and one change for the replicator', async () => {
     const before = await changesInFeed();
-    const batch = await ingest.submitPriceBatch({
+    const batch = await ingest.submitPriceBatch(TEST_SUPPLIER, {
       items: [item('2016-01-01', 1000.5), item('2016-01-02')],
       idempotencyKey: freshKey(),
       skipInvalid: false,
@@ -64,21 +65,25 @@ describe('IngestService.submitPriceBatch', () => {
 
   it('answers a retry with the same key and content with the first batch, writing nothing', async () => {
     const request = { items: [item('2016-01-03')], idempotencyKey: freshKey(), skipInvalid: false };
-    const first = await ingest.submitPriceBatch(request);
+    const first = await ingest.submitPriceBatch(TEST_SUPPLIER, request);
     const before = await changesInFeed();
-    const again = await ingest.submitPriceBatch({ ...request, items: [item('2016-01-03')] });
+    const again = await ingest.submitPriceBatch(TEST_SUPPLIER, { ...request, items: [item('2016-01-03')] });
     expect(again).toEqual(first);
     expect(await changesInFeed()).toBe(before);
   });
 
   it('refuses a key reused for different content, naming the earlier batch', async () => {
     const key = freshKey();
-    const first = await ingest.submitPriceBatch({
+    const first = await ingest.submitPriceBatch(TEST_SUPPLIER, {
       items: [item('2016-01-04')],
       idempotencyKey: key,
       skipInvalid: false,
     });
-    const reuse = ingest.submitPriceBatch({ items: [item('2016-01-05')], idempotencyKey: key, skipInvalid: false });
+    const reuse = ingest.submitPriceBatch(TEST_SUPPLIER, {
+      items: [item('2016-01-05')],
+      idempotencyKey: key,
+      skipInvalid: false,
+    });
     await expect(reuse).rejects.toMatchObject({
       code: 'IDEMPOTENCY_KEY_REUSED',
       field: 'idempotencyKey',
@@ -89,7 +94,7 @@ describe('IngestService.submitPriceBatch', () => {
   it('refuses a batch with an invalid item as a whole, lists every invalid item, and writes nothing', async () => {
     const before = await changesInFeed();
     const key = freshKey();
-    const attempt = ingest.submitPriceBatch({
+    const attempt = ingest.submitPriceBatch(TEST_SUPPLIER, {
       items: [item('2016-01-01'), item('2016-13-01'), item('2016-01-02', 5, 'XYZ')],
       idempotencyKey: key,
       skipInvalid: false,
@@ -107,11 +112,11 @@ describe('IngestService.submitPriceBatch', () => {
     });
     expect(await changesInFeed()).toBe(before);
     // Nothing was recorded, so the key is still free for the corrected batch.
-    expect(await store.batches.byIdempotencyKey(key)).toBeUndefined();
+    expect(await store.batches.byIdempotencyKey(TEST_SUPPLIER.name, key)).toBeUndefined();
   });
 
   it('with skipInvalid writes the valid items and lists the rest; with none valid the batch is REJECTED', async () => {
-    const partial = await ingest.submitPriceBatch({
+    const partial = await ingest.submitPriceBatch(TEST_SUPPLIER, {
       items: [item('2016-01-01'), item('2016-01-02', -3), item('2016-01-03')],
       idempotencyKey: freshKey(),
       skipInvalid: true,
@@ -120,7 +125,7 @@ describe('IngestService.submitPriceBatch', () => {
     expect(partial.errors).toEqual([expect.objectContaining({ index: 1, field: 'price' })]);
     expect((await store.batches.pricesOf(partial.id, null, 1_000_000))?.map((p) => p.itemIndex)).toEqual([0, 2]);
 
-    const none = await ingest.submitPriceBatch({
+    const none = await ingest.submitPriceBatch(TEST_SUPPLIER, {
       items: [item('2016-01-02', -3)],
       idempotencyKey: freshKey(),
       skipInvalid: true,
@@ -130,7 +135,7 @@ describe('IngestService.submitPriceBatch', () => {
 
   it('refuses empty and oversized batches and bad keys before looking at items', async () => {
     const submit = (items: ReturnType<typeof item>[], idempotencyKey = freshKey()) =>
-      ingest.submitPriceBatch({ items, idempotencyKey, skipInvalid: false });
+      ingest.submitPriceBatch(TEST_SUPPLIER, { items, idempotencyKey, skipInvalid: false });
     await expect(submit([])).rejects.toMatchObject({ code: 'BAD_USER_INPUT', field: 'items' });
     await expect(submit(Array.from({ length: 6 }, () => item('2016-01-01')))).rejects.toMatchObject({
       code: 'PAYLOAD_TOO_LARGE',
@@ -147,7 +152,7 @@ describe('IngestService.uploadPrice', () => {
   const upload = { originCode: 'CNSGH', destinationCode: 'NLRTM', price: 99.99, currency: 'USD' };
 
   it('records one price per day of the range as one batch', async () => {
-    const batch = await ingest.uploadPrice({
+    const batch = await ingest.uploadPrice(TEST_SUPPLIER, {
       ...upload,
       dateFrom: '2016-02-27',
       dateTo: '2016-03-01',
@@ -160,12 +165,12 @@ describe('IngestService.uploadPrice', () => {
 
   it('with an idempotency key, a retried upload returns the first batch', async () => {
     const request = { ...upload, dateFrom: '2016-02-01', dateTo: '2016-02-01', idempotencyKey: freshKey() };
-    expect(await ingest.uploadPrice(request)).toEqual(await ingest.uploadPrice(request));
+    expect(await ingest.uploadPrice(TEST_SUPPLIER, request)).toEqual(await ingest.uploadPrice(TEST_SUPPLIER, request));
   });
 
   it('caps the range like a rates query (MAX_RATES_RANGE_DAYS) and writes nothing past it', async () => {
     const before = await changesInFeed();
-    const attempt = ingest.uploadPrice({
+    const attempt = ingest.uploadPrice(TEST_SUPPLIER, {
       ...upload,
       dateFrom: '2016-01-01',
       dateTo: '2016-01-05',
@@ -188,7 +193,7 @@ describe('IngestService.uploadPrice', () => {
     [{ currency: 'XYZ' }, 'UNSUPPORTED_CURRENCY', 'currency'],
     [{ currency: 'EUR' }, 'RATE_UNAVAILABLE', 'dateFrom'],
   ])('answers %j with %s on %s', async (change, code, field) => {
-    const attempt = ingest.uploadPrice({
+    const attempt = ingest.uploadPrice(TEST_SUPPLIER, {
       ...upload,
       dateFrom: '2016-01-01',
       dateTo: '2016-01-02',
@@ -201,7 +206,7 @@ describe('IngestService.uploadPrice', () => {
 
 describe('IngestService: prices in other currencies', () => {
   it('stores a EUR batch in US cents at each day’s rate, with the original amount, currency and rate', async () => {
-    const batch = await ingest.submitPriceBatch({
+    const batch = await ingest.submitPriceBatch(TEST_SUPPLIER, {
       items: [item('2016-01-04', 1000, 'EUR'), item('2016-01-05', 1000, 'EUR'), item('2016-01-05', 250.5)],
       idempotencyKey: freshKey(),
       skipInvalid: false,
@@ -216,7 +221,7 @@ describe('IngestService: prices in other currencies', () => {
   });
 
   it('reports a day without a rate and an unsupported currency per item; skipInvalid writes the rest', async () => {
-    const batch = await ingest.submitPriceBatch({
+    const batch = await ingest.submitPriceBatch(TEST_SUPPLIER, {
       items: [item('2016-01-04', 10, 'EUR'), item('2016-01-20', 10, 'EUR'), item('2016-01-04', 10, 'AED')],
       idempotencyKey: freshKey(),
       skipInvalid: true,
@@ -241,7 +246,7 @@ describe('IngestService: prices in other currencies', () => {
   });
 
   it('uploads a EUR price over a range, each day at its own rate', async () => {
-    const batch = await ingest.uploadPrice({
+    const batch = await ingest.uploadPrice(TEST_SUPPLIER, {
       originCode: 'CNSGH',
       destinationCode: 'NLRTM',
       dateFrom: '2016-01-04',
@@ -258,15 +263,21 @@ describe('IngestService: prices in other currencies', () => {
 
 describe('IngestService.retractBatch', () => {
   it('retracts once and answers NOT_FOUND for an unknown id', async () => {
-    const batch = await ingest.submitPriceBatch({
+    const batch = await ingest.submitPriceBatch(TEST_SUPPLIER, {
       items: [item('2016-01-01')],
       idempotencyKey: freshKey(),
       skipInvalid: false,
     });
     const before = await changesInFeed();
-    expect(await ingest.retractBatch(batch.id)).toMatchObject({ status: 'RETRACTED', retractedAt: expect.any(Date) });
-    await ingest.retractBatch(batch.id);
+    expect(await ingest.retractBatch(TEST_SUPPLIER, batch.id)).toMatchObject({
+      status: 'RETRACTED',
+      retractedAt: expect.any(Date),
+    });
+    await ingest.retractBatch(TEST_SUPPLIER, batch.id);
     expect(await changesInFeed()).toBe(before + 1);
-    await expect(ingest.retractBatch('no-such-batch')).rejects.toMatchObject({ code: 'NOT_FOUND', field: 'id' });
+    await expect(ingest.retractBatch(TEST_SUPPLIER, 'no-such-batch')).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      field: 'id',
+    });
   });
 });

@@ -46,7 +46,7 @@ describe('seedReferenceData', () => {
     const second = await seedReferenceData(ports, dataset, { exchangeRates, events, log: silentLog });
     expect(second).toEqual({ ...first, pricesLoaded: 0 });
     expect(events.recorded).toHaveLength(2);
-    const batch = await operational.batches.byIdempotencyKey(REFERENCE_BATCH_KEY);
+    const batch = await operational.batches.byIdempotencyKey(null, REFERENCE_BATCH_KEY);
     expect(batch).toMatchObject({ id: first.batchId, status: 'ACCEPTED', itemCount: 53_056, acceptedCount: 53_056 });
     expect((await operational.batches.page(10, undefined)).batches).toHaveLength(1);
   });

@@ -7,6 +7,7 @@ import type { AnalyticsStore } from '../../../src/stores/analytics';
 import type { OperationalStore } from '../../../src/stores/operational';
 import { closeEmbeddedStores, openEmbeddedStores, silentLog, type EmbeddedStores } from '../../helpers/components';
 import { FAST_REPLICATOR_OPTIONS, newReplicator, UNOBSERVED_REPLICATOR_EVENTS } from '../../helpers/replication';
+import { TEST_ADMIN, TEST_SUPPLIER } from '../../helpers/batch-actors';
 
 let operational: OperationalStore;
 let analytics: AnalyticsStore;
@@ -26,7 +27,7 @@ const january = { from: parseDay('2016-01-01')!, to: parseDay('2016-01-31')! };
 let keys = 0;
 
 async function submit(prices: number[], day = '2016-01-10') {
-  return ingest.submitPriceBatch({
+  return ingest.submitPriceBatch(TEST_SUPPLIER, {
     items: prices.map((price) => ({ originCode: 'CNSGH', destinationCode: 'NLRTM', day, price, currency: 'USD' })),
     idempotencyKey: `k${++keys}`,
     skipInvalid: false,
@@ -75,13 +76,31 @@ describe('Replicator', () => {
     const kept = await submit([100]);
     const dropped = await submit([5000, 5000]);
     await replicateUntilCaughtUp();
-    await ingest.retractBatch(dropped.id);
+    await ingest.retractBatch(TEST_SUPPLIER, dropped.id);
     expect((await operational.batches.byIds([dropped.id]))[0]?.replicatedAt).toBeNull();
     await replicateUntilCaughtUp();
     expect(await laneTotals()).toEqual({ count: 1, cents: 10_000 });
     const [keptAfter, droppedAfter] = await operational.batches.byIds([kept.id, dropped.id]);
     expect(keptAfter?.status).toBe('ACCEPTED');
     expect(droppedAfter?.replicatedAt).toBeInstanceOf(Date);
+  });
+
+  it('applies a restore: a batch retracted and restored counts again once, its retraction and restore in one flush', async () => {
+    const restored = await submit([100, 200]);
+    await submit([400]);
+    await replicateUntilCaughtUp();
+    await ingest.retractBatch(TEST_SUPPLIER, restored.id);
+    await ingest.restoreBatch(TEST_ADMIN, restored.id);
+    // Both changes wait in the feed: the replicator reads them in one go.
+    await replicateUntilCaughtUp();
+    expect(await laneTotals()).toEqual({ count: 3, cents: 70_000 });
+    expect((await operational.batches.byIds([restored.id]))[0]?.replicatedAt).toBeInstanceOf(Date);
+    // The whole feed again on an emptied replica (commit, retraction, restore of one batch in a row): once.
+    const checkpoint = await analytics.replica.replicationCheckpoint();
+    await analytics.replica.applyChanges({ batches: [], retractedBatchIds: [restored.id] });
+    await analytics.replica.saveCheckpoint({ position: '0', appliedAt: new Date(), version: checkpoint!.version + 1 });
+    await replicateUntilCaughtUp();
+    expect(await laneTotals()).toEqual({ count: 3, cents: 70_000 });
   });
 
   it('after a crash between applying and checkpointing, replays without counting anything twice', async () => {
@@ -201,6 +220,7 @@ describe('Replicator', () => {
     const later = new Date(Date.now() + 60_000);
     await operational.batches.record({
       id: 'later-batch',
+      owner: null,
       idempotencyKey: 'later',
       skipInvalid: false,
       requestHash: 'later',

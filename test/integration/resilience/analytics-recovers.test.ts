@@ -17,6 +17,7 @@ import type { OperationalStore } from '../../../src/stores/operational';
 import { captureLog, closeEmbeddedStores, openEmbeddedStores, type EmbeddedStores } from '../../helpers/components';
 import { operationalLaneDayTotals, type LaneDayTotal } from '../../helpers/lane-day-totals';
 import { FAST_REPLICATOR_OPTIONS, newReplicator } from '../../helpers/replication';
+import { TEST_SUPPLIER } from '../../helpers/batch-actors';
 
 let dataDir: string;
 let operational: OperationalStore;
@@ -100,7 +101,7 @@ const DESTINATIONS = ['DEHAM', 'NLRTM'];
 async function submitSome(prefix: string, count: number): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {
-    const batch = await ingest.submitPriceBatch({
+    const batch = await ingest.submitPriceBatch(TEST_SUPPLIER, {
       idempotencyKey: `${prefix}-${i}`,
       skipInvalid: false,
       items: Array.from({ length: 50 + i * 7 }, (_, item) => ({
@@ -131,7 +132,7 @@ describe.each<FailureMode>(['before-insert', 'after-insert', 'checkpoint'])(
       try {
         // Changes keep coming while it fails: more batches and a retraction.
         await submitSome(`${mode}-b`, 3);
-        await ingest.retractBatch(first[1]!);
+        await ingest.retractBatch(TEST_SUPPLIER, first[1]!);
         await replicator.caughtUp(60_000);
       } finally {
         await replicator.stop();

@@ -5,8 +5,9 @@
  * and a retry with the same idempotency key records the batch exactly once.
  */
 import { MongoClient } from 'mongodb';
+import { OPEN_ACCESS } from '../../../src/auth';
 import { readReferenceDataset } from '../../../src/reference-data';
-import { COLLECTIONS, priceIdRange } from '../../../src/stores/operational/mongodb/documents';
+import { claimId, COLLECTIONS, priceIdRange } from '../../../src/stores/operational/mongodb/documents';
 import { startTestService, type GraphqlResponse, type TestService } from '../../helpers/components';
 import { eventually } from '../../helpers/eventually';
 import { startFerretDb, type RunningFerretDb } from '../../helpers/ferretdb';
@@ -57,11 +58,11 @@ function submit(key: string, count: number): Promise<GraphqlResponse<Submitted>>
 
 const db = () => direct.db('rateline');
 
-/** Raw documents of one claimed key: its claim, its batch document (the commit), its prices. */
+/** Raw documents of one claimed key (the service runs open): its claim, its batch document (the commit), its prices. */
 async function rawState(key: string) {
   const claim = await db()
     .collection<{ _id: string; batchId: string }>(COLLECTIONS.idempotencyKeys)
-    .findOne({ _id: key });
+    .findOne({ _id: claimId(OPEN_ACCESS.name, key) });
   if (!claim) return { claimed: false, committed: false, prices: 0 };
   const committed =
     (await db().collection<{ _id: string }>(COLLECTIONS.batches).countDocuments({ _id: claim.batchId })) === 1;
@@ -102,7 +103,9 @@ describe('with the operational store (FerretDB) unreachable', () => {
     await ferret.restart();
     await waitUntilReady();
     expect((await rawState('during-outage')).committed).toBe(false);
-    expect(await service.running.stores.operational.batches.byIdempotencyKey('during-outage')).toBeUndefined();
+    expect(
+      await service.running.stores.operational.batches.byIdempotencyKey(OPEN_ACCESS.name, 'during-outage'),
+    ).toBeUndefined();
 
     const retry = await submit('during-outage', 5);
     expect(retry.errors).toBeUndefined();
@@ -133,7 +136,9 @@ describe('with the operational store (FerretDB) unreachable', () => {
       expect(answer.errors[0]?.extensions?.code).toBe('OPERATIONAL_STORE_UNAVAILABLE');
       // The commit marker was not written: the batch is invisible whatever part of its prices landed.
       if (!state.committed) {
-        expect(await service.running.stores.operational.batches.byIdempotencyKey(key)).toBeUndefined();
+        expect(
+          await service.running.stores.operational.batches.byIdempotencyKey(OPEN_ACCESS.name, key),
+        ).toBeUndefined();
         expect(await service.running.stores.operational.batches.pricesOf(state.batchId!, null, count)).toEqual([]);
       }
     }

@@ -78,7 +78,7 @@ describe('node dist/src/replicator-main.js (npm run replicator)', () => {
 async function referenceBatchId(dir: string): Promise<string> {
   const operational = openSqliteStore(dir);
   try {
-    const batch = await operational.batches.byIdempotencyKey(REFERENCE_BATCH_KEY);
+    const batch = await operational.batches.byIdempotencyKey(null, REFERENCE_BATCH_KEY);
     if (!batch) throw new Error('the seed recorded no reference batch');
     return batch.id;
   } finally {

@@ -1,11 +1,13 @@
 import {
   ANONYMOUS,
   ApiKeyAuthenticator,
+  batchActorOf,
   OPEN_ACCESS,
   generateApiKey,
   hashApiKey,
   presentedApiKey,
   presentedConnectionApiKey,
+  readApiKeys,
   requireRole,
 } from '../../../src/auth';
 
@@ -38,6 +40,35 @@ describe('API keys', () => {
     expect(open.isOpen).toBe(true);
     expect(open.authenticate('anything')).toBe(OPEN_ACCESS);
     expect(() => requireRole(OPEN_ACCESS, ['ingest'], 'x')).not.toThrow();
+  });
+
+  it('keeps admin among the roles of open access: with no key configured, every batch is everyone’s', () => {
+    expect(() => requireRole(OPEN_ACCESS, ['admin'], 'Mutation.restoreBatch')).not.toThrow();
+    expect(batchActorOf(OPEN_ACCESS)).toEqual({ name: 'open access', seesAll: true });
+  });
+
+  it('makes a key its batches’ owner; only the admin role sees every batch', () => {
+    const [supplier, admin] = ['supplier', 'ops'].map((name, i) => ({
+      name,
+      roles: i === 0 ? ['ingest' as const] : ['read' as const, 'admin' as const],
+      sha256: hashApiKey(`rl_${name}`).toString('hex'),
+    }));
+    const keys = new ApiKeyAuthenticator([supplier!, admin!]);
+    expect(batchActorOf(keys.authenticate('rl_supplier'))).toEqual({ name: 'supplier', seesAll: false });
+    expect(batchActorOf(keys.authenticate('rl_ops'))).toEqual({ name: 'ops', seesAll: true });
+    expect(readApiKeys(`ops:read+admin:${admin!.sha256}`, undefined)).toEqual({ keys: [admin] });
+  });
+
+  it('replaces its keys at once, but never with none while keys are in force', () => {
+    const keys = new ApiKeyAuthenticator([
+      { name: 'old', roles: ['read'], sha256: hashApiKey('rl_old').toString('hex') },
+    ]);
+    keys.replaceKeys([{ name: 'new', roles: ['read'], sha256: hashApiKey('rl_new').toString('hex') }]);
+    expect(keys.authenticate('rl_new').name).toBe('new');
+    expect(() => keys.authenticate('rl_old')).toThrow(expect.objectContaining({ code: 'UNAUTHENTICATED' }));
+    expect(() => keys.replaceKeys([])).toThrow(/open to anyone/);
+    expect(keys.isOpen).toBe(false);
+    expect(keys.authenticate('rl_new').name).toBe('new');
   });
 
   it('tells a missing key from a missing role', () => {

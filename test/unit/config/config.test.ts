@@ -189,6 +189,7 @@ describe('loadConfig', () => {
         { name: 'a', roles: ['read'], sha256: 'a'.repeat(64) },
         { name: 'b', roles: ['read', 'ingest'], sha256: 'b'.repeat(64) },
       ],
+      apiKeySources: { inline: `a:read:${'a'.repeat(64)}, b:read+ingest:${'b'.repeat(64)}`, file: undefined },
       replication: {
         inProcess: false,
         flushMaxPrices: 1000,

@@ -4,7 +4,7 @@
  * test needs no store; the expected events are written out by hand.
  */
 import { ExchangeRateService, type ExchangeRateProvider } from '../../../src/currencies';
-import type { Batch, NewBatch } from '../../../src/domain/batch';
+import type { Batch, BatchOwner, NewBatch } from '../../../src/domain/batch';
 import type { Port } from '../../../src/domain/model';
 import { PriceBatchWriter, type SubmitPriceBatchInput } from '../../../src/ingest';
 import type { BatchStore, RecordBatchOutcome, ReferenceDataStore } from '../../../src/stores/operational';
@@ -20,7 +20,7 @@ class InMemoryBatches implements Pick<BatchStore, 'byIdempotencyKey' | 'record'>
   readonly byKey = new Map<string, Batch>();
   failNextRecord = false;
 
-  byIdempotencyKey(key: string): Promise<Batch | undefined> {
+  byIdempotencyKey(_owner: BatchOwner, key: string): Promise<Batch | undefined> {
     return Promise.resolve(this.byKey.get(key));
   }
 
@@ -32,6 +32,7 @@ class InMemoryBatches implements Pick<BatchStore, 'byIdempotencyKey' | 'record'>
     const accepted = batch.status === 'ACCEPTED' ? batch.prices.length : 0;
     const recorded: Batch = {
       id: batch.id,
+      owner: batch.owner,
       idempotencyKey: batch.idempotencyKey,
       requestHash: batch.requestHash,
       status: batch.status,
@@ -83,6 +84,7 @@ const item = (day: string, originCode = 'CNSGH') => ({
 });
 
 const threeDays: SubmitPriceBatchInput = {
+  owner: 'supplier-a',
   idempotencyKey: 'three-days',
   skipInvalid: false,
   items: [item('2016-01-04'), item('2016-01-05'), item('2016-01-06')],
@@ -122,7 +124,12 @@ describe('IngestEvents of a whole batch', () => {
   });
 
   it('reports a skipInvalid batch without a valid item as rejected, with 0 prices', async () => {
-    const input = { idempotencyKey: 'none-valid', skipInvalid: true, items: [item('2016-01-04', 'XXXXX')] };
+    const input = {
+      owner: 'supplier-a',
+      idempotencyKey: 'none-valid',
+      skipInvalid: true,
+      items: [item('2016-01-04', 'XXXXX')],
+    };
     const batch = await writer.submit(input, 10);
     expect(batch.status).toBe('REJECTED');
     expect(events.recorded).toEqual([

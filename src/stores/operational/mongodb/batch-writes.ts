@@ -33,8 +33,8 @@ export class BatchWrites {
   ) {}
 
   /**
-   * Claims the idempotency key (its `_id` is the key, so one claim wins), or answers the outcome when an
-   * earlier claim decides it. Single-request and chunked batches share the keys; an unfinished claim is
+   * Claims the idempotency key (its `_id` is the owner's key, see `claimId`, so one claim wins), or answers the outcome when an
+   * earlier claim decides it. An owner's single-request and chunked batches share its keys; an unfinished claim is
    * completed only by the same kind of request.
    */
   async claimKey(mine: IdempotencyKeyDocument): Promise<KeyClaim> {

@@ -1,15 +1,18 @@
-import type { Batch, NewBatch, PriceRecord } from '../../../domain/batch';
-import { PRICES_VISIBLE_STATUSES, RETRACTABLE_STATUSES } from '../../../domain/batch-rules';
+import type { Filter } from 'mongodb';
+import type { Batch, BatchOwner, NewBatch, PriceRecord } from '../../../domain/batch';
+import { PRICES_VISIBLE_STATUSES, restoredStatus, RETRACTABLE_STATUSES } from '../../../domain/batch-rules';
 import type { ReplicatedChange } from '../change-feed';
 import type { BatchCursor, BatchPage, BatchStore, RecordBatchOutcome } from '../ports';
 import type { BatchWrites } from './batch-writes';
 import {
   batchDocumentOf,
+  claimId,
   claimOf,
   fromPriceDocument,
   priceId,
   priceIdRange,
   toBatch,
+  type BatchDocument,
   type MongoCollections,
 } from './documents';
 
@@ -25,7 +28,7 @@ export class MongoBatches implements BatchStore {
   ) {}
 
   /**
-   * 1. Claim the idempotency key (its `_id` is the key, so one claim wins).
+   * 1. Claim the idempotency key (its `_id` is the owner's key, so one claim wins).
    * 2. Write the prices under deterministic ids; duplicates from an earlier attempt are skipped.
    * 3. Insert the batch document: the commit. Until then the batch is invisible to every reader.
    * A claim whose batch never committed (the attempt crashed) is completed by the next attempt with the
@@ -44,17 +47,20 @@ export class MongoBatches implements BatchStore {
     return ids.map((id) => byId.get(id));
   }
 
-  async byIdempotencyKey(key: string): Promise<Batch | undefined> {
-    const claim = await this.collections.idempotencyKeys.findOne({ _id: key });
+  async byIdempotencyKey(owner: BatchOwner, key: string): Promise<Batch | undefined> {
+    const claim = await this.collections.idempotencyKeys.findOne({ _id: claimId(owner, key) });
     if (!claim) return undefined;
     const doc = await this.collections.batches.findOne({ _id: claim.batchId });
     return doc ? toBatch(doc) : undefined;
   }
 
-  async page(first: number, after: BatchCursor | undefined): Promise<BatchPage> {
-    const filter = after
-      ? { $or: [{ createdAt: { $lt: after.createdAt } }, { createdAt: after.createdAt, _id: { $lt: after.id } }] }
-      : {};
+  async page(first: number, after: BatchCursor | undefined, ownedBy?: string): Promise<BatchPage> {
+    const filter: Filter<BatchDocument> = {
+      ...(ownedBy === undefined ? {} : { owner: ownedBy }),
+      ...(after
+        ? { $or: [{ createdAt: { $lt: after.createdAt } }, { createdAt: after.createdAt, _id: { $lt: after.id } }] }
+        : {}),
+    };
     const docs = await this.collections.batches
       .find(filter)
       .sort({ createdAt: -1, _id: -1 })
@@ -70,6 +76,30 @@ export class MongoBatches implements BatchStore {
     );
     const doc = await this.collections.batches.findOne({ _id: id });
     return doc ? toBatch(doc) : undefined;
+  }
+
+  /**
+   * One conditional update: the status it had (an update setting `ACCEPTED`/`REJECTED`, which the change
+   * stream maps to a commit, at the `committedAt` it sets), unreplicated again.
+   */
+  async restore(id: string, at: Date): Promise<Batch | undefined> {
+    const doc = await this.collections.batches.findOne({ _id: id });
+    if (!doc) return undefined;
+    if (doc.status !== 'RETRACTED') return toBatch(doc);
+    const restored = await this.collections.batches.findOneAndUpdate(
+      { _id: id, status: 'RETRACTED' },
+      {
+        $set: {
+          status: restoredStatus(toBatch(doc)),
+          committedAt: at,
+          retractedAt: null,
+          countedAt: null,
+          retractionAppliedAt: null,
+        },
+      },
+      { returnDocument: 'after' },
+    );
+    return toBatch(restored ?? (await this.collections.batches.findOne({ _id: id })) ?? doc);
   }
 
   async pricesOf(batchId: string, afterItemIndex: number | null, limit: number): Promise<PriceRecord[]> {

@@ -5,8 +5,9 @@ import type { BatchEventDocument } from './documents';
 
 /**
  * The statuses the write that commits a batch to the feed sets: the insert of a single-request batch's
- * document, the update that settles a chunked batch. No other write sets them (a retraction sets
- * `RETRACTED`), so they tell a commit event from every other.
+ * document, the update that settles a chunked batch, and the update that restores a retracted batch
+ * (a commit again: its prices count again). No other write sets them (a retraction sets `RETRACTED`),
+ * so they tell a commit event from every other.
  */
 const STATUSES_SET_BY_A_COMMIT = ['ACCEPTED', 'REJECTED'] as const satisfies readonly SettledStatus[];
 
@@ -141,8 +142,8 @@ export type BatchChangeEvent = WithoutCollectionUuid<ChangeStreamDocument<BatchE
  *
  * - `insert` of an `ACCEPTED`/`REJECTED` document: a single-request batch's commit → `committed`, at its
  *   `committedAt` (its creation time); an `OPEN` chunked batch's insert is nothing yet;
- * - `update` setting `status` to `ACCEPTED`/`REJECTED`: a chunked batch settled, its commit →
- *   `committed`, at the `committedAt` the same update sets;
+ * - `update` setting `status` to `ACCEPTED`/`REJECTED`: a chunked batch settled, its commit, or a
+ *   retracted batch restored → `committed`, at the `committedAt` the same update sets;
  * - `update` setting `status: 'RETRACTED'` → `retracted`, at `retractedAt`;
  * - `replace` with a retracted document → `retracted` (Rateline never replaces; an operator might);
  * - `delete` → `retracted` (Rateline never deletes batches; the caller logs a warning): once the

@@ -4,6 +4,7 @@ import type {
   Batch,
   BatchChunk,
   BatchItemError,
+  BatchOwner,
   BatchStatus,
   NewBatch,
   NewOpenBatch,
@@ -77,6 +78,8 @@ export interface PortDocument {
  */
 export interface BatchDocument {
   _id: string;
+  /** The API key name that submitted it; null or absent (documents from before owners) for no supplier. */
+  owner?: BatchOwner;
   idempotencyKey: string;
   requestHash: string;
   status: BatchStatus;
@@ -112,7 +115,11 @@ export type BatchEventDocument = Pick<BatchDocument, '_id' | 'status' | 'created
  * Whether the batch committed is not stored here: the batch document's existence is the only truth.
  */
 export interface IdempotencyKeyDocument {
+  /** {@link claimId}: the key, scoped to its owner. */
   _id: string;
+  /** Absent in claims written before owners: those are no supplier's, and `_id` is the key itself. */
+  owner?: BatchOwner;
+  key?: string;
   batchId: string;
   requestHash: string;
   createdAt: Date;
@@ -237,9 +244,18 @@ export function exchangeRateDayId(provider: string, day: EpochDay): string {
   return `${provider}:${formatDay(day)}`;
 }
 
+/**
+ * The `_id` of an owner's claim on a key. A key of no supplier is the key itself, as every claim was
+ * before owners, so those need no migration; a supplier's is its name, U+001F, the key. Neither a key
+ * nor a key name may hold a control character, so no two (owner, key) pairs share an `_id`.
+ */
+export const claimId = (owner: BatchOwner, key: string): string => (owner === null ? key : `${owner}\u001f${key}`);
+
 export function claimOf(batch: NewBatch): IdempotencyKeyDocument {
   return {
-    _id: batch.idempotencyKey,
+    _id: claimId(batch.owner, batch.idempotencyKey),
+    owner: batch.owner,
+    key: batch.idempotencyKey,
     batchId: batch.id,
     requestHash: batch.requestHash,
     createdAt: batch.createdAt,
@@ -253,7 +269,9 @@ export function claimOf(batch: NewBatch): IdempotencyKeyDocument {
 /** The claim opening a chunked batch writes; the counts of an open batch start at nothing. */
 export function openClaimOf(batch: NewOpenBatch): IdempotencyKeyDocument {
   return {
-    _id: batch.idempotencyKey,
+    _id: claimId(batch.owner, batch.idempotencyKey),
+    owner: batch.owner,
+    key: batch.idempotencyKey,
     batchId: batch.id,
     requestHash: batch.requestHash,
     createdAt: batch.createdAt,
@@ -269,6 +287,7 @@ export function openClaimOf(batch: NewOpenBatch): IdempotencyKeyDocument {
 export function batchDocumentOf(batch: NewBatch, claim: IdempotencyKeyDocument): BatchDocument {
   return {
     _id: claim.batchId,
+    owner: batch.owner,
     idempotencyKey: batch.idempotencyKey,
     requestHash: batch.requestHash,
     status: batch.status,
@@ -292,6 +311,7 @@ export function batchDocumentOf(batch: NewBatch, claim: IdempotencyKeyDocument):
 export function openBatchDocumentOf(batch: NewOpenBatch, claim: IdempotencyKeyDocument): BatchDocument {
   return {
     _id: claim.batchId,
+    owner: batch.owner,
     idempotencyKey: batch.idempotencyKey,
     requestHash: batch.requestHash,
     status: 'OPEN',
@@ -344,6 +364,7 @@ export function toBatch(doc: BatchDocument): Batch {
   // then; it is guessed from the errors for those documents only, as it was read at the time.
   const stored: StoredBatch = {
     id: doc._id,
+    owner: doc.owner ?? null,
     idempotencyKey: doc.idempotencyKey,
     requestHash: doc.requestHash,
     status: doc.status,
@@ -370,7 +391,8 @@ export function toBatch(doc: BatchDocument): Batch {
 export function unfinishedBatchOf(claim: IdempotencyKeyDocument): Batch {
   return batchOf({
     id: claim.batchId,
-    idempotencyKey: claim._id,
+    owner: claim.owner ?? null,
+    idempotencyKey: claim.key ?? claim._id,
     requestHash: claim.requestHash,
     status: claim.status,
     skipInvalid: claim.skipInvalid ?? false,

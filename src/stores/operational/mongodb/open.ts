@@ -38,6 +38,7 @@ const INDEXES: Record<string, IndexDescription[]> = {
   [COLLECTIONS.ports]: [{ key: { regionSlug: 1 }, name: 'by_region' }],
   [COLLECTIONS.batches]: [
     { key: { createdAt: -1, _id: -1 }, name: 'newest_first' },
+    { key: { owner: 1, createdAt: -1, _id: -1 }, name: 'owner_newest_first' },
     { key: { countedAt: 1, committedAt: 1 }, name: 'commit_not_yet_counted' },
     { key: { status: 1, retractionAppliedAt: 1, retractedAt: 1 }, name: 'retraction_not_yet_applied' },
     // Workers' claim (COMMITTED, or PROCESSING with a lapsed lease, oldest first) and the expiry of

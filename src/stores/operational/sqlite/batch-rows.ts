@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { Batch, BatchItemError, BatchStatus, PriceRecord } from '../../../domain/batch';
+import type { Batch, BatchItemError, BatchOwner, BatchStatus, PriceRecord } from '../../../domain/batch';
 import { batchOf } from '../../../domain/batch-rules';
 import type { BatchChangeKind } from '../change-feed';
 import type { RecordBatchOutcome } from '../ports';
@@ -7,6 +7,8 @@ import { insertInGroups, prepareMultiRowInsert, valuesPlaceholders, type MultiRo
 
 export interface BatchRow {
   id: string;
+  /** '' for no supplier (SQLite's UNIQUE would take NULLs for distinct owners). */
+  owner: string;
   idempotency_key: string;
   request_hash: string;
   status: BatchStatus;
@@ -29,9 +31,12 @@ export interface BatchRow {
 
 const dateOrNull = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
 
+export const ownerColumn = (owner: BatchOwner): string => owner ?? '';
+
 export function toBatch(row: BatchRow): Batch {
   return batchOf({
     id: row.id,
+    owner: row.owner === '' ? null : row.owner,
     idempotencyKey: row.idempotency_key,
     requestHash: row.request_hash,
     status: row.status,
@@ -53,13 +58,16 @@ export function toBatch(row: BatchRow): Batch {
 /** A list of statuses as SQL text literals, for `status IN (…)`. */
 export const statusList = (statuses: readonly BatchStatus[]): string => statuses.map((s) => `'${s}'`).join(', ');
 
-export const BATCH_COLUMNS = `id, idempotency_key, request_hash, status, skip_invalid, item_count, chunk_count,
+export const BATCH_COLUMNS = `id, owner, idempotency_key, request_hash, status, skip_invalid, item_count, chunk_count,
   processed_count, accepted_count, errors, error_count, created_at, open_until, retracted_at, counted_at,
   retraction_applied_at, processed_chunks, work_holder, work_expires_at`;
 
 /** A new batch's row: nothing processed, replicated or leased yet. */
 export function newBatchRow(
-  fields: Pick<BatchRow, 'id' | 'idempotency_key' | 'request_hash' | 'status' | 'skip_invalid' | 'created_at'> &
+  fields: Pick<
+    BatchRow,
+    'id' | 'owner' | 'idempotency_key' | 'request_hash' | 'status' | 'skip_invalid' | 'created_at'
+  > &
     Partial<BatchRow>,
 ): BatchRow {
   return {
@@ -92,7 +100,7 @@ const insertPricesSql = (rows: number): string =>
 export class SqliteBatchRows {
   private readonly statements: {
     byId: Statement<[string], BatchRow>;
-    byKey: Statement<[string], BatchRow>;
+    byKey: Statement<[string, string], BatchRow>;
     insertBatch: Statement<[BatchRow]>;
     insertPrices: MultiRowInsert;
     logChange: Statement<[string, string, number]>;
@@ -103,9 +111,9 @@ export class SqliteBatchRows {
   constructor(readonly db: Database) {
     this.statements = {
       byId: db.prepare(`SELECT ${BATCH_COLUMNS} FROM batches WHERE id = ?`),
-      byKey: db.prepare(`SELECT ${BATCH_COLUMNS} FROM batches WHERE idempotency_key = ?`),
+      byKey: db.prepare(`SELECT ${BATCH_COLUMNS} FROM batches WHERE owner = ? AND idempotency_key = ?`),
       insertBatch: db.prepare(
-        `INSERT INTO batches (${BATCH_COLUMNS}) VALUES (@id, @idempotency_key, @request_hash, @status, @skip_invalid,
+        `INSERT INTO batches (${BATCH_COLUMNS}) VALUES (@id, @owner, @idempotency_key, @request_hash, @status, @skip_invalid,
            @item_count, @chunk_count, @processed_count, @accepted_count, @errors, @error_count, @created_at,
            @open_until, @retracted_at, @counted_at, @retraction_applied_at, @processed_chunks, @work_holder,
            @work_expires_at)`,
@@ -122,8 +130,8 @@ export class SqliteBatchRows {
     return this.statements.byId.get(id);
   }
 
-  rowByKey(key: string): BatchRow | undefined {
-    return this.statements.byKey.get(key);
+  rowByKey(owner: BatchOwner, key: string): BatchRow | undefined {
+    return this.statements.byKey.get(ownerColumn(owner), key);
   }
 
   /** A batch known to exist (inside a transaction that has just written or checked it). */
@@ -132,13 +140,13 @@ export class SqliteBatchRows {
   }
 
   /**
-   * Inserts a batch row (then runs `andThen` in the same transaction) unless its idempotency key is
-   * taken: then the earlier batch answers, as the same request or a conflicting one.
+   * Inserts a batch row (then runs `andThen` in the same transaction) unless its owner already used its
+   * idempotency key: then the earlier batch answers, as the same request or a conflicting one.
    */
   insertUnlessKeyTaken(row: BatchRow, andThen: () => void = () => undefined): RecordBatchOutcome {
     return this.db
       .transaction((): RecordBatchOutcome => {
-        const earlier = this.statements.byKey.get(row.idempotency_key);
+        const earlier = this.statements.byKey.get(row.owner, row.idempotency_key);
         if (earlier) {
           const kind = earlier.request_hash === row.request_hash ? 'existing' : 'conflict';
           return { kind, batch: toBatch(earlier) };

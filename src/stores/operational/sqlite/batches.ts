@@ -1,10 +1,18 @@
 import type { Statement } from 'better-sqlite3';
-import type { Batch, NewBatch, PriceRecord } from '../../../domain/batch';
-import { arePricesVisible, RETRACTABLE_STATUSES } from '../../../domain/batch-rules';
+import type { Batch, BatchOwner, NewBatch, PriceRecord } from '../../../domain/batch';
+import { arePricesVisible, restoredStatus, RETRACTABLE_STATUSES } from '../../../domain/batch-rules';
 import type { EpochDay } from '../../../domain/day';
 import type { BatchChangeKind, ReplicatedChange } from '../change-feed';
 import type { BatchCursor, BatchPage, BatchStore, RecordBatchOutcome } from '../ports';
-import { BATCH_COLUMNS, newBatchRow, statusList, toBatch, type BatchRow, type SqliteBatchRows } from './batch-rows';
+import {
+  BATCH_COLUMNS,
+  newBatchRow,
+  ownerColumn,
+  statusList,
+  toBatch,
+  type BatchRow,
+  type SqliteBatchRows,
+} from './batch-rows';
 import { promised } from './promised';
 
 /** item_index, origin_code, destination_code, day, usd_cents, currency, amount_minor, usd_per_unit */
@@ -36,7 +44,10 @@ export class SqliteBatches implements BatchStore {
     byIds: Statement<[string], BatchRow>;
     newest: Statement<[number], BatchRow>;
     olderThan: Statement<[number, number, string, number], BatchRow>;
+    newestOf: Statement<[string, number], BatchRow>;
+    olderOfThan: Statement<[string, number, number, string, number], BatchRow>;
     retract: Statement<[number, string]>;
+    restore: Statement<[string, string]>;
     pricesAsJson: Statement<[string, number, number], string>;
     markCounted: Statement<[number, string]>;
     markRetractionApplied: Statement<[number, string]>;
@@ -51,6 +62,19 @@ export class SqliteBatches implements BatchStore {
         `SELECT ${BATCH_COLUMNS} FROM batches
           WHERE created_at < ? OR (created_at = ? AND id < ?)
           ORDER BY created_at DESC, id DESC LIMIT ?`,
+      ),
+      newestOf: db.prepare(
+        `SELECT ${BATCH_COLUMNS} FROM batches WHERE owner = ? ORDER BY created_at DESC, id DESC LIMIT ?`,
+      ),
+      olderOfThan: db.prepare(
+        `SELECT ${BATCH_COLUMNS} FROM batches
+          WHERE owner = ? AND (created_at < ? OR (created_at = ? AND id < ?))
+          ORDER BY created_at DESC, id DESC LIMIT ?`,
+      ),
+      // Unreplicated again: the replicator marks it counted once it has copied the prices back.
+      restore: db.prepare(
+        `UPDATE batches SET status = ?, retracted_at = NULL, counted_at = NULL, retraction_applied_at = NULL
+          WHERE id = ? AND status = 'RETRACTED'`,
       ),
       retract: db.prepare(
         `UPDATE batches SET status = 'RETRACTED', retracted_at = ?
@@ -84,6 +108,7 @@ export class SqliteBatches implements BatchStore {
       return this.rows.insertUnlessKeyTaken(
         newBatchRow({
           id: batch.id,
+          owner: ownerColumn(batch.owner),
           idempotency_key: batch.idempotencyKey,
           request_hash: batch.requestHash,
           status: batch.status,
@@ -110,18 +135,25 @@ export class SqliteBatches implements BatchStore {
     });
   }
 
-  byIdempotencyKey(key: string): Promise<Batch | undefined> {
+  byIdempotencyKey(owner: BatchOwner, key: string): Promise<Batch | undefined> {
     return promised(() => {
-      const row = this.rows.rowByKey(key);
+      const row = this.rows.rowByKey(owner, key);
       return row && toBatch(row);
     });
   }
 
-  page(first: number, after: BatchCursor | undefined): Promise<BatchPage> {
+  page(first: number, after: BatchCursor | undefined, ownedBy?: string): Promise<BatchPage> {
     return promised(() => {
-      const rows = after
-        ? this.statements.olderThan.all(after.createdAt.getTime(), after.createdAt.getTime(), after.id, first + 1)
-        : this.statements.newest.all(first + 1);
+      const { newest, olderThan, newestOf, olderOfThan } = this.statements;
+      const limit = first + 1;
+      const rows =
+        ownedBy === undefined
+          ? after
+            ? olderThan.all(after.createdAt.getTime(), after.createdAt.getTime(), after.id, limit)
+            : newest.all(limit)
+          : after
+            ? olderOfThan.all(ownedBy, after.createdAt.getTime(), after.createdAt.getTime(), after.id, limit)
+            : newestOf.all(ownedBy, limit);
       return { batches: rows.slice(0, first).map(toBatch), hasMore: rows.length > first };
     });
   }
@@ -135,6 +167,21 @@ export class SqliteBatches implements BatchStore {
           }
           const row = this.rows.row(id);
           return row && toBatch(row);
+        })
+        .immediate(),
+    );
+  }
+
+  restore(id: string, at: Date): Promise<Batch | undefined> {
+    return promised(() =>
+      this.rows.db
+        .transaction((): Batch | undefined => {
+          const row = this.rows.row(id);
+          if (!row) return undefined;
+          if (this.statements.restore.run(restoredStatus(toBatch(row)), id).changes === 1) {
+            this.rows.logChange('committed', id, at.getTime());
+          }
+          return this.rows.existing(id);
         })
         .immediate(),
     );

@@ -8,7 +8,7 @@ import type {
   EndOpenBatchOutcome,
   RecordBatchOutcome,
 } from '../ports';
-import { newBatchRow, toBatch, type SqliteBatchRows } from './batch-rows';
+import { newBatchRow, ownerColumn, toBatch, type SqliteBatchRows } from './batch-rows';
 import { promised } from './promised';
 
 interface ChunkRow {
@@ -57,6 +57,7 @@ export class SqliteChunkedBatches implements ChunkedBatchStore {
       this.rows.insertUnlessKeyTaken(
         newBatchRow({
           id: batch.id,
+          owner: ownerColumn(batch.owner),
           idempotency_key: batch.idempotencyKey,
           request_hash: batch.requestHash,
           status: 'OPEN',

@@ -115,6 +115,45 @@ export const SCHEMA_STEPS: readonly string[] = [
      content          TEXT,
      PRIMARY KEY (batch_id, chunk_index)
    ) STRICT;`,
+  // Suppliers kept apart: a batch records the API key name that submitted it ('' for no supplier: the
+  // seed's batch, and every batch recorded before this step, whose submitter was never recorded), and
+  // idempotency keys are unique per owner. The inline UNIQUE on the key cannot be dropped in place: the
+  // table is rebuilt as in the step before.
+  `CREATE TABLE batches_v5 (
+     id                    TEXT PRIMARY KEY,
+     owner                 TEXT NOT NULL,
+     idempotency_key       TEXT NOT NULL,
+     request_hash          TEXT NOT NULL,
+     status                TEXT NOT NULL CHECK (status IN
+                             ('OPEN', 'COMMITTED', 'PROCESSING', 'ACCEPTED', 'REJECTED', 'RETRACTED', 'ABORTED', 'EXPIRED')),
+     skip_invalid          INTEGER NOT NULL,
+     item_count            INTEGER NOT NULL,
+     chunk_count           INTEGER NOT NULL,
+     processed_count       INTEGER NOT NULL,
+     accepted_count        INTEGER NOT NULL,
+     errors                TEXT NOT NULL,
+     error_count           INTEGER NOT NULL,
+     created_at            INTEGER NOT NULL,
+     open_until            INTEGER,
+     retracted_at          INTEGER,
+     counted_at            INTEGER,
+     retraction_applied_at INTEGER,
+     processed_chunks      INTEGER NOT NULL,
+     work_holder           TEXT,
+     work_expires_at       INTEGER,
+     UNIQUE (owner, idempotency_key)
+   ) STRICT, WITHOUT ROWID;
+   INSERT INTO batches_v5
+     SELECT id, '', idempotency_key, request_hash, status, skip_invalid, item_count, chunk_count, processed_count,
+            accepted_count, errors, error_count, created_at, open_until, retracted_at, counted_at,
+            retraction_applied_at, processed_chunks, work_holder, work_expires_at
+       FROM batches;
+   DROP TABLE batches;
+   ALTER TABLE batches_v5 RENAME TO batches;
+   CREATE INDEX batches_newest_first ON batches(created_at DESC, id DESC);
+   CREATE INDEX batches_of_owner_newest_first ON batches(owner, created_at DESC, id DESC);
+   CREATE INDEX batches_waiting_for_work ON batches(created_at) WHERE status IN ('COMMITTED', 'PROCESSING');
+   CREATE INDEX batches_open ON batches(open_until) WHERE status = 'OPEN';`,
 ];
 
 const schemaVersion = (db: Database): number => db.pragma('user_version', { simple: true }) as number;

@@ -38,6 +38,8 @@ function price(itemIndex: number): PriceRecord {
 }
 
 let sequence = 0;
+const SUPPLIER_A = 'supplier-a';
+const SUPPLIER_B = 'supplier-b';
 
 /**
  * A batch of `priceCount` prices plus one refused item. Its prices arrive in reverse item order, and
@@ -47,6 +49,7 @@ export function sampleBatch(overrides: Partial<NewBatch> = {}, priceCount = 12):
   const n = ++sequence;
   return {
     id: randomUUID(),
+    owner: SUPPLIER_A,
     idempotencyKey: `key-${n}-${randomUUID()}`,
     requestHash: `hash-${n}`,
     status: priceCount > 0 ? 'ACCEPTED' : 'REJECTED',
@@ -206,6 +209,7 @@ export function describeOperationalStoreContract(
       const outcome = await store.batches.record(batch);
       const expected = {
         id: batch.id,
+        owner: SUPPLIER_A,
         idempotencyKey: batch.idempotencyKey,
         requestHash: batch.requestHash,
         status: 'ACCEPTED',
@@ -278,8 +282,86 @@ export function describeOperationalStoreContract(
     it('finds a batch by its idempotency key', async () => {
       const batch = sampleBatch();
       await store.batches.record(batch);
-      expect((await store.batches.byIdempotencyKey(batch.idempotencyKey))?.id).toBe(batch.id);
-      expect(await store.batches.byIdempotencyKey('no-such-key')).toBeUndefined();
+      expect((await store.batches.byIdempotencyKey(SUPPLIER_A, batch.idempotencyKey))?.id).toBe(batch.id);
+      expect(await store.batches.byIdempotencyKey(SUPPLIER_A, 'no-such-key')).toBeUndefined();
+    });
+
+    it('keeps idempotency keys per owner: the same key of another owner is a batch of its own', async () => {
+      const a = sampleBatch({}, 2);
+      await store.batches.record(a);
+      const reused = { ...sampleBatch({ owner: SUPPLIER_B, idempotencyKey: a.idempotencyKey }, 3), requestHash: 'b' };
+      const b = await store.batches.record(reused);
+      expect(b).toMatchObject({ kind: 'created', batch: { id: reused.id, owner: SUPPLIER_B, acceptedCount: 3 } });
+      // The same content under the same key is still the other owner's own batch, not A's.
+      const mirror = sampleBatch({ owner: null, idempotencyKey: a.idempotencyKey, requestHash: a.requestHash }, 2);
+      expect(await store.batches.record(mirror)).toMatchObject({
+        kind: 'created',
+        batch: { id: mirror.id, owner: null },
+      });
+      const byKey = async (owner: string | null) => (await store.batches.byIdempotencyKey(owner, a.idempotencyKey))?.id;
+      expect([await byKey(SUPPLIER_A), await byKey(SUPPLIER_B), await byKey(null)]).toEqual([
+        a.id,
+        reused.id,
+        mirror.id,
+      ]);
+      expect(await store.batches.byIdempotencyKey('supplier-c', a.idempotencyKey)).toBeUndefined();
+      expect((await store.batches.byIds([a.id]))[0]?.owner).toBe(SUPPLIER_A);
+      // Each owner's retry still finds its own batch.
+      expect(await store.batches.record({ ...reused, id: randomUUID() })).toMatchObject({
+        kind: 'existing',
+        batch: { id: reused.id },
+      });
+      // A chunked batch shares keys with its owner's whole batches only.
+      const opened = await store.chunkedBatches.open({
+        id: randomUUID(),
+        owner: 'supplier-c',
+        idempotencyKey: a.idempotencyKey,
+        requestHash: 'chunked',
+        skipInvalid: false,
+        createdAt: new Date(),
+        openUntil: new Date(Date.now() + 60_000),
+      });
+      expect(opened).toMatchObject({ kind: 'created', batch: { owner: 'supplier-c', status: 'OPEN' } });
+      const ids = async (ownedBy?: string) =>
+        (await store.batches.page(10, undefined, ownedBy)).batches.map((x) => x.id);
+      expect(await ids(SUPPLIER_A)).toEqual([a.id]);
+      expect(await ids(SUPPLIER_B)).toEqual([reused.id]);
+      expect(await ids('nobody')).toEqual([]);
+      expect((await ids()).sort()).toEqual([a.id, reused.id, mirror.id, opened.batch.id].sort());
+      const [newestOfA] = (await store.batches.page(1, undefined, SUPPLIER_A)).batches;
+      expect(
+        (await store.batches.page(1, { createdAt: newestOfA!.createdAt, id: newestOfA!.id }, SUPPLIER_A)).batches,
+      ).toEqual([]);
+    });
+
+    it('restores a retracted batch to what it was, unreplicated until marked; anything else stays', async () => {
+      const [accepted, rejected] = [sampleBatch({}, 4), sampleBatch({}, 0)];
+      await store.batches.record(accepted);
+      await store.batches.record(rejected);
+      await store.batches.markReplicated([{ batchId: accepted.id, kind: 'committed' }], new Date(Date.UTC(2026, 6, 1)));
+      expect(await store.batches.restore(accepted.id, new Date())).toMatchObject({ status: 'ACCEPTED' });
+      await store.batches.retract(accepted.id, new Date(Date.UTC(2026, 6, 2)));
+      await store.batches.retract(rejected.id, new Date(Date.UTC(2026, 6, 2)));
+      await store.batches.markReplicated([{ batchId: accepted.id, kind: 'retracted' }], new Date(Date.UTC(2026, 6, 3)));
+      const restoredAt = new Date(Date.UTC(2026, 6, 4));
+      expect(await store.batches.restore(accepted.id, restoredAt)).toMatchObject({
+        status: 'ACCEPTED',
+        acceptedCount: 4,
+        retractedAt: null,
+        replicatedAt: null,
+      });
+      expect(await store.batches.restore(rejected.id, restoredAt)).toMatchObject({
+        status: 'REJECTED',
+        retractedAt: null,
+      });
+      expect(await store.batches.pricesOf(accepted.id, null, 100)).toHaveLength(4);
+      const marked = new Date(Date.UTC(2026, 6, 5));
+      await store.batches.markReplicated([{ batchId: accepted.id, kind: 'committed' }], marked);
+      expect((await store.batches.byIds([accepted.id]))[0]?.replicatedAt).toEqual(marked);
+      expect(await store.batches.restore(accepted.id, new Date())).toMatchObject({ replicatedAt: marked });
+      // Retracted again, it reads unreplicated until this retraction is marked.
+      expect(await store.batches.retract(accepted.id, new Date())).toMatchObject({ replicatedAt: null });
+      expect(await store.batches.restore('no-such-batch', new Date())).toBeUndefined();
     });
 
     it('lists batches newest first, page by page', async () => {
@@ -377,6 +459,7 @@ export function describeOperationalStoreContract(
       const n = ++sequence;
       const outcome = await store.chunkedBatches.open({
         id: randomUUID(),
+        owner: SUPPLIER_A,
         idempotencyKey: `chunked-${n}-${randomUUID()}`,
         requestHash: `chunked-hash-${n}`,
         skipInvalid,
@@ -421,6 +504,7 @@ export function describeOperationalStoreContract(
       });
       const again = await store.chunkedBatches.open({
         id: randomUUID(),
+        owner: SUPPLIER_A,
         idempotencyKey: batch.idempotencyKey,
         requestHash: batch.requestHash,
         skipInvalid: true,
@@ -724,6 +808,24 @@ export function describeOperationalStoreContract(
         }
       },
     );
+
+    feedIt(feedTitle('puts a restored batch in the feed as committed again, once'), async () => {
+      const batch = sampleBatch();
+      await store.batches.record(batch);
+      await store.batches.retract(batch.id, new Date());
+      const reader = await store.changeFeed.follow(null);
+      try {
+        await readChanges(reader, 2);
+        const restoredAt = new Date(Date.UTC(2026, 7, 1));
+        await store.batches.restore(batch.id, restoredAt);
+        await store.batches.restore(batch.id, new Date());
+        const changes = await readChanges(reader, 1);
+        expect(summary(changes)).toEqual([`committed ${batch.id}`]);
+        expect(changes[0]?.at).toEqual(restoredAt);
+      } finally {
+        await reader.close();
+      }
+    });
 
     feedIt(feedTitle('follows from a position with exactly the changes after it'), async () => {
       const batches = [sampleBatch(), sampleBatch(), sampleBatch()];

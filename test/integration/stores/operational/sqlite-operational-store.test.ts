@@ -65,7 +65,7 @@ describe('OperationalStore: on its file', () => {
     const broken = { ...batch, prices: [...batch.prices, batch.prices[0]!] };
     await expect(store.batches.record(broken)).rejects.toHaveProperty('message', expect.stringMatching(/UNIQUE/));
     expect(await store.batches.byIds([batch.id])).toEqual([undefined]);
-    expect(await store.batches.byIdempotencyKey(batch.idempotencyKey)).toBeUndefined();
+    expect(await store.batches.byIdempotencyKey(batch.owner, batch.idempotencyKey)).toBeUndefined();
     expect(await store.changeFeed.backlog(null)).toEqual({ changes: 0, oldestAt: null });
     expect((await store.batches.record(batch)).kind).toBe('created');
   });
@@ -101,6 +101,8 @@ describe('OperationalStore: on its file', () => {
       store = open(dir);
       const [old, clean] = await store.batches.byIds(['b-old', 'b-clean']);
       expect(old).toMatchObject({
+        // Recorded before owners: no supplier's (only an admin sees it).
+        owner: null,
         status: 'ACCEPTED',
         skipInvalid: true,
         itemCount: 3,
@@ -113,12 +115,15 @@ describe('OperationalStore: on its file', () => {
         replicatedAt: new Date(2000),
       });
       expect(clean).toMatchObject({
+        owner: null,
         status: 'RETRACTED',
         skipInvalid: false,
         errorCount: 0,
         retractedAt: new Date(1600),
       });
       expect((await store.batches.pricesOf('b-old', null, 10)).map((p) => p.usdCents)).toEqual([100, 200]);
+      expect((await store.batches.byIdempotencyKey(null, 'k-old'))?.id).toBe('b-old');
+      expect(await store.batches.byIdempotencyKey('supplier-a', 'k-old')).toBeUndefined();
       expect(await store.changeFeed.backlog(null)).toEqual({ changes: 1, oldestAt: new Date(1000) });
       await store.close();
       // The rebuilt table still anchors the prices' and the change log's foreign keys.

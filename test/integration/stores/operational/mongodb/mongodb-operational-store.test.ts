@@ -114,13 +114,33 @@ function describeMongoAdapter(uri: () => string, server: 'ferretdb' | 'mongodb')
       if (written.length > 0) await db().collection<PriceDocument>('prices').insertMany(written);
     }
 
+    it('reads a claim and a batch written before owners as no supplier’s, under the bare key', async () => {
+      const legacy = sampleBatch({ owner: null }, 2);
+      const { owner: _owner, key: _key, ...oldClaim } = claimOf(legacy);
+      const { owner: _docOwner, ...oldDocument } = batchDocumentOf(legacy, claimOf(legacy));
+      await db().collection<IdempotencyKeyDocument>('idempotency_keys').insertOne(oldClaim);
+      await db().collection<BatchDocument>('batches').insertOne(oldDocument);
+      expect(oldClaim._id).toBe(legacy.idempotencyKey);
+      expect(await opened.store.batches.byIdempotencyKey(null, legacy.idempotencyKey)).toMatchObject({
+        id: legacy.id,
+        owner: null,
+      });
+      expect(await opened.store.batches.byIdempotencyKey('supplier-a', legacy.idempotencyKey)).toBeUndefined();
+      const suppliers = sampleBatch({ idempotencyKey: legacy.idempotencyKey }, 1);
+      expect((await opened.store.batches.record(suppliers)).kind).toBe('created');
+      expect(await opened.store.batches.record({ ...legacy, id: randomUUID() })).toMatchObject({
+        kind: 'existing',
+        batch: { id: legacy.id },
+      });
+    });
+
     it('completes an interrupted write exactly once, under the first attempt’s id and time', async () => {
       const batch = sampleBatch({}, 25);
       await crashedAttempt(batch, 10);
       expect(await storedPrices(batch.id)).toBe(10);
       // Until its batch document exists the batch is nowhere to be seen.
       expect(await opened.store.batches.byIds([batch.id])).toEqual([undefined]);
-      expect(await opened.store.batches.byIdempotencyKey(batch.idempotencyKey)).toBeUndefined();
+      expect(await opened.store.batches.byIdempotencyKey(batch.owner, batch.idempotencyKey)).toBeUndefined();
       expect(await opened.store.batches.pricesOf(batch.id, null, 1_000_000)).toEqual([]);
       expect((await opened.store.batches.page(10, undefined)).batches).toEqual([]);
       expect(await opened.store.changeFeed.backlog(null)).toEqual({ changes: 0, oldestAt: null });
@@ -260,6 +280,7 @@ function describeMongoAdapter(uri: () => string, server: 'ferretdb' | 'mongodb')
       });
       const newOpenBatch = () => ({
         id: randomUUID(),
+        owner: 'supplier-a',
         idempotencyKey: `chunked-${randomUUID()}`,
         requestHash: 'chunked-hash',
         skipInvalid: false,
@@ -430,7 +451,7 @@ function describeMongoAdapter(uri: () => string, server: 'ferretdb' | 'mongodb')
       it('completes an open interrupted after its claim, under the claim’s id and time', async () => {
         const first = newOpenBatch();
         await db().collection<IdempotencyKeyDocument>('idempotency_keys').insertOne(openClaimOf(first));
-        expect(await opened.store.batches.byIdempotencyKey(first.idempotencyKey)).toBeUndefined();
+        expect(await opened.store.batches.byIdempotencyKey(first.owner, first.idempotencyKey)).toBeUndefined();
         const retry = await opened.store.chunkedBatches.open({ ...first, id: randomUUID(), createdAt: t(5) });
         expect(retry).toMatchObject({
           kind: 'created',

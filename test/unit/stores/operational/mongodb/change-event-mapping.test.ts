@@ -106,6 +106,27 @@ describe('batchChangeOf', () => {
     }
   });
 
+  it('maps the update that restores a retracted batch to committed again, at the committedAt it sets', () => {
+    const restoredAt = new Date('2025-11-28T06:00:00.000Z');
+    // What batches.restore's $set produces: the status it had, and its replication marks cleared.
+    const restore: Event<'update'> = {
+      ...retraction,
+      _id: token(8),
+      updateDescription: {
+        updatedFields: {
+          status: 'ACCEPTED',
+          committedAt: restoredAt,
+          retractedAt: null,
+          countedAt: null,
+          retractionAppliedAt: null,
+        } as Partial<BatchEventDocument>,
+        removedFields: [],
+        truncatedArrays: [],
+      },
+    };
+    expect(batchChangeOf(restore)).toMatchObject({ kind: 'committed', batchId: BATCH_ID, at: restoredAt });
+  });
+
   it('never takes a chunked batch opened, committed for a worker, leased or ended for a commit', () => {
     for (const status of ['OPEN', 'COMMITTED', 'PROCESSING', 'ABORTED', 'EXPIRED'] as const) {
       const update: Event<'update'> = {
