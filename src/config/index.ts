@@ -199,6 +199,22 @@ const operationsSection = z
     readinessTimeoutMs: e.READINESS_TIMEOUT_MS,
   }));
 
+/**
+ * OpenTelemetry traces, exported over OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT is set. The SDK reads
+ * its other standard variables itself (OTEL_EXPORTER_OTLP_HEADERS, OTEL_TRACES_SAMPLER, OTEL_BSP_*).
+ */
+const tracingSection = z
+  .object({
+    OTEL_EXPORTER_OTLP_ENDPOINT: optional(httpUrl.transform((url) => url.replace(/\/+$/, ''))),
+    OTEL_SERVICE_NAME: optional(z.string().trim().min(1).max(200)),
+  })
+  .transform((e) => ({
+    /** The collector's base URL, no trailing slash (traces go to `/v1/traces` below it); undefined traces nothing. */
+    otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
+    /** Replaces the process's own service name (`rateline-api`, `rateline-replicator`, `rateline-worker`). */
+    serviceName: e.OTEL_SERVICE_NAME,
+  }));
+
 /** Open Exchange Rates when OXR_APP_ID is set, else the offline table. */
 const exchangeRatesSection = z
   .object({
@@ -235,6 +251,7 @@ export type BatchWorkConfig = Section<typeof batchWorkSection>;
 export type Limits = Section<typeof limitsSection>;
 export type OperationsConfig = Section<typeof operationsSection>;
 export type ExchangeRatesConfig = Section<typeof exchangeRatesSection>;
+export type TracingConfig = Section<typeof tracingSection>;
 export type OpenExchangeRatesConfig = NonNullable<ExchangeRatesConfig['openExchangeRates']>;
 
 export type Config = Section<typeof processSection> & {
@@ -246,6 +263,7 @@ export type Config = Section<typeof processSection> & {
   readonly limits: Limits;
   readonly operations: OperationsConfig;
   readonly exchangeRates: ExchangeRatesConfig;
+  readonly tracing: TracingConfig;
 };
 
 const SECTIONS = [
@@ -258,6 +276,7 @@ const SECTIONS = [
   limitsSection,
   operationsSection,
   exchangeRatesSection,
+  tracingSection,
 ] as const;
 
 /** The names of every environment variable the configuration reads (the README documents each). */
@@ -288,6 +307,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const limits = read(limitsSection);
   const operations = read(operationsSection);
   const exchangeRates = read(exchangeRatesSection);
+  const tracing = read(tracingSection);
   if (
     problems.length > 0 ||
     !general ||
@@ -297,7 +317,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     !batchWork ||
     !limits ||
     !operations ||
-    !exchangeRates
+    !exchangeRates ||
+    !tracing
   ) {
     throw new ConfigError(problems);
   }
@@ -314,5 +335,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'NODE_ENV=production needs API keys (API_KEYS or API_KEYS_FILE): Rateline refuses to run open in production',
     ]);
   }
-  return { ...general, clickhouse, mongodb, apiKeys, replication, batchWork, limits, operations, exchangeRates };
+  return {
+    ...general,
+    clickhouse,
+    mongodb,
+    apiKeys,
+    replication,
+    batchWork,
+    limits,
+    operations,
+    exchangeRates,
+    tracing,
+  };
 }
