@@ -16,7 +16,12 @@ let service: TestService;
 beforeAll(async () => {
   exporter = new InMemorySpanExporter();
   tracing = createTracing('rateline-api', new SimpleSpanProcessor(exporter));
-  service = await startTestService({ WORKER_POLL_INTERVAL_MS: '50' }, undefined, tracing.tracer);
+  // A batch of more than 4 prices is copied on its own, in slices.
+  service = await startTestService(
+    { WORKER_POLL_INTERVAL_MS: '50', REPLICATION_FLUSH_MAX_PRICES: '4' },
+    undefined,
+    tracing.tracer,
+  );
 });
 afterAll(async () => {
   await service?.stop();
@@ -89,22 +94,26 @@ describe('traces', () => {
     expect(descendantsOf(serviceCall!)).toContain(analyticsCall);
   });
 
-  it('records each replicator flush as a trace with the replica writes inside it', async () => {
+  async function submitBatch(prices: number): Promise<void> {
     const response = await service.graphql<{ submitPriceBatch: { id: string; status: string } }>(
       `mutation($input: SubmitPriceBatchInput!) { submitPriceBatch(input: $input) { id status } }`,
       {
         input: {
           idempotencyKey: `traced-${++keys}`,
-          items: [1, 2, 3].map((n) => ({
+          items: Array.from({ length: prices }, (_, n) => ({
             originCode: 'CNSGH',
             destinationCode: 'NLRTM',
             day: '2032-01-01',
-            price: n * 100,
+            price: (n + 1) * 100,
           })),
         },
       },
     );
     expect(response.data?.submitPriceBatch.status).toBe('ACCEPTED');
+  }
+
+  it('records each replicator flush as a trace with the replica writes inside it', async () => {
+    await submitBatch(3);
     const flush = await waitForSpan(
       'a flush of the batch',
       (span) => span.name === 'replication.flush' && span.attributes['rateline.replication.prices'] === 3,
@@ -115,6 +124,23 @@ describe('traces', () => {
       expect.arrayContaining([
         'analytics.replica.applyChanges',
         'operational.batches.markReplicated',
+        'analytics.replica.saveCheckpoint',
+      ]),
+    );
+  });
+
+  it('records a batch too large for a flush as a trace of its own, with its slices inside it', async () => {
+    await submitBatch(5);
+    const copy = await waitForSpan(
+      'the copy of the large batch',
+      (span) => span.name === 'replication.large-batch' && span.attributes['rateline.replication.prices'] === 5,
+    );
+    expect(parentOf(copy)).toBeUndefined();
+    expect(copy.attributes['rateline.replication.changes']).toBe(1);
+    expect(descendantsOf(copy).map((span) => span.name)).toEqual(
+      expect.arrayContaining([
+        'analytics.replica.replicatedThrough',
+        'analytics.replica.applyChanges',
         'analytics.replica.saveCheckpoint',
       ]),
     );
