@@ -5,6 +5,7 @@ import { createLogger } from './logging/logger';
 import { observeReplication } from './observability/metrics';
 import { startOperationsServer } from './observability/operations-server';
 import { ReplicationMonitor } from './replication';
+import { startTracing } from './tracing';
 
 /**
  * `npm run replicator`: the replicator on its own, for shapes where analytics live on a ClickHouse
@@ -15,8 +16,9 @@ import { ReplicationMonitor } from './replication';
 async function main(): Promise<void> {
   const config = configOrExit();
   const log = createLogger(config.logLevel);
-  const stores = await openStores(config, log);
-  const replicator = createReplicator(config, stores, log);
+  const tracing = startTracing(config.tracing, 'rateline-replicator');
+  const stores = await openStores(config, log, tracing?.tracer);
+  const replicator = createReplicator(config, stores, log, tracing?.tracer);
   const readiness = storesReadiness(config, stores);
   const stopObserving = observeReplication(
     new ReplicationMonitor(stores.operational.changeFeed, stores.analytics.replica),
@@ -35,6 +37,7 @@ async function main(): Promise<void> {
       await replicator.stop();
       await operations?.close();
       await closeStores(stores);
+      await tracing?.shutdown();
     },
     config.shutdownGraceMs,
   );

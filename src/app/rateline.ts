@@ -2,6 +2,7 @@ import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AddressInfo } from 'node:net';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import type { Tracer } from '@opentelemetry/api';
 import { AnalysisService } from '../analysis';
 import { ApiKeyAuthenticator, reloadApiKeysOnChange, type ApiKeyReloader } from '../auth';
 import type { ClickHouseConfig, Config } from '../config';
@@ -19,7 +20,13 @@ import { LocationsService } from '../locations';
 import type { Logger } from '../logging/logger';
 import { Readiness } from '../observability/health';
 import { startOperationsServer } from '../observability/operations-server';
-import { ingestMetrics, observeReplication, recordStoreError, replicatorMetrics } from '../observability/metrics';
+import {
+  ingestMetrics,
+  observeBatchQueue,
+  observeReplication,
+  recordStoreError,
+  replicatorMetrics,
+} from '../observability/metrics';
 import { RatesService } from '../rates';
 import { readReferenceDataset, seedReferenceData } from '../reference-data';
 import { ReplicationMonitor, Replicator } from '../replication';
@@ -40,6 +47,14 @@ import {
   type OperationalStore,
 } from '../stores/operational';
 import type { RatelineServices } from '../services';
+import {
+  chunkSpans,
+  graphqlTracing,
+  replicaWriteSpans,
+  traceAnalyticsStore,
+  traceOperationalStore,
+  traceServices,
+} from '../tracing';
 
 export interface Stores {
   readonly operational: OperationalStore;
@@ -49,17 +64,17 @@ export interface Stores {
 /**
  * Opens both stores (MongoDB when `MONGODB_URI` is set, else SQLite under `DATA_DIR`; a ClickHouse
  * server when `CLICKHOUSE_URL` is set, else chDB) and migrates their schemas; closes what was opened if
- * the other fails.
+ * the other fails. With a `tracer`, every port's calls are spans of the trace they serve.
  */
-export async function openStores(config: Config, log: Logger): Promise<Stores> {
-  const operational = await openOperationalStore(config, log);
+export async function openStores(config: Config, log: Logger, tracer?: Tracer): Promise<Stores> {
+  const operational = await openOperationalStore(config, log, tracer);
   try {
     const analytics = guardAnalyticsStore(
       await openClickHouseAnalyticsStore(clickHouseStoreOptions(config.clickhouse)),
       isClickHouseUnavailable,
       recordStoreError,
     );
-    return { operational, analytics };
+    return { operational, analytics: tracer ? traceAnalyticsStore(analytics, tracer) : analytics };
   } catch (error) {
     await operational.close();
     throw error;
@@ -79,17 +94,23 @@ export function clickHouseStoreOptions(config: ClickHouseConfig): ClickHouseStor
 }
 
 /** The operational store alone (MongoDB when `MONGODB_URI` is set, else SQLite under `DATA_DIR`). */
-export async function openOperationalStore(config: Config, log: Logger): Promise<OperationalStore> {
-  if (config.mongodb) {
-    const { uri, database } = config.mongodb;
-    const store = await openMongoOperationalStore({ uri, database, log: log.child({ component: 'mongodb' }) });
-    return guardOperationalStore(store, isMongoUnavailable, recordStoreError);
-  }
-  return guardOperationalStore(
-    openSqliteOperationalStore({ dataDir: config.dataDir }),
-    isSqliteUnavailable,
-    recordStoreError,
-  );
+export async function openOperationalStore(config: Config, log: Logger, tracer?: Tracer): Promise<OperationalStore> {
+  const guarded = config.mongodb
+    ? guardOperationalStore(
+        await openMongoOperationalStore({
+          uri: config.mongodb.uri,
+          database: config.mongodb.database,
+          log: log.child({ component: 'mongodb' }),
+        }),
+        isMongoUnavailable,
+        recordStoreError,
+      )
+    : guardOperationalStore(
+        openSqliteOperationalStore({ dataDir: config.dataDir }),
+        isSqliteUnavailable,
+        recordStoreError,
+      );
+  return tracer ? traceOperationalStore(guarded, tracer) : guarded;
 }
 
 /**
@@ -144,13 +165,15 @@ export async function closeStores(stores: Stores): Promise<void> {
 /** How long a start waits for the in-process replicator to bring analytics up to date. */
 const STARTUP_CATCH_UP_MS = 10 * 60_000;
 
-export function createReplicator(config: Config, stores: Stores, log: Logger): Replicator {
+/** With a `tracer`, each write to the replica is a trace of its own. */
+export function createReplicator(config: Config, stores: Stores, log: Logger, tracer?: Tracer): Replicator {
   return new Replicator(
     {
       operational: stores.operational,
       replica: stores.analytics.replica,
       log: log.child({ component: 'replicator' }),
       events: replicatorMetrics,
+      observeWrite: tracer && replicaWriteSpans(tracer),
     },
     config.replication,
   );
@@ -162,25 +185,48 @@ export function createExchangeRateService(config: Config, table: ExchangeRateTab
   return new ExchangeRateService(oxr ? new OpenExchangeRatesProvider(table, oxr) : new OfflineRateProvider(table));
 }
 
+/** With a `tracer`, each chunk's work is a trace of its own. */
 export function createBatchWorker(
   config: Config,
   operational: OperationalStore,
   exchangeRates: ExchangeRateService,
   log: Logger,
+  tracer?: Tracer,
 ): BatchWorker {
-  return new BatchWorker(operational, exchangeRates, ingestMetrics, log.child({ component: 'batch-worker' }), {
-    leaseTtlMs: config.batchWork.leaseTtlMs,
-    pollIntervalMs: config.batchWork.pollIntervalMs,
-    maxBackoffMs: config.batchWork.maxBackoffMs,
-  });
+  return new BatchWorker(
+    operational,
+    exchangeRates,
+    ingestMetrics,
+    log.child({ component: 'batch-worker' }),
+    {
+      leaseTtlMs: config.batchWork.leaseTtlMs,
+      pollIntervalMs: config.batchWork.pollIntervalMs,
+      maxBackoffMs: config.batchWork.maxBackoffMs,
+    },
+    tracer && chunkSpans(tracer),
+  );
 }
 
-/** `onCommitted`: a chunked batch was committed through this process (wakes its own worker). */
+/**
+ * `onCommitted`: a chunked batch was committed through this process (wakes its own worker). With a
+ * `tracer`, every service call is a span of the trace it serves.
+ */
 export function createServices(
   config: Config,
   stores: Stores,
   exchangeRates: ExchangeRateService,
   onCommitted?: () => void,
+  tracer?: Tracer,
+): RatelineServices {
+  const services = createUntracedServices(config, stores, exchangeRates, onCommitted);
+  return tracer ? traceServices(services, tracer) : services;
+}
+
+function createUntracedServices(
+  config: Config,
+  stores: Stores,
+  exchangeRates: ExchangeRateService,
+  onCommitted: (() => void) | undefined,
 ): RatelineServices {
   const locations = new LocationsService(stores.operational.referenceData);
   const maxRangeDays = config.limits.maxRatesRangeDays;
@@ -277,15 +323,16 @@ function warnIfOpen(config: Config, authenticator: ApiKeyAuthenticator, log: Log
 /**
  * Starts the service: stores, the in-process replicator and batch worker (unless they run on their
  * own), then HTTP and WebSocket. It resolves once analytics hold everything the operational store held
- * at start, so queries answered from then on see every batch acknowledged before.
+ * at start, so queries answered from then on see every batch acknowledged before. With a `tracer`,
+ * each GraphQL operation, replicator write and worker chunk is a trace (see docs/operations.md).
  */
-export async function startRateline(config: Config, log: Logger): Promise<RunningRateline> {
-  const stores = await openStores(config, log);
-  const replicator = config.replication.inProcess ? createReplicator(config, stores, log) : undefined;
+export async function startRateline(config: Config, log: Logger, tracer?: Tracer): Promise<RunningRateline> {
+  const stores = await openStores(config, log, tracer);
+  const replicator = config.replication.inProcess ? createReplicator(config, stores, log, tracer) : undefined;
   // One exchange-rate service per process: its caches serve the API and the in-process worker alike.
   const exchangeRates = createExchangeRateService(config, stores.operational.exchangeRates);
   const worker = config.batchWork.inProcess
-    ? createBatchWorker(config, stores.operational, exchangeRates, log)
+    ? createBatchWorker(config, stores.operational, exchangeRates, log, tracer)
     : undefined;
   let apiKeyReloader: ApiKeyReloader | undefined;
   try {
@@ -301,7 +348,9 @@ export async function startRateline(config: Config, log: Logger): Promise<Runnin
       await catchUpIfAnalyticsAnswer(replicator, stores, log);
     }
     const schema = await buildRatelineSchema();
-    const services = createServices(config, stores, exchangeRates, () => worker?.poke());
+    const tracing = tracer && graphqlTracing(tracer);
+    tracing?.traceRootResolvers(schema);
+    const services = createServices(config, stores, exchangeRates, () => worker?.poke(), tracer);
     const httpServer = http.createServer({
       headersTimeout: config.http.headersTimeoutMs,
       requestTimeout: config.http.requestTimeoutMs,
@@ -326,11 +375,13 @@ export async function startRateline(config: Config, log: Logger): Promise<Runnin
         refuseSubscriptionsOverHttp(),
         { serverWillStart: () => Promise.resolve({ drainServer: () => webSocket.close() }) },
         budgetStatusPlugin(),
+        ...(tracing ? [tracing.plugin] : []),
       ],
     });
     await apollo.start();
     const readiness = storesReadiness(config, stores);
     const stopObservingReplication = observeReplication(services.replication);
+    const stopObservingBatchQueue = observeBatchQueue(stores.operational.batchWork);
     const app = createHttpApp({
       apollo,
       authenticator,
@@ -373,6 +424,7 @@ export async function startRateline(config: Config, log: Logger): Promise<Runnin
         apiKeyReloader?.close();
         readiness.beginShutdown();
         stopObservingReplication();
+        stopObservingBatchQueue();
         const workerStopped = worker?.stop();
         // Still serving while load balancers notice /readyz: closing the listener at once resets the
         // connections the kernel has already accepted (seen in the rolling-restart test).

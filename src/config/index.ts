@@ -265,6 +265,22 @@ const httpSection = z
     keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
   }));
 
+/**
+ * OpenTelemetry traces, exported over OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT is set. The SDK reads
+ * its other standard variables itself (OTEL_EXPORTER_OTLP_HEADERS, OTEL_TRACES_SAMPLER, OTEL_BSP_*).
+ */
+const tracingSection = z
+  .object({
+    OTEL_EXPORTER_OTLP_ENDPOINT: optional(httpUrl.transform((url) => url.replace(/\/+$/, ''))),
+    OTEL_SERVICE_NAME: optional(z.string().trim().min(1).max(200)),
+  })
+  .transform((e) => ({
+    /** The collector's base URL, no trailing slash (traces go to `/v1/traces` below it); undefined traces nothing. */
+    otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
+    /** Replaces the process's own service name (`rateline-api`, `rateline-replicator`, `rateline-worker`). */
+    serviceName: e.OTEL_SERVICE_NAME,
+  }));
+
 /** Open Exchange Rates when OXR_APP_ID is set, else the offline table. */
 const exchangeRatesSection = z
   .object({
@@ -302,6 +318,7 @@ export type Limits = Section<typeof limitsSection>;
 export type OperationsConfig = Section<typeof operationsSection>;
 export type HttpConfig = Section<typeof httpSection>;
 export type ExchangeRatesConfig = Section<typeof exchangeRatesSection>;
+export type TracingConfig = Section<typeof tracingSection>;
 export type OpenExchangeRatesConfig = NonNullable<ExchangeRatesConfig['openExchangeRates']>;
 
 export type Config = Section<typeof processSection> & {
@@ -316,6 +333,7 @@ export type Config = Section<typeof processSection> & {
   readonly operations: OperationsConfig;
   readonly http: HttpConfig;
   readonly exchangeRates: ExchangeRatesConfig;
+  readonly tracing: TracingConfig;
 };
 
 const SECTIONS = [
@@ -329,6 +347,7 @@ const SECTIONS = [
   operationsSection,
   httpSection,
   exchangeRatesSection,
+  tracingSection,
 ] as const;
 
 /** The names of every environment variable the configuration reads (the README documents each). */
@@ -360,6 +379,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const operations = read(operationsSection);
   const httpSettings = read(httpSection);
   const exchangeRates = read(exchangeRatesSection);
+  const tracing = read(tracingSection);
   if (
     problems.length > 0 ||
     !general ||
@@ -370,7 +390,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     !limits ||
     !operations ||
     !httpSettings ||
-    !exchangeRates
+    !exchangeRates ||
+    !tracing
   ) {
     throw new ConfigError(problems);
   }
@@ -406,5 +427,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     operations,
     http: httpSettings,
     exchangeRates,
+    tracing,
   };
 }

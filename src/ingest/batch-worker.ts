@@ -17,6 +17,20 @@ export interface BatchWorkerOptions {
   readonly maxBackoffMs: number;
 }
 
+/** The chunk a worker is on. */
+export interface ChunkInWork {
+  readonly batchId: string;
+  readonly chunkIndex: number;
+}
+
+/**
+ * Runs the work of one chunk (read, check, write; `work`, exactly once) and answers what it answers:
+ * the composition root points this at tracing, a span per chunk with the store calls inside it.
+ */
+export type ChunkWorkObserver = <T>(chunk: ChunkInWork, work: () => Promise<T>) => Promise<T>;
+
+const unobserved: ChunkWorkObserver = (_chunk, work) => work();
+
 /**
  * Processes committed chunked batches: claims one through a lease in the operational store, checks
  * and writes it chunk by chunk (each chunk's prices and progress in one fenced write that also renews
@@ -37,6 +51,8 @@ export class BatchWorker {
     private readonly events: IngestEvents,
     private readonly log: Logger,
     private readonly options: BatchWorkerOptions,
+    /** Wraps each chunk's work; without it, chunks just run. */
+    private readonly observeChunk: ChunkWorkObserver = unobserved,
   ) {}
 
   start(): void {
@@ -112,9 +128,10 @@ export class BatchWorker {
         log.info({ nextChunk: index }, 'handed the batch back: shutting down');
         return;
       }
-      const outcome = await this.processChunk(batch, index, knownPorts, progress);
-      const leaseUntil = new Date(Date.now() + this.options.leaseTtlMs);
-      if (!outcome || !(await this.operational.batchWork.recordChunk(batch.id, this.holder, outcome, leaseUntil))) {
+      const outcome = await this.observeChunk({ batchId: batch.id, chunkIndex: index }, () =>
+        this.processAndRecordChunk(batch, index, knownPorts, progress),
+      );
+      if (!outcome) {
         log.warn({ chunk: index }, 'another worker took the batch over; leaving it');
         return;
       }
@@ -138,6 +155,21 @@ export class BatchWorker {
       { status: settled.status, accepted: settled.acceptedCount, rejected: settled.rejectedCount },
       'batch settled',
     );
+  }
+
+  /** Checks and records one chunk; undefined when another worker took the batch over (nothing written). */
+  private async processAndRecordChunk(
+    batch: Batch,
+    index: number,
+    knownPorts: ReadonlySet<string>,
+    progress: { readonly reported: number; readonly errors: number },
+  ): Promise<ChunkOutcome | undefined> {
+    const outcome = await this.processChunk(batch, index, knownPorts, progress);
+    const leaseUntil = new Date(Date.now() + this.options.leaseTtlMs);
+    if (!outcome || !(await this.operational.batchWork.recordChunk(batch.id, this.holder, outcome, leaseUntil))) {
+      return undefined;
+    }
+    return outcome;
   }
 
   /** Checks one chunk; prices are written only while the batch can still count (see the settle rule). */

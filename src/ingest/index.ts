@@ -1,5 +1,5 @@
 export { BatchQueries, DEFAULT_BATCH_PAGE_SIZE, type BatchPageView, type BatchReader } from './batch-queries';
-export { BatchWorker, type BatchWorkerOptions } from './batch-worker';
+export { BatchWorker, type BatchWorkerOptions, type ChunkInWork, type ChunkWorkObserver } from './batch-worker';
 export type { BatchOutcome, IngestEvents } from './ingest-events';
 export {
   IngestService,

@@ -119,6 +119,96 @@ export function observeReplication(source: ReplicationStatusSource): () => void 
   };
 }
 
+/** What the batch-queue gauges read at scrape time (the operational store's work queue). */
+export interface BatchQueueSource {
+  depth(now: Date): Promise<{
+    readonly waiting: number;
+    readonly inWork: number;
+    readonly oldestWaitingCreatedAt: Date | undefined;
+  }>;
+}
+
+let batchQueueSource: BatchQueueSource | undefined;
+interface BatchQueueReading {
+  readonly waiting: number;
+  readonly inWork: number;
+  readonly oldestAgeSeconds: number;
+}
+let batchQueueRead: Promise<BatchQueueReading | undefined> | undefined;
+
+/**
+ * One read of the queue per scrape, shared by its gauges: prom-client collects every metric at once,
+ * so each gauge awaits the same read instead of reading what the previous scrape left.
+ */
+function readBatchQueue(): Promise<BatchQueueReading | undefined> {
+  const source = batchQueueSource;
+  if (!source) return Promise.resolve(undefined);
+  if (!batchQueueRead) {
+    const read = readBatchQueueOf(source);
+    batchQueueRead = read;
+    void read.finally(() => {
+      if (batchQueueRead === read) batchQueueRead = undefined;
+    });
+  }
+  return batchQueueRead;
+}
+
+async function readBatchQueueOf(source: BatchQueueSource): Promise<BatchQueueReading | undefined> {
+  const now = new Date();
+  try {
+    const { waiting, inWork, oldestWaitingCreatedAt: oldest } = await source.depth(now);
+    return { waiting, inWork, oldestAgeSeconds: oldest ? Math.max(0, now.getTime() - oldest.getTime()) / 1000 : 0 };
+  } catch {
+    // Counted as a store error where it failed; rateline_batch_queue_status_up says so.
+    return undefined;
+  }
+}
+
+const batchQueueGauge = (name: string, help: string, value: (reading: BatchQueueReading) => number): void => {
+  new Gauge({
+    name,
+    help,
+    registers: [registry],
+    async collect() {
+      const reading = await readBatchQueue();
+      if (reading) this.set(value(reading));
+    },
+  });
+};
+
+batchQueueGauge(
+  'rateline_batch_queue_waiting',
+  'Committed chunked batches waiting for a worker (never claimed, handed back, or left by a worker whose lease ran out)',
+  (reading) => reading.waiting,
+);
+batchQueueGauge(
+  'rateline_batch_queue_in_work',
+  'Chunked batches a worker is processing under a running lease',
+  (reading) => reading.inWork,
+);
+batchQueueGauge(
+  'rateline_batch_queue_oldest_waiting_age_seconds',
+  'Age of the oldest batch waiting for a worker, since it was created (0 when none waits)',
+  (reading) => reading.oldestAgeSeconds,
+);
+
+new Gauge({
+  name: 'rateline_batch_queue_status_up',
+  help: '1 when the batch queue could be read at this scrape, 0 when the operational store did not answer',
+  registers: [registry],
+  async collect() {
+    this.set((await readBatchQueue()) ? 1 : 0);
+  },
+});
+
+/** The batch-queue gauges follow this source from now on; the returned function stops that. */
+export function observeBatchQueue(source: BatchQueueSource): () => void {
+  batchQueueSource = source;
+  return () => {
+    if (batchQueueSource === source) batchQueueSource = undefined;
+  };
+}
+
 /**
  * The operation names Rateline's own clients send: the pages (web/), the examples and the docs (a unit
  * test keeps this list equal to theirs). Only these become label values.

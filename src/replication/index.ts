@@ -1,2 +1,9 @@
 export { ReplicationMonitor, type ReplicationStatus } from './replication-status';
-export { Replicator, type ReplicatorDependencies, type ReplicatorEvents, type ReplicatorOptions } from './replicator';
+export {
+  Replicator,
+  type ReplicaWrite,
+  type ReplicaWriteObserver,
+  type ReplicatorDependencies,
+  type ReplicatorEvents,
+  type ReplicatorOptions,
+} from './replicator';

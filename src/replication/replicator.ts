@@ -45,6 +45,21 @@ export interface ReplicatorEvents {
   failed(error: unknown): void;
 }
 
+/** What one write to the replica came to: a flush, or a batch too large for one copied in slices. */
+export interface ReplicaWrite {
+  readonly changes: number;
+  readonly prices: number;
+}
+
+/**
+ * Runs one write to the replica (`write`, exactly once) and answers what it answers: the composition
+ * root points this at tracing, a span per write with the store calls inside it.
+ */
+export type ReplicaWriteObserver = (
+  kind: 'flush' | 'large-batch',
+  write: () => Promise<ReplicaWrite>,
+) => Promise<ReplicaWrite>;
+
 export interface ReplicatorDependencies {
   /** The operational store's ports it follows, reads prices from, marks batches in and leases with. */
   readonly operational: Pick<OperationalStore, 'batches' | 'replicationLeases' | 'changeFeed'>;
@@ -52,7 +67,11 @@ export interface ReplicatorDependencies {
   readonly replica: AnalyticsReplica;
   readonly log: Logger;
   readonly events: ReplicatorEvents;
+  /** Wraps each write to the replica; without it, writes just run. */
+  readonly observeWrite?: ReplicaWriteObserver;
 }
+
+const unobserved: ReplicaWriteObserver = (_kind, write) => write();
 
 const CHANGES_PER_READ = 500;
 
@@ -84,12 +103,14 @@ export class Replicator {
   private readonly replica: AnalyticsReplica;
   private readonly log: Logger;
   private readonly events: ReplicatorEvents;
+  private readonly observeWrite: ReplicaWriteObserver;
 
   constructor(
     dependencies: ReplicatorDependencies,
     private readonly options: ReplicatorOptions,
   ) {
     ({ operational: this.operational, replica: this.replica, log: this.log, events: this.events } = dependencies);
+    this.observeWrite = dependencies.observeWrite ?? unobserved;
     this.backoff = new Backoff(options.maxBackoffMs);
     this.appliedSignal.setMaxListeners(0);
   }
@@ -218,6 +239,10 @@ export class Replicator {
 
   /** Applies what the session has pending and saves the checkpoint after it. */
   private async flush(session: ReplicationSession): Promise<void> {
+    await this.observeWrite('flush', () => this.applyPending(session));
+  }
+
+  private async applyPending(session: ReplicationSession): Promise<ReplicaWrite> {
     await session.renewLease();
     const applied = await session.pending.applyTo(this.replica, this.operational.batches, {
       skipBatchesAlreadyThere: session.mayRepeatAppliedChanges,
@@ -228,11 +253,16 @@ export class Replicator {
     this.events.pricesReplicated(applied.prices);
     this.appliedSignal.emit('applied');
     this.log.debug(applied, 'replicated changes');
+    return applied;
   }
 
   /** A batch larger than a flush: what is pending goes first, then the batch in slices, then its checkpoint. */
   private async copyLargeBatch(session: ReplicationSession, change: BatchChange): Promise<void> {
     if (!session.pending.isEmpty) await this.flush(session);
+    await this.observeWrite('large-batch', () => this.copyLargeBatchAlone(session, change));
+  }
+
+  private async copyLargeBatchAlone(session: ReplicationSession, change: BatchChange): Promise<ReplicaWrite> {
     await session.renewLease();
     const copied = await this.copyInSlices(change.batchId, () => session.renewLeaseIfDue());
     const appliedAt = new Date();
@@ -244,6 +274,7 @@ export class Replicator {
     });
     this.appliedSignal.emit('applied');
     this.log.info({ batchId: change.batchId, prices: copied }, 'replicated a large batch in slices');
+    return { changes: 1, prices: copied };
   }
 
   /**

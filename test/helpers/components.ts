@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
+import type { Tracer } from '@opentelemetry/api';
 import pino from 'pino';
 import { ExchangeRateService, OfflineRateProvider } from '../../src/currencies';
 import { clickHouseStoreOptions, startRateline, type RunningRateline } from '../../src/app/rateline';
@@ -113,9 +114,10 @@ export interface TestService {
 export async function startTestService(
   env: NodeJS.ProcessEnv = {},
   log: pino.Logger = silentLog,
+  tracer?: Tracer,
 ): Promise<TestService> {
   const dataDir = temporaryDataDir();
-  const running = await startRateline(testConfig(dataDir, env), log);
+  const running = await startRateline(testConfig(dataDir, env), log, tracer);
   return {
     running,
     dataDir,

@@ -2,6 +2,7 @@ export type {
   AppendChunkOutcome,
   BatchCursor,
   BatchPage,
+  BatchQueueDepth,
   BatchStore,
   BatchWorkQueue,
   ChunkedBatchStore,

@@ -132,6 +132,24 @@ export interface BatchWorkQueue {
   settle(batchId: string, holder: string, status: SettledStatus, at: Date): Promise<Batch | undefined>;
   /** Hands a batch back (`COMMITTED`, progress kept) so that another worker resumes it at once. */
   handBack(batchId: string, holder: string): Promise<void>;
+  /**
+   * How long the queue is at `now` (what workers are scaled on): read through the work-queue index, so
+   * it costs as much as the queue is long, not as many batches as the store holds.
+   */
+  depth(now: Date): Promise<BatchQueueDepth>;
+}
+
+/** The batch work queue at one moment. */
+export interface BatchQueueDepth {
+  /** Batches {@link BatchWorkQueue.claim} would hand out: `COMMITTED`, or `PROCESSING` with a lapsed lease. */
+  readonly waiting: number;
+  /** Batches `PROCESSING` under a lease still running. */
+  readonly inWork: number;
+  /**
+   * When the oldest waiting batch was created (the queue's order; the time of its commit is not
+   * stored); undefined when none waits.
+   */
+  readonly oldestWaitingCreatedAt: Date | undefined;
 }
 
 /** US dollar exchange rates per provider, currency and day. */

@@ -9,7 +9,7 @@ import type {
   SettledStatus,
 } from '../../../domain/batch';
 import { FEED_COMMITTED_STATUSES } from '../../../domain/batch-rules';
-import type { BatchWorkQueue } from '../ports';
+import type { BatchQueueDepth, BatchWorkQueue } from '../ports';
 import type { BatchWrites } from './batch-writes';
 import {
   chunkId,
@@ -24,6 +24,11 @@ import {
 
 /** Statuses of a batch a worker may be handed chunks of: waiting for one, or in one's hands. */
 const IN_WORK_STATUSES = ['COMMITTED', 'PROCESSING'] as const satisfies readonly BatchStatus[];
+
+/** Batches a worker may claim at `now`: waiting for one, or left by one whose lease ran out. */
+const waitingAt = (now: Date): Filter<BatchDocument> => ({
+  $or: [{ status: 'COMMITTED' }, { status: 'PROCESSING', workExpiresAt: { $lte: now } }],
+});
 
 /**
  * The work queue of committed chunked batches. A worker's lease lives on the batch document
@@ -42,9 +47,7 @@ export class MongoBatchWork implements BatchWorkQueue {
    * operations targeted by `_id`: no `findAndModify` without the shard key.
    */
   async claim(holder: string, ttlMs: number, now: Date): Promise<BatchWork | undefined> {
-    const waiting: Filter<BatchDocument> = {
-      $or: [{ status: 'COMMITTED' }, { status: 'PROCESSING', workExpiresAt: { $lte: now } }],
-    };
+    const waiting = waitingAt(now);
     for (;;) {
       const next = await this.collections.batches.findOne(waiting, {
         sort: { createdAt: 1 },
@@ -147,6 +150,16 @@ export class MongoBatchWork implements BatchWorkQueue {
       { _id: batchId, status: 'PROCESSING', workHolder: holder },
       { $set: { status: 'COMMITTED', workHolder: null, workExpiresAt: null } },
     );
+  }
+
+  /** Three reads on the `work_queue` index (status first), each as long as the queue. */
+  async depth(now: Date): Promise<BatchQueueDepth> {
+    const [waiting, inWork, oldest] = await Promise.all([
+      this.collections.batches.countDocuments(waitingAt(now)),
+      this.collections.batches.countDocuments({ status: 'PROCESSING', workExpiresAt: { $gt: now } }),
+      this.collections.batches.findOne(waitingAt(now), { sort: { createdAt: 1 }, projection: { createdAt: 1 } }),
+    ]);
+    return { waiting, inWork, oldestWaitingCreatedAt: oldest?.createdAt };
   }
 
   /** After a lost fence: a batch settled without accepted items holds no prices, so these must go. */

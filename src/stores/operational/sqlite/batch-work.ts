@@ -7,7 +7,7 @@ import type {
   ChunkToProcess,
   SettledStatus,
 } from '../../../domain/batch';
-import type { BatchWorkQueue } from '../ports';
+import type { BatchQueueDepth, BatchWorkQueue } from '../ports';
 import { BATCH_COLUMNS, type BatchRow, type SqliteBatchRows } from './batch-rows';
 import { promised } from './promised';
 
@@ -24,6 +24,7 @@ export class SqliteBatchWork implements BatchWorkQueue {
     settle: Statement<[string, number, string, string]>;
     removePrices: Statement<[string]>;
     handBack: Statement<[string, string]>;
+    depth: Statement<[number], { waiting: number; in_work: number; oldest: number | null }>;
   };
 
   constructor(private readonly rows: SqliteBatchRows) {
@@ -54,6 +55,15 @@ export class SqliteBatchWork implements BatchWorkQueue {
       handBack: db.prepare(
         `UPDATE batches SET status = 'COMMITTED', work_holder = NULL, work_expires_at = NULL
           WHERE id = ? AND status = 'PROCESSING' AND work_holder = ?`,
+      ),
+      // Through the partial index of queued batches (INDEXED BY: preparing fails if it cannot be used),
+      // so only queued rows are read.
+      depth: db.prepare(
+        `SELECT COUNT(*) - COALESCE(SUM(in_work), 0) AS waiting, COALESCE(SUM(in_work), 0) AS in_work,
+                MIN(CASE WHEN in_work THEN NULL ELSE created_at END) AS oldest
+           FROM (SELECT created_at, status = 'PROCESSING' AND work_expires_at > ? AS in_work
+                   FROM batches INDEXED BY batches_waiting_for_work
+                  WHERE status IN ('COMMITTED', 'PROCESSING'))`,
       ),
     };
   }
@@ -118,6 +128,17 @@ export class SqliteBatchWork implements BatchWorkQueue {
   handBack(batchId: string, holder: string): Promise<void> {
     return promised(() => {
       this.statements.handBack.run(batchId, holder);
+    });
+  }
+
+  depth(now: Date): Promise<BatchQueueDepth> {
+    return promised(() => {
+      const row = this.statements.depth.get(now.getTime())!;
+      return {
+        waiting: row.waiting,
+        inWork: row.in_work,
+        oldestWaitingCreatedAt: row.oldest === null ? undefined : new Date(row.oldest),
+      };
     });
   }
 }

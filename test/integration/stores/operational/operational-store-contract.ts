@@ -633,6 +633,40 @@ export function describeOperationalStoreContract(
       expect(await store.batches.pricesOf(batch.id, null, 1_000_000)).toEqual([]);
     });
 
+    it('tells how many batches wait for a worker, how many are in work, and when the oldest waiting was created', async () => {
+      expect(await store.batchWork.depth(t(0))).toEqual({ waiting: 0, inWork: 0, oldestWaitingCreatedAt: undefined });
+      await openBatch(); // open batches are not queued yet
+      const first = await committedBatch([1]);
+      const second = await committedBatch([1]);
+      await committedBatch([1]);
+      expect(await store.batchWork.depth(t(0))).toEqual({
+        waiting: 3,
+        inWork: 0,
+        oldestWaitingCreatedAt: first.createdAt,
+      });
+      await store.batchWork.claim('alice', 1000, t(0)); // takes first
+      expect(await store.batchWork.depth(t(500))).toEqual({
+        waiting: 2,
+        inWork: 1,
+        oldestWaitingCreatedAt: second.createdAt,
+      });
+      // Alice's lease lapsed: first waits again, and is the oldest.
+      expect(await store.batchWork.depth(t(1000))).toEqual({
+        waiting: 3,
+        inWork: 0,
+        oldestWaitingCreatedAt: first.createdAt,
+      });
+      await store.batchWork.claim('bob', 60_000, t(1000)); // takes first over
+      await store.batchWork.recordChunk(first.id, 'bob', outcomeOf(0, 0, 1, 0), t(60_000));
+      await store.batchWork.settle(first.id, 'bob', 'ACCEPTED', t(2000));
+      await store.chunkedBatches.end((await openBatch()).id, 'ABORTED');
+      expect(await store.batchWork.depth(t(2000))).toEqual({
+        waiting: 2,
+        inWork: 0,
+        oldestWaitingCreatedAt: second.createdAt,
+      });
+    });
+
     it('retracts settled batches only', async () => {
       const open = await openBatch();
       expect((await store.batches.retract(open.id, t(1)))?.status).toBe('OPEN');
