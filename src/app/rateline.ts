@@ -14,6 +14,7 @@ import {
 import { buildRatelineSchema, createGraphqlServer, serveGraphqlOverWebSocket } from '../graphql';
 import { createHttpApp } from '../http/app';
 import { BatchQueries, BatchWorker, IngestService } from '../ingest';
+import { openLimits, type Limits } from '../limits';
 import { LocationsService } from '../locations';
 import type { Logger } from '../logging/logger';
 import { Readiness } from '../observability/health';
@@ -233,7 +234,9 @@ export async function startRateline(config: Config, log: Logger): Promise<Runnin
   const worker = config.batchWork.inProcess
     ? createBatchWorker(config, stores.operational, exchangeRates, log)
     : undefined;
+  let limits: Limits | undefined;
   try {
+    limits = await openLimits(config.rateLimits, log);
     const authenticator = new ApiKeyAuthenticator(config.apiKeys);
     warnIfOpen(config, authenticator, log);
     // The offline table is loaded (once per version of it) even when Open Exchange Rates is configured:
@@ -247,7 +250,14 @@ export async function startRateline(config: Config, log: Logger): Promise<Runnin
     const schema = await buildRatelineSchema();
     const services = createServices(config, stores, exchangeRates, () => worker?.poke());
     const httpServer = http.createServer();
-    const webSocket = serveGraphqlOverWebSocket({ httpServer, schema, services, authenticator, log });
+    const webSocket = serveGraphqlOverWebSocket({
+      httpServer,
+      schema,
+      services,
+      authenticator,
+      limits: limits.webSocket,
+      log,
+    });
     const apollo = createGraphqlServer({
       schema,
       limits: config.limits,
@@ -267,6 +277,7 @@ export async function startRateline(config: Config, log: Logger): Promise<Runnin
       maxRequestBodyBytes: config.limits.maxRequestBodyBytes,
       log,
       readiness,
+      requestLimits: limits.requests,
     });
     httpServer.on('request', app);
     worker?.start();
@@ -299,11 +310,13 @@ export async function startRateline(config: Config, log: Logger): Promise<Runnin
         // connections the kernel has already accepted (seen in the rolling-restart test).
         await sleep(config.shutdownDrainDelayMs);
         await Promise.all([apollo.stop(), workerStopped]);
+        limits?.close();
         await replicator?.stop();
         await closeStores(stores);
       },
     };
   } catch (error) {
+    limits?.close();
     await worker?.stop();
     await replicator?.stop();
     await closeStores(stores);

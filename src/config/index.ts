@@ -199,6 +199,33 @@ const operationsSection = z
     readinessTimeoutMs: e.READINESS_TIMEOUT_MS,
   }));
 
+/** Limits per caller (an API key; a client address without one). See src/limits. */
+const rateLimitsSection = z
+  .object({
+    REDIS_URL: optional(z.url({ protocol: /^rediss?$/, message: 'must be a redis:// or rediss:// URL' })),
+    RATE_LIMIT_PER_SECOND: integer(1, 1_000_000, 50),
+    RATE_LIMIT_BURST: integer(0, 100_000_000, 500),
+    RATE_LIMIT_CONCURRENT_REQUESTS: integer(1, 100_000, 16),
+    WS_MAX_CONNECTIONS_PER_KEY: integer(1, 100_000, 16),
+    WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: integer(1, 100_000, 100),
+    WS_MAX_SUBSCRIPTIONS_PER_KEY: integer(1, 1_000_000, 500),
+  })
+  .transform((e) => ({
+    /** Shares the request rates of every replica through this Redis; unset counts them per process. */
+    redisUrl: e.REDIS_URL,
+    /** Requests (HTTP data routes, subscriptions) a caller may make each second, sustained. */
+    perSecond: e.RATE_LIMIT_PER_SECOND,
+    /** Requests a caller may make beyond `perSecond` in each minute. */
+    burst: e.RATE_LIMIT_BURST,
+    /** Requests of a caller in flight at once in one process. */
+    concurrentRequests: e.RATE_LIMIT_CONCURRENT_REQUESTS,
+    webSocket: {
+      maxConnectionsPerCaller: e.WS_MAX_CONNECTIONS_PER_KEY,
+      maxSubscriptionsPerConnection: e.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION,
+      maxSubscriptionsPerCaller: e.WS_MAX_SUBSCRIPTIONS_PER_KEY,
+    },
+  }));
+
 /** Open Exchange Rates when OXR_APP_ID is set, else the offline table. */
 const exchangeRatesSection = z
   .object({
@@ -234,6 +261,7 @@ export type ReplicationConfig = Section<typeof replicationSection>;
 export type BatchWorkConfig = Section<typeof batchWorkSection>;
 export type Limits = Section<typeof limitsSection>;
 export type OperationsConfig = Section<typeof operationsSection>;
+export type RateLimitsConfig = Section<typeof rateLimitsSection>;
 export type ExchangeRatesConfig = Section<typeof exchangeRatesSection>;
 export type OpenExchangeRatesConfig = NonNullable<ExchangeRatesConfig['openExchangeRates']>;
 
@@ -245,6 +273,7 @@ export type Config = Section<typeof processSection> & {
   readonly batchWork: BatchWorkConfig;
   readonly limits: Limits;
   readonly operations: OperationsConfig;
+  readonly rateLimits: RateLimitsConfig;
   readonly exchangeRates: ExchangeRatesConfig;
 };
 
@@ -257,6 +286,7 @@ const SECTIONS = [
   batchWorkSection,
   limitsSection,
   operationsSection,
+  rateLimitsSection,
   exchangeRatesSection,
 ] as const;
 
@@ -287,6 +317,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const batchWork = read(batchWorkSection);
   const limits = read(limitsSection);
   const operations = read(operationsSection);
+  const rateLimits = read(rateLimitsSection);
   const exchangeRates = read(exchangeRatesSection);
   if (
     problems.length > 0 ||
@@ -297,6 +328,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     !batchWork ||
     !limits ||
     !operations ||
+    !rateLimits ||
     !exchangeRates
   ) {
     throw new ConfigError(problems);
@@ -314,5 +346,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'NODE_ENV=production needs API keys (API_KEYS or API_KEYS_FILE): Rateline refuses to run open in production',
     ]);
   }
-  return { ...general, clickhouse, mongodb, apiKeys, replication, batchWork, limits, operations, exchangeRates };
+  return {
+    ...general,
+    clickhouse,
+    mongodb,
+    apiKeys,
+    replication,
+    batchWork,
+    limits,
+    operations,
+    rateLimits,
+    exchangeRates,
+  };
 }

@@ -21,6 +21,8 @@ export type ErrorCode =
   | 'CHUNK_CONFLICT'
   /** A commit while chunks are missing from the numbering. */
   | 'BATCH_INCOMPLETE'
+  /** A caller over one of its rate, concurrency, connection or subscription limits (HTTP 429). */
+  | 'RATE_LIMITED'
   | 'ANALYTICS_UNAVAILABLE'
   | 'OPERATIONAL_STORE_UNAVAILABLE';
 

@@ -4,12 +4,16 @@ import {
   OperationTypeNode,
   getOperationAST,
   parse,
+  validate,
+  type DocumentNode,
   type GraphQLFormattedError,
   type GraphQLSchema,
 } from 'graphql';
+import type { ExecutionArgs } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { presentedConnectionApiKey, type ApiKeyAuthenticator, type Principal } from '../auth';
+import { callerOf, RateLimitedError, type WebSocketConnection, type WebSocketLimits } from '../limits';
 import type { RatelineServices } from '../services';
 import type { Logger } from '../logging/logger';
 import { createRequestContext } from './context';
@@ -20,6 +24,7 @@ export interface GraphqlWebSocketDependencies {
   readonly schema: GraphQLSchema;
   readonly services: RatelineServices;
   readonly authenticator: ApiKeyAuthenticator;
+  readonly limits: WebSocketLimits;
   readonly log: Logger;
 }
 
@@ -30,48 +35,110 @@ export interface GraphqlWebSocket {
 
 interface ConnectionState extends Record<PropertyKey, unknown> {
   principal?: Principal;
+  /** What this connection holds against its caller's limits, given back when it closes. */
+  connection?: WebSocketConnection;
 }
+
+/** The close code of a connection refused by WS_MAX_CONNECTIONS_PER_KEY (4000-4999: the application's). */
+export const TOO_MANY_CONNECTIONS = 4429;
+
+const rateLimited = (error: RateLimitedError): GraphQLError =>
+  new GraphQLError(error.message, {
+    extensions: {
+      code: error.code,
+      limit: error.limit,
+      retryAfterSeconds: error.retryAfterSeconds,
+      http: { status: 429 },
+    },
+  });
+
+/** A client's mistake in its operation: answered with Apollo's code, logged as a warning without a stack. */
+const withCode = (error: GraphQLError, code: string): GraphQLError =>
+  new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    extensions: { code },
+  });
 
 /**
  * Subscriptions over the graphql-ws protocol on the same port and path as HTTP (`/graphql`). The API
  * key comes from the connection's init payload, else from the upgrade request's headers (see
- * presentedConnectionApiKey); a wrong key closes the socket (4403). Queries and mutations are refused
- * here: they go over HTTP, where the query limits and the request-size limit apply.
+ * presentedConnectionApiKey); a wrong key closes the socket (4403), one connection too many for the
+ * caller too (4429). Subscriptions over the caller's limits are refused with RATE_LIMITED. Queries and
+ * mutations are refused here: they go over HTTP, where the query limits and the request-size limit apply.
  */
 export function serveGraphqlOverWebSocket(deps: GraphqlWebSocketDependencies): GraphqlWebSocket {
   const server = new WebSocketServer({ server: deps.httpServer, path: '/graphql' });
   const format = createErrorFormatter(deps.log);
   const formatAll = (errors: readonly GraphQLError[]): GraphQLFormattedError[] =>
     errors.map((error) => format(error.toJSON(), error));
+
+  /** Parses and validates here (not in graphql-ws), so that a refusal carries a code and is logged as one. */
+  const refuse = (id: string, errors: readonly GraphQLError[], why: string): GraphQLError[] => {
+    deps.log.warn({ subscriptionId: id, errors: errors.map((error) => error.message) }, why);
+    return [...errors];
+  };
+
   const disposable = useServer<Record<string, unknown> | undefined, ConnectionState>(
     {
       schema: deps.schema,
       onConnect: (ctx) => {
+        let principal: Principal;
         try {
-          ctx.extra.principal = deps.authenticator.authenticate(
+          principal = deps.authenticator.authenticate(
             presentedConnectionApiKey(ctx.connectionParams ?? {}, ctx.extra.request.headers),
           );
-          return true;
         } catch {
           return false;
         }
-      },
-      onSubscribe: (_ctx, _id, payload) => {
-        let operation;
         try {
-          operation = getOperationAST(parse(payload.query), payload.operationName);
+          ctx.extra.connection = deps.limits.connect(callerOf(principal, ctx.extra.request.socket.remoteAddress));
         } catch (error) {
-          return [error instanceof GraphQLError ? error : new GraphQLError(String(error))];
+          if (!(error instanceof RateLimitedError)) throw error;
+          deps.log.warn({ principal: principal.name }, error.message);
+          ctx.extra.socket.close(TOO_MANY_CONNECTIONS, 'Too many connections (WS_MAX_CONNECTIONS_PER_KEY)');
+          return false;
         }
-        if (operation?.operation === OperationTypeNode.SUBSCRIPTION) return undefined;
-        return [
-          new GraphQLError(
-            'Only subscriptions are served over WebSocket; send queries and mutations to POST /graphql',
-            {
-              extensions: { code: 'BAD_REQUEST' },
-            },
-          ),
-        ];
+        ctx.extra.principal = principal;
+        return true;
+      },
+      onSubscribe: async (ctx, id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> => {
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query);
+        } catch (error) {
+          if (!(error instanceof GraphQLError)) throw error;
+          return refuse(id, [withCode(error, 'GRAPHQL_PARSE_FAILED')], 'refused a subscription that does not parse');
+        }
+        const invalid = validate(deps.schema, document);
+        if (invalid.length > 0) {
+          return refuse(
+            id,
+            invalid.map((error) => withCode(error, 'GRAPHQL_VALIDATION_FAILED')),
+            'refused a subscription that does not validate',
+          );
+        }
+        if (getOperationAST(document, payload.operationName)?.operation !== OperationTypeNode.SUBSCRIPTION) {
+          return [
+            new GraphQLError(
+              'Only subscriptions are served over WebSocket; send queries and mutations to POST /graphql',
+              { extensions: { code: 'BAD_REQUEST' } },
+            ),
+          ];
+        }
+        try {
+          await (ctx.extra.connection as WebSocketConnection).subscribe(id);
+        } catch (error) {
+          if (!(error instanceof RateLimitedError)) throw error;
+          return refuse(id, [rateLimited(error)], 'refused a subscription over its limits');
+        }
+        return {
+          schema: deps.schema,
+          document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+        };
       },
       // Errors sent by onSubscribe and by execution both pass here, so every error has the HTTP shape.
       context: (ctx, id) =>
@@ -79,6 +146,8 @@ export function serveGraphqlOverWebSocket(deps: GraphqlWebSocketDependencies): G
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors ? { ...result, errors: formatAll(result.errors) } : result,
       onError: (_ctx, _id, _payload, errors) => formatAll(errors),
+      onComplete: (ctx, id) => ctx.extra.connection?.ended(id),
+      onClose: (ctx) => ctx.extra.connection?.close(),
     },
     server,
   );

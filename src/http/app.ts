@@ -2,6 +2,7 @@ import type { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Express, type RequestHandler, type Response } from 'express';
 import type { Logger } from 'pino';
+import type { RequestLimits } from '../limits';
 import type { RatelineServices } from '../services';
 import { presentedApiKey, requireRole, type ApiKeyAuthenticator, type Principal, type Role } from '../auth';
 import { createRequestContext, type RequestContext } from '../graphql';
@@ -10,6 +11,7 @@ import { requestIds, requestLog } from '../observability/request-id';
 import { exportRoutes } from '../rest/export-routes';
 import { ratesRoute } from '../rest/rates-route';
 import { errorHandler } from './errors';
+import { limitRequests } from './rate-limits';
 import { webPages } from './web-pages';
 
 export interface HttpAppDependencies {
@@ -20,6 +22,8 @@ export interface HttpAppDependencies {
   readonly log: Logger;
   /** Answers `/readyz` (both stores reachable, not shutting down). */
   readonly readiness: Readiness;
+  /** Rate and concurrency limits of the data routes (/graphql, /rates, /export), per caller. */
+  readonly requestLimits: RequestLimits;
 }
 
 const principalOf = (res: Response): Principal => res.locals.principal as Principal;
@@ -57,6 +61,7 @@ export function createHttpApp(deps: HttpAppDependencies): Express {
   app.use(operationsRoutes(deps.readiness));
   app.use(webPages());
   app.use(authenticate(deps.authenticator));
+  app.use(['/rates', '/export', '/graphql'], limitRequests(deps.requestLimits));
   app.use('/rates', requireRoleFor(['read']), ratesRoute(deps.services.rates));
   app.use('/export', requireRoleFor(['read']), exportRoutes(deps.services));
   app.use(
