@@ -180,14 +180,13 @@ describe('shared through Redis', () => {
 
   it('counts a key once across instances; another key is unaffected', async () => {
     const [a, b] = [first.running.url, second.url];
-    // Ten requests to each instance: alone, neither would refuse any (each allows 11).
+    // Ten requests to each instance: alone, neither would refuse any (each allows 11), so the count of
+    // those accepted, at most 11 and a few seconds' worth, is the two instances' shared count.
     const answers = await atOnce(
       times(10, [a, b]).flatMap((pair) => pair.map((base) => [base, RATES] as const)),
       KEYS.alpha,
     );
     expectLimited(answers);
-    expect(answers.filter((answer, i) => i % 2 === 1 && answer.status === 429).length).toBeGreaterThan(0);
-    expect(answers.filter((answer, i) => i % 2 === 0 && answer.status === 429).length).toBeGreaterThan(0);
     expect((await request(b, RATES, bearer(KEYS.beta))).status).toBe(200);
   });
 
