@@ -44,12 +44,7 @@ export const TOO_MANY_CONNECTIONS = 4429;
 
 const rateLimited = (error: RateLimitedError): GraphQLError =>
   new GraphQLError(error.message, {
-    extensions: {
-      code: error.code,
-      limit: error.limit,
-      retryAfterSeconds: error.retryAfterSeconds,
-      http: { status: 429 },
-    },
+    extensions: { code: error.code, limit: error.limit, retryAfterSeconds: error.retryAfterSeconds },
   });
 
 /** A client's mistake in its operation: answered with Apollo's code, logged as a warning without a stack. */
@@ -128,7 +123,8 @@ export function serveGraphqlOverWebSocket(deps: GraphqlWebSocketDependencies): G
           ];
         }
         try {
-          await (ctx.extra.connection as WebSocketConnection).subscribe(id);
+          // Set by onConnect: graphql-ws takes no subscription before it acknowledged the connection.
+          await ctx.extra.connection!.subscribe(id);
         } catch (error) {
           if (!(error instanceof RateLimitedError)) throw error;
           return refuse(id, [rateLimited(error)], 'refused a subscription over its limits');

@@ -94,7 +94,12 @@ it('refuses subscriptions over the limits per connection and per key with RATE_L
   const overConnection = await watch(client);
   expect(codeOf(overConnection.outcome)).toBe('RATE_LIMITED');
   expect(overConnection.outcome).toMatchObject({
-    error: [{ message: expect.stringContaining('WS_MAX_SUBSCRIPTIONS_PER_CONNECTION') }],
+    error: [
+      {
+        message: expect.stringContaining('WS_MAX_SUBSCRIPTIONS_PER_CONNECTION'),
+        extensions: { code: 'RATE_LIMITED', limit: 'WS_MAX_SUBSCRIPTIONS_PER_CONNECTION', retryAfterSeconds: 1 },
+      },
+    ],
   });
 
   // A second connection of the same key has room for one more: the key's limit is 4.
