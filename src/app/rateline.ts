@@ -18,7 +18,13 @@ import { openLimits, type Limits } from '../limits';
 import { LocationsService } from '../locations';
 import type { Logger } from '../logging/logger';
 import { Readiness } from '../observability/health';
-import { ingestMetrics, observeReplication, recordStoreError, replicatorMetrics } from '../observability/metrics';
+import {
+  ingestMetrics,
+  limitMetrics,
+  observeReplication,
+  recordStoreError,
+  replicatorMetrics,
+} from '../observability/metrics';
 import { RatesService } from '../rates';
 import { readReferenceDataset, seedReferenceData } from '../reference-data';
 import { ReplicationMonitor, Replicator } from '../replication';
@@ -236,7 +242,7 @@ export async function startRateline(config: Config, log: Logger): Promise<Runnin
     : undefined;
   let limits: Limits | undefined;
   try {
-    limits = await openLimits(config.rateLimits, log);
+    limits = await openLimits(config.rateLimits, log, limitMetrics);
     const authenticator = new ApiKeyAuthenticator(config.apiKeys);
     warnIfOpen(config, authenticator, log);
     // The offline table is loaded (once per version of it) even when Open Exchange Rates is configured:

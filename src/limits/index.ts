@@ -6,12 +6,13 @@
 import type { RateLimitsConfig } from '../config';
 import type { Logger } from '../logging/logger';
 import { RateLimit } from './rate';
+import type { LimitEvents } from './rate-limited';
 import { connectRedis } from './redis';
 import { RequestLimits } from './request-limits';
 import { WebSocketLimits } from './websocket-limits';
 
 export { callerOf } from './caller';
-export { RateLimitedError } from './rate-limited';
+export { RateLimitedError, type LimitEvents } from './rate-limited';
 export { RequestLimits } from './request-limits';
 export { WebSocketConnection, WebSocketLimits } from './websocket-limits';
 
@@ -22,14 +23,14 @@ export interface Limits {
   close(): void;
 }
 
-export async function openLimits(config: RateLimitsConfig, log: Logger): Promise<Limits> {
+export async function openLimits(config: RateLimitsConfig, log: Logger, events: LimitEvents): Promise<Limits> {
   const redis = config.redisUrl
-    ? await connectRedis(config.redisUrl, log.child({ component: 'rate-limits' }))
+    ? await connectRedis(config.redisUrl, log.child({ component: 'rate-limits' }), events)
     : undefined;
-  const rate = new RateLimit({ perSecond: config.perSecond, burst: config.burst }, redis?.client);
+  const rate = new RateLimit({ perSecond: config.perSecond, burst: config.burst }, events, redis?.client);
   return {
-    requests: new RequestLimits(rate, config.concurrentRequests),
-    webSocket: new WebSocketLimits(rate, config.webSocket),
+    requests: new RequestLimits(rate, config.concurrentRequests, events),
+    webSocket: new WebSocketLimits(rate, config.webSocket, events),
     close: () => redis?.disconnect(),
   };
 }

@@ -6,7 +6,7 @@ import {
   RateLimiterRes,
   type RateLimiterAbstract,
 } from 'rate-limiter-flexible';
-import { RateLimitedError } from './rate-limited';
+import { RateLimitedError, type LimitEvents } from './rate-limited';
 
 export interface RateSettings {
   /** Requests a caller may make each second, sustained. */
@@ -30,6 +30,7 @@ export class RateLimit {
 
   constructor(
     private readonly settings: RateSettings,
+    private readonly events: Pick<LimitEvents, 'refused'>,
     redis?: Redis,
   ) {
     this.limiter = new BurstyRateLimiter(
@@ -45,6 +46,7 @@ export class RateLimit {
     } catch (error) {
       if (!(error instanceof RateLimiterRes)) throw error;
       const { perSecond, burst } = this.settings;
+      this.events.refused('RATE_LIMIT_PER_SECOND');
       throw new RateLimitedError(
         `Too many requests for this caller: ${perSecond} a second (RATE_LIMIT_PER_SECOND) and ${burst} more a minute ` +
           '(RATE_LIMIT_BURST) are allowed; retry after Retry-After seconds',

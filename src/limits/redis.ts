@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import type { Logger } from '../logging/logger';
+import type { LimitEvents } from './rate-limited';
 
 /** How long a start waits for Redis before it counts in memory (and keeps reconnecting). */
 const CONNECT_WAIT_MS = 2_000;
@@ -17,7 +18,11 @@ export interface RedisConnection {
   disconnect(): void;
 }
 
-export async function connectRedis(url: string, log: Logger): Promise<RedisConnection> {
+export async function connectRedis(
+  url: string,
+  log: Logger,
+  events: Pick<LimitEvents, 'sharedCounts'>,
+): Promise<RedisConnection> {
   const redis = new Redis(url, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
@@ -30,6 +35,7 @@ export async function connectRedis(url: string, log: Logger): Promise<RedisConne
   const lost = (reason: string) => {
     if (down || closing) return;
     down = true;
+    events.sharedCounts(false);
     log.warn(
       { redis: redactedUrl(url), reason },
       'Redis does not answer: rate limits are counted in this process alone until it does',
@@ -38,6 +44,7 @@ export async function connectRedis(url: string, log: Logger): Promise<RedisConne
   redis.on('error', (error: Error) => lost(error.message));
   redis.on('close', () => lost('connection closed'));
   redis.on('ready', () => {
+    events.sharedCounts(true);
     if (!down) return;
     down = false;
     log.info({ redis: redactedUrl(url) }, 'Redis answers again: rate limits are shared again');

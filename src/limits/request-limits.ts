@@ -1,5 +1,5 @@
 import type { RateLimit } from './rate';
-import { RateLimitedError } from './rate-limited';
+import { RateLimitedError, type LimitEvents } from './rate-limited';
 import { Slots } from './slots';
 
 /** Requests of the data routes: each counts against its caller's rate, and at most N run at once per caller. */
@@ -9,6 +9,7 @@ export class RequestLimits {
   constructor(
     private readonly rate: RateLimit,
     maxConcurrent: number,
+    private readonly events: Pick<LimitEvents, 'refused'>,
   ) {
     this.inFlight = new Slots(maxConcurrent);
   }
@@ -16,6 +17,7 @@ export class RequestLimits {
   /** Admits one request of `caller`, answering its release (call it once the response ends); else RateLimitedError. */
   async admit(caller: string): Promise<() => void> {
     if (!this.inFlight.take(caller)) {
+      this.events.refused('RATE_LIMIT_CONCURRENT_REQUESTS');
       throw new RateLimitedError(
         `Too many concurrent requests for this caller: at most ${this.inFlight.max} at once (RATE_LIMIT_CONCURRENT_REQUESTS)`,
         'RATE_LIMIT_CONCURRENT_REQUESTS',

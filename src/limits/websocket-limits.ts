@@ -1,11 +1,19 @@
 import type { RateLimit } from './rate';
-import { RateLimitedError } from './rate-limited';
+import { RateLimitedError, type LimitEvents } from './rate-limited';
 import { Slots } from './slots';
 
 export interface WebSocketLimitSettings {
   readonly maxConnectionsPerCaller: number;
   readonly maxSubscriptionsPerConnection: number;
   readonly maxSubscriptionsPerCaller: number;
+}
+
+type Refusals = Pick<LimitEvents, 'refused'>;
+
+/** Reports the refusal and answers its error (a retry may succeed once something closes). */
+function refusal(events: Refusals, limit: string, message: string): RateLimitedError {
+  events.refused(limit);
+  return new RateLimitedError(`${message} (${limit})`, limit, 1);
 }
 
 /** GraphQL over WebSocket: connections per caller, and subscriptions per connection and per caller. */
@@ -16,6 +24,7 @@ export class WebSocketLimits {
   constructor(
     private readonly rate: RateLimit,
     private readonly settings: WebSocketLimitSettings,
+    private readonly events: Refusals,
   ) {
     this.connections = new Slots(settings.maxConnectionsPerCaller);
     this.subscriptions = new Slots(settings.maxSubscriptionsPerCaller);
@@ -24,20 +33,31 @@ export class WebSocketLimits {
   /** A new connection of `caller`; RateLimitedError when it holds its maximum already. */
   connect(caller: string): WebSocketConnection {
     if (!this.connections.take(caller)) {
-      throw new RateLimitedError(
-        `Too many WebSocket connections for this caller: at most ${this.connections.max} (WS_MAX_CONNECTIONS_PER_KEY)`,
+      throw refusal(
+        this.events,
         'WS_MAX_CONNECTIONS_PER_KEY',
-        1,
+        `Too many WebSocket connections for this caller: at most ${this.connections.max}`,
       );
     }
-    return new WebSocketConnection(
+    return new WebSocketConnection({
       caller,
-      this.rate,
-      this.settings.maxSubscriptionsPerConnection,
-      this.subscriptions,
-      () => this.connections.give(caller),
-    );
+      rate: this.rate,
+      events: this.events,
+      maxSubscriptions: this.settings.maxSubscriptionsPerConnection,
+      callerSubscriptions: this.subscriptions,
+      disconnect: () => this.connections.give(caller),
+    });
   }
+}
+
+interface ConnectionDependencies {
+  readonly caller: string;
+  readonly rate: RateLimit;
+  readonly events: Refusals;
+  readonly maxSubscriptions: number;
+  /** Shared by every connection of every caller: what each caller holds over all its connections. */
+  readonly callerSubscriptions: Slots;
+  readonly disconnect: () => void;
 }
 
 /** One connection's subscriptions; `close()` gives back everything it holds. */
@@ -45,30 +65,27 @@ export class WebSocketConnection {
   private readonly live = new Set<string>();
   private closed = false;
 
-  constructor(
-    private readonly caller: string,
-    private readonly rate: RateLimit,
-    private readonly maxSubscriptions: number,
-    private readonly callerSubscriptions: Slots,
-    private readonly disconnect: () => void,
-  ) {}
+  constructor(private readonly deps: ConnectionDependencies) {}
 
   /** Admits subscription `id` (it counts as a request against the caller's rate); else RateLimitedError. */
   async subscribe(id: string): Promise<void> {
-    if (this.live.size >= this.maxSubscriptions) {
-      throw new RateLimitedError(
-        `Too many subscriptions on this connection: at most ${this.maxSubscriptions} (WS_MAX_SUBSCRIPTIONS_PER_CONNECTION)`,
+    const { caller, rate, events, maxSubscriptions, callerSubscriptions } = this.deps;
+    const full = () => this.closed || this.live.size >= maxSubscriptions;
+    const tooMany = () =>
+      refusal(
+        events,
         'WS_MAX_SUBSCRIPTIONS_PER_CONNECTION',
-        1,
+        `Too many subscriptions on this connection: at most ${maxSubscriptions}`,
       );
-    }
-    await this.rate.consume(this.caller);
+    if (full()) throw tooMany();
+    await rate.consume(caller);
     // Checked again after the wait: the connection may have closed, or filled up, meanwhile.
-    if (this.closed || this.live.size >= this.maxSubscriptions || !this.callerSubscriptions.take(this.caller)) {
-      throw new RateLimitedError(
-        `Too many subscriptions for this caller: at most ${this.callerSubscriptions.max} (WS_MAX_SUBSCRIPTIONS_PER_KEY)`,
+    if (full()) throw tooMany();
+    if (!callerSubscriptions.take(caller)) {
+      throw refusal(
+        events,
         'WS_MAX_SUBSCRIPTIONS_PER_KEY',
-        1,
+        `Too many subscriptions for this caller: at most ${callerSubscriptions.max}`,
       );
     }
     this.live.add(id);
@@ -76,13 +93,13 @@ export class WebSocketConnection {
 
   /** Subscription `id` ended (completed, unsubscribed or failed); unknown ids are ignored. */
   ended(id: string): void {
-    if (this.live.delete(id)) this.callerSubscriptions.give(this.caller);
+    if (this.live.delete(id)) this.deps.callerSubscriptions.give(this.deps.caller);
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
     for (const id of this.live) this.ended(id);
-    this.disconnect();
+    this.deps.disconnect();
   }
 }

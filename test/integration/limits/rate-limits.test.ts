@@ -89,6 +89,11 @@ describe('in memory', () => {
     // Another key is unaffected.
     expect((await request(base, RATES, bearer(KEYS.beta))).status).toBe(200);
     expect((await request(base, EXPORT, bearer(KEYS.beta))).status).toBe(200);
+
+    const metrics = (await request(base, '/metrics', {})).body;
+    expect(
+      Number(/^rateline_rate_limited_total\{limit="RATE_LIMIT_PER_SECOND"\} (\d+)$/m.exec(metrics)?.[1]),
+    ).toBeGreaterThan(0);
   });
 
   it('never limits the operations routes', async () => {
@@ -188,12 +193,15 @@ describe('shared through Redis', () => {
     );
     expectLimited(answers);
     expect((await request(b, RATES, bearer(KEYS.beta))).status).toBe(200);
+    expect((await request(a, '/metrics', {})).body).toMatch(/^rateline_rate_limits_shared_up 1$/m);
   });
 
   it('keeps limiting each instance on its own while Redis does not answer, and says so once', async () => {
     await redis.stop();
     const base = first.running.url;
     expectLimited(await atOnce(times(20, [base, RATES] as const), KEYS.gamma));
+    const metrics = (await request(base, '/metrics', {})).body;
+    expect(metrics).toMatch(/^rateline_rate_limits_shared_up 0$/m);
     const warnings = firstLog.lines().filter((line) => Number(line.level) >= 40 && String(line.msg).includes('Redis'));
     expect(warnings).toHaveLength(1);
   });

@@ -2,23 +2,32 @@ import { RateLimitedError, WebSocketLimits } from '../../../src/limits';
 import { RateLimit } from '../../../src/limits/rate';
 import { RequestLimits } from '../../../src/limits/request-limits';
 
-const GENEROUS = new RateLimit({ perSecond: 1_000, burst: 0 });
+/** The refusals reported, by the setting that refused. */
+function recordedRefusals() {
+  const refused: string[] = [];
+  return { refused, events: { refused: (limit: string) => refused.push(limit) } };
+}
+
+const GENEROUS = new RateLimit({ perSecond: 1_000, burst: 0 }, recordedRefusals().events);
 
 describe('RateLimit', () => {
   it('refuses a caller over its rate and burst with RATE_LIMITED and a retry time, and no other caller', async () => {
-    const rate = new RateLimit({ perSecond: 1, burst: 2 });
+    const { refused: reported, events } = recordedRefusals();
+    const rate = new RateLimit({ perSecond: 1, burst: 2 }, events);
     for (let i = 0; i < 3; i++) await rate.consume('key:a');
     const refused = await rate.consume('key:a').catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(RateLimitedError);
     expect(refused).toMatchObject({ code: 'RATE_LIMITED', limit: 'RATE_LIMIT_PER_SECOND' });
     expect((refused as RateLimitedError).retryAfterSeconds).toBeGreaterThanOrEqual(1);
     await expect(rate.consume('key:b')).resolves.toBeUndefined();
+    expect(reported).toEqual(['RATE_LIMIT_PER_SECOND']);
   });
 });
 
 describe('RequestLimits', () => {
   it('admits at most N requests of a caller at once, and gives a slot back once per release', async () => {
-    const limits = new RequestLimits(GENEROUS, 2);
+    const { refused, events } = recordedRefusals();
+    const limits = new RequestLimits(GENEROUS, 2, events);
     const first = await limits.admit('key:a');
     await limits.admit('key:a');
     await expect(limits.admit('key:a')).rejects.toMatchObject({ limit: 'RATE_LIMIT_CONCURRENT_REQUESTS' });
@@ -27,6 +36,7 @@ describe('RequestLimits', () => {
     first();
     await limits.admit('key:a');
     await expect(limits.admit('key:a')).rejects.toBeInstanceOf(RateLimitedError);
+    expect(refused).toEqual(['RATE_LIMIT_CONCURRENT_REQUESTS', 'RATE_LIMIT_CONCURRENT_REQUESTS']);
   });
 });
 
@@ -34,7 +44,7 @@ describe('WebSocketLimits', () => {
   const settings = { maxConnectionsPerCaller: 2, maxSubscriptionsPerConnection: 2, maxSubscriptionsPerCaller: 3 };
 
   it('counts connections per caller and gives them back on close', () => {
-    const limits = new WebSocketLimits(GENEROUS, settings);
+    const limits = new WebSocketLimits(GENEROUS, settings, recordedRefusals().events);
     const first = limits.connect('key:a');
     limits.connect('key:a');
     expect(() => limits.connect('key:a')).toThrow(expect.objectContaining({ limit: 'WS_MAX_CONNECTIONS_PER_KEY' }));
@@ -46,7 +56,7 @@ describe('WebSocketLimits', () => {
   });
 
   it('counts subscriptions per connection and per caller; an end or a close gives them back', async () => {
-    const limits = new WebSocketLimits(GENEROUS, settings);
+    const limits = new WebSocketLimits(GENEROUS, settings, recordedRefusals().events);
     const one = limits.connect('key:a');
     const two = limits.connect('key:a');
     await one.subscribe('1');
