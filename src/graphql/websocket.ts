@@ -6,10 +6,10 @@ import {
   parse,
   validate,
   type DocumentNode,
+  type ExecutionArgs,
   type GraphQLFormattedError,
   type GraphQLSchema,
 } from 'graphql';
-import type { ExecutionArgs } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { presentedConnectionApiKey, type ApiKeyAuthenticator, type Principal } from '../auth';
@@ -40,7 +40,7 @@ interface ConnectionState extends Record<PropertyKey, unknown> {
 }
 
 /** The close code of a connection refused by WS_MAX_CONNECTIONS_PER_KEY (4000-4999: the application's). */
-export const TOO_MANY_CONNECTIONS = 4429;
+const TOO_MANY_CONNECTIONS = 4429;
 
 const rateLimited = (error: RateLimitedError): GraphQLError =>
   new GraphQLError(error.message, {
@@ -69,7 +69,7 @@ export function serveGraphqlOverWebSocket(deps: GraphqlWebSocketDependencies): G
   const formatAll = (errors: readonly GraphQLError[]): GraphQLFormattedError[] =>
     errors.map((error) => format(error.toJSON(), error));
 
-  /** Parses and validates here (not in graphql-ws), so that a refusal carries a code and is logged as one. */
+  /** A subscription the client got wrong: a warning with the messages (no stack), and the errors to answer. */
   const refuse = (id: string, errors: readonly GraphQLError[], why: string): GraphQLError[] => {
     deps.log.warn({ subscriptionId: id, errors: errors.map((error) => error.message) }, why);
     return [...errors];
@@ -90,14 +90,15 @@ export function serveGraphqlOverWebSocket(deps: GraphqlWebSocketDependencies): G
         try {
           ctx.extra.connection = deps.limits.connect(callerOf(principal, ctx.extra.request.socket.remoteAddress));
         } catch (error) {
+          // Not logged, like HTTP's 429s: rateline_rate_limited_total counts refusals.
           if (!(error instanceof RateLimitedError)) throw error;
-          deps.log.warn({ principal: principal.name }, error.message);
           ctx.extra.socket.close(TOO_MANY_CONNECTIONS, 'Too many connections (WS_MAX_CONNECTIONS_PER_KEY)');
           return false;
         }
         ctx.extra.principal = principal;
         return true;
       },
+      // Parses and validates here rather than in graphql-ws, so that a refusal carries its code.
       onSubscribe: async (ctx, id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> => {
         let document: DocumentNode;
         try {
@@ -127,7 +128,7 @@ export function serveGraphqlOverWebSocket(deps: GraphqlWebSocketDependencies): G
           await ctx.extra.connection!.subscribe(id);
         } catch (error) {
           if (!(error instanceof RateLimitedError)) throw error;
-          return refuse(id, [rateLimited(error)], 'refused a subscription over its limits');
+          return [rateLimited(error)];
         }
         return {
           schema: deps.schema,

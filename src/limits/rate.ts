@@ -16,7 +16,7 @@ export interface RateSettings {
 }
 
 /** The window in which a caller may spend its burst. */
-export const BURST_WINDOW_SECONDS = 60;
+const BURST_WINDOW_SECONDS = 60;
 
 /**
  * Requests per second per caller, plus a burst (rate-limiter-flexible's BurstyRateLimiter: the burst

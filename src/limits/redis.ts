@@ -7,17 +7,17 @@ import type { LimitEvents } from './rate-limited';
 /** How long a start waits for Redis before it counts in memory (and keeps reconnecting). */
 const CONNECT_WAIT_MS = 2_000;
 
-/**
- * A Redis connection for the shared limits. Commands fail at once while it is down (no offline queue,
- * short timeouts), so a request never waits for Redis: the limiter counts it in memory instead. Losing
- * and regaining Redis is logged once each, not once per request or per reconnect attempt.
- */
 export interface RedisConnection {
   readonly client: Redis;
   /** Closes at once (no count is lost by not waiting) and stops reconnecting. */
   disconnect(): void;
 }
 
+/**
+ * A Redis connection for the shared limits. Commands fail at once while it is down (no offline queue,
+ * short timeouts), so a request never waits for Redis: the limiter counts it in memory instead. Losing
+ * and regaining Redis is logged once each, not once per request or per reconnect attempt.
+ */
 export async function connectRedis(
   url: string,
   log: Logger,
