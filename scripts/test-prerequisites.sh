@@ -4,8 +4,9 @@
 #   ferretdb        FerretDB v1.24.2 built with Go (fetched from the Go module proxy when missing): the
 #                   MongoDB adapter's tests (integration tier)
 #   chromium        Debian's chromium and fonts-liberation: the browser tier (never a downloaded browser)
+#   redis-server    Debian's redis-server: the shared rate limits' tests (integration tier; test/helpers/redis.ts)
 #   docker-compose  Debian's docker-compose: validates the compose files (processes tier; no Docker engine)
-# Usage: bash scripts/test-prerequisites.sh [ferretdb] [chromium] [docker-compose]   (none: all three)
+# Usage: bash scripts/test-prerequisites.sh [ferretdb] [chromium] [redis-server] [docker-compose]   (none: all four)
 set -euo pipefail
 
 fail() {
@@ -14,7 +15,7 @@ fail() {
 }
 say() { echo "test-prerequisites: $*"; }
 
-known=(ferretdb chromium docker-compose)
+known=(ferretdb chromium redis-server docker-compose)
 wanted=("$@")
 [ ${#wanted[@]} -gt 0 ] || wanted=("${known[@]}")
 for name in "${wanted[@]}"; do
@@ -23,9 +24,10 @@ done
 wants() { [[ " ${wanted[*]} " == *" $1 "* ]]; }
 
 # --- Debian packages -------------------------------------------------------------------------------
-# test/helpers/browser.ts drives exactly /usr/bin/chromium.
+# test/helpers/browser.ts drives exactly /usr/bin/chromium; test/helpers/redis.ts starts /usr/bin/redis-server.
 packages=()
 if wants chromium && [ ! -x /usr/bin/chromium ]; then packages+=(chromium fonts-liberation); fi
+if wants redis-server && [ ! -x /usr/bin/redis-server ]; then packages+=(redis-server); fi
 if wants docker-compose && ! command -v docker-compose >/dev/null; then packages+=(docker-compose); fi
 if [ ${#packages[@]} -gt 0 ]; then
   command -v apt-get >/dev/null ||
@@ -47,6 +49,10 @@ found=()
 if wants chromium; then
   [ -x /usr/bin/chromium ] || fail "/usr/bin/chromium is still missing after installing chromium"
   found+=("chromium /usr/bin/chromium")
+fi
+if wants redis-server; then
+  [ -x /usr/bin/redis-server ] || fail "/usr/bin/redis-server is still missing after installing redis-server"
+  found+=("redis-server /usr/bin/redis-server")
 fi
 if wants docker-compose; then
   command -v docker-compose >/dev/null || fail "docker-compose is still missing after installing it"

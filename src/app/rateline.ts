@@ -16,6 +16,7 @@ import { budgetStatusPlugin, buildRatelineSchema, createGraphqlServer, serveGrap
 import { createHttpApp } from '../http/app';
 import { refuseSubscriptionsOverHttp } from '../http/subscriptions-over-http';
 import { BatchQueries, BatchWorker, IngestService } from '../ingest';
+import { openLimits, type Limits } from '../limits';
 import { LocationsService } from '../locations';
 import type { Logger } from '../logging/logger';
 import { Readiness } from '../observability/health';
@@ -23,6 +24,7 @@ import { startOperationsServer } from '../observability/operations-server';
 import {
   ingestMetrics,
   observeBatchQueue,
+  limitMetrics,
   observeReplication,
   recordStoreError,
   replicatorMetrics,
@@ -335,7 +337,9 @@ export async function startRateline(config: Config, log: Logger, tracer?: Tracer
     ? createBatchWorker(config, stores.operational, exchangeRates, log, tracer)
     : undefined;
   let apiKeyReloader: ApiKeyReloader | undefined;
+  let limits: Limits | undefined;
   try {
+    limits = await openLimits(config.rateLimits, log, limitMetrics);
     const authenticator = new ApiKeyAuthenticator(config.apiKeys);
     warnIfOpen(config, authenticator, log);
     apiKeyReloader = reloadApiKeys(config, authenticator, log);
@@ -363,7 +367,8 @@ export async function startRateline(config: Config, log: Logger, tracer?: Tracer
       schema,
       services,
       authenticator,
-      limits: config.limits,
+      queryLimits: config.limits,
+      limits: limits.webSocket,
       log,
     });
     const apollo = createGraphqlServer({
@@ -391,6 +396,7 @@ export async function startRateline(config: Config, log: Logger, tracer?: Tracer
       readiness,
       corsOrigins: config.http.corsOrigins,
       sourceMaps: config.environment !== 'production',
+      requestLimits: limits.requests,
     });
     httpServer.on('request', app);
     worker?.start();
@@ -430,12 +436,14 @@ export async function startRateline(config: Config, log: Logger, tracer?: Tracer
         // connections the kernel has already accepted (seen in the rolling-restart test).
         await sleep(config.shutdownDrainDelayMs);
         await Promise.all([apollo.stop(), workerStopped, operations?.close()]);
+        limits?.close();
         await replicator?.stop();
         await closeStores(stores);
       },
     };
   } catch (error) {
     apiKeyReloader?.close();
+    limits?.close();
     await worker?.stop();
     await replicator?.stop();
     await closeStores(stores);

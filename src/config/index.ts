@@ -281,6 +281,33 @@ const tracingSection = z
     serviceName: e.OTEL_SERVICE_NAME,
   }));
 
+/** Limits per caller (an API key; a client address without one). See src/limits. */
+const rateLimitsSection = z
+  .object({
+    REDIS_URL: optional(z.url({ protocol: /^rediss?$/, message: 'must be a redis:// or rediss:// URL' })),
+    RATE_LIMIT_PER_SECOND: integer(1, 1_000_000, 50),
+    RATE_LIMIT_BURST: integer(0, 100_000_000, 500),
+    RATE_LIMIT_CONCURRENT_REQUESTS: integer(1, 100_000, 16),
+    WS_MAX_CONNECTIONS_PER_KEY: integer(1, 100_000, 16),
+    WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: integer(1, 100_000, 100),
+    WS_MAX_SUBSCRIPTIONS_PER_KEY: integer(1, 1_000_000, 500),
+  })
+  .transform((e) => ({
+    /** Shares the request rates of every replica through this Redis; unset counts them per process. */
+    redisUrl: e.REDIS_URL,
+    /** Requests (HTTP data routes, subscriptions) a caller may make each second, sustained. */
+    perSecond: e.RATE_LIMIT_PER_SECOND,
+    /** Requests a caller may make beyond `perSecond` in each minute. */
+    burst: e.RATE_LIMIT_BURST,
+    /** Requests of a caller in flight at once in one process. */
+    concurrentRequests: e.RATE_LIMIT_CONCURRENT_REQUESTS,
+    webSocket: {
+      maxConnectionsPerCaller: e.WS_MAX_CONNECTIONS_PER_KEY,
+      maxSubscriptionsPerConnection: e.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION,
+      maxSubscriptionsPerCaller: e.WS_MAX_SUBSCRIPTIONS_PER_KEY,
+    },
+  }));
+
 /** Open Exchange Rates when OXR_APP_ID is set, else the offline table. */
 const exchangeRatesSection = z
   .object({
@@ -317,6 +344,7 @@ export type BatchWorkConfig = Section<typeof batchWorkSection>;
 export type Limits = Section<typeof limitsSection>;
 export type OperationsConfig = Section<typeof operationsSection>;
 export type HttpConfig = Section<typeof httpSection>;
+export type RateLimitsConfig = Section<typeof rateLimitsSection>;
 export type ExchangeRatesConfig = Section<typeof exchangeRatesSection>;
 export type TracingConfig = Section<typeof tracingSection>;
 export type OpenExchangeRatesConfig = NonNullable<ExchangeRatesConfig['openExchangeRates']>;
@@ -332,6 +360,7 @@ export type Config = Section<typeof processSection> & {
   readonly limits: Limits;
   readonly operations: OperationsConfig;
   readonly http: HttpConfig;
+  readonly rateLimits: RateLimitsConfig;
   readonly exchangeRates: ExchangeRatesConfig;
   readonly tracing: TracingConfig;
 };
@@ -346,6 +375,7 @@ const SECTIONS = [
   limitsSection,
   operationsSection,
   httpSection,
+  rateLimitsSection,
   exchangeRatesSection,
   tracingSection,
 ] as const;
@@ -378,6 +408,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const limits = read(limitsSection);
   const operations = read(operationsSection);
   const httpSettings = read(httpSection);
+  const rateLimits = read(rateLimitsSection);
   const exchangeRates = read(exchangeRatesSection);
   const tracing = read(tracingSection);
   if (
@@ -390,6 +421,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     !limits ||
     !operations ||
     !httpSettings ||
+    !rateLimits ||
     !exchangeRates ||
     !tracing
   ) {
@@ -426,6 +458,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     limits,
     operations,
     http: httpSettings,
+    rateLimits,
     exchangeRates,
     tracing,
   };

@@ -29,6 +29,8 @@ export type ErrorCode =
   | 'METHOD_NOT_ALLOWED'
   /** A request body in a charset or content encoding the service does not read. */
   | 'UNSUPPORTED_MEDIA_TYPE'
+  /** A caller over one of its rate, concurrency, connection or subscription limits (HTTP 429). */
+  | 'RATE_LIMITED'
   | 'ANALYTICS_UNAVAILABLE'
   | 'OPERATIONAL_STORE_UNAVAILABLE'
   /** The request's time budget (QUERY_TIMEOUT_MS) ran out before its answer was ready; its queries were stopped. */

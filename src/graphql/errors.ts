@@ -13,6 +13,7 @@ const CLIENT_ERROR_CODES = new Set<unknown>([
   ApolloServerErrorCode.PERSISTED_QUERY_NOT_FOUND,
   ApolloServerErrorCode.PERSISTED_QUERY_NOT_SUPPORTED,
   'QUERY_TOO_COMPLEX',
+  'RATE_LIMITED',
 ]);
 
 /** An error the contract describes to the client (a domain error or one the client caused), not a fault. */

@@ -2,16 +2,10 @@ import type { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Express, type RequestHandler, type Response } from 'express';
 import type { Logger } from 'pino';
+import type { RequestLimits } from '../limits';
 import type { RatelineServices } from '../services';
 import type { Limits } from '../config';
-import {
-  ANONYMOUS,
-  presentedApiKey,
-  requireRole,
-  type ApiKeyAuthenticator,
-  type Principal,
-  type Role,
-} from '../auth';
+import { ANONYMOUS, presentedApiKey, requireRole, type ApiKeyAuthenticator, type Principal, type Role } from '../auth';
 import { budgetOf, requestBudgets } from '../budget';
 import { RatelineError } from '../domain/errors';
 import { checkQueryDocument, createRequestContext, type RequestContext } from '../graphql';
@@ -22,6 +16,7 @@ import { ratesRoute } from '../rest/rates-route';
 import { crossOriginAccess, securityHeaders } from './browser-policy';
 import { errorHandler } from './errors';
 import { methodGuard, unknownRoute } from './routing';
+import { limitRequests } from './rate-limits';
 import { webPages } from './web-pages';
 
 export interface HttpAppDependencies {
@@ -36,6 +31,8 @@ export interface HttpAppDependencies {
   readonly corsOrigins: readonly string[];
   /** Serve the pages' source maps (not in production). */
   readonly sourceMaps: boolean;
+  /** Rate and concurrency limits of the data routes (/graphql, /rates, /export), per caller. */
+  readonly requestLimits: RequestLimits;
 }
 
 const principalOf = (res: Response): Principal => res.locals.principal as Principal;
@@ -61,7 +58,8 @@ function requireKey(authenticator: ApiKeyAuthenticator): RequestHandler {
 /** The query document's size and tokens, checked before Apollo parses it (the body may hold large variables). */
 function boundedQueryDocuments(limits: HttpAppDependencies['limits']): RequestHandler {
   return (req, _res, next) => {
-    const query: unknown = req.method === 'GET' ? req.query.query : (req.body as { query?: unknown } | undefined)?.query;
+    const query: unknown =
+      req.method === 'GET' ? req.query.query : (req.body as { query?: unknown } | undefined)?.query;
     if (typeof query === 'string') checkQueryDocument(query, limits);
     next();
   };
@@ -99,6 +97,7 @@ export function createHttpApp(deps: HttpAppDependencies): Express {
   app.use(webPages({ sourceMaps: deps.sourceMaps }));
   app.use(authenticate(deps.authenticator));
   app.use(requestBudgets(deps.limits.queryTimeoutMs, deps.log));
+  app.use(['/rates', '/export', '/graphql'], limitRequests(deps.requestLimits));
   app.use('/rates', requireRoleFor(['read']), ratesRoute(deps.services.rates));
   app.use('/export', requireRoleFor(['read']), exportRoutes(deps.services));
   app.use(

@@ -11,11 +11,41 @@ const progressOf = (batch: Batch): string =>
  * A batch's states as it moves, polled from the operational store (a worker in another process may
  * be the one moving it): `current` first, then each change, ending with a settled status. Polling
  * keeps one mechanism for every shape; a batch settles in seconds, so the cost is a few reads.
+ *
+ * `return()` (an unsubscribe, a closed socket) ends the polling at once. A bare async generator cannot
+ * do that: while it awaits its pause, `return()` is only queued until its next `yield`, and an
+ * unchanged batch yields nothing, so an abandoned subscription kept polling until the batch moved.
  */
-export async function* watchBatch(
+export function watchBatch(
   batches: BatchStore,
   current: Batch,
   pollIntervalMs: number,
+): AsyncGenerator<Batch, void, undefined> {
+  const stop = new AbortController();
+  const polling = poll(batches, current, pollIntervalMs, stop.signal);
+  const watching: AsyncGenerator<Batch, void, undefined> = {
+    next: () => polling.next(),
+    return: (value) => {
+      stop.abort();
+      return polling.return(value);
+    },
+    throw: (error: unknown) => {
+      stop.abort();
+      return polling.throw(error);
+    },
+    [Symbol.asyncIterator]: () => watching,
+    [Symbol.asyncDispose]: async () => {
+      await watching.return();
+    },
+  };
+  return watching;
+}
+
+async function* poll(
+  batches: BatchStore,
+  current: Batch,
+  pollIntervalMs: number,
+  signal: AbortSignal,
 ): AsyncGenerator<Batch, void, undefined> {
   let batch: Batch | undefined = current;
   let reported: string | undefined;
@@ -26,7 +56,8 @@ export async function* watchBatch(
       yield batch;
     }
     if (SETTLED_BATCH_STATUSES.has(batch.status)) return;
-    await sleep(pollIntervalMs);
+    const paused = await sleep(pollIntervalMs, true, { signal }).catch(() => false);
+    if (!paused) return;
     [batch] = await batches.byIds([batch.id]);
   }
 }

@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { StoreName } from '../domain/errors';
 import type { BatchOutcome, IngestEvents } from '../ingest';
+import type { LimitEvents } from '../limits';
 import type { ReplicatorEvents } from '../replication';
 
 /**
@@ -265,6 +266,29 @@ export const replicatorMetrics: ReplicatorEvents = {
   },
   failed(): void {
     replicationFailures.inc();
+  },
+};
+
+const rateLimited = new Counter({
+  name: 'rateline_rate_limited_total',
+  help: 'Calls refused with RATE_LIMITED, by the setting that refused them',
+  labelNames: ['limit'] as const,
+  registers: [registry],
+});
+
+const sharedLimitsUp = new Gauge({
+  name: 'rateline_rate_limits_shared_up',
+  help: '1 while request rates are shared through Redis (REDIS_URL); 0 without REDIS_URL or while Redis does not answer',
+  registers: [registry],
+});
+
+/** The limits' refusals, and whether their counts are shared through Redis right now. */
+export const limitMetrics: LimitEvents = {
+  refused(limit: string): void {
+    rateLimited.inc({ limit });
+  },
+  sharedCounts(available: boolean): void {
+    sharedLimitsUp.set(available ? 1 : 0);
   },
 };
 

@@ -34,6 +34,8 @@ export function traceAnalyticsStore(store: AnalyticsStore, tracer: Tracer): Anal
     totals: port(store.totals, 'totals'),
     statistics: port(store.statistics, 'statistics'),
     replica: port(store.replica, 'replica'),
+    // Synchronous and in memory: nothing to trace.
+    saturation: () => store.saturation(),
     checkAvailable: () => lifecycle.checkAvailable(),
     close: () => lifecycle.close(),
   };

@@ -164,6 +164,8 @@ beforeAll(async () => {
     WORKER_POLL_INTERVAL_MS: '50',
     // The proxy checks /readyz every 100 ms; the node keeps serving this long after SIGTERM.
     SHUTDOWN_DRAIN_DELAY_MS: '500',
+    // The readers ask without pause, all with one key: this test is about deploys, not rate limits.
+    RATE_LIMIT_PER_SECOND: '100000',
   });
   nodes = [
     new Node('A', await freePort(), env(processes.dataDir())),

@@ -101,6 +101,37 @@ describe('loadConfig', () => {
     expect(loadConfig({ OXR_APP_ID: '' }).exchangeRates.openExchangeRates).toBeUndefined();
   });
 
+  it('limits each caller by default, shares rates through REDIS_URL when set, and names a bad one', () => {
+    expect(loadConfig({}).rateLimits).toEqual({
+      redisUrl: undefined,
+      perSecond: 50,
+      burst: 500,
+      concurrentRequests: 16,
+      webSocket: { maxConnectionsPerCaller: 16, maxSubscriptionsPerConnection: 100, maxSubscriptionsPerCaller: 500 },
+    });
+    expect(
+      loadConfig({
+        REDIS_URL: 'redis://cache:6379/2',
+        RATE_LIMIT_PER_SECOND: '5',
+        RATE_LIMIT_BURST: '0',
+        RATE_LIMIT_CONCURRENT_REQUESTS: '2',
+        WS_MAX_CONNECTIONS_PER_KEY: '3',
+        WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: '4',
+        WS_MAX_SUBSCRIPTIONS_PER_KEY: '6',
+      }).rateLimits,
+    ).toEqual({
+      redisUrl: 'redis://cache:6379/2',
+      perSecond: 5,
+      burst: 0,
+      concurrentRequests: 2,
+      webSocket: { maxConnectionsPerCaller: 3, maxSubscriptionsPerConnection: 4, maxSubscriptionsPerCaller: 6 },
+    });
+    expect(problemsOf({ REDIS_URL: 'http://cache:6379', RATE_LIMIT_PER_SECOND: '0' })).toEqual([
+      expect.stringMatching(/^REDIS_URL: .*redis:\/\//),
+      expect.stringMatching(/^RATE_LIMIT_PER_SECOND: .*"0"/),
+    ]);
+  });
+
   it('names bad Open Exchange Rates settings', () => {
     expect(problemsOf({ OXR_APP_ID: 'has spaces' })).toEqual([expect.stringMatching(/^OXR_APP_ID: /)]);
     expect(problemsOf({ OXR_BASE_URL: 'ftp://x' })).toEqual([expect.stringMatching(/^OXR_BASE_URL: .*http/)]);
