@@ -17,7 +17,13 @@ import { BatchQueries, BatchWorker, IngestService } from '../ingest';
 import { LocationsService } from '../locations';
 import type { Logger } from '../logging/logger';
 import { Readiness } from '../observability/health';
-import { ingestMetrics, observeReplication, recordStoreError, replicatorMetrics } from '../observability/metrics';
+import {
+  changeFeedMetrics,
+  ingestMetrics,
+  observeReplication,
+  recordStoreError,
+  replicatorMetrics,
+} from '../observability/metrics';
 import { RatesService } from '../rates';
 import { readReferenceDataset, seedReferenceData } from '../reference-data';
 import { ReplicationMonitor, Replicator } from '../replication';
@@ -79,7 +85,12 @@ export function clickHouseStoreOptions(config: ClickHouseConfig): ClickHouseStor
 export async function openOperationalStore(config: Config, log: Logger): Promise<OperationalStore> {
   if (config.mongodb) {
     const { uri, database } = config.mongodb;
-    const store = await openMongoOperationalStore({ uri, database, log: log.child({ component: 'mongodb' }) });
+    const store = await openMongoOperationalStore({
+      uri,
+      database,
+      log: log.child({ component: 'mongodb' }),
+      feedEvents: changeFeedMetrics,
+    });
     return guardOperationalStore(store, isMongoUnavailable, recordStoreError);
   }
   return guardOperationalStore(

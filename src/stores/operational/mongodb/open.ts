@@ -5,7 +5,7 @@ import type { OperationalStore } from '../ports';
 import { BatchWrites } from './batch-writes';
 import { MongoBatchWork } from './batch-work';
 import { MongoBatches } from './batches';
-import { MongoChangeFeed } from './change-feed';
+import { MongoChangeFeed, type MongoChangeFeedEvents } from './change-feed';
 import { MongoChunkedBatches } from './chunked-batches';
 import { COLLECTIONS, collectionsOf } from './documents';
 import { isNamespaceExists } from './errors';
@@ -14,12 +14,16 @@ import { MongoReferenceData } from './reference-data';
 import { MongoReplicationLeases } from './replication-leases';
 
 export { isMongoUnavailable } from './errors';
+export type { MongoChangeFeedEvents } from './change-feed';
+export type { FeedRestartReason } from './change-events';
 
 export interface MongoStoreOptions {
   readonly uri: string;
   readonly database: string;
-  /** Where the change feed warns (a batch document deleted by hand); silent when absent. */
+  /** Where the change feed warns (a restart from a snapshot, a batch document deleted by hand); silent when absent. */
   readonly log?: Logger;
+  /** Told of every restart of a follower from a snapshot, with its reason (the root counts them). */
+  readonly feedEvents?: MongoChangeFeedEvents;
   /** Passed to `MongoClient` as they are (TLS, pool size, timeouts, …). */
   readonly clientOptions?: MongoClientOptions;
   /** Prices per `insertMany`; default 10,000. */
@@ -85,6 +89,7 @@ export async function openMongoOperationalStore(options: MongoStoreOptions): Pro
           snapshotPageSize: Math.max(2, options.snapshotPageSize ?? 1000),
         },
         options.log ?? pino({ level: 'silent' }),
+        options.feedEvents ?? { restartRequired: () => undefined },
       ),
       async checkAvailable() {
         await client.db('admin').command({ ping: 1 });
