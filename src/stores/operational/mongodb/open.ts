@@ -1,4 +1,11 @@
-import { MongoClient, type Db, type IndexDescription, type MongoClientOptions } from 'mongodb';
+import {
+  MongoClient,
+  type Db,
+  type IndexDescription,
+  type MongoClientOptions,
+  type WriteConcern,
+  type WriteConcernSettings,
+} from 'mongodb';
 import pino from 'pino';
 import type { Logger } from '../../../logging/logger';
 import type { OperationalStore } from '../ports';
@@ -66,8 +73,7 @@ export async function openMongoOperationalStore(options: MongoStoreOptions): Pro
   const client = new MongoClient(options.uri, options.clientOptions);
   await client.connect();
   try {
-    // Acknowledged means durable: on a majority of the replica set's members, in their journals.
-    const db = client.db(options.database, { writeConcern: { w: 'majority', journal: true } });
+    const db = client.db(options.database, { writeConcern: durableWriteConcern(client.writeConcern) });
     await createCollectionsAndIndexes(db);
     const collections = collectionsOf(db);
     const writes = new BatchWrites(collections, {
@@ -100,6 +106,16 @@ export async function openMongoOperationalStore(options: MongoStoreOptions): Pro
     await client.close();
     throw error;
   }
+}
+
+/**
+ * Acknowledged means durable: on a majority of the replica set's members, in their journals. Only how
+ * long to wait for that comes from the connection string (`wtimeoutMS`): without it a write to a shard
+ * that lost its majority waits until the shard recovers instead of failing as unavailable.
+ */
+export function durableWriteConcern(fromUri: WriteConcern | undefined): WriteConcernSettings {
+  const wtimeoutMS = fromUri?.wtimeoutMS;
+  return { w: 'majority', journal: true, ...(wtimeoutMS ? { wtimeoutMS } : {}) };
 }
 
 async function createCollectionsAndIndexes(db: Db): Promise<void> {
