@@ -249,7 +249,7 @@ class MongoFeedReader implements ChangeFeedReader {
 
   /**
    * Every change of the snapshot after `after`: committed batch documents as they were at cluster time
-   * `at`, of each only what the feed needs (about 100 bytes; a million batches take ~100 MB here).
+   * `at`, of each only what the feed needs (a small projection, kept in memory until handed out).
    * Pages are separate `find` commands (not one cursor's `getMore`s), so each may go to any mongos.
    */
   private async listSnapshot(at: ClusterTime, after: SnapshotKey): Promise<SnapshotEntry[]> {
