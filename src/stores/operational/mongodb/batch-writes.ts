@@ -82,12 +82,12 @@ export class BatchWrites {
 
   /**
    * Inserts a claimed batch's document: `created`, or `existing` when a concurrent attempt with the same
-   * key and content inserted it first. With `attempts` (an attempt that completes or races another),
-   * the prices of every attempt but the committed one are removed afterwards: the winner removes the
-   * others', a loser its own once its write is over. Invisible either way (readers go by the batch's
-   * `attempt`); removing them keeps a batch's range what it counts.
+   * key and content inserted it first. When this attempt completes another (`completing`) or lost to
+   * another attempt, the prices of every attempt but the committed one are removed afterwards: the winner
+   * removes the others', a loser its own once its write is over. Invisible either way (readers go by the
+   * batch's `attempt`); removing them keeps a batch's range what it counts.
    */
-  async insertBatch(doc: BatchDocument, attempts?: 'several'): Promise<RecordBatchOutcome> {
+  async insertBatch(doc: BatchDocument, completing = false): Promise<RecordBatchOutcome> {
     let committed = doc;
     let kind: 'created' | 'existing' = 'created';
     try {
@@ -98,7 +98,7 @@ export class BatchWrites {
       if (!first) throw error;
       [committed, kind] = [first, 'existing'];
     }
-    if (attempts === 'several' || committed.attempt !== doc.attempt) {
+    if (completing || committed.attempt !== doc.attempt) {
       await this.collections.prices.deleteMany({ _id: priceIdRange(doc._id), ...ofOtherAttempts(committed.attempt) });
     }
     return { kind, batch: toBatch(committed) };

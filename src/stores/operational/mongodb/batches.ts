@@ -29,7 +29,7 @@ export class MongoBatches implements BatchStore {
 
   /**
    * 1. Claim the idempotency key (its `_id` is the key, so one claim wins).
-   * 2. Write the prices under deterministic ids; duplicates from an earlier attempt are skipped.
+   * 2. Write the prices under deterministic ids; duplicates of a retried write are skipped.
    * 3. Insert the batch document: the commit. Until then the batch is invisible to every reader.
    * A claim whose batch never committed (the attempt crashed) is completed by the next attempt with the
    * same content, under the claim's batch id and creation time, with prices of its own (its number in
@@ -43,10 +43,7 @@ export class MongoBatches implements BatchStore {
     const attempt = completing ? await this.writes.takeOver(claim) : FIRST_ATTEMPT;
     await this.writes.writePrices(claim.batchId, batch.prices, attempt);
     const doc = batchDocumentOf(batch, claim);
-    return this.writes.insertBatch(
-      attempt === FIRST_ATTEMPT ? doc : { ...doc, attempt },
-      completing ? 'several' : undefined,
-    );
+    return this.writes.insertBatch(attempt === FIRST_ATTEMPT ? doc : { ...doc, attempt }, completing);
   }
 
   async byIds(ids: readonly string[]): Promise<(Batch | undefined)[]> {
