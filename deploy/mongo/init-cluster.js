@@ -68,7 +68,13 @@ function helloOfMembers(hosts) {
   const answers = {};
   for (const host of hosts) {
     try {
-      answers[host] = connectAsCluster(host).getDB('admin').runCommand({ hello: 1 });
+      // One connection per look, closed again: the job looks every second for minutes.
+      const conn = connectAsCluster(host);
+      try {
+        answers[host] = conn.getDB('admin').runCommand({ hello: 1 });
+      } finally {
+        conn.close();
+      }
     } catch (error) {
       print(`${host}: no answer yet (${error.message})`);
     }
