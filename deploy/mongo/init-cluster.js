@@ -1,57 +1,149 @@
-// Initiates Rateline's MongoDB sharded cluster; run by the `mongo-init-*` jobs of docker-compose.yml
-// with mongosh. Every step is idempotent, so the jobs can run again on every `docker compose up`.
+// Initiates Rateline's MongoDB sharded cluster and its users; run by the `mongo-init-*` jobs of the compose
+// files with mongosh. Every step is idempotent: the jobs run again on every `docker compose up`, on a
+// cluster that exists already, and complete whatever an interrupted run left undone.
 //
 //   mongosh --nodb --file init-cluster.js   with INIT_STEP and the settings below in the environment
 //
-// INIT_STEP=replica-sets  initiates the config server replica set and every shard replica set
-// INIT_STEP=sharding      (against mongos) adds the shards, enables sharding and shards the collections
-//                         on the keys of docs/operational-store-mongodb.md
+// INIT_STEP=replica-sets  initiates the config server replica set and every shard replica set, waits for
+//                         whichever member each elects, and creates the shard-local admin user on each
+//                         shard (which closes the shard's localhost exception)
+// INIT_STEP=sharding      (against mongos) adds the shards, creates the cluster's admin and application
+//                         users, enables sharding and shards the collections on the keys of
+//                         docs/operational-store-mongodb.md
 //
-// CONFIG_REPLICA_SET  "cfg/mongo-cfg-1:27019,mongo-cfg-2:27019,mongo-cfg-3:27019"
-// SHARD_REPLICA_SETS  "shard1/mongo-shard1-1:27018,…;shard2/mongo-shard2-1:27018,…" (";" between shards)
-// MONGOS              "mongos:27017"
-// MONGODB_DATABASE    "rateline"
+// CONFIG_REPLICA_SET     "cfg/mongo-cfg-1:27019,mongo-cfg-2:27019,mongo-cfg-3:27019"
+// SHARD_REPLICA_SETS     "shard1/mongo-shard1-1:27018,…;shard2/mongo-shard2-1:27018,…" (";" between shards)
+// MONGOS                 "mongos-1:27017"
+// MONGODB_DATABASE       "rateline"
+// KEYFILE                the cluster's keyfile: this job authenticates as the cluster's internal user
+//                        (`__system`) with it, so it needs no user to exist and no localhost exception
+// MONGODB_ADMIN_USER / MONGODB_ADMIN_PASSWORD   operators' user (root), on the cluster and on each shard
+// MONGODB_APP_USER / MONGODB_APP_PASSWORD       Rateline's user: readWrite on MONGODB_DATABASE only
 
 const env = process.env;
 const step = env.INIT_STEP;
 const database = env.MONGODB_DATABASE || 'rateline';
+// mongod strips whitespace from a keyfile; the internal user's password is what remains. mongosh scripts
+// read files through Node's fs (it has no import statements).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const clusterKey = require('fs')
+  .readFileSync(env.KEYFILE || '/keyfile/keyfile', 'utf8')
+  .replace(/[\t-\r ]/g, '');
+
+function required(name) {
+  const value = env[name];
+  if (!value) throw new Error(`${name} must be set (see .env.example)`);
+  return value;
+}
 
 function parseReplicaSet(spec) {
   const [name, hosts] = spec.trim().split('/');
   return { name, hosts: hosts.split(',').map((h) => h.trim()) };
 }
 
-function waitFor(what, check, timeoutMs = 120000) {
+function waitFor(what, check, timeoutMs = 180000) {
   const deadline = Date.now() + timeoutMs;
+  let lastError;
   for (;;) {
     try {
-      if (check()) return;
+      const result = check();
+      if (result) return result;
     } catch (error) {
-      if (Date.now() > deadline) throw error;
+      lastError = error;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastError ? `: ${lastError}` : ''}`);
     sleep(1000);
   }
 }
 
+/** A direct connection to one member (or a mongos), authenticated as the cluster's internal user. */
+function connectAsCluster(host) {
+  const conn = new Mongo(`mongodb://${host}/?directConnection=true&serverSelectionTimeoutMS=5000`);
+  conn.getDB('admin').auth({ user: '__system', pwd: clusterKey, mechanism: 'SCRAM-SHA-256' });
+  return conn;
+}
+
+/** `hello` of every member that answers, by host; a member that is down is left out. */
+function helloOfMembers(hosts) {
+  const answers = {};
+  for (const host of hosts) {
+    try {
+      // One connection per look, closed again: the job looks every second for minutes.
+      const conn = connectAsCluster(host);
+      try {
+        answers[host] = conn.getDB('admin').runCommand({ hello: 1 });
+      } finally {
+        conn.close();
+      }
+    } catch (error) {
+      print(`${host}: no answer yet (${error.message})`);
+    }
+  }
+  return answers;
+}
+
+/**
+ * Initiates the replica set unless a member already belongs to it, then waits for whichever member
+ * the set elects and answers a connection to that primary.
+ */
 function initiateReplicaSet(spec, configsvr) {
   const { name, hosts } = parseReplicaSet(spec);
-  const admin = new Mongo(hosts[0]).getDB('admin');
-  const config = { _id: name, members: hosts.map((host, i) => ({ _id: i, host })) };
-  if (configsvr) config.configsvr = true;
-  const result = admin.runCommand({ replSetInitiate: config });
-  // 23: AlreadyInitialized (a second run).
-  if (result.ok !== 1 && result.code !== 23) throw new Error(`replSetInitiate ${name}: ${tojson(result)}`);
-  print(`replica set ${name}: ${result.ok === 1 ? 'initiated' : 'already initiated'}`);
-  waitFor(`a primary in ${name}`, () => admin.runCommand({ hello: 1 }).isWritablePrimary === true);
+  const answers = waitFor(`a member of ${name}`, () => {
+    const found = helloOfMembers(hosts);
+    return Object.keys(found).length > 0 ? found : undefined;
+  });
+  const initiated = Object.values(answers).some((hello) => hello.setName === name);
+  if (initiated) {
+    print(`replica set ${name}: already initiated`);
+  } else {
+    const config = { _id: name, members: hosts.map((host, i) => ({ _id: i, host })) };
+    if (configsvr) config.configsvr = true;
+    const [first] = Object.keys(answers);
+    const result = connectAsCluster(first).getDB('admin').runCommand({ replSetInitiate: config });
+    // 23: AlreadyInitialized (another run initiated it meanwhile).
+    if (result.ok !== 1 && result.code !== 23) throw new Error(`replSetInitiate ${name}: ${tojson(result)}`);
+    print(`replica set ${name}: initiated from ${first}`);
+  }
+  const primary = waitFor(`the primary ${name} elects`, () => {
+    const found = helloOfMembers(hosts);
+    return Object.keys(found).find((host) => found[host].setName === name && found[host].isWritablePrimary === true);
+  });
+  print(`replica set ${name}: primary ${primary}`);
+  return connectAsCluster(primary);
+}
+
+/** Creates the user, or sets its password and roles to these (so a changed .env takes effect). */
+function ensureUser(admin, user, pwd, roles) {
+  const exists = admin.runCommand({ usersInfo: user }).users.length > 0;
+  const result = exists
+    ? admin.runCommand({ updateUser: user, pwd, roles, writeConcern: { w: 'majority' } })
+    : admin.runCommand({ createUser: user, pwd, roles, writeConcern: { w: 'majority' } });
+  if (result.ok !== 1) throw new Error(`${exists ? 'updateUser' : 'createUser'} ${user}: ${tojson(result)}`);
+  print(`user ${user}: ${exists ? 'updated' : 'created'} with roles ${tojson(roles)}`);
+}
+
+function initiateReplicaSets() {
+  initiateReplicaSet(required('CONFIG_REPLICA_SET'), true);
+  for (const spec of required('SHARD_REPLICA_SETS')
+    .split(';')
+    .filter((s) => s.trim())) {
+    const primary = initiateReplicaSet(spec, false);
+    // Shard-local: for maintenance on the shard itself; its existence closes the localhost exception.
+    ensureUser(primary.getDB('admin'), required('MONGODB_ADMIN_USER'), required('MONGODB_ADMIN_PASSWORD'), ['root']);
+  }
 }
 
 function shardCluster() {
-  const mongos = new Mongo(env.MONGOS);
+  const host = required('MONGOS');
+  const mongos = waitFor('mongos', () => {
+    const conn = connectAsCluster(host);
+    return conn.getDB('admin').runCommand({ ping: 1 }).ok === 1 ? conn : undefined;
+  });
   const admin = mongos.getDB('admin');
-  waitFor('mongos', () => admin.runCommand({ ping: 1 }).ok === 1);
   const existing = admin.runCommand({ listShards: 1 }).shards.map((s) => s._id);
-  for (const spec of env.SHARD_REPLICA_SETS.split(';').filter((s) => s.trim())) {
+  for (const spec of required('SHARD_REPLICA_SETS')
+    .split(';')
+    .filter((s) => s.trim())) {
     const { name, hosts } = parseReplicaSet(spec);
     if (existing.includes(name)) {
       print(`shard ${name}: already added`);
@@ -61,33 +153,36 @@ function shardCluster() {
     if (result.ok !== 1) throw new Error(`addShard ${name}: ${tojson(result)}`);
     print(`shard ${name}: added`);
   }
+  // Cluster users live on the config servers: every mongos knows them.
+  ensureUser(admin, required('MONGODB_ADMIN_USER'), required('MONGODB_ADMIN_PASSWORD'), ['root']);
+  // What Rateline does: collections, indexes, reads, writes and change streams in its database.
+  ensureUser(admin, required('MONGODB_APP_USER'), required('MONGODB_APP_PASSWORD'), [
+    { role: 'readWrite', db: database },
+  ]);
   // MongoDB 6+: enableSharding only names the primary shard; it is harmless to repeat.
   admin.runCommand({ enableSharding: database });
   const shard = (collection, key) => {
     const ns = `${database}.${collection}`;
     const result = admin.runCommand({ shardCollection: ns, key });
-    // 20: AlreadyInitialized with the same key (a second run).
+    // A second run: already sharded on the same key.
     if (result.ok !== 1 && !/already (sharded|exists)/i.test(result.errmsg || '') && result.code !== 20) {
       throw new Error(`shardCollection ${ns}: ${tojson(result)}`);
     }
     print(`${ns}: sharded on ${tojson(key)}`);
   };
-  // Prices: ranged on _id = "<batchId>:<itemIndex>" (random batch ids spread the writes; one batch is one
-  // contiguous range). Batches and idempotency keys: small, read by _id, hashed.
+  // Prices and chunks of chunked batches: ranged on _id = "<batchId>:<index>" (random batch ids spread the
+  // writes; one batch is one contiguous range). Batches and idempotency keys: small, read by _id, hashed.
+  // No pre-split: since MongoDB 6.0 the balancer moves data by size, not by chunk count, so splitting an
+  // empty collection moves nothing; writes spread once a shard holds a few range sizes more than another.
   shard('prices', { _id: 1 });
+  shard('batch_chunks', { _id: 1 });
   shard('batches', { _id: 'hashed' });
   shard('idempotency_keys', { _id: 'hashed' });
-  // On an empty cluster, pre-split prices on the first hex digit so writes spread before the balancer acts.
-  const prices = mongos.getDB(database).getCollection('prices');
-  if (prices.estimatedDocumentCount() === 0) {
-    for (const digit of '123456789abcdef') admin.runCommand({ split: `${database}.prices`, middle: { _id: digit } });
-  }
   print('sharding configured');
 }
 
 if (step === 'replica-sets') {
-  initiateReplicaSet(env.CONFIG_REPLICA_SET, true);
-  for (const spec of env.SHARD_REPLICA_SETS.split(';').filter((s) => s.trim())) initiateReplicaSet(spec, false);
+  initiateReplicaSets();
 } else if (step === 'sharding') {
   shardCluster();
 } else {

@@ -3,6 +3,7 @@ import type { StoreName } from '../domain/errors';
 import type { BatchOutcome, IngestEvents } from '../ingest';
 import type { LimitEvents } from '../limits';
 import type { ReplicatorEvents } from '../replication';
+import type { FeedRestartReason, MongoChangeFeedEvents } from '../stores/operational';
 
 /**
  * Every Prometheus metric Rateline exports, in one registry per process, behind functions named after
@@ -289,6 +290,20 @@ export const limitMetrics: LimitEvents = {
   },
   sharedCounts(available: boolean): void {
     sharedLimitsUp.set(available ? 1 : 0);
+  },
+};
+
+const feedRestarts = new Counter({
+  name: 'rateline_change_feed_restarts_total',
+  help: 'Followers of the MongoDB change feed that had to start over from a snapshot, by reason (docs/operational-store-mongodb.md)',
+  labelNames: ['reason'] as const,
+  registers: [registry],
+});
+
+/** The MongoDB change feed's restarts from a snapshot as `rateline_change_feed_restarts_total`. */
+export const changeFeedMetrics: MongoChangeFeedEvents = {
+  restartRequired(reason: FeedRestartReason): void {
+    feedRestarts.inc({ reason });
   },
 };
 

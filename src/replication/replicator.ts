@@ -74,6 +74,8 @@ export interface ReplicatorDependencies {
 const unobserved: ReplicaWriteObserver = (_kind, write) => write();
 
 const CHANGES_PER_READ = 500;
+/** How often a quiet feed's position is stored: far below any oplog window worth running with. */
+const QUIET_POSITION_INTERVAL_MS = 60_000;
 
 /**
  * Copies the operational store's change feed into one analytics replica, exactly once in effect:
@@ -95,6 +97,7 @@ export class Replicator {
   /** Emits `applied` after every write to the replica, for {@link caughtUp}. */
   private readonly appliedSignal = new EventEmitter();
   private running: Promise<void> | undefined;
+  private quietPositionStoredAt = 0;
   private stopping = false;
   private readonly stopSignal = new AbortController();
   /** Doubles the pause with each failure since the last successful flush. */
@@ -212,7 +215,10 @@ export class Replicator {
           continue;
         }
         // Idle with nothing pending: both stores answered, so the next failure starts a fresh backoff.
-        if (changes.length === 0 && pending.isEmpty) this.backoff.reset();
+        if (changes.length === 0 && pending.isEmpty) {
+          this.backoff.reset();
+          await this.storeQuietPosition(session, reader);
+        }
         // One change at a time, so that a flush never grows past flushMaxPrices by more than one batch.
         for (const change of changes) {
           // A restored batch's commit after its retraction: a flush inserts before it deletes, so the
@@ -235,6 +241,26 @@ export class Replicator {
     } finally {
       await reader.close();
     }
+  }
+
+  /**
+   * While the feed is quiet, stores how far it has read past the last change (a MongoDB post-batch
+   * resume token), at most every {@link QUIET_POSITION_INTERVAL_MS}: else the checkpoint stays the last
+   * change's token, which price inserts roll out of the oplog during a quiet spell, and the next start
+   * re-snapshots. Called only with everything read applied, so the position skips nothing.
+   */
+  private async storeQuietPosition(session: ReplicationSession, reader: ChangeFeedReader): Promise<void> {
+    if (Date.now() - this.quietPositionStoredAt < QUIET_POSITION_INTERVAL_MS) return;
+    const position = reader.quietPosition?.();
+    if (position === undefined) return;
+    await session.renewLease();
+    const last = await this.replica.replicationCheckpoint();
+    await this.replica.saveCheckpoint({
+      position,
+      appliedAt: last?.appliedAt ?? new Date(),
+      version: session.nextCheckpointVersion(),
+    });
+    this.quietPositionStoredAt = Date.now();
   }
 
   /** Applies what the session has pending and saves the checkpoint after it. */

@@ -20,6 +20,8 @@ export const COMPOSE_SHAPES: Readonly<Record<string, readonly string[]>> = {
 export const REQUIRED_VARIABLES = {
   CLICKHOUSE_PASSWORD: 'placeholder-not-a-secret',
   API_KEYS: `placeholder:read:${'0'.repeat(64)}`,
+  MONGODB_ADMIN_PASSWORD: 'placeholderadmin',
+  MONGODB_APP_PASSWORD: 'placeholderapp',
 };
 
 export interface ComposeResult {
@@ -74,6 +76,8 @@ export interface ComposeService {
   readonly command?: readonly string[];
   readonly environment?: Record<string, string | number | boolean | null>;
   readonly stop_grace_period?: string;
+  readonly mem_limit?: string | number;
+  readonly volumes?: readonly (string | { readonly source?: string; readonly target?: string })[];
   readonly healthcheck?: unknown;
   readonly depends_on?: unknown;
 }

@@ -32,6 +32,14 @@ export interface ChangeFeedReader {
    * where it was (history lost, stream invalidated): the follower must start over from a snapshot.
    */
   next(max: number, waitMs: number): Promise<BatchChange[]>;
+  /**
+   * A position after every change answered so far and past the events in between that were no change
+   * (a MongoDB change stream's post-batch resume token), when there is one further than the last
+   * change's. A follower that has applied every change it was answered may store it, so that a quiet
+   * feed keeps its place in the history the store retains. Absent where history never runs out (the
+   * SQLite change log).
+   */
+  quietPosition?(): FeedPosition | undefined;
   close(): Promise<void>;
 }
 

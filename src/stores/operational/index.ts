@@ -27,7 +27,12 @@ export {
   type ReplicatedChange,
 } from './change-feed';
 export { openSqliteOperationalStore, type SqliteStoreOptions } from './sqlite/open';
-export { openMongoOperationalStore, type MongoStoreOptions } from './mongodb/open';
+export {
+  openMongoOperationalStore,
+  type FeedRestartReason,
+  type MongoChangeFeedEvents,
+  type MongoStoreOptions,
+} from './mongodb/open';
 export { guardOperationalStore } from './guard';
 export { isSqliteUnavailable } from './sqlite/open';
 export { isMongoUnavailable } from './mongodb/open';

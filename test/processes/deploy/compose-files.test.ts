@@ -51,7 +51,11 @@ describe.each(shapes)('the %s shape', (_name, files) => {
         NODE_ENV: 'production',
         inProcess: 'false',
       });
-      expect(env.MONGODB_URI).toMatch(/^mongodb:\/\/mongos:27017\//);
+      // Rateline's own user, from .env, through both mongos, with a bound on waiting for a majority.
+      expect(env.MONGODB_URI).toMatch(
+        /^mongodb:\/\/rateline:placeholderapp@mongos-1:27017,mongos-2:27017\/\?authSource=admin&/,
+      );
+      expect(new URLSearchParams(env.MONGODB_URI!.split('?')[1]).get('wtimeoutMS')).toBe('10000');
       expect(env.CLICKHOUSE_URL).toBe('http://clickhouse:8123');
       // Docker's SIGKILL comes only after the process had its whole grace period to drain.
       expect(durationMs(service.stop_grace_period)).toBeGreaterThan(Number(env.SHUTDOWN_GRACE_MS));
@@ -61,7 +65,53 @@ describe.each(shapes)('the %s shape', (_name, files) => {
   });
 });
 
+/** `1280m` → bytes; compose memory sizes used here are whole m or g. */
+function bytes(value: string | number | undefined): number {
+  if (typeof value === 'number') return value;
+  const match = /^(\d+)([mg])$/.exec(value ?? '');
+  if (!match) throw new Error(`not a memory size: ${value}`);
+  return Number(match[1]) * (match[2] === 'g' ? 1024 ** 3 : 1024 ** 2);
+}
+
+describe.each(shapes)('the MongoDB cluster of the %s shape', (_name, files) => {
+  it('authenticates every member with the keyfile, publishes no port and bounds every mongod’s memory', async () => {
+    const { services } = await composeModel(files);
+    const members = Object.entries(services).filter(([name]) => /^(mongo-(cfg|shard)|mongos)/.test(name));
+    expect(members.filter(([name]) => name.startsWith('mongos-')).map(([name]) => name)).toEqual([
+      'mongos-1',
+      'mongos-2',
+    ]);
+    for (const [name, service] of members) {
+      const command = service.command ?? [];
+      const volumes = (service.volumes ?? []).map((v) => (typeof v === 'string' ? v : `${v.source}:${v.target}`));
+      expect({ name, keyFile: command[command.indexOf('--keyFile') + 1] }).toEqual({
+        name,
+        keyFile: '/keyfile/keyfile',
+      });
+      expect({ name, keyfileMounted: volumes.some((v) => v.startsWith('mongo-keyfile:/keyfile')) }).toEqual({
+        name,
+        keyfileMounted: true,
+      });
+      expect({ name, ports: (service as { ports?: unknown }).ports }).toEqual({ name, ports: undefined });
+      const limit = bytes(service.mem_limit);
+      if (name.startsWith('mongos')) continue;
+      // The WiredTiger cache leaves the process room within its container.
+      const cacheGb = Number(command[command.indexOf('--wiredTigerCacheSizeGB') + 1]);
+      expect({ name, roomLeft: limit - cacheGb * 1024 ** 3 >= 512 * 1024 ** 2 }).toEqual({ name, roomLeft: true });
+      if (name.startsWith('mongo-shard')) expect(command).toContain('periodicNoopIntervalSecs=1');
+    }
+  });
+});
+
 describe('the two shapes', () => {
+  it('fit one 16 GB host with the full cluster and ClickHouse, leaving 2 GB to the Rateline processes', async () => {
+    const { services } = await composeModel(COMPOSE_SHAPES.full!);
+    const limited = Object.entries(services).filter(([name]) => /^(mongo-(cfg|shard)|mongos|clickhouse$)/.test(name));
+    expect(limited).toHaveLength(12);
+    const total = limited.reduce((sum, [, service]) => sum + bytes(service.mem_limit), 0);
+    expect(total).toBeLessThanOrEqual(14 * 1024 ** 3);
+  });
+
   it('give the Rateline processes the same environment (the scaled-down file repeats it)', async () => {
     const full = (await composeModel(COMPOSE_SHAPES.full!)).services;
     const small = (await composeModel(COMPOSE_SHAPES['scaled-down']!)).services;
@@ -84,6 +134,11 @@ describe('the two shapes', () => {
     expect(script).toContain("shard('prices', { _id: 1 })");
     expect(script).toContain("shard('batches', { _id: 'hashed' })");
     expect(script).toContain("shard('idempotency_keys', { _id: 'hashed' })");
+    expect(script).toContain("shard('batch_chunks', { _id: 1 })");
+    // Splitting an empty collection moves nothing since MongoDB 6.0 (the balancer goes by data size).
+    expect(script).not.toMatch(/split(At)?\b.*middle|splitAt\(/);
+    // Waits for the elected primary, not the first host listed.
+    expect(script).toContain('isWritablePrimary === true');
   });
 
   it('start only entry points the build produces', () => {

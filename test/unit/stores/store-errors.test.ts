@@ -98,6 +98,10 @@ describe('what counts as unreachable', () => {
     expect(isMongoUnavailable(new MongoNetworkError('connection 3 closed'))).toBe(true);
     expect(isMongoUnavailable(new MongoServerError({ code: 10107, errmsg: 'not primary' }))).toBe(true);
     expect(isMongoUnavailable(new MongoServerError({ code: 11000, errmsg: 'duplicate key' }))).toBe(false);
+    // A write a majority did not take within wtimeoutMS: a shard without a majority.
+    expect(isMongoUnavailable(new MongoServerError({ code: 64, errmsg: 'waiting for replication timed out' }))).toBe(
+      true,
+    );
     const bulk = Object.assign(new Error('bulk write failed'), {
       errorResponse: new MongoNetworkError('connection 3 closed'),
     });

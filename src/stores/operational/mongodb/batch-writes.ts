@@ -1,7 +1,11 @@
 import type { PriceRecord } from '../../../domain/batch';
 import type { RecordBatchOutcome } from '../ports';
 import {
+  FIRST_ATTEMPT,
+  MAJORITY_READ,
   chunkIdRange,
+  ofOtherAttempts,
+  priceIdRange,
   toBatch,
   toPriceDocument,
   unfinishedBatchOf,
@@ -18,8 +22,11 @@ export interface BatchWriteOptions {
   readonly priceWriteConcurrency: number;
 }
 
-/** What an attempt to claim an idempotency key answers: the claim to write under, or the outcome. */
-export type KeyClaim = { readonly claim: IdempotencyKeyDocument } | RecordBatchOutcome;
+/**
+ * What an attempt to claim an idempotency key answers: the claim to write under (`completing` when it is
+ * an earlier attempt's, which this one completes), or the outcome.
+ */
+export type KeyClaim = { readonly claim: IdempotencyKeyDocument; readonly completing: boolean } | RecordBatchOutcome;
 
 /**
  * The write steps single-request and chunked batches share. Without transactions, each is one
@@ -40,14 +47,14 @@ export class BatchWrites {
   async claimKey(mine: IdempotencyKeyDocument): Promise<KeyClaim> {
     try {
       await this.collections.idempotencyKeys.insertOne(mine);
-      return { claim: mine };
+      return { claim: mine, completing: false };
     } catch (error) {
       if (!isDuplicateKey(error)) throw error;
     }
-    const earlier = await this.collections.idempotencyKeys.findOne({ _id: mine._id });
+    const earlier = await this.collections.idempotencyKeys.findOne({ _id: mine._id }, MAJORITY_READ);
     // Claims are never deleted, so the one that collided is still there.
     if (!earlier) throw new Error(`The claim on idempotency key ${JSON.stringify(mine._id)} vanished`);
-    const stored = await this.collections.batches.findOne({ _id: earlier.batchId });
+    const stored = await this.collections.batches.findOne({ _id: earlier.batchId }, MAJORITY_READ);
     if (earlier.requestHash !== mine.requestHash) {
       return { kind: 'conflict', batch: stored ? toBatch(stored) : unfinishedBatchOf(earlier) };
     }
@@ -55,27 +62,50 @@ export class BatchWrites {
     if (Boolean(earlier.chunked) !== Boolean(mine.chunked)) {
       return { kind: 'conflict', batch: unfinishedBatchOf(earlier) };
     }
-    return { claim: earlier };
+    return { claim: earlier, completing: true };
+  }
+
+  /**
+   * A number of its own for an attempt that completes an earlier one: its prices may differ from the
+   * earlier attempt's (exchange rates or reference data changed meanwhile), so they are written apart.
+   */
+  async takeOver(claim: IdempotencyKeyDocument): Promise<number> {
+    const taken = await this.collections.idempotencyKeys.findOneAndUpdate(
+      { _id: claim._id },
+      { $inc: { completions: 1 } },
+      // No projection: FerretDB 1.24 lacks it on findAndModify, and a claim is small.
+      { returnDocument: 'after' },
+    );
+    if (!taken?.completions) throw new Error(`The claim on idempotency key ${JSON.stringify(claim._id)} vanished`);
+    return taken.completions;
   }
 
   /**
    * Inserts a claimed batch's document: `created`, or `existing` when a concurrent attempt with the same
-   * key and content inserted it first.
+   * key and content inserted it first. When this attempt completes another (`completing`) or lost to
+   * another attempt, the prices of every attempt but the committed one are removed afterwards: the winner
+   * removes the others', a loser its own once its write is over. Invisible either way (readers go by the
+   * batch's `attempt`); removing them keeps a batch's range what it counts.
    */
-  async insertBatch(doc: BatchDocument): Promise<RecordBatchOutcome> {
+  async insertBatch(doc: BatchDocument, completing = false): Promise<RecordBatchOutcome> {
+    let committed = doc;
+    let kind: 'created' | 'existing' = 'created';
     try {
       await this.collections.batches.insertOne(doc);
     } catch (error) {
       if (!isDuplicateKey(error)) throw error;
-      const first = await this.collections.batches.findOne({ _id: doc._id });
+      const first = await this.collections.batches.findOne({ _id: doc._id }, MAJORITY_READ);
       if (!first) throw error;
-      return { kind: 'existing', batch: toBatch(first) };
+      [committed, kind] = [first, 'existing'];
     }
-    return { kind: 'created', batch: toBatch(doc) };
+    if (completing || committed.attempt !== doc.attempt) {
+      await this.collections.prices.deleteMany({ _id: priceIdRange(doc._id), ...ofOtherAttempts(committed.attempt) });
+    }
+    return { kind, batch: toBatch(committed) };
   }
 
-  /** Unordered inserts under deterministic ids; keys already there (an earlier attempt's) are skipped. */
-  async writePrices(batchId: string, prices: readonly PriceRecord[]): Promise<void> {
+  /** Unordered inserts under deterministic ids; keys already there (a retried write's) are skipped. */
+  async writePrices(batchId: string, prices: readonly PriceRecord[], attempt = FIRST_ATTEMPT): Promise<void> {
     const { priceChunkSize, priceWriteConcurrency } = this.options;
     const chunks: PriceRecord[][] = [];
     for (let start = 0; start < prices.length; start += priceChunkSize) {
@@ -86,7 +116,7 @@ export class BatchWrites {
       for (let chunk = chunks[nextChunk++]; chunk; chunk = chunks[nextChunk++]) {
         try {
           await this.collections.prices.insertMany(
-            chunk.map((p) => toPriceDocument(batchId, p)),
+            chunk.map((p) => toPriceDocument(batchId, p, attempt)),
             { ordered: false },
           );
         } catch (error) {

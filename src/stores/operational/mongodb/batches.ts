@@ -5,10 +5,13 @@ import type { ReplicatedChange } from '../change-feed';
 import type { BatchCursor, BatchPage, BatchStore, RecordBatchOutcome } from '../ports';
 import type { BatchWrites } from './batch-writes';
 import {
+  FIRST_ATTEMPT,
+  MAJORITY_READ,
   batchDocumentOf,
   claimId,
   claimOf,
   fromPriceDocument,
+  ofAttempt,
   priceId,
   priceIdRange,
   toBatch,
@@ -24,33 +27,38 @@ import {
 export class MongoBatches implements BatchStore {
   constructor(
     private readonly collections: Pick<MongoCollections, 'batches' | 'prices' | 'idempotencyKeys'>,
-    private readonly writes: Pick<BatchWrites, 'claimKey' | 'insertBatch' | 'writePrices'>,
+    private readonly writes: Pick<BatchWrites, 'claimKey' | 'takeOver' | 'insertBatch' | 'writePrices'>,
   ) {}
 
   /**
    * 1. Claim the idempotency key (its `_id` is the owner's key, so one claim wins).
-   * 2. Write the prices under deterministic ids; duplicates from an earlier attempt are skipped.
+   * 2. Write the prices under deterministic ids; duplicates of a retried write are skipped.
    * 3. Insert the batch document: the commit. Until then the batch is invisible to every reader.
    * A claim whose batch never committed (the attempt crashed) is completed by the next attempt with the
-   * same content, under the claim's batch id and creation time.
+   * same content, under the claim's batch id and creation time, with prices of its own (its number in
+   * the price ids and on the batch document): its validation may have accepted other items, or converted
+   * at another rate, than the attempt it completes. The batch counts only the committing attempt's prices.
    */
   async record(batch: NewBatch): Promise<RecordBatchOutcome> {
     const claimed = await this.writes.claimKey(claimOf(batch));
     if ('kind' in claimed) return claimed;
-    await this.writes.writePrices(claimed.claim.batchId, batch.prices);
-    return this.writes.insertBatch(batchDocumentOf(batch, claimed.claim));
+    const { claim, completing } = claimed;
+    const attempt = completing ? await this.writes.takeOver(claim) : FIRST_ATTEMPT;
+    await this.writes.writePrices(claim.batchId, batch.prices, attempt);
+    const doc = batchDocumentOf(batch, claim);
+    return this.writes.insertBatch(attempt === FIRST_ATTEMPT ? doc : { ...doc, attempt }, completing);
   }
 
   async byIds(ids: readonly string[]): Promise<(Batch | undefined)[]> {
-    const found = await this.collections.batches.find({ _id: { $in: [...new Set(ids)] } }).toArray();
+    const found = await this.collections.batches.find({ _id: { $in: [...new Set(ids)] } }, MAJORITY_READ).toArray();
     const byId = new Map(found.map((doc) => [doc._id, toBatch(doc)]));
     return ids.map((id) => byId.get(id));
   }
 
   async byIdempotencyKey(owner: BatchOwner, key: string): Promise<Batch | undefined> {
-    const claim = await this.collections.idempotencyKeys.findOne({ _id: claimId(owner, key) });
+    const claim = await this.collections.idempotencyKeys.findOne({ _id: claimId(owner, key) }, MAJORITY_READ);
     if (!claim) return undefined;
-    const doc = await this.collections.batches.findOne({ _id: claim.batchId });
+    const doc = await this.collections.batches.findOne({ _id: claim.batchId }, MAJORITY_READ);
     return doc ? toBatch(doc) : undefined;
   }
 
@@ -62,7 +70,7 @@ export class MongoBatches implements BatchStore {
         : {}),
     };
     const docs = await this.collections.batches
-      .find(filter)
+      .find(filter, MAJORITY_READ)
       .sort({ createdAt: -1, _id: -1 })
       .limit(first + 1)
       .toArray();
@@ -74,7 +82,7 @@ export class MongoBatches implements BatchStore {
       { _id: id, status: { $in: [...RETRACTABLE_STATUSES] } },
       { $set: { status: 'RETRACTED', retractedAt: at } },
     );
-    const doc = await this.collections.batches.findOne({ _id: id });
+    const doc = await this.collections.batches.findOne({ _id: id }, MAJORITY_READ);
     return doc ? toBatch(doc) : undefined;
   }
 
@@ -105,15 +113,16 @@ export class MongoBatches implements BatchStore {
   async pricesOf(batchId: string, afterItemIndex: number | null, limit: number): Promise<PriceRecord[]> {
     // Prices of a batch without its document belong to an unfinished attempt, and those of a chunked
     // batch not settled yet to work in progress: neither is visible.
-    const visible = await this.collections.batches.countDocuments(
+    const visible = await this.collections.batches.findOne(
       { _id: batchId, status: { $in: [...PRICES_VISIBLE_STATUSES] } },
-      { limit: 1 },
+      { projection: { attempt: 1 } },
     );
-    if (visible === 0) return [];
+    if (!visible) return [];
     const range = priceIdRange(batchId);
-    const from = afterItemIndex === null ? { $gte: range.$gte } : { $gt: priceId(batchId, afterItemIndex) };
+    // From the next index on: an attempt's suffix sorts after its own index.
+    const from = afterItemIndex === null ? range.$gte : priceId(batchId, afterItemIndex + 1);
     const docs = await this.collections.prices
-      .find({ _id: { ...from, $lt: range.$lt } })
+      .find({ _id: { $gte: from, $lt: range.$lt }, ...ofAttempt(visible.attempt) })
       .sort({ _id: 1 })
       .limit(limit)
       .toArray();

@@ -12,14 +12,38 @@ import type { BatchEventDocument } from './documents';
 const STATUSES_SET_BY_A_COMMIT = ['ACCEPTED', 'REJECTED'] as const satisfies readonly SettledStatus[];
 
 /**
+ * Why a MongoDB follower must start over from a snapshot (the label of the restarts counter):
+ * - `not-a-position`: the position was not made by this adapter (a SQLite sequence number, garbage);
+ * - `pipeline-changed`: a resume token made under an older {@link BATCH_CHANGE_PIPELINE_VERSION};
+ * - `history-lost`: the oplog no longer holds the position (286, 280, 136);
+ * - `snapshot-too-old`: a snapshot read older than the server keeps history for (239, 246);
+ * - `invalid-position`: the server refused the resume token (260);
+ * - `stream-ended`: the stream was invalidated (`batches` dropped or renamed).
+ */
+export type FeedRestartReason =
+  'not-a-position' | 'pipeline-changed' | 'history-lost' | 'snapshot-too-old' | 'invalid-position' | 'stream-ended';
+
+/** {@link FeedRestartRequired} with its reason, as the adapter reports it. */
+export class MongoFeedRestart extends FeedRestartRequired {
+  constructor(
+    readonly reason: FeedRestartReason,
+    detail: string,
+  ) {
+    super(detail);
+  }
+}
+
+/**
  * Where a MongoDB change feed continues. Serialised as EJSON text, the opaque {@link FeedPosition}:
- * - `resumeAfter`: after a change-stream event (its `_id`, the resume token);
+ * - `resumeAfter`: after a change-stream event (its `_id`, the resume token), or after the stream's
+ *   post-batch resume token (a quiet stream's place); `pipeline`, the
+ *   {@link BATCH_CHANGE_PIPELINE_VERSION} the token was made under (absent: version 1);
  * - `startAtOperationTime`: the change stream from this cluster time on (inclusive);
  * - `snapshot`: inside the snapshot read at cluster time `at`, after the change `after`. Without it a
  *   crash in the middle of a snapshot would resume after the snapshot and lose its remainder.
  */
 export type MongoFeedPosition =
-  | { readonly resumeAfter: ResumeToken }
+  | { readonly resumeAfter: ResumeToken; readonly pipeline?: number }
   | { readonly startAtOperationTime: ClusterTime }
   | { readonly snapshot: { readonly at: ClusterTime; readonly after: SnapshotKey } };
 
@@ -40,16 +64,34 @@ export function encodePosition(position: MongoFeedPosition): FeedPosition {
   return BSON.EJSON.stringify(position, { relaxed: true });
 }
 
+/** The position after a change-stream resume token, made under the current pipeline. */
+export const afterToken = (token: ResumeToken): MongoFeedPosition => ({
+  resumeAfter: token,
+  pipeline: BATCH_CHANGE_PIPELINE_VERSION,
+});
+
 /** Reads a position this adapter made; anything else means the follower must start over. */
 export function decodePosition(position: FeedPosition): MongoFeedPosition {
   let parsed: unknown;
+  const foreign = () =>
+    new MongoFeedRestart('not-a-position', `${JSON.stringify(position)} is not a MongoDB change-feed position`);
   try {
     parsed = BSON.EJSON.parse(position, { relaxed: true });
   } catch {
-    throw new FeedRestartRequired(`${JSON.stringify(position)} is not a MongoDB change-feed position`);
+    throw foreign();
   }
   if (isRecord(parsed)) {
-    if ('resumeAfter' in parsed && isRecord(parsed.resumeAfter)) return { resumeAfter: parsed.resumeAfter };
+    if ('resumeAfter' in parsed && isRecord(parsed.resumeAfter)) {
+      const pipeline = parsed.pipeline ?? 1;
+      if (pipeline !== BATCH_CHANGE_PIPELINE_VERSION) {
+        throw new MongoFeedRestart(
+          'pipeline-changed',
+          `the resume token was made by change-stream pipeline version ${JSON.stringify(pipeline)}, this is version ` +
+            `${BATCH_CHANGE_PIPELINE_VERSION}: resuming with another $match fails or skips events`,
+        );
+      }
+      return afterToken(parsed.resumeAfter);
+    }
     if ('startAtOperationTime' in parsed && isClusterTime(parsed.startAtOperationTime)) {
       return { startAtOperationTime: parsed.startAtOperationTime };
     }
@@ -58,7 +100,7 @@ export function decodePosition(position: FeedPosition): MongoFeedPosition {
       if (isClusterTime(at) && isSnapshotKey(after)) return { snapshot: { at, after } };
     }
   }
-  throw new FeedRestartRequired(`${JSON.stringify(position)} is not a MongoDB change-feed position`);
+  throw foreign();
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -85,6 +127,18 @@ export const fromTimestamp = (ts: Timestamp): ClusterTime => ({ t: ts.high >>> 0
 export function clusterTimeAfter(time: ClusterTime): ClusterTime {
   return time.i >= 0xffff_ffff ? { t: time.t + 1, i: 0 } : { t: time.t, i: time.i + 1 };
 }
+
+/**
+ * The version of {@link BATCH_CHANGE_PIPELINE}, stored in every resume-token position. The pipeline is
+ * a stored format: the server resumes after a token only if the token's event passes the pipeline it
+ * is given, so a changed `$match` makes stored tokens fail (ChangeStreamFatalError 280) or, worse,
+ * resume past events the new pipeline would pass. Change the pipeline only together with this number:
+ * a follower with a token of another version then restarts from a snapshot, deliberately (counted as
+ * `pipeline-changed`). Positions at a cluster time do not depend on the pipeline and stay valid.
+ * test/unit/stores/operational/mongodb/change-event-mapping.test.ts fails on a pipeline changed
+ * without a new version.
+ */
+export const BATCH_CHANGE_PIPELINE_VERSION = 1;
 
 /**
  * What the change stream on `batches` asks the server for. Only the events that can become a change
@@ -171,7 +225,10 @@ export function batchChangeOf(event: BatchChangeEvent): BatchChange | undefined 
     case 'drop':
     case 'rename':
     case 'dropDatabase':
-      throw new FeedRestartRequired(`the change stream on batches ended with a "${event.operationType}" event`);
+      throw new MongoFeedRestart(
+        'stream-ended',
+        `the change stream on batches ended with a "${event.operationType}" event`,
+      );
     default:
       return undefined;
   }
@@ -189,7 +246,7 @@ function change(
   return {
     kind,
     batchId,
-    position: encodePosition({ resumeAfter: event._id }),
+    position: encodePosition(afterToken(event._id)),
     at: at ?? eventTime(event),
   };
 }
@@ -206,19 +263,20 @@ function eventTime(event: BatchChangeEvent): Date {
  * history it needs is gone or the position is not valid here. The driver has already retried the
  * resumable ones; these must restart from a snapshot.
  */
-const RESTART_CODES = new Set([
-  136, // CappedPositionLost: the oplog rolled over the position while reading
-  239, // SnapshotTooOld: the snapshot's time is older than the retained history
-  246, // SnapshotUnavailable: the collection changed (DDL) after the snapshot's time
-  260, // InvalidResumeToken
-  280, // ChangeStreamFatalError (e.g. the resume token's event is no longer in the oplog)
-  286, // ChangeStreamHistoryLost
+const RESTART_CODES = new Map<number, FeedRestartReason>([
+  [136, 'history-lost'], // CappedPositionLost: the oplog rolled over the position while reading
+  [239, 'snapshot-too-old'], // SnapshotTooOld: the snapshot's time is older than the retained history
+  [246, 'snapshot-too-old'], // SnapshotUnavailable: the collection changed (DDL) after the snapshot's time
+  [260, 'invalid-position'], // InvalidResumeToken
+  // ChangeStreamFatalError: the resume token's event is not in the oplog (rolled over, or filtered out
+  // by a changed pipeline)
+  [280, 'history-lost'],
+  [286, 'history-lost'], // ChangeStreamHistoryLost
 ]);
 
-/** The error a follower should see: {@link FeedRestartRequired} for lost history, the error otherwise. */
+/** The error a follower should see: {@link MongoFeedRestart} for lost history, the error otherwise. */
 export function feedErrorOf(error: unknown): unknown {
-  if (error instanceof MongoServerError && typeof error.code === 'number' && RESTART_CODES.has(error.code)) {
-    return new FeedRestartRequired(`${error.codeName ?? `code ${error.code}`}: ${error.message}`);
-  }
+  const reason = error instanceof MongoServerError && typeof error.code === 'number' && RESTART_CODES.get(error.code);
+  if (reason) return new MongoFeedRestart(reason, `${error.codeName ?? `code ${error.code}`}: ${error.message}`);
   return error;
 }

@@ -1,10 +1,20 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ChangeStream, ChangeStreamOptions, Collection, Db, MongoClient } from 'mongodb';
+import {
+  BSON,
+  type ChangeStream,
+  type ChangeStreamOptions,
+  type Collection,
+  type Db,
+  type MongoClient,
+  type ResumeToken,
+} from 'mongodb';
 import { FEED_COMMITTED_STATUSES } from '../../../domain/batch-rules';
 import type { Logger } from '../../../logging/logger';
 import type { BatchChange, ChangeFeed, ChangeFeedReader, FeedBacklog, FeedPosition } from '../change-feed';
 import {
   BATCH_CHANGE_PIPELINE,
+  MongoFeedRestart,
+  afterToken,
   batchChangeOf,
   clusterTimeAfter,
   decodePosition,
@@ -14,6 +24,7 @@ import {
   toTimestamp,
   type BatchChangeEvent,
   type ClusterTime,
+  type FeedRestartReason,
   type MongoFeedPosition,
   type SnapshotKey,
 } from './change-events';
@@ -22,8 +33,17 @@ import { COLLECTIONS, type BatchDocument, type BatchEventDocument } from './docu
 export interface MongoChangeFeedOptions {
   /** Longest a change-stream `getMore` waits on the server for new events. */
   readonly awaitMs: number;
-  /** Batch documents per snapshot read. */
+  /** Batch documents per read of the snapshot's list. */
   readonly snapshotPageSize: number;
+}
+
+/**
+ * What the change feed tells its observer; the composition root points it at a metric (the store
+ * imports no observability).
+ */
+export interface MongoChangeFeedEvents {
+  /** A follower must start over from a snapshot, for this reason (also logged as a warning). */
+  restartRequired(reason: FeedRestartReason): void;
 }
 
 /** When a batch was committed: documents from before chunked batches carry no `committedAt`. */
@@ -42,12 +62,31 @@ export class MongoChangeFeed implements ChangeFeed {
     private readonly db: Db,
     private readonly options: MongoChangeFeedOptions,
     private readonly log: Logger,
+    private readonly events: MongoChangeFeedEvents,
   ) {}
 
   async follow(from: FeedPosition | null): Promise<ChangeFeedReader> {
-    const position: MongoFeedPosition =
-      from === null ? { snapshot: { at: await this.majorityClusterTime(), after: START } } : decodePosition(from);
-    return new MongoFeedReader(this.db, position, this.options, this.log);
+    let position: MongoFeedPosition;
+    try {
+      position =
+        from === null ? { snapshot: { at: await this.majorityClusterTime(), after: START } } : decodePosition(from);
+    } catch (error) {
+      throw this.reported(error);
+    }
+    return new MongoFeedReader(this.db, position, this.options, this.log, (error) => this.reported(error));
+  }
+
+  /** The error a follower sees; a restart is logged and counted here, where its reason is known. */
+  private reported(error: unknown): unknown {
+    const feedError = feedErrorOf(error);
+    if (feedError instanceof MongoFeedRestart) {
+      this.log.warn(
+        { reason: feedError.reason, detail: feedError.message },
+        'change feed must restart from a snapshot',
+      );
+      this.events.restartRequired(feedError.reason);
+    }
+    return feedError;
   }
 
   /**
@@ -118,10 +157,11 @@ interface SnapshotEntry {
 
 interface SnapshotState {
   readonly at: ClusterTime;
-  /** The last change taken into the buffer; the next page continues after it. */
-  after: SnapshotKey;
-  buffer: SnapshotEntry[];
-  exhausted: boolean;
+  /** Where the snapshot starts: the last change a follower applied, or before the first. */
+  readonly after: SnapshotKey;
+  /** Every change of the snapshot after `after`, read at once; the next one to hand out is `entries[next]`. */
+  entries?: readonly SnapshotEntry[];
+  next: number;
 }
 
 const TIMED_OUT = Symbol('timed out');
@@ -132,6 +172,8 @@ class MongoFeedReader implements ChangeFeedReader {
   private stream: ChangeStream<BatchEventDocument, BatchChangeEvent> | undefined;
   /** A `tryNext` still running when a `next` gave up waiting: the following `next` picks up its event. */
   private pending: Promise<BatchChangeEvent | null> | undefined;
+  /** The resume token of the last change handed out. */
+  private lastToken: ResumeToken;
   private readonly batches: Collection<BatchDocument>;
 
   constructor(
@@ -139,15 +181,17 @@ class MongoFeedReader implements ChangeFeedReader {
     position: MongoFeedPosition,
     private readonly options: MongoChangeFeedOptions,
     private readonly log: Logger,
+    private readonly errorOf: (error: unknown) => unknown,
   ) {
     this.batches = db.collection<BatchDocument>(COLLECTIONS.batches);
     if ('snapshot' in position) {
-      this.snapshot = { at: position.snapshot.at, after: position.snapshot.after, buffer: [], exhausted: false };
+      this.snapshot = { at: position.snapshot.at, after: position.snapshot.after, next: 0 };
       this.streamStart = { startAtOperationTime: toTimestamp(clusterTimeAfter(position.snapshot.at)) };
     } else if ('startAtOperationTime' in position) {
       this.streamStart = { startAtOperationTime: toTimestamp(position.startAtOperationTime) };
     } else {
       this.streamStart = { resumeAfter: position.resumeAfter };
+      this.lastToken = position.resumeAfter;
     }
   }
 
@@ -160,8 +204,22 @@ class MongoFeedReader implements ChangeFeedReader {
       }
       return await this.nextFromStream(max, waitMs);
     } catch (error) {
-      throw feedErrorOf(error);
+      throw this.errorOf(error);
     }
+  }
+
+  /**
+   * The stream's post-batch resume token once it has passed events that were no change (or none at all)
+   * since the last change handed out: after every change answered, and later in the oplog than the last
+   * one's token, which a quiet spell of price inserts would roll out of the oplog. Undefined inside the
+   * snapshot, while a read is still out (its event may not have been handed out yet), or when the
+   * stream is no further than the last change.
+   */
+  quietPosition(): FeedPosition | undefined {
+    if (this.snapshot || this.pending || !this.stream) return undefined;
+    const token = this.stream.resumeToken;
+    if (!token || BSON.EJSON.stringify(token) === BSON.EJSON.stringify(this.lastToken ?? null)) return undefined;
+    return encodePosition(afterToken(token));
   }
 
   async close(): Promise<void> {
@@ -171,37 +229,57 @@ class MongoFeedReader implements ChangeFeedReader {
   }
 
   private async nextFromSnapshot(snapshot: SnapshotState, max: number): Promise<BatchChange[]> {
+    // The whole list first, in a few fast reads at T, and only then the changes one by one: handing them
+    // out page by page while the follower copies prices took longer than the server keeps history for a
+    // snapshot read (minSnapshotHistoryWindowInSeconds, 300 s), and the next page failed SnapshotTooOld.
+    const entries = (snapshot.entries ??= await this.listSnapshot(snapshot.at, snapshot.after));
     const changes: BatchChange[] = [];
-    while (changes.length < max) {
-      if (snapshot.buffer.length === 0 && !snapshot.exhausted) await this.readSnapshotPage(snapshot);
-      const entry = snapshot.buffer.shift();
-      if (!entry) break;
-      // Look ahead so that the snapshot's last change can carry the stream's start as its position:
-      // a follower that stops there resumes with the stream, not with a snapshot read that may be too old.
-      if (snapshot.buffer.length === 0 && !snapshot.exhausted) await this.readSnapshotPage(snapshot);
-      const last = snapshot.buffer.length === 0 && snapshot.exhausted;
-      const position: MongoFeedPosition = last
-        ? { startAtOperationTime: clusterTimeAfter(snapshot.at) }
-        : { snapshot: { at: snapshot.at, after: entry.key } };
+    for (; changes.length < max && snapshot.next < entries.length; snapshot.next += 1) {
+      const entry = entries[snapshot.next]!;
+      // The snapshot's last change carries the stream's start as its position: a follower that stops
+      // there resumes with the stream, not with a snapshot read that may be too old by then.
+      const position: MongoFeedPosition =
+        snapshot.next === entries.length - 1
+          ? { startAtOperationTime: clusterTimeAfter(snapshot.at) }
+          : { snapshot: { at: snapshot.at, after: entry.key } };
       changes.push({ kind: entry.key.kind, batchId: entry.key.id, position: encodePosition(position), at: entry.at });
     }
     return changes;
   }
 
   /**
-   * One page of batch documents as they were at the snapshot's cluster time. Pages are separate `find`
-   * commands (not one cursor's `getMore`s), so each may go to any mongos of the cluster.
+   * Every change of the snapshot after `after`: committed batch documents as they were at cluster time
+   * `at`, of each only what the feed needs (a small projection, kept in memory until handed out).
+   * Pages are separate `find` commands (not one cursor's `getMore`s), so each may go to any mongos.
    */
-  private async readSnapshotPage(snapshot: SnapshotState): Promise<void> {
-    const after = snapshot.after;
+  private async listSnapshot(at: ClusterTime, after: SnapshotKey): Promise<SnapshotEntry[]> {
+    const entries: SnapshotEntry[] = [];
+    for (let from = after; ;) {
+      const docs = await this.readSnapshotPage(at, from);
+      for (const doc of docs) {
+        const createdAt = doc.createdAt.getTime();
+        const kept: SnapshotEntry[] = [{ key: { createdAt, id: doc._id, kind: 'committed' }, at: committedAtOf(doc) }];
+        if (doc.status === 'RETRACTED') {
+          kept.push({ key: { createdAt, id: doc._id, kind: 'retracted' }, at: doc.retractedAt ?? doc.createdAt });
+        }
+        // A page starts at its predecessor's last document, whose retraction may still be to come.
+        entries.push(...kept.filter((entry) => compareKeys(entry.key, from) > 0));
+      }
+      if (docs.length < this.options.snapshotPageSize) return entries;
+      from = entries.at(-1)?.key ?? from;
+    }
+  }
+
+  /** Committed batch documents at cluster time `at` from `from`'s document on, in snapshot order. */
+  private async readSnapshotPage(at: ClusterTime, from: SnapshotKey): Promise<BatchEventDocument[]> {
     // Open, waiting or in-progress chunked batches (and ended ones) are not committed: not in the feed.
     const committed = { status: { $in: [...FEED_COMMITTED_STATUSES] } };
-    const filter = Number.isFinite(after.createdAt)
+    const filter = Number.isFinite(from.createdAt)
       ? {
           ...committed,
           $or: [
-            { createdAt: { $gt: new Date(after.createdAt) } },
-            { createdAt: new Date(after.createdAt), _id: { $gte: after.id } },
+            { createdAt: { $gt: new Date(from.createdAt) } },
+            { createdAt: new Date(from.createdAt), _id: { $gte: from.id } },
           ],
         }
       : committed;
@@ -212,23 +290,9 @@ class MongoFeedReader implements ChangeFeedReader {
       projection: { status: 1, createdAt: 1, committedAt: 1, retractedAt: 1 },
       limit: this.options.snapshotPageSize,
       singleBatch: true,
-      readConcern: { level: 'snapshot', atClusterTime: toTimestamp(snapshot.at) },
+      readConcern: { level: 'snapshot', atClusterTime: toTimestamp(at) },
     });
-    const docs = (reply as { cursor: { firstBatch: BatchEventDocument[] } }).cursor.firstBatch;
-    for (const doc of docs) {
-      const createdAt = doc.createdAt.getTime();
-      const entries: SnapshotEntry[] = [{ key: { createdAt, id: doc._id, kind: 'committed' }, at: committedAtOf(doc) }];
-      if (doc.status === 'RETRACTED') {
-        entries.push({ key: { createdAt, id: doc._id, kind: 'retracted' }, at: doc.retractedAt ?? doc.createdAt });
-      }
-      for (const entry of entries) {
-        if (compareKeys(entry.key, snapshot.after) > 0) {
-          snapshot.buffer.push(entry);
-          snapshot.after = entry.key;
-        }
-      }
-    }
-    snapshot.exhausted = docs.length < this.options.snapshotPageSize;
+    return (reply as { cursor: { firstBatch: BatchEventDocument[] } }).cursor.firstBatch;
   }
 
   private async nextFromStream(max: number, waitMs: number): Promise<BatchChange[]> {
@@ -254,7 +318,10 @@ class MongoFeedReader implements ChangeFeedReader {
         );
       }
       const change = batchChangeOf(event);
-      if (change) changes.push(change);
+      if (change) {
+        changes.push(change);
+        this.lastToken = event._id;
+      }
     }
     return changes;
   }

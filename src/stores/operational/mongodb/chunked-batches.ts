@@ -102,12 +102,15 @@ export class MongoChunkedBatches implements ChunkedBatchStore {
         doc.countedChunks ?? [],
       );
       if (verdict.kind !== 'committed') return { ...verdict, batch: toBatch(doc) };
+      // The same numbers on every attempt: chunks appended meanwhile come after these. One unordered bulk
+      // write (one majority wait), not one round trip per chunk.
       let firstItemIndex = 0;
-      for (const c of chunks) {
-        // The same numbers on every attempt: chunks appended meanwhile come after these.
-        await this.collections.batchChunks.updateOne({ _id: c._id }, { $set: { firstItemIndex } });
+      const numbering = chunks.map((c) => {
+        const update = { updateOne: { filter: { _id: c._id }, update: { $set: { firstItemIndex } } } };
         firstItemIndex += c.itemCount;
-      }
+        return update;
+      });
+      if (numbering.length > 0) await this.collections.batchChunks.bulkWrite(numbering, { ordered: false });
       const committed = await this.collections.batches.findOneAndUpdate(
         { _id: batchId, status: 'OPEN', chunkCount: doc.chunkCount },
         {

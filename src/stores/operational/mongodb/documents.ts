@@ -1,5 +1,5 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { Binary, type Collection, type Db } from 'mongodb';
+import { Binary, type Collection, type Db, type Filter } from 'mongodb';
 import type {
   Batch,
   BatchChunk,
@@ -51,6 +51,12 @@ export function collectionsOf(db: Db): MongoCollections {
   };
 }
 
+/**
+ * For reads that answer a client about a batch: only what a majority of the replica set holds, so an
+ * answer never names a state that a failover could roll back (writes are `w: 'majority'` too).
+ */
+export const MAJORITY_READ = { readConcern: { level: 'majority' } } as const;
+
 export interface RegionDocument {
   _id: string;
   name: string;
@@ -98,6 +104,11 @@ export interface BatchDocument {
   retractedAt: Date | null;
   countedAt: Date | null;
   retractionAppliedAt: Date | null;
+  /**
+   * Which attempt's prices this batch committed (see {@link PriceDocument.attempt}); absent: the first
+   * attempt's (and every chunked batch's).
+   */
+  attempt?: number;
   /** Chunk indexes already added to `itemCount`/`chunkCount` while open: an append counts once. */
   countedChunks?: number[];
   /** Chunks a worker has recorded; the fence of `BatchWorkQueue.recordChunk`. */
@@ -130,6 +141,8 @@ export interface IdempotencyKeyDocument {
   skipInvalid?: boolean;
   /** Claimed by `ChunkedBatchStore.open`; absent (false) for a single-request batch. */
   chunked?: boolean;
+  /** Attempts that took over this claim to complete it (each one's number is the count after its `$inc`). */
+  completions?: number;
 }
 
 /**
@@ -151,9 +164,14 @@ export interface ChunkDocument {
  * One price. `_id` is `<batchId>:<itemIndex, 10 digits>`: deterministic, so a retried write dedupes on
  * the key, and ordered so that one batch's prices are one contiguous `_id` range in item order (the shard
  * key and the only index). The batch id and item index live only in `_id`, not in fields of their own.
+ * An attempt that completes an interrupted one writes under its own number n (`attempt`, and `.n` after
+ * the index in `_id`), since its validation and exchange rates may differ from the first attempt's: the
+ * batch document names the attempt whose prices count, and the others are removed.
  */
 export interface PriceDocument {
   _id: string;
+  /** The attempt that wrote it; absent: the first attempt (or a chunked batch's worker). */
+  attempt?: number;
   originCode: string;
   destinationCode: string;
   day: number;
@@ -189,6 +207,8 @@ export interface LeaseDocument {
 }
 
 const INDEX_DIGITS = 10;
+/** The first attempt at a batch, whose prices carry no attempt number. */
+export const FIRST_ATTEMPT = 0;
 export const INLINE_ERRORS_MAX_BYTES = 1024 * 1024;
 
 /** `<batchId>:<index, 10 digits>`: the `_id` of a batch's price (by item index) or chunk (by chunk index). */
@@ -196,22 +216,42 @@ function batchPartId(batchId: string, index: number): string {
   return `${batchId}:${String(index).padStart(INDEX_DIGITS, '0')}`;
 }
 
+/**
+ * A price's `_id`: {@link batchPartId}, then `.<attempt>` for an attempt that completes another. The
+ * suffix sorts after its index and before the next one, so one attempt's prices stay in item order.
+ */
+export function priceId(batchId: string, itemIndex: number, attempt = FIRST_ATTEMPT): string {
+  const id = batchPartId(batchId, itemIndex);
+  return attempt === FIRST_ATTEMPT ? id : `${id}.${attempt}`;
+}
+
+/** The prices of one attempt at a batch (to be read with an `_id` range of the batch). */
+export const ofAttempt = (attempt: number | undefined): Filter<PriceDocument> =>
+  (attempt ?? FIRST_ATTEMPT) === FIRST_ATTEMPT ? { attempt: { $exists: false } } : { attempt };
+
+/** The prices of every attempt at a batch but this one. */
+export const ofOtherAttempts = (attempt: number | undefined): Filter<PriceDocument> =>
+  (attempt ?? FIRST_ATTEMPT) === FIRST_ATTEMPT ? { attempt: { $exists: true } } : { attempt: { $ne: attempt } };
+
 /** The `_id` range holding every price (or chunk) of a batch: `:` sorts right before `;`. */
 function batchPartRange(batchId: string): { $gte: string; $lt: string } {
   return { $gte: `${batchId}:`, $lt: `${batchId};` };
 }
 
-const indexOfPartId = (id: string): number => Number(id.slice(id.lastIndexOf(':') + 1));
+const indexOfPartId = (id: string): number => {
+  const start = id.lastIndexOf(':') + 1;
+  return Number(id.slice(start, start + INDEX_DIGITS));
+};
 
-export const priceId = batchPartId;
 export const priceIdRange = batchPartRange;
 export const chunkId = batchPartId;
 export const chunkIdRange = batchPartRange;
 export const chunkIndexOf = indexOfPartId;
 
-export function toPriceDocument(batchId: string, price: PriceRecord): PriceDocument {
+export function toPriceDocument(batchId: string, price: PriceRecord, attempt = FIRST_ATTEMPT): PriceDocument {
   return {
-    _id: priceId(batchId, price.itemIndex),
+    _id: priceId(batchId, price.itemIndex, attempt),
+    ...(attempt === FIRST_ATTEMPT ? {} : { attempt }),
     originCode: price.originCode,
     destinationCode: price.destinationCode,
     day: price.day,

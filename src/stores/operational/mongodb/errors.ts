@@ -15,9 +15,11 @@ const NAMESPACE_EXISTS = 48;
  * mongos): HostUnreachable 6, HostNotFound 7, NetworkTimeout 89, ShutdownInProgress 91,
  * PrimarySteppedDown 189, FailedToSatisfyReadPreference 133, NotWritablePrimary 10107,
  * InterruptedAtShutdown 11600, InterruptedDueToReplStateChange 11602, NotPrimaryNoSecondaryOk 13435,
- * NotPrimaryOrSecondary 13436.
+ * NotPrimaryOrSecondary 13436; and WriteConcernTimeout 64: a write its primary took but a majority did
+ * not within `wtimeoutMS` (a shard that lost its majority, before its primary steps down).
  */
-const UNAVAILABLE_SERVER_CODES = new Set([6, 7, 89, 91, 133, 189, 10107, 11600, 11602, 13435, 13436]);
+const UNAVAILABLE_SERVER_CODES = new Set([6, 7, 64, 89, 91, 133, 189, 10107, 11600, 11602, 13435, 13436]);
+const WRITE_CONCERN_TIMEOUT = 64;
 
 /**
  * MongoDB could not be reached: no server selected in time, a dropped connection, no primary. The
@@ -30,6 +32,10 @@ export function isMongoUnavailable(error: unknown): boolean {
 function isUnavailableAtDepth(error: unknown, depth: number): boolean {
   if (error instanceof MongoServerSelectionError || error instanceof MongoNetworkError) return true;
   if (error instanceof MongoServerError && typeof error.code === 'number' && UNAVAILABLE_SERVER_CODES.has(error.code)) {
+    return true;
+  }
+  // A bulk write whose duplicate keys (a retry) come with a write-concern timeout carries the first's code.
+  if (error instanceof MongoBulkWriteError && error.result.getWriteConcernError()?.code === WRITE_CONCERN_TIMEOUT) {
     return true;
   }
   // A bulk write cut off by a dropped connection carries the network error as its cause (and as

@@ -1,11 +1,18 @@
-import { MongoClient, type Db, type IndexDescription, type MongoClientOptions } from 'mongodb';
+import {
+  MongoClient,
+  type Db,
+  type IndexDescription,
+  type MongoClientOptions,
+  type WriteConcern,
+  type WriteConcernSettings,
+} from 'mongodb';
 import pino from 'pino';
 import type { Logger } from '../../../logging/logger';
 import type { OperationalStore } from '../ports';
 import { BatchWrites } from './batch-writes';
 import { MongoBatchWork } from './batch-work';
 import { MongoBatches } from './batches';
-import { MongoChangeFeed } from './change-feed';
+import { MongoChangeFeed, type MongoChangeFeedEvents } from './change-feed';
 import { MongoChunkedBatches } from './chunked-batches';
 import { COLLECTIONS, collectionsOf } from './documents';
 import { isNamespaceExists } from './errors';
@@ -14,12 +21,16 @@ import { MongoReferenceData } from './reference-data';
 import { MongoReplicationLeases } from './replication-leases';
 
 export { isMongoUnavailable } from './errors';
+export type { MongoChangeFeedEvents } from './change-feed';
+export type { FeedRestartReason } from './change-events';
 
 export interface MongoStoreOptions {
   readonly uri: string;
   readonly database: string;
-  /** Where the change feed warns (a batch document deleted by hand); silent when absent. */
+  /** Where the change feed warns (a restart from a snapshot, a batch document deleted by hand); silent when absent. */
   readonly log?: Logger;
+  /** Told of every restart of a follower from a snapshot, with its reason (the root counts them). */
+  readonly feedEvents?: MongoChangeFeedEvents;
   /** Passed to `MongoClient` as they are (TLS, pool size, timeouts, …). */
   readonly clientOptions?: MongoClientOptions;
   /** Prices per `insertMany`; default 10,000. */
@@ -63,8 +74,7 @@ export async function openMongoOperationalStore(options: MongoStoreOptions): Pro
   const client = new MongoClient(options.uri, options.clientOptions);
   await client.connect();
   try {
-    // Acknowledged means durable: on a majority of the replica set's members, in their journals.
-    const db = client.db(options.database, { writeConcern: { w: 'majority', journal: true } });
+    const db = client.db(options.database, { writeConcern: durableWriteConcern(client.writeConcern) });
     await createCollectionsAndIndexes(db);
     const collections = collectionsOf(db);
     const writes = new BatchWrites(collections, {
@@ -86,6 +96,7 @@ export async function openMongoOperationalStore(options: MongoStoreOptions): Pro
           snapshotPageSize: Math.max(2, options.snapshotPageSize ?? 1000),
         },
         options.log ?? pino({ level: 'silent' }),
+        options.feedEvents ?? { restartRequired: () => undefined },
       ),
       async checkAvailable() {
         await client.db('admin').command({ ping: 1 });
@@ -96,6 +107,16 @@ export async function openMongoOperationalStore(options: MongoStoreOptions): Pro
     await client.close();
     throw error;
   }
+}
+
+/**
+ * Acknowledged means durable: on a majority of the replica set's members, in their journals. Only how
+ * long to wait for that comes from the connection string (`wtimeoutMS`): without it a write to a shard
+ * that lost its majority waits until the shard recovers instead of failing as unavailable.
+ */
+export function durableWriteConcern(fromUri: WriteConcern | undefined): WriteConcernSettings {
+  const wtimeoutMS = fromUri?.wtimeoutMS;
+  return { w: 'majority', journal: true, ...(wtimeoutMS ? { wtimeoutMS } : {}) };
 }
 
 async function createCollectionsAndIndexes(db: Db): Promise<void> {

@@ -1,8 +1,12 @@
 /**
  * The Mongo adapter against a real server speaking MongoDB's wire protocol: always FerretDB 1.24
  * (started here; the tests fail when it is not installed), and in addition the server MONGODB_URI
- * names, if any. FerretDB has no change streams, so the change-feed tests run only against a replica
- * set (a MONGODB_URI with `replicaSet=`, or a `mongodb+srv://` one).
+ * names, if any. FerretDB has no change streams, so the change-feed tests run only against
+ * MONGODB_URI, which must name a replica set or a sharded cluster's mongos (what Rateline runs on; a
+ * standalone server fails them, saying it has no change streams):
+ *
+ *   MONGODB_URI='mongodb://user:pass@mongos-1:27017,mongos-2:27017/?authSource=admin' \
+ *     npx jest test/integration/stores/operational/mongodb --runInBand
  */
 import { randomUUID } from 'node:crypto';
 import { MongoClient } from 'mongodb';
@@ -11,6 +15,12 @@ import type { EpochDay } from '../../../../../src/domain/day';
 import { openMongoOperationalStore } from '../../../../../src/stores/operational';
 import { MongoBatchWork } from '../../../../../src/stores/operational/mongodb/batch-work';
 import { BatchWrites } from '../../../../../src/stores/operational/mongodb/batch-writes';
+import {
+  BATCH_CHANGE_PIPELINE_VERSION,
+  decodePosition,
+  encodePosition,
+  type FeedRestartReason,
+} from '../../../../../src/stores/operational/mongodb/change-events';
 import {
   INLINE_ERRORS_MAX_BYTES,
   batchDocumentOf,
@@ -34,7 +44,7 @@ import {
 } from '../operational-store-contract';
 
 const NO_CHANGE_STREAMS =
-  'needs a MongoDB replica set (FerretDB 1.24 has no change streams); set MONGODB_URI to one, with replicaSet=';
+  'needs a MongoDB replica set or sharded cluster (FerretDB 1.24 has no change streams); set MONGODB_URI to one';
 
 let ferret: RunningFerretDb | undefined;
 beforeAll(async () => {
@@ -161,6 +171,31 @@ function describeMongoAdapter(uri: () => string, server: 'ferretdb' | 'mongodb')
       expect(await storedPrices(batch.id)).toBe(25);
       expect(await db().collection('batches').countDocuments()).toBe(1);
       expect(await opened.store.changeFeed.backlog(null)).toEqual({ changes: 1, oldestAt: batch.createdAt });
+    });
+
+    it('keeps exactly the prices of the attempt that completes an interrupted write', async () => {
+      // The first attempt accepted items 0 and 1 and wrote their prices; by the retry an exchange rate
+      // changed (item 0's value) and validation changed (item 1 refused, item 2 accepted).
+      const first = sampleBatch({ itemCount: 3, errors: [] }, 2);
+      await crashedAttempt(first, 2);
+      const [item0, item1] = [...first.prices].sort((a, b) => a.itemIndex - b.itemIndex);
+      const retried = { ...item0!, usdCents: item0!.usdCents + 7, usdPerUnit: '1.10000634' };
+      const itemTwo = { ...item1!, itemIndex: 2, usdCents: 99_999 };
+      const retry: NewBatch = {
+        ...first,
+        id: randomUUID(),
+        prices: [itemTwo, retried],
+        errors: [{ index: 1, field: 'originCode', code: 'UNKNOWN_LOCATION', message: 'gone', value: 'CNNGB' }],
+      };
+      const outcome = await opened.store.batches.record(retry);
+      expect(outcome).toMatchObject({ kind: 'created', batch: { id: first.id, acceptedCount: 2 } });
+
+      // What the replicator reads: at most acceptedCount prices from the start, in item order.
+      expect(await opened.store.batches.pricesOf(first.id, null, 2)).toEqual([retried, itemTwo]);
+      expect(await opened.store.batches.pricesOf(first.id, 0, 10)).toEqual([itemTwo]);
+      expect(await opened.store.batches.pricesOf(first.id, null, 1_000_000)).toEqual([retried, itemTwo]);
+      // The first attempt's prices are gone, not merely hidden.
+      expect(await storedPrices(first.id)).toBe(2);
     });
 
     it('refuses other content for a key whose first attempt never finished, and does not finish it', async () => {
@@ -490,6 +525,54 @@ function describeMongoAdapter(uri: () => string, server: 'ferretdb' | 'mongodb')
       await expect(opened.store.changeFeed.follow(null)).rejects.toThrow(/replica set/);
     });
 
+    it('counts and names every restart it asks a follower for', async () => {
+      const restarts: FeedRestartReason[] = [];
+      const counted = await openMongoOperationalStore({
+        uri: uri(),
+        database: opened.database,
+        feedEvents: { restartRequired: (reason) => restarts.push(reason) },
+      });
+      try {
+        await expect(counted.changeFeed.follow('42')).rejects.toHaveProperty('name', 'FeedRestartRequired');
+        // A resume token made under another version of the change-stream pipeline.
+        const older = encodePosition({
+          resumeAfter: { _data: '8269291E60' },
+          pipeline: BATCH_CHANGE_PIPELINE_VERSION + 1,
+        });
+        await expect(counted.changeFeed.follow(older)).rejects.toThrow(/pipeline version/);
+        expect(restarts).toEqual(['not-a-position', 'pipeline-changed']);
+      } finally {
+        await counted.close();
+      }
+    });
+
+    // Only FerretDB, which ignores atClusterTime, can read a snapshot at a made-up past time.
+    (server === 'ferretdb' ? it : it.skip)(
+      server === 'ferretdb'
+        ? 'lists a snapshot’s batches at once, so that copying them may take longer than the snapshot window'
+        : 'lists a snapshot’s batches at once (skipped: reads at a made-up past time, which only FerretDB ignores)',
+      async () => {
+        // FerretDB ignores atClusterTime and reads the current state: a batch committed after the first
+        // read shows that the snapshot's list was not read lazily, page by page (pages of 2 here).
+        const batches = [sampleBatch(), sampleBatch(), sampleBatch()];
+        for (const batch of batches) await opened.store.batches.record(batch);
+        const inSnapshot = encodePosition({
+          snapshot: { at: { t: 1_764_300_000, i: 1 }, after: { createdAt: 0, id: '', kind: 'committed' } },
+        });
+        const reader = await opened.store.changeFeed.follow(inSnapshot);
+        try {
+          const first = await reader.next(1, 0);
+          await opened.store.batches.record(sampleBatch());
+          const rest = await reader.next(10, 0);
+          expect([...first, ...rest].map((c) => c.batchId)).toEqual(batches.map((b) => b.id));
+          // The last one continues with the stream after the snapshot's time.
+          expect(decodePosition(rest.at(-1)!.position)).toEqual({ startAtOperationTime: { t: 1_764_300_000, i: 2 } });
+        } finally {
+          await reader.close();
+        }
+      },
+    );
+
     it('restarts a follower whose position it did not make', async () => {
       await expect(opened.store.changeFeed.follow('42')).rejects.toHaveProperty('name', 'FeedRestartRequired');
       // The backlog is answered from state, so a foreign position changes nothing there.
@@ -501,12 +584,11 @@ function describeMongoAdapter(uri: () => string, server: 'ferretdb' | 'mongodb')
 }
 
 const mongodbUri = process.env.MONGODB_URI;
-const namesReplicaSet = (uri: string) => /[?&]replicaSet=/.test(uri) || uri.startsWith('mongodb+srv://');
 
 if (mongodbUri) {
-  const feed: ChangeFeedAvailability = namesReplicaSet(mongodbUri)
-    ? { available: true }
-    : { available: false, reason: NO_CHANGE_STREAMS };
+  // A replica set's URI names it (replicaSet=) but a mongos URI never does: whichever it is, it has
+  // change streams, and a standalone server (no change streams) fails the feed tests rather than skip them.
+  const feed: ChangeFeedAvailability = { available: true };
   describe('on MONGODB_URI', () => {
     describeOperationalStoreContract('MongoDB', () => openFresh(mongodbUri), feed);
     describeMongoAdapter(() => mongodbUri, 'mongodb');

@@ -3,10 +3,13 @@
  * as MongoDB documents them (https://www.mongodb.com/docs/manual/reference/change-events/), mapped to
  * the feed's changes. The events are built with the driver's own BSON types.
  */
+import { createHash } from 'node:crypto';
 import { MongoServerError, Timestamp } from 'mongodb';
 import { FeedRestartRequired } from '../../../../../src/stores/operational';
 import {
   BATCH_CHANGE_PIPELINE,
+  BATCH_CHANGE_PIPELINE_VERSION,
+  MongoFeedRestart,
   batchChangeOf,
   clusterTimeAfter,
   decodePosition,
@@ -55,13 +58,19 @@ describe('batchChangeOf', () => {
     const change = batchChangeOf(insert);
     expect(change).toMatchObject({ kind: 'committed', batchId: BATCH_ID, at: createdAt });
     expect(Object.keys(change!).sort()).toEqual(['at', 'batchId', 'kind', 'position']);
-    expect(decodePosition(change!.position)).toEqual({ resumeAfter: insert._id });
+    expect(decodePosition(change!.position)).toEqual({
+      resumeAfter: insert._id,
+      pipeline: BATCH_CHANGE_PIPELINE_VERSION,
+    });
   });
 
   it('maps the update that sets status RETRACTED to retracted, at retractedAt', () => {
     const change = batchChangeOf(retraction);
     expect(change).toMatchObject({ kind: 'retracted', batchId: BATCH_ID, at: retractedAt });
-    expect(decodePosition(change!.position)).toEqual({ resumeAfter: token(2) });
+    expect(decodePosition(change!.position)).toEqual({
+      resumeAfter: token(2),
+      pipeline: BATCH_CHANGE_PIPELINE_VERSION,
+    });
   });
 
   it('ignores the replicator’s own marks and any other update', () => {
@@ -102,7 +111,10 @@ describe('batchChangeOf', () => {
       };
       const change = batchChangeOf(settle);
       expect(change).toMatchObject({ kind: 'committed', batchId: BATCH_ID, at: settledAt });
-      expect(decodePosition(change!.position)).toEqual({ resumeAfter: token(7) });
+      expect(decodePosition(change!.position)).toEqual({
+        resumeAfter: token(7),
+        pipeline: BATCH_CHANGE_PIPELINE_VERSION,
+      });
     }
   });
 
@@ -188,7 +200,7 @@ describe('batchChangeOf', () => {
 describe('positions', () => {
   it('round-trip each kind of position', () => {
     const positions = [
-      { resumeAfter: token(9) },
+      { resumeAfter: token(9), pipeline: BATCH_CHANGE_PIPELINE_VERSION },
       { startAtOperationTime: { t: 1_764_300_000, i: 8 } },
       {
         snapshot: {
@@ -203,7 +215,23 @@ describe('positions', () => {
   it('refuse what this adapter did not make, asking for a restart', () => {
     for (const foreign of ['42', 'not json', '{}', '{"startAtOperationTime":{"t":"x","i":1}}', 'null']) {
       expect(() => decodePosition(foreign)).toThrow(FeedRestartRequired);
+      expect(() => decodePosition(foreign)).toThrow(expect.objectContaining({ reason: 'not-a-position' }));
     }
+  });
+
+  it('take a resume token stored without a pipeline version as version 1, and refuse one of another version', () => {
+    // Positions stored before the version was: made by pipeline version 1.
+    const unversioned = JSON.stringify({ resumeAfter: token(9) });
+    if (BATCH_CHANGE_PIPELINE_VERSION === 1) {
+      expect(decodePosition(unversioned)).toEqual({ resumeAfter: token(9), pipeline: 1 });
+    } else {
+      expect(() => decodePosition(unversioned)).toThrow(expect.objectContaining({ reason: 'pipeline-changed' }));
+    }
+    const other = JSON.stringify({ resumeAfter: token(9), pipeline: BATCH_CHANGE_PIPELINE_VERSION + 1 });
+    expect(() => decodePosition(other)).toThrow(expect.objectContaining({ reason: 'pipeline-changed' }));
+    // A position at a cluster time does not depend on the pipeline.
+    const atTime = JSON.stringify({ startAtOperationTime: { t: 1_764_300_000, i: 8 } });
+    expect(decodePosition(atTime)).toEqual({ startAtOperationTime: { t: 1_764_300_000, i: 8 } });
   });
 
   it('continue a snapshot read at cluster time T with the stream from the next tick after T', () => {
@@ -224,6 +252,16 @@ describe('feedErrorOf', () => {
       const error = new MongoServerError({ ok: 0, code, codeName, errmsg: 'resume of change stream was not possible' });
       expect(feedErrorOf(error)).toBeInstanceOf(FeedRestartRequired);
     }
+    const reasonOf = (code: number) =>
+      (feedErrorOf(new MongoServerError({ ok: 0, code, errmsg: 'x' })) as MongoFeedRestart).reason;
+    expect([286, 280, 136, 239, 246, 260].map(reasonOf)).toEqual([
+      'history-lost',
+      'history-lost',
+      'history-lost',
+      'snapshot-too-old',
+      'snapshot-too-old',
+      'invalid-position',
+    ]);
     const other = new MongoServerError({ ok: 0, code: 13, codeName: 'Unauthorized', errmsg: 'not authorized' });
     expect(feedErrorOf(other)).toBe(other);
     const plain = new Error('network');
@@ -232,6 +270,15 @@ describe('feedErrorOf', () => {
 });
 
 describe('BATCH_CHANGE_PIPELINE', () => {
+  it('changes only together with its version (a changed $match makes stored resume tokens unusable)', () => {
+    // Changed the pipeline on purpose? Raise BATCH_CHANGE_PIPELINE_VERSION and add the new fingerprint.
+    const fingerprints: Record<number, string> = {
+      1: '84fe01cf1726655d62856802bad5414cb1167cd44476677ae7e4750ecf093c55',
+    };
+    const fingerprint = createHash('sha256').update(JSON.stringify(BATCH_CHANGE_PIPELINE)).digest('hex');
+    expect(fingerprint).toBe(fingerprints[BATCH_CHANGE_PIPELINE_VERSION]);
+  });
+
   it('keeps the resume token and every field the mapping reads', () => {
     const project = BATCH_CHANGE_PIPELINE.find((stage) => '$project' in stage)?.$project as Record<string, unknown>;
     expect(project._id).toBeUndefined();
