@@ -208,7 +208,11 @@ export function operationCost(
 export function operationJudge(
   schema: GraphQLSchema,
   limits: OperationLimits,
-): (document: DocumentNode, operationName: string | undefined, variables: Record<string, unknown>) => Verdict | undefined {
+): (
+  document: DocumentNode,
+  operationName: string | undefined,
+  variables: Record<string, unknown>,
+) => Verdict | undefined {
   // The package's typings return `any`; it is a validation rule.
   const depthRule = depthLimit(limits.maxQueryDepth) as ValidationRule;
   return (document, operationName, variables) => {

@@ -72,7 +72,10 @@ it('posts each chunk it processes to <endpoint>/v1/traces as rateline-worker, an
   const stores = await openEmbeddedStores();
   const dataDir = stores.dataDir;
   const item = { originCode: 'CNSGH', destinationCode: 'NLRTM', day: '2035-01-01', price: 100, currency: 'USD' };
-  const batch = await stores.ingest.createBatch(TEST_SUPPLIER, { idempotencyKey: 'traced-by-a-worker-process', skipInvalid: false });
+  const batch = await stores.ingest.createBatch(TEST_SUPPLIER, {
+    idempotencyKey: 'traced-by-a-worker-process',
+    skipInvalid: false,
+  });
   await stores.ingest.appendBatchItems(TEST_SUPPLIER, batch.id, 0, [item]);
   await stores.ingest.appendBatchItems(TEST_SUPPLIER, batch.id, 1, [item, item]);
   await stores.ingest.commitBatch(TEST_SUPPLIER, batch.id);
