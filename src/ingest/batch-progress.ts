@@ -7,6 +7,9 @@ import type { BatchStore } from '../stores/operational';
 const progressOf = (batch: Batch): string =>
   [batch.status, batch.itemCount, batch.chunkCount, batch.processedCount, batch.acceptedCount, batch.errorCount].join();
 
+/** An async iterator of a batch's states whose `return()` and `throw()` stop it at once. */
+export type BatchWatch = Required<AsyncIterableIterator<Batch, void, undefined>>;
+
 /**
  * A batch's states as it moves, polled from the operational store (a worker in another process may
  * be the one moving it): `current` first, then each change, ending with a settled status. Polling
@@ -20,10 +23,10 @@ export function watchBatch(
   batches: BatchStore,
   current: Batch,
   pollIntervalMs: number,
-): AsyncGenerator<Batch, void, undefined> {
+): BatchWatch {
   const stop = new AbortController();
   const polling = poll(batches, current, pollIntervalMs, stop.signal);
-  const watching: AsyncGenerator<Batch, void, undefined> = {
+  const watching: BatchWatch = {
     next: () => polling.next(),
     return: (value) => {
       stop.abort();
@@ -34,9 +37,6 @@ export function watchBatch(
       return polling.throw(error);
     },
     [Symbol.asyncIterator]: () => watching,
-    [Symbol.asyncDispose]: async () => {
-      await watching.return();
-    },
   };
   return watching;
 }

@@ -6,7 +6,7 @@ import { addDays, daysInRange, formatDay } from '../domain/day';
 import { dayRangeArguments } from '../domain/day-arguments';
 import { badUserInput, RatelineError } from '../domain/errors';
 import type { AppendChunkOutcome, CommitBatchOutcome, OperationalStore } from '../stores/operational';
-import { watchBatch } from './batch-progress';
+import { watchBatch, type BatchWatch } from './batch-progress';
 import { chunkContentHash, encodeChunkItems } from './chunk-content';
 import type { IngestEvents } from './ingest-events';
 import { checkIdempotencyKey, checkItemCount, fingerprint, idempotencyConflict } from './batch-requests';
@@ -200,7 +200,7 @@ export class IngestService {
   }
 
   /** The batch now, then each change of its progress, until it is settled; NOT_FOUND for an unknown id. */
-  async watchBatch(actor: BatchActor, batchId: string): Promise<AsyncGenerator<Batch, void, undefined>> {
+  async watchBatch(actor: BatchActor, batchId: string): Promise<BatchWatch> {
     const batch = await this.batchOf(actor, batchId, 'id');
     return watchBatch(this.operational.batches, batch, PROGRESS_POLL_MS);
   }
