@@ -10,8 +10,9 @@ import { eventually } from '../../helpers/eventually';
 import { collect, subscriptionClient } from '../../helpers/subscriptions';
 
 const KEYS = { alpha: 'alpha-key-0123456789', beta: 'beta-key-0123456789', gamma: 'gamma-key-0123456789' };
+// admin: every key follows the one open batch (an ingest key would only see its own).
 const API_KEYS = Object.entries(KEYS)
-  .map(([name, key]) => `${name}:read+ingest:${hashApiKey(key).toString('hex')}`)
+  .map(([name, key]) => `${name}:read+ingest+admin:${hashApiKey(key).toString('hex')}`)
   .join(',');
 
 const captured = captureLog('debug');

@@ -47,12 +47,15 @@ function expectLimited(answers: readonly Answer[]): void {
   expect(accepted(answers)).toBeGreaterThanOrEqual(ALLOWED_AT_ONCE);
   expect(accepted(answers)).toBeLessThanOrEqual(ALLOWED_AT_ONCE + SLOW_MACHINE_SECONDS);
 }
+/** With API keys, /metrics is served on METRICS_PORT only. */
+const scrape = (running: RunningRateline): Promise<Answer> =>
+  request(`http://127.0.0.1:${running.operationsPort}`, '/metrics', {});
 const times = <T>(n: number, value: T): T[] => Array.from({ length: n }, () => value);
 
 describe('in memory', () => {
   let service: TestService;
   beforeAll(async () => {
-    service = await startTestService({ API_KEYS, ...TIGHT_RATE });
+    service = await startTestService({ API_KEYS, ...TIGHT_RATE, METRICS_PORT: '0' });
   });
   afterAll(async () => {
     await service.stop();
@@ -90,7 +93,7 @@ describe('in memory', () => {
     expect((await request(base, RATES, bearer(KEYS.beta))).status).toBe(200);
     expect((await request(base, EXPORT, bearer(KEYS.beta))).status).toBe(200);
 
-    const metrics = (await request(base, '/metrics', {})).body;
+    const metrics = (await scrape(service.running)).body;
     expect(
       Number(/^rateline_rate_limited_total\{limit="RATE_LIMIT_PER_SECOND"\} (\d+)$/m.exec(metrics)?.[1]),
     ).toBeGreaterThan(0);
@@ -170,7 +173,7 @@ describe('shared through Redis', () => {
   const firstLog = captureLog('info');
   beforeAll(async () => {
     redis = await startRedis();
-    const env = { API_KEYS, ...TIGHT_RATE, REDIS_URL: redis.url };
+    const env = { API_KEYS, ...TIGHT_RATE, REDIS_URL: redis.url, METRICS_PORT: '0' };
     first = await startTestService(env, firstLog.log);
     second = await startRateline(
       testConfig(first.dataDir, { ...env, REPLICATOR_IN_PROCESS: 'false', WORKER_IN_PROCESS: 'false' }),
@@ -193,14 +196,14 @@ describe('shared through Redis', () => {
     );
     expectLimited(answers);
     expect((await request(b, RATES, bearer(KEYS.beta))).status).toBe(200);
-    expect((await request(a, '/metrics', {})).body).toMatch(/^rateline_rate_limits_shared_up 1$/m);
+    expect((await scrape(first.running)).body).toMatch(/^rateline_rate_limits_shared_up 1$/m);
   });
 
   it('keeps limiting each instance on its own while Redis does not answer, and says so once', async () => {
     await redis.stop();
     const base = first.running.url;
     expectLimited(await atOnce(times(20, [base, RATES] as const), KEYS.gamma));
-    const metrics = (await request(base, '/metrics', {})).body;
+    const metrics = (await scrape(first.running)).body;
     expect(metrics).toMatch(/^rateline_rate_limits_shared_up 0$/m);
     const warnings = firstLog.lines().filter((line) => Number(line.level) >= 40 && String(line.msg).includes('Redis'));
     expect(warnings).toHaveLength(1);
