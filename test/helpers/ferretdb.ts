@@ -9,9 +9,9 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { MongoClient } from 'mongodb';
 import { eventually } from './eventually';
+import { stopProcess } from './processes';
 
 export interface RunningFerretDb {
   /** A connection string for the driver, e.g. `mongodb://127.0.0.1:41234/`. */
@@ -169,21 +169,5 @@ async function answersPing(uri: string): Promise<boolean> {
     return false;
   } finally {
     await client.close();
-  }
-}
-
-async function stopProcess(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  // The grace timer is cancelled once the process exits, so no timer outlives the suite.
-  const grace = new AbortController();
-  const stopped = await Promise.race([
-    exited.then(() => true),
-    sleep(5000, false, { signal: grace.signal }).catch(() => false),
-  ]);
-  grace.abort();
-  if (!stopped) {
-    child.kill('SIGKILL');
-    await exited;
   }
 }

@@ -6,6 +6,7 @@
  * first); a missing one fails with the command that makes it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -143,4 +144,23 @@ export async function waitForOutput(started: StartedProcess, text: string, timeo
     (output) => output.includes(text),
     { what: `"${text}" in the process's output`, timeoutMs },
   );
+}
+
+/**
+ * Stops a server the tests started (FerretDB, redis-server): SIGTERM, then SIGKILL after 5 s. The
+ * grace timer is cancelled once the process exits, so no timer outlives the suite.
+ */
+export async function stopProcess(child: ChildProcess, exited: Promise<unknown>): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const grace = new AbortController();
+  const stopped = await Promise.race([
+    exited.then(() => true),
+    sleep(5000, false, { signal: grace.signal }).catch(() => false),
+  ]);
+  grace.abort();
+  if (!stopped) {
+    child.kill('SIGKILL');
+    await exited;
+  }
 }

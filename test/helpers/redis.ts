@@ -4,12 +4,11 @@
  * tests with the command that installs it: `npm test` installs it first, so a silent skip would only
  * hide that the Redis path went untested.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
 import Redis from 'ioredis';
 import { eventually } from './eventually';
-import { freePort } from './processes';
+import { freePort, stopProcess } from './processes';
 
 export interface RunningRedis {
   /** A connection string, e.g. `redis://127.0.0.1:41234`. */
@@ -74,20 +73,5 @@ async function answersPing(url: string): Promise<boolean> {
     return false;
   } finally {
     client.disconnect();
-  }
-}
-
-async function stopProcess(child: ChildProcess, exited: Promise<void>): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  const grace = new AbortController();
-  const stopped = await Promise.race([
-    exited.then(() => true),
-    sleep(5000, false, { signal: grace.signal }).catch(() => false),
-  ]);
-  grace.abort();
-  if (!stopped) {
-    child.kill('SIGKILL');
-    await exited;
   }
 }
