@@ -19,11 +19,7 @@ export type BatchWatch = Required<AsyncIterableIterator<Batch, void, undefined>>
  * do that: while it awaits its pause, `return()` is only queued until its next `yield`, and an
  * unchanged batch yields nothing, so an abandoned subscription kept polling until the batch moved.
  */
-export function watchBatch(
-  batches: BatchStore,
-  current: Batch,
-  pollIntervalMs: number,
-): BatchWatch {
+export function watchBatch(batches: BatchStore, current: Batch, pollIntervalMs: number): BatchWatch {
   const stop = new AbortController();
   const polling = poll(batches, current, pollIntervalMs, stop.signal);
   const watching: BatchWatch = {
