@@ -139,7 +139,11 @@ describe('a chunked batch in a process that is stopped', () => {
     const workerEnv = { DATA_DIR: dataDir, WORK_LEASE_TTL_MS: '2000' };
     const first = start(ENTRY_POINTS.worker, workerEnv);
     await waitForOutput(first, 'batch worker started');
-    const sent = await sendChunkedBatch(port, 'killed-worker', 200, 1_000);
+    // Large enough that the first worker is still in the middle when it is killed (checked below).
+    const chunks = 100;
+    const size = 10_000;
+    const total = chunks * size;
+    const sent = await sendChunkedBatch(port, 'killed-worker', chunks, size);
     await waitForOutput(first, 'processing batch');
     const second = start(ENTRY_POINTS.worker, workerEnv);
     await waitForOutput(second, 'batch worker started');
@@ -147,32 +151,36 @@ describe('a chunked batch in a process that is stopped', () => {
     // Progress is read from the operational store itself: the service's answers can lag behind the
     // worker process while its in-process replicator is busy, long enough for the worker to finish.
     const store = openSqliteStore(dataDir);
+    let processedAtKill: number;
     try {
       await eventually(
         async () => (await store.batches.byIds([sent.id]))[0]?.processedCount ?? 0,
         (processed) => processed > 0,
         { what: `the first worker to write a chunk of ${sent.id}`, timeoutMs: 60_000, intervalMs: 5 },
       );
+      first.child.kill('SIGKILL');
+      await first.exited;
+      processedAtKill = (await store.batches.byIds([sent.id]))[0]?.processedCount ?? 0;
     } finally {
       await store.close();
     }
-    first.child.kill('SIGKILL');
-    await first.exited;
+    expect(processedAtKill).toBeGreaterThan(0);
+    expect(processedAtKill).toBeLessThan(total);
     const killedAt = Date.now();
     const settled = await until(port, sent.id, (b) => b.replicatedAt !== null);
-    expect(settled).toMatchObject({ status: 'ACCEPTED', processedCount: 200_000, acceptedCount: 200_000 });
+    expect(settled).toMatchObject({ status: 'ACCEPTED', processedCount: total, acceptedCount: total });
     // The second worker waited out the lease, then resumed after the chunks the first one wrote.
-    expect(second.output()).toMatch(/"resumeAtChunk":[1-9]\d*/);
+    expect(second.output()).toContain(`"resumeAtChunk":${processedAtKill / size}`);
     expect(Date.now() - killedAt).toBeGreaterThanOrEqual(1_000);
 
     const running = [service, first, second];
     for (const started of running) if (started.child.exitCode === null) started.child.kill('SIGTERM');
     await Promise.all(running.map((started) => started.exited));
-    expect(await countedInAnalytics(dataDir, sent.id)).toEqual({ prices: 200_000, items: 200_000, cents: sent.cents });
+    expect(await countedInAnalytics(dataDir, sent.id)).toEqual({ prices: total, items: total, cents: sent.cents });
     const operational = openSqliteStore(dataDir);
     try {
-      const prices = await operational.batches.pricesOf(sent.id, null, 1_000_000);
-      expect(prices).toHaveLength(200_000);
+      const prices = await operational.batches.pricesOf(sent.id, null, total + 1);
+      expect(prices).toHaveLength(total);
       expect(prices.reduce((sum, p) => sum + p.usdCents, 0)).toBe(sent.cents);
     } finally {
       await operational.close();
