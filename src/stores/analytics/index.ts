@@ -13,6 +13,8 @@ export type {
   PriceSelection,
   PriceStatisticsQueries,
   PriceTotalsQueries,
+  ReplicaBatchRecord,
+  ReplicaBatchState,
   ReplicatedChanges,
   ReplicationCheckpoint,
   ReplicationProgress,

@@ -5,7 +5,14 @@ import { IngestService } from '../../../src/ingest';
 import { ReplicationMonitor, Replicator } from '../../../src/replication';
 import type { AnalyticsReplica, AnalyticsStore } from '../../../src/stores/analytics';
 import type { OperationalStore } from '../../../src/stores/operational';
-import { closeEmbeddedStores, openEmbeddedStores, silentLog, type EmbeddedStores } from '../../helpers/components';
+import {
+  closeEmbeddedStores,
+  openChdbClient,
+  openChdbStore,
+  openEmbeddedStores,
+  silentLog,
+  type EmbeddedStores,
+} from '../../helpers/components';
 import { FAST_REPLICATOR_OPTIONS, newReplicator, UNOBSERVED_REPLICATOR_EVENTS } from '../../helpers/replication';
 
 let operational: OperationalStore;
@@ -241,8 +248,10 @@ describe('Replicator', () => {
 
   it('resumes a large batch cut short by a crash after the last item the replica holds', async () => {
     const large = await submit(Array.from({ length: 25 }, (_, i) => 100 + i));
-    // The crash: the first slice (items 0-9) reached the replica, nothing after it, no checkpoint.
+    // The crash: the batch was recorded as being copied, its first slice (items 0-9) reached the
+    // replica, nothing after it, no checkpoint.
     const firstSlice = await operational.batches.pricesOf(large.id, null, 10);
+    await analytics.replica.recordBatchStates([{ batchId: large.id, state: 'copying' }], 1);
     await analytics.replica.applyChanges({
       batches: [{ batchId: large.id, prices: firstSlice }],
       retractedBatchIds: [],
@@ -267,6 +276,33 @@ describe('Replicator', () => {
     await replayFromTheStart();
     await replicateUntilCaughtUp(options);
     expect(await laneTotals()).toEqual({ count: 28, cents: 280_600 });
+  });
+
+  it('upgrades a replica filled before batch states were recorded without counting anything twice', async () => {
+    for (let i = 0; i < 3; i++) await submit(Array.from({ length: 400 }, () => 10));
+    const smallFlushes = { ...FAST, flushMaxPrices: 1000, batchSlicePrices: 500 };
+    await replicateUntilCaughtUp(smallFlushes);
+    const large = await submit(Array.from({ length: 1200 }, () => 20));
+    // An earlier version cut the large batch short after its first slice (items 0-499)...
+    const firstSlice = await operational.batches.pricesOf(large.id, null, 500);
+    await analytics.replica.applyChanges({
+      batches: [{ batchId: large.id, prices: firstSlice }],
+      retractedBatchIds: [],
+    });
+    // ...and recorded no batch state at all: the schema as it was before migration 3.
+    const client = openChdbClient(stores.dataDir);
+    try {
+      await client.command({ query: 'DROP TABLE rateline.replica_batches' });
+      await client.command({ query: 'DELETE FROM rateline.schema_migrations WHERE version = 3' });
+    } finally {
+      await client.close();
+    }
+    await analytics.close();
+    analytics = await openChdbStore(stores.dataDir);
+    stores = { ...stores, analytics };
+    await replayFromTheStart();
+    await replicateUntilCaughtUp(smallFlushes);
+    expect(await laneTotals()).toEqual({ count: 2400, cents: 1200 * 1000 + 1200 * 2000 });
   });
 
   it('lets one of two replicators on the same replica write; the other stands by and takes over', async () => {
