@@ -108,6 +108,9 @@ export class ReplicaWrite {
         if (state === 'retracting') deletes.push(batchId);
         const there = through.get(batchId) ?? -1;
         const prices = pricesOf(batchId).filter((p) => p.itemIndex > there);
+        // Nothing of it here and nothing to copy (retracted since, or empty): recording it `counted`
+        // would only make its retraction delete for nothing.
+        if (prices.length === 0 && (state === undefined || state === 'retracted')) continue;
         intents.push({ batchId, state: 'copying' });
         if (prices.length > 0) copies.push({ batchId, prices });
         outcomes.push({ batchId, state: 'counted' });

@@ -37,7 +37,7 @@ const prices = (count: number, usdCents: number): PriceRecord[] =>
     usdPerUnit: '1',
   }));
 
-const ofBatch: Record<string, PriceRecord[]> = { a: prices(3, 100), b: prices(2, 1000) };
+const ofBatch: Record<string, PriceRecord[]> = { a: prices(3, 100), b: prices(2, 1000), empty: [] };
 
 /** Plans and applies one write of these latest changes, the way a flush does; answers the prices inserted. */
 async function write(latest: Record<string, BatchChangeKind>): Promise<number> {
@@ -83,6 +83,9 @@ describe('ReplicaWrite', () => {
     await write({ a: 'committed' });
     expect(await write({ c: 'retracted' })).toBe(0);
     expect(await analytics.replica.batchStates(['c'])).toEqual(new Map([['c', 'retracted']]));
+    // Committed without a price to copy (retracted since, as a replay of its commit finds it): no record.
+    expect(await write({ empty: 'committed' })).toBe(0);
+    expect(await analytics.replica.batchStates(['empty'])).toEqual(new Map());
     expect(await counted()).toEqual({ count: 3, cents: 300 });
   });
 
