@@ -1,7 +1,7 @@
 export { ReplicationMonitor, type ReplicationStatus } from './replication-status';
 export {
   Replicator,
-  type ReplicaWrite,
+  type ReplicaWriteSummary,
   type ReplicaWriteObserver,
   type ReplicatorDependencies,
   type ReplicatorEvents,

@@ -4,22 +4,24 @@ import type { ReplicaLease } from './replica-lease';
 
 /**
  * One stretch of following the feed while holding the lease, from the checkpoint it started at until
- * a failure, a lost lease or the stop: what it has pending, the version of its next checkpoint,
- * whether it has checked the replica for changes an earlier run applied, and when it last renewed the
- * lease. A failure ends the session; the next one starts again from the replica's checkpoint.
+ * a failure, a lost lease or the stop: what it has pending, the versions of its next checkpoint and
+ * of the next batch states it records, and when it last renewed the lease. A failure ends the session;
+ * the next one starts again from the replica's checkpoint.
  */
 export class ReplicationSession {
   readonly pending = new PendingFlush();
   private checkpointVersion: number;
-  /** Until the first flush has checked the replica, changes may repeat what an earlier run applied. */
-  private replicaChecked = false;
+  private stateVersion: number;
   private leaseRenewedAt = Date.now();
 
+  /** `latestStateVersion`: the replica's highest batch-state version, read after taking the lease. */
   constructor(
     private readonly lease: ReplicaLease,
     startedFrom: ReplicationCheckpoint | undefined,
+    latestStateVersion: number,
   ) {
     this.checkpointVersion = startedFrom?.version ?? 0;
+    this.stateVersion = latestStateVersion;
   }
 
   /** The version of the next checkpoint this session saves (each is newer than the last). */
@@ -27,20 +29,16 @@ export class ReplicationSession {
     return ++this.checkpointVersion;
   }
 
-  /** True until a flush has asked the replica which batches it already holds. */
-  get mayRepeatAppliedChanges(): boolean {
-    return !this.replicaChecked;
-  }
+  /**
+   * The version of the next batch states this session records: above every one recorded before,
+   * including those of an earlier session that failed before its checkpoint (whose checkpoint
+   * versions this session reuses).
+   */
+  nextStateVersion = (): number => ++this.stateVersion;
 
-  /** A flush asked the replica and applied: from now on the feed brings only changes new to it. */
-  replicaWasChecked(): void {
-    this.replicaChecked = true;
-  }
-
-  /** The feed starts over from a snapshot: its changes may again repeat what the replica holds. */
+  /** The feed starts over from a snapshot: what is pending will come again. */
   feedRestarted(): void {
     this.pending.discard();
-    this.replicaChecked = false;
   }
 
   /** Renews the lease now (before every write); throws LeaseLost when another replicator took it. */

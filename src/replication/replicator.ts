@@ -1,6 +1,7 @@
 import { EventEmitter, once } from 'node:events';
 import { setImmediate as yieldToEventLoop, setTimeout as sleep } from 'node:timers/promises';
 import { newLeaseHolder } from '../leases';
+import type { PriceRecord } from '../domain/batch';
 import type { Logger } from '../logging/logger';
 import type { AnalyticsReplica } from '../stores/analytics';
 import {
@@ -14,6 +15,7 @@ import { Backoff } from './backoff';
 import { LeaseLost, ReplicaLease } from './replica-lease';
 import { ReplicationMonitor } from './replication-status';
 import { ReplicationSession } from './replication-session';
+import { ReplicaWrite } from './pending-flush';
 
 /** Every setting of a replicator; the composition root passes each one (there are no defaults here). */
 export interface ReplicatorOptions {
@@ -46,7 +48,7 @@ export interface ReplicatorEvents {
 }
 
 /** What one write to the replica came to: a flush, or a batch too large for one copied in slices. */
-export interface ReplicaWrite {
+export interface ReplicaWriteSummary {
   readonly changes: number;
   readonly prices: number;
 }
@@ -57,8 +59,8 @@ export interface ReplicaWrite {
  */
 export type ReplicaWriteObserver = (
   kind: 'flush' | 'large-batch',
-  write: () => Promise<ReplicaWrite>,
-) => Promise<ReplicaWrite>;
+  write: () => Promise<ReplicaWriteSummary>,
+) => Promise<ReplicaWriteSummary>;
 
 export interface ReplicatorDependencies {
   /** The operational store's ports it follows, reads prices from, marks batches in and leases with. */
@@ -83,9 +85,10 @@ const QUIET_POSITION_INTERVAL_MS = 60_000;
  * 1. Only the holder of the replica's lease (kept in the operational store) writes to it.
  * 2. A batch's prices go into the replica in one INSERT, so a batch is wholly there or absent; a
  *    batch larger than a flush goes in slices of `batchSlicePrices`, in item order, one INSERT each.
- * 3. After a start or any failure, the first flush asks the replica which of its batches are already
- *    there and skips those: redelivery of what was applied before a crash changes nothing. A large
- *    batch always asks how far it got and resumes after the last item there.
+ * 3. Every write asks the replica first what it records of the batches concerned and skips what is
+ *    applied already; it records its intent before writing and the outcome after it (`ReplicaWrite`),
+ *    so a write cut short is in doubt, and is completed after the last item the replica holds.
+ *    Redelivery of any length, from any restart, changes nothing.
  * 4. Only then is the feed position stored (in the replica), so a crash at any point replays from an
  *    earlier position at worst, and step 3 absorbs the replay.
  *
@@ -194,7 +197,7 @@ export class Replicator {
   private async followWhileLeased(lease: ReplicaLease): Promise<void> {
     const checkpoint = await this.replica.replicationCheckpoint();
     let reader = await this.follow(checkpoint?.position ?? null);
-    const session = new ReplicationSession(lease, checkpoint);
+    const session = new ReplicationSession(lease, checkpoint, await this.replica.latestBatchStateVersion());
     const { pending } = session;
     try {
       while (!this.stopping || !pending.isEmpty) {
@@ -221,15 +224,17 @@ export class Replicator {
         }
         // One change at a time, so that a flush never grows past flushMaxPrices by more than one batch.
         for (const change of changes) {
-          // A restored batch's commit after its retraction: a flush inserts before it deletes, so the
-          // retraction goes first, in a flush of its own, or the restored prices would be deleted with it.
-          if (change.kind === 'committed' && pending.retracts(change.batchId)) await this.flush(session);
-          const size = change.kind === 'committed' ? await this.acceptedPriceCount(change.batchId) : 0;
-          if (size > this.options.flushMaxPrices) {
-            await this.copyLargeBatch(session, change);
+          // One more price than a flush takes tells a large batch apart, without reading the batch itself
+          // (its record carries the item errors, perhaps zipped).
+          const prices =
+            change.kind === 'committed'
+              ? await this.operational.batches.pricesOf(change.batchId, null, this.options.flushMaxPrices + 1)
+              : [];
+          if (prices.length > this.options.flushMaxPrices) {
+            await this.copyLargeBatch(session, change, prices);
             continue;
           }
-          pending.add(change, size > 0 ? await this.operational.batches.pricesOf(change.batchId, null, size) : []);
+          pending.add(change, prices);
           if (pending.priceCount >= this.options.flushMaxPrices) await this.flush(session);
         }
         const due =
@@ -268,13 +273,12 @@ export class Replicator {
     await this.observeWrite('flush', () => this.applyPending(session));
   }
 
-  private async applyPending(session: ReplicationSession): Promise<ReplicaWrite> {
+  private async applyPending(session: ReplicationSession): Promise<ReplicaWriteSummary> {
     await session.renewLease();
     const applied = await session.pending.applyTo(this.replica, this.operational.batches, {
-      skipBatchesAlreadyThere: session.mayRepeatAppliedChanges,
       checkpointVersion: session.nextCheckpointVersion(),
+      nextStateVersion: session.nextStateVersion,
     });
-    session.replicaWasChecked();
     this.backoff.reset();
     this.events.pricesReplicated(applied.prices);
     this.appliedSignal.emit('applied');
@@ -282,15 +286,32 @@ export class Replicator {
     return applied;
   }
 
-  /** A batch larger than a flush: what is pending goes first, then the batch in slices, then its checkpoint. */
-  private async copyLargeBatch(session: ReplicationSession, change: BatchChange): Promise<void> {
+  /**
+   * A batch larger than a flush (`firstPrices`: its first `flushMaxPrices` + 1 prices): what is pending
+   * goes first, then the batch in slices, then its checkpoint.
+   */
+  private async copyLargeBatch(
+    session: ReplicationSession,
+    change: BatchChange,
+    firstPrices: readonly PriceRecord[],
+  ): Promise<void> {
     if (!session.pending.isEmpty) await this.flush(session);
-    await this.observeWrite('large-batch', () => this.copyLargeBatchAlone(session, change));
+    await this.observeWrite('large-batch', () => this.copyLargeBatchAlone(session, change, firstPrices));
   }
 
-  private async copyLargeBatchAlone(session: ReplicationSession, change: BatchChange): Promise<ReplicaWrite> {
+  private async copyLargeBatchAlone(
+    session: ReplicationSession,
+    change: BatchChange,
+    firstPrices: readonly PriceRecord[],
+  ): Promise<ReplicaWriteSummary> {
     await session.renewLease();
-    const copied = await this.copyInSlices(change.batchId, () => session.renewLeaseIfDue());
+    const { batchId } = change;
+    const write = await ReplicaWrite.plan(this.replica, new Map([[batchId, change.kind]]), () => firstPrices);
+    const copied = write.copies(batchId)
+      ? await write.apply(session.nextStateVersion, ([read]) =>
+          this.copyInSlices(batchId, read?.prices ?? [], write.copiedThrough(batchId), () => session.renewLeaseIfDue()),
+        )
+      : 0;
     const appliedAt = new Date();
     await this.operational.batches.markReplicated([change], appliedAt);
     await this.replica.saveCheckpoint({
@@ -299,37 +320,39 @@ export class Replicator {
       version: session.nextCheckpointVersion(),
     });
     this.appliedSignal.emit('applied');
-    this.log.info({ batchId: change.batchId, prices: copied }, 'replicated a large batch in slices');
+    this.log.info({ batchId, prices: copied }, 'replicated a large batch in slices');
     return { changes: 1, prices: copied };
   }
 
   /**
-   * Copies one batch a slice at a time, starting after the last item the replica already holds (a
-   * copy cut short by a crash resumes where it stopped); answers how many prices it copied.
+   * Copies one batch a slice at a time after item `through` (-1: from the start), in item order: first
+   * the whole slices of `read` (prices after `through` already read), then what follows; answers how
+   * many prices it copied.
    */
-  private async copyInSlices(batchId: string, keepLease: () => Promise<void>): Promise<number> {
+  private async copyInSlices(
+    batchId: string,
+    read: readonly PriceRecord[],
+    through: number,
+    keepLease: () => Promise<void>,
+  ): Promise<number> {
     const size = this.options.batchSlicePrices;
-    const through = (await this.replica.replicatedThrough([batchId])).get(batchId) ?? null;
-    let slice = await this.operational.batches.pricesOf(batchId, through, size);
+    let after = through < 0 ? null : through;
     let copied = 0;
-    while (slice.length > 0) {
+    const copy = async (slice: readonly PriceRecord[]): Promise<void> => {
       await this.replica.applyChanges({ batches: [{ batchId, prices: slice }], retractedBatchIds: [] });
       this.events.pricesReplicated(slice.length);
       copied += slice.length;
+      after = slice[slice.length - 1]!.itemIndex;
       await keepLease();
-      const last = slice[slice.length - 1]!;
-      if (slice.length < size) break;
       // Requests served by this process run between slices.
       await yieldToEventLoop();
-      slice = await this.operational.batches.pricesOf(batchId, last.itemIndex, size);
+    };
+    for (let start = 0; start + size <= read.length; start += size) await copy(read.slice(start, start + size));
+    for (;;) {
+      const slice = await this.operational.batches.pricesOf(batchId, after, size);
+      if (slice.length > 0) await copy(slice);
+      if (slice.length < size) return copied;
     }
-    return copied;
-  }
-
-  /** How many prices a committed batch holds (0 once it is gone or holds none). */
-  private async acceptedPriceCount(batchId: string): Promise<number> {
-    const [batch] = await this.operational.batches.byIds([batchId]);
-    return batch?.acceptedCount ?? 0;
   }
 
   private async follow(from: FeedPosition | null): Promise<ChangeFeedReader> {

@@ -14,6 +14,8 @@ export type {
   PriceSelection,
   PriceStatisticsQueries,
   PriceTotalsQueries,
+  ReplicaBatchRecord,
+  ReplicaBatchState,
   ReplicatedChanges,
   ReplicationCheckpoint,
   ReplicationProgress,

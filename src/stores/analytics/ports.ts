@@ -81,11 +81,28 @@ export interface BatchPrices {
   readonly prices: readonly PriceRecord[];
 }
 
-/** What the replicator applies in one flush. */
+/** What the replicator applies in one step. */
 export interface ReplicatedChanges {
-  /** Newly committed batches, each with all of its prices (a batch is never split). */
+  /** Prices to append, grouped by batch (the prices of a batch not here yet, or a slice of a large one). */
   readonly batches: readonly BatchPrices[];
   readonly retractedBatchIds: readonly string[];
+}
+
+/**
+ * What the replica holds of a batch, as the replicator records it around each write (the record is
+ * what makes applying idempotent, see docs/architecture.md "The replicator: exactly-once effect"):
+ * - `copying`: recorded before its prices are inserted, so some or all of them may be here (in doubt:
+ *   `replicatedThrough` tells exactly how far it got);
+ * - `counted`: every price of its current acceptance is here, once;
+ * - `retracting`: recorded before its prices are deleted (they may still be here);
+ * - `retracted`: none of its prices is here.
+ * A batch without a record has no price here.
+ */
+export type ReplicaBatchState = 'copying' | 'counted' | 'retracting' | 'retracted';
+
+export interface ReplicaBatchRecord {
+  readonly batchId: string;
+  readonly state: ReplicaBatchState;
 }
 
 /** The position of the last change applied to this replica, kept in the replica itself. */
@@ -150,9 +167,16 @@ export interface AnalyticsReplica extends ReplicationProgress {
   replicaId(): Promise<string>;
   /**
    * For each of these batches with prices here, the highest item index present. Prices arrive in item
-   * order, one INSERT at a time, so everything up to that index is here and nothing after it.
+   * order, one INSERT at a time, so everything up to that index is here and nothing after it. It scans
+   * the batch ids of every price: ask it only about batches in doubt (recorded `copying`).
    */
   replicatedThrough(batchIds: readonly string[]): Promise<Map<string, number>>;
+  /** The newest recorded state of each of these batches that has one (a primary-key lookup). */
+  batchStates(batchIds: readonly string[]): Promise<Map<string, ReplicaBatchState>>;
+  /** The highest version {@link recordBatchStates} was given so far (0 before the first). */
+  latestBatchStateVersion(): Promise<number>;
+  /** Records these states at `version`, which must be higher than every version recorded before. */
+  recordBatchStates(records: readonly ReplicaBatchRecord[], version: number): Promise<void>;
   /**
    * Appends prices, then applies retractions. All prices go in one INSERT, which ClickHouse makes
    * visible atomically; a retraction deletes its batch's prices (again: nothing changes). Call

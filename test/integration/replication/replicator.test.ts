@@ -3,9 +3,16 @@ import os from 'node:os';
 import { parseDay } from '../../../src/domain/day';
 import { IngestService } from '../../../src/ingest';
 import { ReplicationMonitor, Replicator } from '../../../src/replication';
-import type { AnalyticsStore } from '../../../src/stores/analytics';
+import type { AnalyticsReplica, AnalyticsStore } from '../../../src/stores/analytics';
 import type { OperationalStore } from '../../../src/stores/operational';
-import { closeEmbeddedStores, openEmbeddedStores, silentLog, type EmbeddedStores } from '../../helpers/components';
+import {
+  closeEmbeddedStores,
+  openChdbClient,
+  openChdbStore,
+  openEmbeddedStores,
+  silentLog,
+  type EmbeddedStores,
+} from '../../helpers/components';
 import { FAST_REPLICATOR_OPTIONS, newReplicator, UNOBSERVED_REPLICATOR_EVENTS } from '../../helpers/replication';
 import { TEST_ADMIN, TEST_SUPPLIER } from '../../helpers/batch-actors';
 
@@ -48,11 +55,58 @@ async function laneTotals() {
   );
 }
 
-async function replicateUntilCaughtUp(options = FAST, events = UNOBSERVED_REPLICATOR_EVENTS): Promise<void> {
-  const replicator = new Replicator({ operational, replica: analytics.replica, log: silentLog, events }, options);
+async function replicateUntilCaughtUp(
+  options = FAST,
+  events = UNOBSERVED_REPLICATOR_EVENTS,
+  ports: { operational: OperationalStore; replica: AnalyticsReplica } = { operational, replica: analytics.replica },
+): Promise<void> {
+  const replicator = new Replicator({ ...ports, log: silentLog, events }, options);
   replicator.start();
   await replicator.caughtUp(30_000);
   await replicator.stop();
+}
+
+/** Sets the replica's checkpoint back to the start of the feed (as a lost checkpoint or a feed restart would). */
+async function replayFromTheStart(): Promise<void> {
+  const checkpoint = await analytics.replica.replicationCheckpoint();
+  await analytics.replica.saveCheckpoint({
+    position: '0',
+    appliedAt: new Date(),
+    version: (checkpoint?.version ?? 0) + 1,
+  });
+}
+
+/**
+ * The real port with one method failing once, on its call number `failingCall` (1 for the first), as
+ * a crash there would: `before` throws without calling it, `after` calls it and then throws (as a
+ * timeout after the store committed would). `failures` counts what was injected.
+ */
+function failingOnce<T extends object>(
+  port: T,
+  method: keyof T & string,
+  failingCall: number,
+  when: 'before' | 'after',
+): { port: T; failures: () => number } {
+  let calls = 0;
+  let failures = 0;
+  const fail = (): never => {
+    failures++;
+    throw new Error(`injected failure ${when} ${method}`);
+  };
+  const wrapped = new Proxy(port, {
+    get: (target, key, receiver) => {
+      const value = Reflect.get(target, key, receiver) as unknown;
+      if (key !== method || typeof value !== 'function') return value;
+      return async (...args: unknown[]) => {
+        const fails = ++calls === failingCall;
+        if (fails && when === 'before') fail();
+        const result: unknown = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+        if (fails) fail();
+        return result;
+      };
+    },
+  });
+  return { port: wrapped, failures: () => failures };
 }
 
 describe('Replicator', () => {
@@ -95,10 +149,17 @@ describe('Replicator', () => {
     await replicateUntilCaughtUp();
     expect(await laneTotals()).toEqual({ count: 3, cents: 70_000 });
     expect((await operational.batches.byIds([restored.id]))[0]?.replicatedAt).toBeInstanceOf(Date);
-    // The whole feed again on an emptied replica (commit, retraction, restore of one batch in a row): once.
-    const checkpoint = await analytics.replica.replicationCheckpoint();
+    // The whole feed again (commit, retraction, restore of one batch in a row) over the full replica: once.
+    await replayFromTheStart();
+    await replicateUntilCaughtUp();
+    expect(await laneTotals()).toEqual({ count: 3, cents: 70_000 });
+    // And over a replica that last applied the retraction (its prices deleted, the batch recorded retracted):
+    // the restore copies it again, once.
     await analytics.replica.applyChanges({ batches: [], retractedBatchIds: [restored.id] });
-    await analytics.replica.saveCheckpoint({ position: '0', appliedAt: new Date(), version: checkpoint!.version + 1 });
+    const stateVersion = await analytics.replica.latestBatchStateVersion();
+    await analytics.replica.recordBatchStates([{ batchId: restored.id, state: 'retracted' }], stateVersion + 1);
+    expect(await laneTotals()).toEqual({ count: 1, cents: 40_000 });
+    await replayFromTheStart();
     await replicateUntilCaughtUp();
     expect(await laneTotals()).toEqual({ count: 3, cents: 70_000 });
   });
@@ -120,6 +181,59 @@ describe('Replicator', () => {
     await replicateUntilCaughtUp();
     expect(await laneTotals()).toEqual({ count: 3, cents: 70_000 });
   });
+
+  it('replays the whole feed over a full replica in many small flushes and counts every price once', async () => {
+    for (let i = 0; i < 6; i++) await submit(Array.from({ length: 400 }, () => 10));
+    const smallFlushes = { ...FAST, flushMaxPrices: 1000, flushIntervalMs: 60_000 };
+    await replicateUntilCaughtUp(smallFlushes);
+    expect(await laneTotals()).toEqual({ count: 2400, cents: 2400 * 1000 });
+    await replayFromTheStart();
+    await replicateUntilCaughtUp(smallFlushes);
+    expect(await laneTotals()).toEqual({ count: 2400, cents: 2400 * 1000 });
+    // A replay of a replay, with flushes of another size: still once.
+    await replayFromTheStart();
+    await replicateUntilCaughtUp({ ...smallFlushes, flushMaxPrices: 500 });
+    expect(await laneTotals()).toEqual({ count: 2400, cents: 2400 * 1000 });
+  });
+
+  it('replays the feed across a retraction: the retracted batch stays out, every other counts once', async () => {
+    const smallFlushes = { ...FAST, flushMaxPrices: 1000 };
+    const batches = [];
+    for (let i = 0; i < 6; i++) batches.push(await submit(Array.from({ length: 400 }, () => 10)));
+    await replicateUntilCaughtUp(smallFlushes);
+    await ingest.retractBatch(TEST_SUPPLIER, batches[3]!.id);
+    await replicateUntilCaughtUp(smallFlushes);
+    expect(await laneTotals()).toEqual({ count: 2000, cents: 2000 * 1000 });
+    await replayFromTheStart();
+    await replicateUntilCaughtUp(smallFlushes);
+    expect(await laneTotals()).toEqual({ count: 2000, cents: 2000 * 1000 });
+  });
+
+  it.each([
+    ['the operational store marks the flush replicated', 'markReplicated', 'before'],
+    ['the checkpoint is saved', 'saveCheckpoint', 'before'],
+    ['the replica reports the INSERT it applied as failed', 'applyChanges', 'after'],
+  ] as const)(
+    'counts every price once after a failure after the INSERT, when %s, and the retry',
+    async (_, method, when) => {
+      for (let i = 0; i < 6; i++) await submit(Array.from({ length: 400 }, () => 10));
+      // The second flush (batches 4 to 6) fails once there; the replicator retries on its own.
+      const injected =
+        method === 'markReplicated'
+          ? failingOnce(operational.batches, method, 2, when)
+          : failingOnce(analytics.replica, method, 2, when);
+      const ports = {
+        operational:
+          method === 'markReplicated'
+            ? { ...operational, batches: injected.port as OperationalStore['batches'] }
+            : operational,
+        replica: method === 'markReplicated' ? analytics.replica : (injected.port as AnalyticsReplica),
+      };
+      await replicateUntilCaughtUp({ ...FAST, flushMaxPrices: 1000, flushIntervalMs: 60_000 }, undefined, ports);
+      expect(injected.failures()).toBe(1);
+      expect(await laneTotals()).toEqual({ count: 2400, cents: 2400 * 1000 });
+    },
+  );
 
   it('starts over from a snapshot when the stored position belongs to another feed', async () => {
     await submit([100]);
@@ -160,8 +274,10 @@ describe('Replicator', () => {
 
   it('resumes a large batch cut short by a crash after the last item the replica holds', async () => {
     const large = await submit(Array.from({ length: 25 }, (_, i) => 100 + i));
-    // The crash: the first slice (items 0-9) reached the replica, nothing after it, no checkpoint.
+    // The crash: the batch was recorded as being copied, its first slice (items 0-9) reached the
+    // replica, nothing after it, no checkpoint.
     const firstSlice = await operational.batches.pricesOf(large.id, null, 10);
+    await analytics.replica.recordBatchStates([{ batchId: large.id, state: 'copying' }], 1);
     await analytics.replica.applyChanges({
       batches: [{ batchId: large.id, prices: firstSlice }],
       retractedBatchIds: [],
@@ -169,6 +285,50 @@ describe('Replicator', () => {
     await replicateUntilCaughtUp({ ...FAST, flushMaxPrices: 20, batchSlicePrices: 10 });
     expect(await laneTotals()).toEqual({ count: 25, cents: 280_000 });
     expect((await operational.batches.byIds([large.id]))[0]?.replicatedAt).toBeInstanceOf(Date);
+  });
+
+  it('counts a sliced batch once after a crash between its slices, and again after a replay of the whole feed', async () => {
+    await submit([1, 2]);
+    const large = await submit(Array.from({ length: 25 }, (_, i) => 100 + i));
+    await submit([3]);
+    const options = { ...FAST, flushMaxPrices: 20, batchSlicePrices: 10 };
+    // Calls: the first small batch's flush, then the large batch's slices; the second slice lands and
+    // then fails, as a crash between the second and the third slice would.
+    const injected = failingOnce(analytics.replica, 'applyChanges', 3, 'after');
+    await replicateUntilCaughtUp(options, undefined, { operational, replica: injected.port });
+    expect(injected.failures()).toBe(1);
+    expect(await laneTotals()).toEqual({ count: 28, cents: 280_600 });
+    expect(await analytics.replica.replicatedThrough([large.id])).toEqual(new Map([[large.id, 24]]));
+    await replayFromTheStart();
+    await replicateUntilCaughtUp(options);
+    expect(await laneTotals()).toEqual({ count: 28, cents: 280_600 });
+  });
+
+  it('upgrades a replica filled before batch states were recorded without counting anything twice', async () => {
+    for (let i = 0; i < 3; i++) await submit(Array.from({ length: 400 }, () => 10));
+    const smallFlushes = { ...FAST, flushMaxPrices: 1000, batchSlicePrices: 500 };
+    await replicateUntilCaughtUp(smallFlushes);
+    const large = await submit(Array.from({ length: 1200 }, () => 20));
+    // An earlier version cut the large batch short after its first slice (items 0-499)...
+    const firstSlice = await operational.batches.pricesOf(large.id, null, 500);
+    await analytics.replica.applyChanges({
+      batches: [{ batchId: large.id, prices: firstSlice }],
+      retractedBatchIds: [],
+    });
+    // ...and recorded no batch state at all: the schema as it was before migration 3.
+    const client = openChdbClient(stores.dataDir);
+    try {
+      await client.command({ query: 'DROP TABLE rateline.replica_batches' });
+      await client.command({ query: 'DELETE FROM rateline.schema_migrations WHERE version = 3' });
+    } finally {
+      await client.close();
+    }
+    await analytics.close();
+    analytics = await openChdbStore(stores.dataDir);
+    stores = { ...stores, analytics };
+    await replayFromTheStart();
+    await replicateUntilCaughtUp(smallFlushes);
+    expect(await laneTotals()).toEqual({ count: 2400, cents: 1200 * 1000 + 1200 * 2000 });
   });
 
   it('lets one of two replicators on the same replica write; the other stands by and takes over', async () => {

@@ -36,8 +36,8 @@ type FailureMode = 'before-insert' | 'after-insert' | 'checkpoint';
 
 /**
  * The real store's replica, failing its first `failures` writes in the given way, then behaving. `after-insert`
- * lets ClickHouse apply the changes and then reports failure, as a timeout after the server committed
- * would; `checkpoint` fails storing the position after the changes were applied.
+ * lets ClickHouse apply the changes, or record a batch state, and then reports failure, as a timeout after
+ * the server committed would; `checkpoint` fails storing the position after the changes were applied.
  */
 class FlakyAnalytics {
   failed = 0;
@@ -65,6 +65,13 @@ class FlakyAnalytics {
             if (this.mode === 'before-insert' && this.failNow()) throw this.outage('applyChanges');
             await target.applyChanges(changes);
             if (this.mode === 'after-insert' && this.failNow()) throw this.outage('applyChanges');
+          };
+        }
+        if (key === 'recordBatchStates') {
+          // The replica's other write: recording what it holds of a batch, before and after each INSERT.
+          return async (...args: Parameters<AnalyticsReplica['recordBatchStates']>) => {
+            await target.recordBatchStates(...args);
+            if (this.mode === 'after-insert' && this.failNow()) throw this.outage('recordBatchStates');
           };
         }
         if (key === 'saveCheckpoint') {

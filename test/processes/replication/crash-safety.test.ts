@@ -2,8 +2,11 @@
  * Invariants 1 and 2 (docs/invariants.md) under SIGKILL: the embedded service (which runs the
  * replicator in-process) is killed at random moments while this test, as the client, keeps submitting
  * and retracting batches; after every kill it is restarted and the client retries whatever was not
- * acknowledged, with the same idempotency key. In the end the analytics replica must equal the
- * operational store, count and sum per lane and day, and every batch must be wholly there exactly once.
+ * acknowledged, with the same idempotency key. Every few kills the replica's checkpoint is also set back
+ * to the start of the feed (a lost checkpoint, a MongoDB feed restart from a snapshot), so the restarted
+ * replicator replays everything while the client keeps writing. In the end the analytics replica must
+ * equal the operational store, count and sum per lane and day, and every batch must be wholly there
+ * exactly once.
  */
 import BetterSqlite3 from 'better-sqlite3';
 import path from 'node:path';
@@ -14,6 +17,8 @@ import { operationalLaneDayTotals, type LaneDayTotal } from '../../helpers/lane-
 import { freePort, processScope, type StartedProcess } from '../../helpers/processes';
 
 const KILLS = 22;
+/** After every this many kills the replica is made to replay the whole feed. */
+const REPLAY_EVERY = 4;
 /** Named in the test's title, so that a failing run can be replayed with CRASH_TEST_SEED. */
 const SEED = Number(process.env.CRASH_TEST_SEED ?? Date.now() % 100_000);
 
@@ -103,8 +108,21 @@ async function analyticsTotals(): Promise<LaneDayTotal[]> {
   }
 }
 
+/** Sets the stopped service's replica checkpoint back to the start of the feed (SQLite's position 0). */
+async function replayFromTheStart(): Promise<void> {
+  const client = openChdbClient(dataDir);
+  try {
+    await client.command({
+      query: `INSERT INTO rateline.replication_checkpoints
+              SELECT max(version) + 1, '0', toUnixTimestamp64Milli(now64(3)) FROM rateline.replication_checkpoints`,
+    });
+  } finally {
+    await client.close();
+  }
+}
+
 describe('crash safety of the embedded service under SIGKILL', () => {
-  it(`keeps acknowledged batches and counts every one exactly once across ${KILLS} kills (seed ${SEED})`, async () => {
+  it(`keeps acknowledged batches and counts every one exactly once across ${KILLS} kills and replays of the whole feed (seed ${SEED})`, async () => {
     const next = seededRandom(SEED);
     let serial = 0;
     const plan = (): PlannedBatch => {
@@ -123,6 +141,7 @@ describe('crash safety of the embedded service under SIGKILL', () => {
     const retracted = new Set<string>();
     let unacknowledged: PlannedBatch[] = [];
     let killsDuringRequests = 0;
+    let replays = 0;
 
     let service = await startService();
     for (let round = 0; round < KILLS; round++) {
@@ -163,6 +182,10 @@ describe('crash safety of the embedded service under SIGKILL', () => {
       unacknowledged.push(...queue);
       await killer;
       await service.exited;
+      if (round % REPLAY_EVERY === REPLAY_EVERY - 1) {
+        await replayFromTheStart();
+        replays++;
+      }
       service = await startService();
     }
     // Complete what the last kill interrupted, then let replication catch up and stop cleanly.
@@ -189,6 +212,7 @@ describe('crash safety of the embedded service under SIGKILL', () => {
     expect(retracted.size).toBeGreaterThan(0);
     // Exactly-once effect: the replica equals the store, lane by lane and day by day.
     expect(await analyticsTotals()).toEqual(operational.totals);
+    expect(replays).toBe(Math.floor(KILLS / REPLAY_EVERY));
     // The kills landed while requests were in flight often enough to test interrupted writes.
     expect(killsDuringRequests).toBeGreaterThanOrEqual(KILLS / 2);
   }, 600_000);

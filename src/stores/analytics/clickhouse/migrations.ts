@@ -16,6 +16,9 @@ import { select } from './database';
  * - `batch_id` lets a retraction delete a whole batch (a lightweight DELETE, masked at once for every
  *   query); (`batch_id`, `item_index`) identifies a price in every store.
  * - `replication_checkpoints` keeps the replicator's feed position in the replica it describes.
+ * - `replica_batches` records what the replica holds of each batch (`ReplicaBatchState`), newest
+ *   `version` first: the replicator looks up the batches of every flush there (by primary key) and
+ *   skips what is already applied, so a replay of any length counts nothing twice.
  */
 interface Migration {
   readonly version: number;
@@ -57,6 +60,23 @@ const migrations: readonly Migration[] = [
        ORDER BY tuple()`,
       `CREATE TABLE IF NOT EXISTS ${db}.replica (replica_id UUID) ENGINE = MergeTree ORDER BY tuple()`,
       `INSERT INTO ${db}.replica SELECT generateUUIDv4() WHERE (SELECT count() FROM ${db}.replica) = 0`,
+    ],
+  },
+  {
+    version: 3,
+    description: 'replication: what the replica holds of each batch',
+    statements: (db) => [
+      `CREATE TABLE IF NOT EXISTS ${db}.replica_batches (
+         batch_id String,
+         state    Enum8('copying' = 1, 'counted' = 2, 'retracting' = 3, 'retracted' = 4),
+         version  UInt64
+       ) ENGINE = ReplacingMergeTree(version)
+       ORDER BY batch_id`,
+      // The batches already here, at version 0 (below every version the replicator writes). In doubt,
+      // since a large batch may have been cut short: the replicator checks how far each got the first
+      // time it meets it again. Running this twice only repeats the same rows.
+      `INSERT INTO ${db}.replica_batches (batch_id, state, version)
+         SELECT DISTINCT batch_id, 'copying', 0 FROM ${db}.prices`,
     ],
   },
 ];

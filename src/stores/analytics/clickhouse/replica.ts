@@ -1,15 +1,27 @@
 import { formatDay } from '../../../domain/day';
-import type { AnalyticsReplica, ReplicatedChanges, ReplicationCheckpoint } from '../ports';
+import type {
+  AnalyticsReplica,
+  ReplicaBatchRecord,
+  ReplicaBatchState,
+  ReplicatedChanges,
+  ReplicationCheckpoint,
+} from '../ports';
 import type { AnalyticsDatabase } from './analytics-database';
 import {
+  BATCH_STATE_COLUMNS,
+  batchStatesQuery,
+  batchStatesTable,
   CHECKPOINT_COLUMNS,
   checkpointsTable,
   deleteBatchesStatement,
   latestCheckpointQuery,
   PRICE_COLUMNS,
   pricesTable,
+  latestBatchStateVersionQuery,
   replicaIdQuery,
   replicatedThroughQuery,
+  type BatchStateRow,
+  type BatchStateVersionRow,
   type CheckpointRow,
   type ReplicaIdRow,
   type ReplicatedThroughRow,
@@ -38,6 +50,27 @@ export class ClickHouseReplica implements AnalyticsReplica {
     if (batchIds.length === 0) return new Map();
     const rows = await this.db.select<ReplicatedThroughRow>(replicatedThroughQuery(this.db.name), { ids: batchIds });
     return new Map(rows.map((r) => [r.batchId, Number(r.through)]));
+  }
+
+  async batchStates(batchIds: readonly string[]): Promise<Map<string, ReplicaBatchState>> {
+    if (batchIds.length === 0) return new Map();
+    const rows = await this.db.select<BatchStateRow>(batchStatesQuery(this.db.name), { ids: batchIds });
+    return new Map(rows.map((r) => [r.batchId, r.state as ReplicaBatchState]));
+  }
+
+  async latestBatchStateVersion(): Promise<number> {
+    const [row] = await this.db.select<BatchStateVersionRow>(latestBatchStateVersionQuery(this.db.name));
+    return Number(row?.version ?? 0);
+  }
+
+  async recordBatchStates(records: readonly ReplicaBatchRecord[], version: number): Promise<void> {
+    if (records.length === 0) return;
+    await this.db.insert({
+      table: batchStatesTable(this.db.name),
+      columns: BATCH_STATE_COLUMNS,
+      values: records.map((r) => [r.batchId, r.state, version]),
+      format: 'JSONCompactEachRow',
+    });
   }
 
   async applyChanges(changes: ReplicatedChanges): Promise<void> {

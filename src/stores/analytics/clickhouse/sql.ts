@@ -172,6 +172,26 @@ export interface ReplicatedThroughRow {
   readonly through: number;
 }
 
+/** Parameter `ids`. Exact without FINAL: the newest version of each batch's rows wins, merged or not. */
+export const batchStatesQuery = (database: string): string =>
+  `SELECT batch_id AS batchId, argMax(state, version) AS state FROM ${database}.replica_batches
+        WHERE batch_id IN {ids:Array(String)} GROUP BY batch_id`;
+
+export interface BatchStateRow {
+  readonly batchId: string;
+  readonly state: string;
+}
+
+export const latestBatchStateVersionQuery = (database: string): string =>
+  `SELECT max(version) AS version FROM ${database}.replica_batches`;
+
+export interface BatchStateVersionRow {
+  readonly version: string | number;
+}
+
+export const batchStatesTable = (database: string): string => `${database}.replica_batches`;
+export const BATCH_STATE_COLUMNS: [string, ...string[]] = ['batch_id', 'state', 'version'];
+
 /**
  * Parameter `ids`: the retracted batches. A lightweight DELETE: rows are masked at once for every
  * query, parts are rewritten later. Deleting again (a replay after a crash) changes nothing.

@@ -109,6 +109,28 @@ export function describeAnalyticsStoreContract(adapter: string, opened: () => Op
       expect(totals).toHaveLength(3);
     });
 
+    it('answers the newest recorded state of each batch, whatever order the records were written in', async () => {
+      expect(await store.replica.latestBatchStateVersion()).toBe(0);
+      await store.replica.recordBatchStates(
+        [
+          { batchId: 's1', state: 'copying' },
+          { batchId: 's2', state: 'retracting' },
+        ],
+        1,
+      );
+      await store.replica.recordBatchStates([{ batchId: 's1', state: 'retracted' }], 3);
+      await store.replica.recordBatchStates([{ batchId: 's1', state: 'counted' }], 2);
+      await store.replica.recordBatchStates([], 4);
+      expect(await store.replica.batchStates(['s1', 's2', 's3'])).toEqual(
+        new Map([
+          ['s1', 'retracted'],
+          ['s2', 'retracting'],
+        ]),
+      );
+      expect(await store.replica.batchStates([])).toEqual(new Map());
+      expect(await store.replica.latestBatchStateVersion()).toBe(3);
+    });
+
     it('keeps the newest checkpoint', async () => {
       expect(await store.replica.replicationCheckpoint()).toBeUndefined();
       const appliedAt = new Date('2026-01-02T03:04:05.678Z');

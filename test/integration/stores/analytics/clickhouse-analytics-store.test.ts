@@ -111,6 +111,7 @@ function describeClickHouseAdapter(adapter: string, engine: () => OpenedEngine):
       expect(rows.map((r) => [r.version, Number(r.n)])).toEqual([
         [1, 1],
         [2, 1],
+        [3, 1],
       ]);
     });
   });
