@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import type { Tracer } from '@opentelemetry/api';
 import { AnalysisService } from '../analysis';
+import { cacheAnswers, type AnswerCaching } from '../answer-cache';
 import { ApiKeyAuthenticator, reloadApiKeysOnChange, type ApiKeyReloader } from '../auth';
 import type { ClickHouseConfig, Config } from '../config';
 import {
@@ -12,7 +13,13 @@ import {
   OfflineRateProvider,
   OpenExchangeRatesProvider,
 } from '../currencies';
-import { budgetStatusPlugin, buildRatelineSchema, createGraphqlServer, serveGraphqlOverWebSocket } from '../graphql';
+import {
+  budgetStatusPlugin,
+  buildRatelineSchema,
+  freshnessPlugin,
+  createGraphqlServer,
+  serveGraphqlOverWebSocket,
+} from '../graphql';
 import { createHttpApp } from '../http/app';
 import { refuseSubscriptionsOverHttp } from '../http/subscriptions-over-http';
 import { BatchQueries, BatchWorker, IngestService } from '../ingest';
@@ -22,6 +29,7 @@ import type { Logger } from '../logging/logger';
 import { Readiness } from '../observability/health';
 import { startOperationsServer } from '../observability/operations-server';
 import {
+  answerCacheMetrics,
   ingestMetrics,
   observeBatchQueue,
   limitMetrics,
@@ -331,7 +339,7 @@ function warnIfOpen(config: Config, authenticator: ApiKeyAuthenticator, log: Log
  * each GraphQL operation, replicator write and worker chunk is a trace (see docs/operations.md).
  */
 export async function startRateline(config: Config, log: Logger, tracer?: Tracer): Promise<RunningRateline> {
-  const stores = await openStores(config, log, tracer);
+  const { stores, answerCache } = await openCachedStores(config, log, tracer);
   const replicator = config.replication.inProcess ? createReplicator(config, stores, log, tracer) : undefined;
   // One exchange-rate service per process: its caches serve the API and the in-process worker alike.
   const exchangeRates = createExchangeRateService(config, stores.operational.exchangeRates);
@@ -382,6 +390,7 @@ export async function startRateline(config: Config, log: Logger, tracer?: Tracer
         refuseSubscriptionsOverHttp(),
         { serverWillStart: () => Promise.resolve({ drainServer: () => webSocket.close() }) },
         budgetStatusPlugin(),
+        freshnessPlugin(),
         ...(tracing ? [tracing.plugin] : []),
       ],
     });
@@ -440,6 +449,7 @@ export async function startRateline(config: Config, log: Logger, tracer?: Tracer
         await Promise.all([apollo.stop(), workerStopped, operations?.close()]);
         limits?.close();
         await replicator?.stop();
+        answerCache.close();
         await closeStores(stores);
       },
     };
@@ -448,7 +458,33 @@ export async function startRateline(config: Config, log: Logger, tracer?: Tracer
     limits?.close();
     await worker?.stop();
     await replicator?.stop();
+    answerCache.close();
     await closeStores(stores);
+    throw error;
+  }
+}
+
+/**
+ * The stores of an API process, its analytical reads through the answer cache. The replica is
+ * written only by this process when it is chDB (the in-process replicator then writes through the
+ * cache's counter); a ClickHouse server's version is read from the server.
+ */
+async function openCachedStores(
+  config: Config,
+  log: Logger,
+  tracer: Tracer | undefined,
+): Promise<{ stores: Stores; answerCache: AnswerCaching }> {
+  const opened = await openStores(config, log, tracer);
+  try {
+    const answerCache = await cacheAnswers(opened.analytics, {
+      config: config.answerCache,
+      writtenInProcess: config.clickhouse.url === undefined,
+      log,
+      metrics: answerCacheMetrics,
+    });
+    return { stores: { operational: opened.operational, analytics: answerCache.analytics }, answerCache };
+  } catch (error) {
+    await closeStores(opened);
     throw error;
   }
 }

@@ -281,10 +281,13 @@ const tracingSection = z
     serviceName: e.OTEL_SERVICE_NAME,
   }));
 
+/** The Redis that replicas share rate limits and answers through; unset, each process keeps its own. */
+const redisUrl = optional(z.url({ protocol: /^rediss?$/, message: 'must be a redis:// or rediss:// URL' }));
+
 /** Limits per caller (an API key; a client address without one). See src/limits. */
 const rateLimitsSection = z
   .object({
-    REDIS_URL: optional(z.url({ protocol: /^rediss?$/, message: 'must be a redis:// or rediss:// URL' })),
+    REDIS_URL: redisUrl,
     RATE_LIMIT_PER_SECOND: integer(1, 1_000_000, 50),
     RATE_LIMIT_BURST: integer(0, 100_000_000, 500),
     RATE_LIMIT_CONCURRENT_REQUESTS: integer(1, 100_000, 16),
@@ -306,6 +309,21 @@ const rateLimitsSection = z
       maxSubscriptionsPerConnection: e.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION,
       maxSubscriptionsPerCaller: e.WS_MAX_SUBSCRIPTIONS_PER_KEY,
     },
+  }));
+
+/** The cache of analytical answers (src/answer-cache): in this process, and shared through Redis when REDIS_URL is set. */
+const answerCacheSection = z
+  .object({
+    ANSWER_CACHE: z.enum(['on', 'off'], { message: 'must be on or off' }).default('on'),
+    CACHE_MAX_MB: integer(1, 1_048_576, 64),
+    REDIS_URL: redisUrl,
+  })
+  .transform((e) => ({
+    enabled: e.ANSWER_CACHE === 'on',
+    /** What the answers kept in this process may take, in bytes (their JSON, UTF-16 in memory). */
+    maxBytes: e.CACHE_MAX_MB * 1024 * 1024,
+    /** Shares answers between the API replicas of one analytics store. */
+    redisUrl: e.REDIS_URL,
   }));
 
 /** Open Exchange Rates when OXR_APP_ID is set, else the offline table. */
@@ -346,6 +364,7 @@ export type OperationsConfig = Section<typeof operationsSection>;
 export type HttpConfig = Section<typeof httpSection>;
 export type RateLimitsConfig = Section<typeof rateLimitsSection>;
 export type ExchangeRatesConfig = Section<typeof exchangeRatesSection>;
+export type AnswerCacheConfig = Section<typeof answerCacheSection>;
 export type TracingConfig = Section<typeof tracingSection>;
 export type OpenExchangeRatesConfig = NonNullable<ExchangeRatesConfig['openExchangeRates']>;
 
@@ -361,6 +380,7 @@ export type Config = Section<typeof processSection> & {
   readonly operations: OperationsConfig;
   readonly http: HttpConfig;
   readonly rateLimits: RateLimitsConfig;
+  readonly answerCache: AnswerCacheConfig;
   readonly exchangeRates: ExchangeRatesConfig;
   readonly tracing: TracingConfig;
 };
@@ -376,6 +396,7 @@ const SECTIONS = [
   operationsSection,
   httpSection,
   rateLimitsSection,
+  answerCacheSection,
   exchangeRatesSection,
   tracingSection,
 ] as const;
@@ -409,6 +430,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const operations = read(operationsSection);
   const httpSettings = read(httpSection);
   const rateLimits = read(rateLimitsSection);
+  const answerCache = read(answerCacheSection);
   const exchangeRates = read(exchangeRatesSection);
   const tracing = read(tracingSection);
   if (
@@ -422,10 +444,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     !operations ||
     !httpSettings ||
     !rateLimits ||
+    !answerCache ||
     !exchangeRates ||
     !tracing
   ) {
-    throw new ConfigError(problems);
+    // A variable two sections read (REDIS_URL) is reported once.
+    throw new ConfigError([...new Set(problems)]);
   }
   if (general.shutdownDrainDelayMs >= general.shutdownGraceMs) {
     throw new ConfigError([
@@ -459,6 +483,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     operations,
     http: httpSettings,
     rateLimits,
+    answerCache,
     exchangeRates,
     tracing,
   };

@@ -4,3 +4,4 @@ export { createGraphqlServer } from './server';
 export { createRequestContext, type RequestContext } from './context';
 export { serveGraphqlOverWebSocket } from './websocket';
 export { budgetStatusPlugin } from './budget-plugin';
+export { freshnessPlugin } from './freshness-plugin';

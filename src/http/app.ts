@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { RequestLimits } from '../limits';
 import type { RatelineServices } from '../services';
 import type { Limits } from '../config';
+import { withProvenance } from '../answer-cache';
 import { ANONYMOUS, presentedApiKey, requireRole, type ApiKeyAuthenticator, type Principal, type Role } from '../auth';
 import { budgetOf, requestBudgets } from '../budget';
 import { RatelineError } from '../domain/errors';
@@ -65,6 +66,9 @@ function boundedQueryDocuments(limits: HttpAppDependencies['limits']): RequestHa
   };
 }
 
+/** The answers of what follows note the data versions they were computed from (answer-cache/provenance.ts). */
+const answerProvenance: RequestHandler = (_req, _res, next) => withProvenance(next);
+
 function requireRoleFor(roles: readonly Role[]): RequestHandler {
   return (req, res, next) => {
     requireRole(principalOf(res), roles, `GET ${req.baseUrl}${req.path}`);
@@ -98,13 +102,15 @@ export function createHttpApp(deps: HttpAppDependencies): Express {
   app.use(authenticate(deps.authenticator));
   app.use(requestBudgets(deps.limits.queryTimeoutMs, deps.log));
   app.use(['/rates', '/export', '/graphql'], limitRequests(deps.requestLimits));
-  app.use('/rates', requireRoleFor(['read']), ratesRoute(deps.services.rates));
-  app.use('/export', requireRoleFor(['read']), exportRoutes(deps.services));
+  app.use('/rates', requireRoleFor(['read']), answerProvenance, ratesRoute(deps.services.rates));
+  app.use('/export', requireRoleFor(['read']), answerProvenance, exportRoutes(deps.services));
   app.use(
     '/graphql',
     requireKey(deps.authenticator),
     express.json({ limit: deps.limits.maxRequestBodyBytes }),
     boundedQueryDocuments(deps.limits),
+    // After the body is read: its stream's callbacks would not carry the request's provenance on.
+    answerProvenance,
     expressMiddleware(deps.apollo, {
       context: ({ res }) =>
         Promise.resolve(

@@ -5,9 +5,9 @@
  */
 import type { RateLimitsConfig } from '../config';
 import type { Logger } from '../logging/logger';
+import { connectRedis } from '../redis';
 import { RateLimit } from './rate';
 import type { LimitEvents } from './rate-limited';
-import { connectRedis } from './redis';
 import { RequestLimits } from './request-limits';
 import { WebSocketLimits } from './websocket-limits';
 
@@ -25,7 +25,13 @@ export interface Limits {
 
 export async function openLimits(config: RateLimitsConfig, log: Logger, events: LimitEvents): Promise<Limits> {
   const redis = config.redisUrl
-    ? await connectRedis(config.redisUrl, log.child({ component: 'rate-limits' }), events)
+    ? await connectRedis(config.redisUrl, {
+        log: log.child({ component: 'rate-limits' }),
+        commandTimeoutMs: 1_000,
+        whileDown: 'rate limits are counted in this process alone',
+        onceBack: 'rate limits are shared again',
+        availability: (available) => events.sharedCounts(available),
+      })
     : undefined;
   const rate = new RateLimit({ perSecond: config.perSecond, burst: config.burst }, events, redis?.client);
   return {

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { StoreName } from '../domain/errors';
+import type { AnswerCacheMetrics, AnswerOutcome } from '../answer-cache';
 import type { BatchOutcome, IngestEvents } from '../ingest';
 import type { LimitEvents } from '../limits';
 import type { ReplicatorEvents } from '../replication';
@@ -290,6 +291,39 @@ export const limitMetrics: LimitEvents = {
   },
   sharedCounts(available: boolean): void {
     sharedLimitsUp.set(available ? 1 : 0);
+  },
+};
+
+const answerRequests = new Counter({
+  name: 'rateline_answer_cache_requests_total',
+  help: 'Analytical questions asked through the answer cache: hit (kept), miss (computed), coalesced (waited for an identical one in flight)',
+  labelNames: ['outcome'] as const,
+  registers: [registry],
+});
+
+const sharedAnswerFailures = new Counter({
+  name: 'rateline_answer_cache_redis_failures_total',
+  help: 'Redis commands of the answer cache that failed or timed out (the answer was computed here instead), by operation',
+  labelNames: ['operation'] as const,
+  registers: [registry],
+});
+
+const sharedAnswersUp = new Gauge({
+  name: 'rateline_answer_cache_shared_up',
+  help: '1 while answers are shared through Redis (REDIS_URL); 0 without REDIS_URL or while Redis does not answer',
+  registers: [registry],
+});
+
+/** The answer cache's outcomes and its Redis, as `rateline_answer_cache_*`. */
+export const answerCacheMetrics: AnswerCacheMetrics = {
+  answered(outcome: AnswerOutcome): void {
+    answerRequests.inc({ outcome });
+  },
+  sharedStoreFailed(operation: 'get' | 'set'): void {
+    sharedAnswerFailures.inc({ operation });
+  },
+  sharedStoreUp(up: boolean): void {
+    sharedAnswersUp.set(up ? 1 : 0);
   },
 };
 

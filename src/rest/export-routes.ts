@@ -1,5 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import type { AnalysisService } from '../analysis';
+import { freshnessHeaders } from '../answer-cache';
 import { budgetOf } from '../budget';
 import { centsToUsdOrNull } from '../domain/money';
 import type { RatesService } from '../rates';
@@ -16,7 +17,8 @@ import { inRestSpellingOnError, scopedRatesParameters, seriesParameters } from '
  *
  * Prices are USD with two decimals, as GraphQL rounds them; a missing value is an empty field. Bad
  * input answers 400 with the JSON error body of GET /rates (through http/errors.ts). The caller's key
- * and role are checked before these routes (http/app.ts).
+ * and role are checked before these routes (http/app.ts). Like GET /rates, the answers carry an ETag
+ * (a matching If-None-Match is answered 304), `Cache-Control: public, no-cache` and `Rateline-Data-As-Of`.
  */
 export function exportRoutes(services: {
   readonly rates: Pick<RatesService, 'ratesWithScope'>;
@@ -87,6 +89,7 @@ function sendCsv(res: Response, filename: string, header: readonly string[], row
   const lines = [header, ...rows].map((cells) => cells.map(csvField).join(','));
   res
     .status(200)
+    .set(freshnessHeaders())
     .type('text/csv; charset=utf-8')
     .attachment(filename.replace(/[^A-Za-z0-9_.-]/g, '_'))
     .send(`${lines.join('\r\n')}\r\n`);
