@@ -6,8 +6,13 @@ import type { BenchRow } from './stats';
 /** Everything a benchmark section may use; run.ts builds it once and closes it at the end. */
 export interface BenchContext {
   readonly config: Config;
-  /** The real service, started in this process on an ephemeral port. */
+  /**
+   * The real service, started in this process on an ephemeral port with ANSWER_CACHE=off: the
+   * sections time the engine's path, which cached answers would hide (hot-reads restarts it).
+   */
   readonly running: RunningRateline;
+  /** Stops the service and starts it again on the same data with these variables changed. */
+  restartService(overrides: Readonly<Record<string, string>>): Promise<void>;
   /** A second client on the service's analytics store, for the queries measured "directly". */
   readonly direct: ClickHouseClient;
   /** A key with both roles, configured on the service; every request of the bench sends it. */

@@ -81,7 +81,7 @@ const DAYS_2021 = Array.from({ length: 365 }, (_, i) => new Date(Date.UTC(2021, 
 export type BenchCurrency = 'USD' | 'EUR';
 
 /** One request body: `BATCH_PRICES` random prices on the lanes, as UTF-8 JSON. */
-function batchBody(lanes: readonly SyntheticLane[], idempotencyKey: string, currency: BenchCurrency): Buffer {
+export function batchBody(lanes: readonly SyntheticLane[], idempotencyKey: string, currency: BenchCurrency): Buffer {
   const items: string[] = new Array<string>(BATCH_PRICES);
   // Euro amounts near the lane means at about 1.18 USD/EUR (2021's level), so the USD values match.
   const scale = currency === 'USD' ? 1 : 1 / 1.18;

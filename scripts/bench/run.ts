@@ -12,6 +12,7 @@ import type { BenchContext, BenchSection } from './context';
 import { analysisLatencySection } from './analysis-latency';
 import { chunkedIngestSection } from './chunked-ingest';
 import { ingestSection } from './ingest';
+import { hotReadsSection } from './hot-reads';
 import { ratesLatencySection } from './rates-latency';
 import { formatCount, formatSeconds, formatTable, type BenchRow } from './stats';
 import { DEFAULT_SYNTHETIC_OPTIONS, describeSyntheticPrices, ensureSyntheticPrices } from './synthetic-prices';
@@ -33,6 +34,7 @@ const SECTIONS: readonly BenchSection[] = [
   analysisLatencySection,
   ingestSection,
   chunkedIngestSection,
+  hotReadsSection,
 ];
 
 function selectedSections(): readonly BenchSection[] {
@@ -76,7 +78,7 @@ async function main(): Promise<void> {
   // The service runs as in production: with an API key (NODE_ENV=production, set by `npm run bench`,
   // refuses to run open), so the measured path includes authentication.
   const apiKey = generateApiKey();
-  const config = loadConfig({
+  const environment = {
     ...process.env,
     DATA_DIR: dataDir,
     PORT: '0',
@@ -86,12 +88,15 @@ async function main(): Promise<void> {
     // One key asks as fast as it can: the limiter's cost is measured, its refusals would not be.
     RATE_LIMIT_PER_SECOND: '1000000',
     RATE_LIMIT_CONCURRENT_REQUESTS: '100000',
-  });
+    // The sections time the engine's path; hot-reads restarts the service with the cache on and off.
+    ANSWER_CACHE: 'off',
+  };
+  const config = loadConfig(environment);
   // The service's own logs go to stderr so that stdout carries only the table.
   const log = pino({ level: config.logLevel, base: { service: 'rateline' } }, pino.destination({ fd: 2, sync: true }));
 
   progress(`bench data dir ${dataDir}; starting Rateline (${config.clickhouse.url ?? 'embedded chDB'})`);
-  const running: RunningRateline = await startRateline(config, log);
+  let running: RunningRateline = await startRateline(config, log);
   const direct = createClickHouseClient(clickHouseStoreOptions(config.clickhouse).engine);
   try {
     const dataset = readReferenceDataset();
@@ -107,7 +112,22 @@ async function main(): Promise<void> {
     );
     await describeSyntheticPrices(direct, config.clickhouse.database, synthetic, progress);
 
-    const context: BenchContext = { config, running, direct, apiKey, iterations, warmup, progress };
+    const context: BenchContext = {
+      config,
+      get running() {
+        return running;
+      },
+      async restartService(overrides) {
+        await running.close();
+        running = await startRateline(loadConfig({ ...environment, ...overrides }), log);
+        progress(`service restarted with ${JSON.stringify(overrides)} at ${running.url}/graphql`);
+      },
+      direct,
+      apiKey,
+      iterations,
+      warmup,
+      progress,
+    };
     const rows: BenchRow[] = [];
     for (const section of selectedSections()) {
       progress(`section: ${section.name}`);
