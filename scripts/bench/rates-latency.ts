@@ -65,12 +65,14 @@ export interface CaseRunner {
   direct(): Promise<number>;
 }
 
-async function caseRunner(
+/** `directQuery`: what the direct side runs with the same parameters (the API's own query unless given). */
+export async function caseRunner(
   context: BenchContext,
   ratesCase: RatesCase,
   client: BenchGraphqlClient,
+  directQuery: string = dailyPriceTotalsQuery(context.config.clickhouse.database),
 ): Promise<CaseRunner> {
-  const { running, direct, config } = context;
+  const { running, direct } = context;
   const locations = new LocationsService(running.stores.operational.referenceData);
   const [origin, destination] = await Promise.all([
     locations.resolve(ratesCase.origin),
@@ -89,7 +91,6 @@ async function caseRunner(
       dateTo: ratesCase.dateTo,
     },
   });
-  const query = dailyPriceTotalsQuery(config.clickhouse.database);
   const queryParams = {
     origins: origin.portCodes,
     destinations: destination.portCodes,
@@ -109,7 +110,11 @@ async function caseRunner(
       return rates.reduce((sum, r) => sum + r.priceCount, 0);
     },
     async direct() {
-      const result = await direct.query({ query, query_params: queryParams, format: DAILY_PRICE_TOTALS_FORMAT });
+      const result = await direct.query({
+        query: directQuery,
+        query_params: queryParams,
+        format: DAILY_PRICE_TOTALS_FORMAT,
+      });
       const { data } = await result.json<DailyPriceTotalsRow>();
       return data.reduce((sum, r) => sum + r.priceCount, 0);
     },
@@ -130,15 +135,19 @@ async function measureCase(context: BenchContext, ratesCase: RatesCase): Promise
 /**
  * Times `runner` (warm-up, then alternating e2e and direct) and returns its row. `pricesInRange` is the
  * figure for that column when the answers' counts are not it (laneStats counts only the lanes listed);
- * `targetRatio`, when the brief sets one, is checked at p50 and p95.
+ * `targetRatio`, when the brief sets one, is checked at p50 and p95, or at p50 only (`targetAt`).
  */
 export async function measureWith(
   context: BenchContext,
   name: string,
   runner: CaseRunner,
-  options: { readonly pricesInRange?: number; readonly targetRatio?: number } = {},
+  options: {
+    readonly pricesInRange?: number;
+    readonly targetRatio?: number;
+    readonly targetAt?: 'p50' | 'p50 and p95';
+  } = {},
 ): Promise<BenchRow> {
-  const { pricesInRange, targetRatio } = options;
+  const { pricesInRange, targetRatio, targetAt = 'p50 and p95' } = options;
   const [e2eCount, directCount] = [await runner.e2e(), await runner.direct()];
   if (e2eCount !== directCount) {
     throw new Error(`${name}: the API counted ${e2eCount} prices, the direct query ${directCount}`);
@@ -186,8 +195,14 @@ export async function measureWith(
       ...(targetRatio === undefined
         ? []
         : ([
-            ['target', `ratio ≤ ${formatRatio(targetRatio)}`],
-            ['met', formatMet(e2e.p50 / directStats.p50 <= targetRatio && e2e.p95 / directStats.p95 <= targetRatio)],
+            ['target', `ratio ≤ ${formatRatio(targetRatio)}${targetAt === 'p50' ? ' at p50' : ''}`],
+            [
+              'met',
+              formatMet(
+                e2e.p50 / directStats.p50 <= targetRatio &&
+                  (targetAt === 'p50' || e2e.p95 / directStats.p95 <= targetRatio),
+              ),
+            ],
           ] as const)),
     ]),
   };

@@ -11,6 +11,7 @@ import { createClickHouseClient } from '../../src/stores/analytics/clickhouse/cl
 import type { BenchContext, BenchSection } from './context';
 import { analysisLatencySection } from './analysis-latency';
 import { chunkedIngestSection } from './chunked-ingest';
+import { dailyTotalsLatencySection } from './daily-totals-latency';
 import { ingestSection } from './ingest';
 import { hotReadsSection } from './hot-reads';
 import { ratesLatencySection } from './rates-latency';
@@ -31,6 +32,7 @@ import { DEFAULT_SYNTHETIC_OPTIONS, describeSyntheticPrices, ensureSyntheticPric
 /** The table's sections, in order. */
 const SECTIONS: readonly BenchSection[] = [
   ratesLatencySection,
+  dailyTotalsLatencySection,
   analysisLatencySection,
   ingestSection,
   chunkedIngestSection,

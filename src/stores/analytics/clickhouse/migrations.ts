@@ -1,5 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { select } from './database';
+import { dropEmptiedParts, type PartsConnection } from './emptied-parts';
+import { DAILY_LANE_TOTALS } from './sql';
 
 /**
  * Versioned migrations of the analytics schema. Every statement is idempotent (`IF NOT EXISTS`), and a
@@ -19,11 +21,14 @@ import { select } from './database';
  * - `replica_batches` records what the replica holds of each batch (`ReplicaBatchState`), newest
  *   `version` first: the replicator looks up the batches of every flush there (by primary key) and
  *   skips what is already applied, so a replay of any length counts nothing twice.
+ * - `daily_lane_totals`, an aggregate projection of `prices` (version 4, see there).
  */
 interface Migration {
   readonly version: number;
   readonly description: string;
   readonly statements: (db: string) => readonly string[];
+  /** What follows the statements and depends on what they find (run again with them after a crash). */
+  readonly after?: (connection: PartsConnection, db: string) => Promise<void>;
 }
 
 const migrations: readonly Migration[] = [
@@ -79,9 +84,40 @@ const migrations: readonly Migration[] = [
          SELECT DISTINCT batch_id, 'copying', 0 FROM ${db}.prices`,
     ],
   },
+  {
+    version: 4,
+    description: 'daily lane totals: an aggregate projection of prices',
+    statements: (db) => [
+      // A lightweight DELETE (a retraction) on a table with projections throws by default; `rebuild`
+      // rewrites the projection of every part it deletes from in the same mutation, so each part's
+      // totals change with its rows. Set first, so that no retraction fails in between.
+      `ALTER TABLE ${db}.prices MODIFY SETTING lightweight_mutation_projection_mode = 'rebuild'`,
+      // Count and exact sum per lane and day, kept inside each part: an INSERT's totals become visible
+      // in the same instant as its rows, merges merge them, and the rates query reads them instead of
+      // the prices (the optimizer matches its filter and GROUP BY day to these keys). A new price
+      // dimension (container type, contract term) is one more key: a later version drops and re-adds
+      // the projection with it and materializes it, and the rates query filters on the column.
+      `ALTER TABLE ${db}.prices ADD PROJECTION IF NOT EXISTS ${DAILY_LANE_TOTALS} (
+         SELECT origin_code, destination_code, day, count(), sum(usd_cents)
+          GROUP BY origin_code, destination_code, day)`,
+      // Builds the totals of the parts already here (masking the rows deleted before), and waits for
+      // it: once version 4 is recorded, every part holds them.
+      `ALTER TABLE ${db}.prices MATERIALIZE PROJECTION ${DAILY_LANE_TOTALS} SETTINGS mutations_sync = 2`,
+    ],
+    // Parts whose rows were all retracted before come out of MATERIALIZE without totals.
+    after: dropEmptiedParts,
+  },
 ];
 
-export async function migrateAnalyticsSchema(client: ClickHouseClient, database: string): Promise<number> {
+/**
+ * Applies the migrations not yet recorded, up to `throughVersion` (all of them unless a test builds an
+ * older replica), and answers the schema version the code expects.
+ */
+export async function migrateAnalyticsSchema(
+  client: ClickHouseClient,
+  database: string,
+  throughVersion = Number.POSITIVE_INFINITY,
+): Promise<number> {
   await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
   await client.command({
     query: `CREATE TABLE IF NOT EXISTS ${database}.schema_migrations (
@@ -93,8 +129,15 @@ export async function migrateAnalyticsSchema(client: ClickHouseClient, database:
     `SELECT max(version) AS version FROM ${database}.schema_migrations`,
   );
   const applied = Number(row?.version ?? 0);
-  for (const migration of migrations.filter((m) => m.version > applied)) {
+  const connection: PartsConnection = {
+    select: (query, params) => select(client, query, params),
+    command: async (params) => {
+      await client.command(params);
+    },
+  };
+  for (const migration of migrations.filter((m) => m.version > applied && m.version <= throughVersion)) {
     for (const statement of migration.statements(database)) await client.command({ query: statement });
+    await migration.after?.(connection, database);
     await client.insert({
       table: `${database}.schema_migrations`,
       values: [{ version: migration.version, description: migration.description }],

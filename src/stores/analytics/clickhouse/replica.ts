@@ -7,6 +7,7 @@ import type {
   ReplicationCheckpoint,
 } from '../ports';
 import type { AnalyticsDatabase } from './analytics-database';
+import { dropEmptiedParts } from './emptied-parts';
 import {
   BATCH_STATE_COLUMNS,
   batchStatesQuery,
@@ -92,6 +93,8 @@ export class ClickHouseReplica implements AnalyticsReplica {
         query: deleteBatchesStatement(this.db.name),
         query_params: { ids: changes.retractedBatchIds },
       });
+      // A batch that was a part of its own (the usual case until merges) leaves that part empty.
+      await dropEmptiedParts(this.db, this.db.name);
     }
   }
 

@@ -24,7 +24,10 @@ export function selectedPricesParams(lane: LanePorts, range: DayRange): Record<s
 
 /**
  * The rates aggregate. Days come back as days since 1970-01-01 (a Date's own representation), so
- * nothing parses date strings.
+ * nothing parses date strings. ClickHouse answers it from the `daily_lane_totals` projection
+ * (migrations.ts, version 4), a few rows per lane and day instead of every price: its filter and keys
+ * are the projection's columns and its aggregates the projection's, so it must stay so (a test forces
+ * the projection on it).
  */
 export const dailyPriceTotalsQuery = (database: string): string => `
   SELECT toUInt32(day) AS epochDay, toUInt32(count()) AS priceCount, sum(usd_cents) AS totalUsdCents
@@ -63,6 +66,7 @@ function selectedPrices(database: string, selection: PriceSelection): string {
          WHERE ${SELECTED_PRICES_FILTER})`;
 }
 
+/** Reads the prices themselves, not the daily totals: the fences need every price of the lane. */
 export const dailyTotalsWithoutOutliersQuery = (database: string): string => `
   SELECT toUInt32(day) AS epochDay, toUInt32(countIf(kept)) AS priceCount,
          sumIf(usd_cents, kept) AS totalUsdCents, toUInt32(countIf(NOT kept)) AS outliersExcluded
@@ -194,10 +198,38 @@ export const BATCH_STATE_COLUMNS: [string, ...string[]] = ['batch_id', 'state', 
 
 /**
  * Parameter `ids`: the retracted batches. A lightweight DELETE: rows are masked at once for every
- * query, parts are rewritten later. Deleting again (a replay after a crash) changes nothing.
+ * query, parts are rewritten later; each part it deletes from gets its daily totals rebuilt in the same
+ * mutation (`lightweight_mutation_projection_mode = 'rebuild'`). Deleting again (a replay after a
+ * crash) changes nothing.
  */
 export const deleteBatchesStatement = (database: string): string =>
   `DELETE FROM ${database}.prices WHERE batch_id IN {ids:Array(String)}`;
+
+/** The aggregate projection of `prices` the rates query reads (migrations.ts, version 4). */
+export const DAILY_LANE_TOTALS = 'daily_lane_totals';
+
+/** Parameter `db`: the parts of `prices` a DELETE masked rows in that hold no daily totals. */
+export const partsWithoutTotalsQuery = `
+  SELECT name FROM system.parts
+   WHERE database = {db:String} AND table = 'prices' AND active AND has_lightweight_delete
+     AND name NOT IN (SELECT parent_name FROM system.projection_parts
+                       WHERE database = {db:String} AND table = 'prices' AND active AND name = '${DAILY_LANE_TOTALS}')`;
+
+/** Parameter `parts`: those of them that still hold a row that counts (DELETE's mask applies to `_part` too). */
+export const livePartsQuery = (database: string): string =>
+  `SELECT DISTINCT _part AS name FROM ${database}.prices WHERE _part IN {parts:Array(String)}`;
+
+export interface PartNameRow {
+  readonly name: string;
+}
+
+/** Engine-made part names (`all_2_2_0_8`), checked before one is written into DROP PART. */
+const PART_NAME = /^[A-Za-z0-9_-]+$/;
+
+export function dropPartStatement(database: string, part: string): string {
+  if (!PART_NAME.test(part)) throw new Error(`Not a part name: ${JSON.stringify(part)}`);
+  return `ALTER TABLE ${database}.prices DROP PART '${part}'`;
+}
 
 /** The table and columns a replicated price is inserted into, in the order of each row's values. */
 export const pricesTable = (database: string): string => `${database}.prices`;

@@ -112,6 +112,7 @@ function describeClickHouseAdapter(adapter: string, engine: () => OpenedEngine):
         [1, 1],
         [2, 1],
         [3, 1],
+        [4, 1],
       ]);
     });
   });
