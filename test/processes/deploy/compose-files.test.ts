@@ -57,6 +57,7 @@ describe.each(shapes)('the %s shape', (_name, files) => {
       );
       expect(new URLSearchParams(env.MONGODB_URI!.split('?')[1]).get('wtimeoutMS')).toBe('10000');
       expect(env.CLICKHOUSE_URL).toBe('http://clickhouse:8123');
+      expect(env.REDIS_URL).toBe('redis://redis:6379');
       // Docker's SIGKILL comes only after the process had its whole grace period to drain.
       expect(durationMs(service.stop_grace_period)).toBeGreaterThan(Number(env.SHUTDOWN_GRACE_MS));
     }
@@ -103,11 +104,25 @@ describe.each(shapes)('the MongoDB cluster of the %s shape', (_name, files) => {
   });
 });
 
+describe.each(shapes)('the Redis of the %s shape', (_name, files) => {
+  it('keeps nothing on disk and stays below its container’s memory, least recently used keys out first', async () => {
+    const { services } = await composeModel(files);
+    const command = services.redis?.command as string[] | undefined;
+    expect(command).toEqual(
+      expect.arrayContaining(['--save', '', '--appendonly', 'no', '--maxmemory-policy', 'allkeys-lru']),
+    );
+    const maxmemory = command![command!.indexOf('--maxmemory') + 1];
+    expect(bytes(maxmemory!.replace(/mb$/, 'm'))).toBeLessThan(bytes(services.redis?.mem_limit));
+  });
+});
+
 describe('the two shapes', () => {
-  it('fit one 16 GB host with the full cluster and ClickHouse, leaving 2 GB to the Rateline processes', async () => {
+  it('fit one 16 GB host with the full cluster, ClickHouse and Redis, leaving 2 GB to the Rateline processes', async () => {
     const { services } = await composeModel(COMPOSE_SHAPES.full!);
-    const limited = Object.entries(services).filter(([name]) => /^(mongo-(cfg|shard)|mongos|clickhouse$)/.test(name));
-    expect(limited).toHaveLength(12);
+    const limited = Object.entries(services).filter(([name]) =>
+      /^(mongo-(cfg|shard)|mongos|clickhouse$|redis$)/.test(name),
+    );
+    expect(limited).toHaveLength(13);
     const total = limited.reduce((sum, [, service]) => sum + bytes(service.mem_limit), 0);
     expect(total).toBeLessThanOrEqual(14 * 1024 ** 3);
   });
