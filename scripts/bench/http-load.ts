@@ -1,5 +1,5 @@
-import http from 'node:http';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { BenchGraphqlClient } from './graphql-client';
 
 /**
  * Concurrent GraphQL clients on a worker thread of their own, so that the load they generate does not
@@ -39,34 +39,6 @@ export function runHttpLoad(options: LoadOptions): Promise<LoadResult> {
   });
 }
 
-function post(agent: http.Agent, options: LoadOptions, body: string): Promise<{ ok: boolean; text: string }> {
-  return new Promise((resolve, reject) => {
-    const request = http.request(
-      options.url,
-      {
-        method: 'POST',
-        agent,
-        headers: {
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(body),
-          authorization: `Bearer ${options.apiKey}`,
-        },
-      },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('error', reject);
-        response.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          resolve({ ok: response.statusCode === 200 && !text.includes('"errors"'), text });
-        });
-      },
-    );
-    request.on('error', reject);
-    request.end(body);
-  });
-}
-
 async function generateLoad(options: LoadOptions): Promise<LoadResult> {
   const latenciesMs: number[] = [];
   let failures = 0;
@@ -75,22 +47,22 @@ async function generateLoad(options: LoadOptions): Promise<LoadResult> {
   const started = performance.now();
   const deadline = started + options.durationMs;
   const client = async (index: number): Promise<void> => {
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const connection = new BenchGraphqlClient(options.url, options.apiKey);
     try {
       for (let n = 0; performance.now() < deadline; n++) {
         const body =
           options.order === 'cycle' ? options.bodies[(index + n) % options.bodies.length] : options.bodies[next++];
         if (body === undefined) return;
         const sent = performance.now();
-        const { ok, text } = await post(agent, options, body);
+        const { status, json } = await connection.post(body);
         latenciesMs.push(performance.now() - sent);
-        if (!ok) {
+        if (status !== 200 || (json as { errors?: unknown }).errors !== undefined) {
           failures++;
-          firstFailure ??= text.slice(0, 500);
+          firstFailure ??= `HTTP ${status} ${JSON.stringify(json).slice(0, 500)}`;
         }
       }
     } finally {
-      agent.destroy();
+      connection.close();
     }
   };
   await Promise.all(Array.from({ length: options.clients }, (_, index) => client(index)));

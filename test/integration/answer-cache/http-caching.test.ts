@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { startTestService, type TestService } from '../../helpers/components';
-import { eventually } from '../../helpers/eventually';
+import { addOnePriceAndWaitUntilReplicated } from '../../helpers/service-batches';
 
 let service: TestService;
 beforeAll(async () => {
@@ -40,29 +40,6 @@ const persistedGet = (withQuery: boolean) => {
   return `/graphql?${params.toString()}`;
 };
 
-let batches = 0;
-async function addOnePriceAndWaitUntilReplicated(): Promise<void> {
-  const submitted = await service.graphql<{ submitPriceBatch: { id: string } }>(
-    `mutation($input: SubmitPriceBatchInput!) { submitPriceBatch(input: $input) { id } }`,
-    {
-      input: {
-        idempotencyKey: `http-caching-${++batches}`,
-        items: [{ originCode: 'CNSGH', destinationCode: 'NLRTM', day: '2016-01-02', price: 1500 }],
-      },
-    },
-  );
-  const id = submitted.data!.submitPriceBatch.id;
-  await eventually(
-    () =>
-      service.graphql<{ batch: { replicatedAt: string | null } }>(
-        `query($id: ID!) { batch(id: $id) { replicatedAt } }`,
-        { id },
-      ),
-    (answer) => Boolean(answer.data?.batch.replicatedAt),
-    { what: `batch ${id} replicated`, timeoutMs: 15_000 },
-  );
-}
-
 describe.each([
   ['GET /rates', RATES, {}],
   ['GET /export/rates.csv', RATES_CSV, {}],
@@ -85,7 +62,7 @@ describe.each([
     const again = await revalidate(path, etag, headers);
     expect(again.status).toBe(304);
     expect(await again.text()).toBe('');
-    await addOnePriceAndWaitUntilReplicated();
+    await addOnePriceAndWaitUntilReplicated(service, '2016-01-02');
     const changed = await revalidate(path, etag, headers);
     expect(changed.status).toBe(200);
     expect(changed.headers.get('etag')).not.toBe(etag);

@@ -5,8 +5,8 @@
  * which may stop answering at any moment without changing an answer.
  */
 import { startTestService, type TestService } from '../../helpers/components';
-import { eventually } from '../../helpers/eventually';
 import { startRedis, type RunningRedis } from '../../helpers/redis';
+import { addOnePriceAndWaitUntilReplicated, untilReplicatedAtIsSet } from '../../helpers/service-batches';
 
 const QUESTIONS = `{
   rates(origin: "CNSGH", destination: "NLRTM", dateFrom: "2016-01-01", dateTo: "2016-01-01") { day priceCount }
@@ -48,36 +48,6 @@ async function cacheOutcomes(service: TestService): Promise<Record<string, numbe
   return counts;
 }
 
-let batchCounter = 0;
-
-/** Submits one price on 2016-01-01 and waits until its batch reads `replicatedAt`; resolves its id. */
-async function addOnePriceAndWaitUntilReplicated(service: TestService): Promise<string> {
-  const submitted = await service.graphql<{ submitPriceBatch: { id: string } }>(
-    `mutation($input: SubmitPriceBatchInput!) { submitPriceBatch(input: $input) { id } }`,
-    {
-      input: {
-        idempotencyKey: `never-stale-${++batchCounter}`,
-        items: [{ originCode: 'CNSGH', destinationCode: 'NLRTM', day: '2016-01-01', price: 1500 }],
-      },
-    },
-  );
-  const id = submitted.data!.submitPriceBatch.id;
-  await untilReplicatedAtIsSet(service, id);
-  return id;
-}
-
-async function untilReplicatedAtIsSet(service: TestService, id: string): Promise<void> {
-  await eventually(
-    () =>
-      service.graphql<{ batch: { replicatedAt: string | null } }>(
-        `query($id: ID!) { batch(id: $id) { replicatedAt } }`,
-        { id },
-      ),
-    (answer) => Boolean(answer.data?.batch.replicatedAt),
-    { what: `batch ${id} to read replicatedAt`, timeoutMs: 15_000, intervalMs: 5 },
-  );
-}
-
 async function retractAndWaitUntilMarked(service: TestService, id: string): Promise<void> {
   const retracted = await service.graphql(`mutation($id: ID!) { retractBatch(id: $id) { status } }`, { id });
   expect(retracted.errors).toBeUndefined();
@@ -92,7 +62,7 @@ async function expectEveryChangeCountedAtOnce(service: TestService): Promise<voi
   const ids: string[] = [];
   for (let round = 1; round <= 4; round++) {
     await ask(service);
-    ids.push(await addOnePriceAndWaitUntilReplicated(service));
+    ids.push(await addOnePriceAndWaitUntilReplicated(service, '2016-01-01'));
     expect(countsOnTheFirst(await ask(service))).toEqual([before + round, before + round, before + round]);
   }
   for (const [done, id] of ids.entries()) {
