@@ -70,20 +70,38 @@ export interface ReplicationStatusSource {
   status(): Promise<{ readonly lagMs: number; readonly pendingChanges: number }>;
 }
 
-let replicationSource: ReplicationStatusSource | undefined;
-let lastReplicationStatus: { lagMs: number; pendingChanges: number } | undefined;
-
-async function readReplicationStatus(): Promise<{ lagMs: number; pendingChanges: number } | undefined> {
-  if (!replicationSource) return undefined;
-  try {
-    lastReplicationStatus = { ...(await replicationSource.status()) };
-  } catch {
-    // A store that does not answer is counted as a store error where it failed; the gauges keep
-    // their last value and rateline_replication_status_up says it is stale.
-    lastReplicationStatus = undefined;
-  }
-  return lastReplicationStatus;
+/**
+ * One read per scrape, shared by the gauges that show it: prom-client collects every metric at once,
+ * so each gauge awaits the same read instead of reading what the previous scrape left.
+ */
+function oneReadPerScrape<T>(read: () => Promise<T>): () => Promise<T> {
+  let inFlight: Promise<T> | undefined;
+  return () => {
+    if (!inFlight) {
+      const current = read();
+      inFlight = current;
+      void current.finally(() => {
+        if (inFlight === current) inFlight = undefined;
+      });
+    }
+    return inFlight;
+  };
 }
+
+let replicationSource: ReplicationStatusSource | undefined;
+
+const readReplicationStatus = oneReadPerScrape(
+  async (): Promise<{ lagMs: number; pendingChanges: number } | undefined> => {
+    if (!replicationSource) return undefined;
+    try {
+      return { ...(await replicationSource.status()) };
+    } catch {
+      // A store that does not answer is counted as a store error where it failed; the gauges keep
+      // their last value and rateline_replication_status_up says it is stale.
+      return undefined;
+    }
+  },
+);
 
 new Gauge({
   name: 'rateline_replication_lag_seconds',
@@ -99,9 +117,9 @@ new Gauge({
   name: 'rateline_replication_pending_changes',
   help: 'Batch commits and retractions not yet applied to analytics',
   registers: [registry],
-  collect() {
-    // Read by the lag gauge just before (gauges are collected in registration order).
-    if (lastReplicationStatus) this.set(lastReplicationStatus.pendingChanges);
+  async collect() {
+    const status = await readReplicationStatus();
+    if (status) this.set(status.pendingChanges);
   },
 });
 
@@ -109,8 +127,8 @@ new Gauge({
   name: 'rateline_replication_status_up',
   help: '1 when the replication status could be read at this scrape, 0 when a store did not answer',
   registers: [registry],
-  collect() {
-    this.set(replicationSource && lastReplicationStatus ? 1 : 0);
+  async collect() {
+    this.set((await readReplicationStatus()) ? 1 : 0);
   },
 });
 
@@ -137,24 +155,9 @@ interface BatchQueueReading {
   readonly inWork: number;
   readonly oldestAgeSeconds: number;
 }
-let batchQueueRead: Promise<BatchQueueReading | undefined> | undefined;
-
-/**
- * One read of the queue per scrape, shared by its gauges: prom-client collects every metric at once,
- * so each gauge awaits the same read instead of reading what the previous scrape left.
- */
-function readBatchQueue(): Promise<BatchQueueReading | undefined> {
-  const source = batchQueueSource;
-  if (!source) return Promise.resolve(undefined);
-  if (!batchQueueRead) {
-    const read = readBatchQueueOf(source);
-    batchQueueRead = read;
-    void read.finally(() => {
-      if (batchQueueRead === read) batchQueueRead = undefined;
-    });
-  }
-  return batchQueueRead;
-}
+const readBatchQueue = oneReadPerScrape(() =>
+  batchQueueSource ? readBatchQueueOf(batchQueueSource) : Promise.resolve(undefined),
+);
 
 async function readBatchQueueOf(source: BatchQueueSource): Promise<BatchQueueReading | undefined> {
   const now = new Date();
