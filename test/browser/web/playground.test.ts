@@ -48,7 +48,8 @@ describe('the playground at GET /graphql', () => {
       page.locator('.graphiql-execute-button').click(),
     ]);
     const expected = expectedGraphqlRates('CNSGH', 'north_europe_main', '2016-01-01', '2016-01-10');
-    expect(await answer.json()).toEqual({ data: { rates: expected } });
+    // The answer also says when its data was complete (the answer cache's dataAsOf).
+    expect(await answer.json()).toEqual({ data: { rates: expected }, extensions: { dataAsOf: expect.any(String) } });
     const pane = page.locator('.graphiql-response');
     await pane.getByText('1111.92').waitFor();
     // Monaco draws only the lines in view; the viewport is tall enough for the first days.
