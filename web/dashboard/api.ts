@@ -45,6 +45,8 @@ export interface AnalysisQuery {
 export interface Analysis {
   readonly rateSeries: { readonly outliersExcluded: number; readonly periods: readonly RatePeriod[] };
   readonly laneStats: readonly LaneStats[];
+  /** Every change of the feed up to this time (ISO 8601) is counted (the answer's `extensions.dataAsOf`). */
+  readonly dataAsOf: string | undefined;
 }
 
 /** An error the API answered with; `field` names the argument at fault when there is one. */
@@ -64,6 +66,7 @@ interface GraphqlAnswer<Data> {
     readonly message: string;
     readonly extensions?: { readonly code?: string; readonly field?: string };
   }[];
+  readonly extensions?: { readonly dataAsOf?: string };
 }
 
 /**
@@ -83,7 +86,10 @@ export function setApiKey(key: string): void {
 
 const authorization = (): Record<string, string> => (apiKey() === '' ? {} : { authorization: `Bearer ${apiKey()}` });
 
-async function graphql<Data>(query: string, variables: Record<string, unknown> = {}): Promise<Data> {
+async function graphql<Data>(
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<{ data: Data; dataAsOf: string | undefined }> {
   const response = await fetch('/graphql', {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/json', ...authorization() },
@@ -93,11 +99,11 @@ async function graphql<Data>(query: string, variables: Record<string, unknown> =
   const [error] = answer.errors ?? [];
   if (error) throw new ApiError(error.message, error.extensions?.code, error.extensions?.field);
   if (!answer.data) throw new ApiError(`the API answered HTTP ${response.status} without data`, undefined, undefined);
-  return answer.data;
+  return { data: answer.data, dataAsOf: answer.extensions?.dataAsOf };
 }
 
 export async function fetchLocations(): Promise<Location[]> {
-  const data = await graphql<{
+  const { data } = await graphql<{
     ports: { code: string; name: string }[];
     regions: { slug: string; name: string }[];
   }>('query Locations { ports { code name } regions { slug name } }');
@@ -124,8 +130,9 @@ const ANALYSIS = `query Analysis(
   }
 }`;
 
-export function fetchAnalysis(query: AnalysisQuery): Promise<Analysis> {
-  return graphql<Analysis>(ANALYSIS, { ...query });
+export async function fetchAnalysis(query: AnalysisQuery): Promise<Analysis> {
+  const { data, dataAsOf } = await graphql<Omit<Analysis, 'dataAsOf'>>(ANALYSIS, { ...query });
+  return { ...data, dataAsOf };
 }
 
 /** The CSV export of the same series (GET /export/series.csv takes the REST spelling). */

@@ -273,7 +273,9 @@ async function show(query: AnalysisQuery): Promise<void> {
     const prices = analysis.rateSeries.periods.reduce((sum, p) => sum + p.priceCount, 0);
     const outliers = analysis.rateSeries.outliersExcluded;
     const dropped = query.excludeOutliers ? `, ${outliers} outlier${outliers === 1 ? '' : 's'} excluded` : '';
-    showStatus(`${prices} prices in ${analysis.rateSeries.periods.length} periods${dropped}.`);
+    // When the data was complete, to the second, in UTC as the days are.
+    const asOf = analysis.dataAsOf ? ` Data as of ${analysis.dataAsOf.slice(0, 19).replace('T', ' ')} UTC.` : '';
+    showStatus(`${prices} prices in ${analysis.rateSeries.periods.length} periods${dropped}.${asOf}`);
     document.body.dataset.state = 'ready';
   } catch (error) {
     if (request !== latest) return;

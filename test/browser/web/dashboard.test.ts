@@ -10,7 +10,9 @@ import { startTestService, type TestService } from '../../helpers/components';
 
 let service: TestService;
 let browser: BrowserSession;
+let startedAt: number;
 beforeAll(async () => {
+  startedAt = Date.now();
   service = await startTestService();
   browser = await openBrowser({ width: 1280, height: 900 });
 });
@@ -133,9 +135,16 @@ describe('the analyst page at /dashboard', () => {
     expect(api.rateSeries.outliersExcluded).toBe(1);
     expect(await tableRows(page, '#periods')).toEqual(api.rateSeries.periods.map(periodRow));
     expect(await tableRows(page, '#lanes')).toEqual(api.laneStats.map(laneRow));
-    expect(await page.locator('#status').innerText()).toBe(
-      `${api.rateSeries.periods.reduce((s, p) => s + p.priceCount, 0)} prices in 31 periods, 1 outlier excluded.`,
+    const prices = api.rateSeries.periods.reduce((s, p) => s + p.priceCount, 0);
+    const statusLine = new RegExp(
+      `^${prices} prices in 31 periods, 1 outlier excluded\\. Data as of (\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d) UTC\\.$`,
     );
+    const status = await page.locator('#status').innerText();
+    expect(status).toMatch(statusLine);
+    // When the data was complete: after the service started (and loaded the reference data), not later than now.
+    const asOf = Date.parse(`${statusLine.exec(status)![1]!.replace(' ', 'T')}Z`);
+    expect(asOf).toBeGreaterThanOrEqual(startedAt - 1_000);
+    expect(asOf).toBeLessThanOrEqual(Date.now());
     expect(await paintedPixels(page, '#price-chart')).toBeGreaterThan(5_000);
     expect(await paintedPixels(page, '#count-chart')).toBeGreaterThan(1_000);
     expect(await page.locator('#locations option').count()).toBe(143 + 20);
