@@ -42,6 +42,12 @@ export interface ReferenceDataStore {
   /** Inserts or updates ports and regions; running it twice with the same data changes nothing. */
   upsert(data: ReferenceData): Promise<ReferenceDataCounts>;
   counts(): Promise<ReferenceDataCounts>;
+  /**
+   * A number that moves on with every upsert that may have changed a port or a region (one cheap
+   * lookup): while it reads the same, so do all the reads above, which lets a process keep what it
+   * resolved (locations/).
+   */
+  revision(): Promise<number>;
 }
 
 /** Batches as records: written whole, read, paged, retracted, and marked counted by the replicator. */

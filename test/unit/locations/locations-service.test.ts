@@ -33,14 +33,19 @@ const PORTS: readonly Port[] = [
 const byCode = (a: Port, b: Port) => (a.code < b.code ? -1 : 1);
 const bySlug = (a: Region, b: Region) => (a.slug < b.slug ? -1 : 1);
 
-/** The reads of ReferenceDataStore, over the arrays above; `calls` counts the store calls made. */
-function inMemoryReferenceData(): LocationLookups & { calls: number } {
+/**
+ * The reads of ReferenceDataStore, over the arrays above; `calls` counts the store calls made (the
+ * revision aside), `currentRevision` is what `revision()` answers.
+ */
+function inMemoryReferenceData(): LocationLookups & { calls: number; currentRevision: number } {
   const below = (slug: string): string[] => [
     slug,
     ...REGIONS.filter((r) => r.parentSlug === slug).flatMap((r) => below(r.slug)),
   ];
   const store = {
     calls: 0,
+    currentRevision: 1,
+    revision: () => Promise.resolve(store.currentRevision),
     portsByCodes: (codes: readonly string[]) => {
       store.calls += 1;
       return Promise.resolve(codes.map((code) => PORTS.find((p) => p.code === code)));
@@ -120,6 +125,24 @@ describe('LocationsService.resolve', () => {
       origin: { kind: 'region', id: 'china', portCodes: ['CNNGB', 'CNSGH', 'CNTAO'] },
       destination: { kind: 'region', id: 'europe', portCodes: ['DEHAM', 'NLRTM'] },
     });
+  });
+});
+
+describe('LocationsService.resolve, asked again', () => {
+  it('keeps what it resolved while the reference data keeps its revision, and looks again once it moves on', async () => {
+    const store = inMemoryReferenceData();
+    const service = new LocationsService(store);
+    const china = await service.resolve('china');
+    const lookups = store.calls;
+    expect(lookups).toBeGreaterThan(0);
+    expect(await service.resolve('china')).toEqual(china);
+    expect(await service.resolve('atlantis')).toBeUndefined();
+    const withUnknown = store.calls;
+    expect(await service.resolve('atlantis')).toBeUndefined();
+    expect(store.calls).toBe(withUnknown);
+    store.currentRevision += 1;
+    expect(await service.resolve('china')).toEqual(china);
+    expect(store.calls).toBe(withUnknown + lookups);
   });
 });
 

@@ -24,6 +24,7 @@ export const COLLECTIONS = {
   idempotencyKeys: 'idempotency_keys',
   replicationLeases: 'replication_leases',
   exchangeRates: 'exchange_rates',
+  referenceRevision: 'reference_revision',
 } as const;
 
 /** The adapter's collections, typed; each port class takes the ones it works on. */
@@ -36,6 +37,7 @@ export interface MongoCollections {
   readonly idempotencyKeys: Collection<IdempotencyKeyDocument>;
   readonly replicationLeases: Collection<LeaseDocument>;
   readonly exchangeRates: Collection<ExchangeRateDayDocument>;
+  readonly referenceRevision: Collection<ReferenceRevisionDocument>;
 }
 
 export function collectionsOf(db: Db): MongoCollections {
@@ -48,6 +50,7 @@ export function collectionsOf(db: Db): MongoCollections {
     idempotencyKeys: db.collection(COLLECTIONS.idempotencyKeys),
     replicationLeases: db.collection(COLLECTIONS.replicationLeases),
     exchangeRates: db.collection(COLLECTIONS.exchangeRates),
+    referenceRevision: db.collection(COLLECTIONS.referenceRevision),
   };
 }
 
@@ -180,6 +183,12 @@ export interface PriceDocument {
   amountMinor: number;
   /** The rate usdCents was converted at; absent in prices recorded before conversion existed (USD, 1). */
   usdPerUnit?: string;
+}
+
+/** The one document (`_id: 'reference'`) whose `revision` every upsert of ports or regions moves on. */
+export interface ReferenceRevisionDocument {
+  _id: 'reference';
+  revision: number;
 }
 
 /**

@@ -62,6 +62,7 @@ const INDEXES: Record<string, IndexDescription[]> = {
   [COLLECTIONS.idempotencyKeys]: [],
   [COLLECTIONS.replicationLeases]: [],
   [COLLECTIONS.exchangeRates]: [{ key: { provider: 1, sourceNames: 1 }, name: 'by_source' }],
+  [COLLECTIONS.referenceRevision]: [],
 };
 
 /**

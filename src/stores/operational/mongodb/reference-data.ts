@@ -5,7 +5,7 @@ import { toPort, toRegion, type MongoCollections, type PortDocument, type Region
 
 /** Ports and regions, one document each, keyed by code and slug. */
 export class MongoReferenceData implements ReferenceDataStore {
-  constructor(private readonly collections: Pick<MongoCollections, 'regions' | 'ports'>) {}
+  constructor(private readonly collections: Pick<MongoCollections, 'regions' | 'ports' | 'referenceRevision'>) {}
 
   async portsByCodes(codes: readonly string[]): Promise<(Port | undefined)[]> {
     const found = await this.collections.ports.find({ _id: { $in: [...codes] } }).toArray();
@@ -104,7 +104,19 @@ export class MongoReferenceData implements ReferenceDataStore {
         { ordered: false },
       );
     }
+    // After the writes: a reader that saw the old revision started before they were all done.
+    if (regions.length > 0 || ports.length > 0) {
+      await this.collections.referenceRevision.updateOne(
+        { _id: 'reference' },
+        { $inc: { revision: 1 } },
+        { upsert: true },
+      );
+    }
     return this.counts();
+  }
+
+  async revision(): Promise<number> {
+    return (await this.collections.referenceRevision.findOne({ _id: 'reference' }))?.revision ?? 0;
   }
 
   async counts(): Promise<ReferenceDataCounts> {

@@ -51,6 +51,8 @@ export class SqliteReferenceData implements ReferenceDataStore {
     upsertRegion: Statement<[RegionRow]>;
     upsertPort: Statement<[PortRow]>;
     counts: Statement<[], ReferenceDataCounts>;
+    revision: Statement<[], { revision: number }>;
+    nextRevision: Statement<[]>;
   };
 
   constructor(private readonly db: Database) {
@@ -81,6 +83,8 @@ export class SqliteReferenceData implements ReferenceDataStore {
          ON CONFLICT (code) DO UPDATE SET name = excluded.name, region_slug = excluded.region_slug`,
       ),
       counts: db.prepare('SELECT (SELECT count(*) FROM regions) AS regions, (SELECT count(*) FROM ports) AS ports'),
+      revision: db.prepare('SELECT revision FROM reference_revision WHERE id = 1'),
+      nextRevision: db.prepare('UPDATE reference_revision SET revision = revision + 1 WHERE id = 1'),
     };
   }
 
@@ -125,6 +129,8 @@ export class SqliteReferenceData implements ReferenceDataStore {
         for (const p of data.ports) {
           this.statements.upsertPort.run({ code: p.code, name: p.name, region_slug: p.regionSlug });
         }
+        // SQLite counts an upsert that rewrote the same values as a change: every upsert moves it on.
+        this.statements.nextRevision.run();
       })();
       return this.countNow();
     });
@@ -132,6 +138,10 @@ export class SqliteReferenceData implements ReferenceDataStore {
 
   counts(): Promise<ReferenceDataCounts> {
     return promised(() => this.countNow());
+  }
+
+  revision(): Promise<number> {
+    return promised(() => this.statements.revision.get()?.revision ?? 0);
   }
 
   private countNow(): ReferenceDataCounts {

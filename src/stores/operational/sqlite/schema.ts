@@ -154,6 +154,12 @@ export const SCHEMA_STEPS: readonly string[] = [
    CREATE INDEX batches_of_owner_newest_first ON batches(owner, created_at DESC, id DESC);
    CREATE INDEX batches_waiting_for_work ON batches(created_at) WHERE status IN ('COMMITTED', 'PROCESSING');
    CREATE INDEX batches_open ON batches(open_until) WHERE status = 'OPEN';`,
+  // The reference data's revision (ReferenceDataStore.revision), moved on in every upsert's transaction.
+  `CREATE TABLE reference_revision (
+     id       INTEGER PRIMARY KEY CHECK (id = 1),
+     revision INTEGER NOT NULL
+   ) STRICT;
+   INSERT INTO reference_revision (id, revision) VALUES (1, 0);`,
 ];
 
 const schemaVersion = (db: Database): number => db.pragma('user_version', { simple: true }) as number;

@@ -147,6 +147,24 @@ export function describeOperationalStoreContract(
       expect(await store.referenceData.counts()).toEqual({ regions: 20, ports: 143 });
     });
 
+    it('moves its revision on when an upsert changes a port or a region, and keeps it while nothing is read', async () => {
+      const before = await store.referenceData.revision();
+      expect(await store.referenceData.revision()).toBe(before);
+      await store.referenceData.portsWithinRegions(['china_main']);
+      expect(await store.referenceData.revision()).toBe(before);
+      await store.referenceData.upsert({
+        regions: [{ slug: 'china_new', name: 'China (new)', parentSlug: 'china_main' }],
+        ports: [{ code: 'CNZZZ', name: 'New port', regionSlug: 'china_new' }],
+      });
+      const after = await store.referenceData.revision();
+      expect(after).toBeGreaterThan(before);
+      await store.referenceData.upsert({
+        regions: [],
+        ports: [{ code: 'CNZZZ', name: 'New port (renamed)', regionSlug: 'china_new' }],
+      });
+      expect(await store.referenceData.revision()).toBeGreaterThan(after);
+    });
+
     it('refuses a port in a region that does not exist, and keeps what it had', async () => {
       await expect(
         store.referenceData.upsert({
