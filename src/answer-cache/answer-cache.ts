@@ -32,7 +32,7 @@ export class AnswerCache {
   constructor(
     private readonly store: AnswerStore,
     private readonly version: DataVersionSource,
-    /** Names the analytics replica (and the key format), so that caches shared by several never mix. */
+    /** Names the key format (the replica is named by the data version), so that other keys in one Redis never collide. */
     private readonly keyPrefix: string,
     private readonly events: AnswerCacheEvents,
   ) {}
