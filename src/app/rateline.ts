@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import type { Tracer } from '@opentelemetry/api';
 import { AnalysisService } from '../analysis';
-import { cacheAnswers, type AnswerCaching } from '../answer-cache';
+import { cacheAnswers } from '../answer-cache';
 import { ApiKeyAuthenticator, reloadApiKeysOnChange, type ApiKeyReloader } from '../auth';
 import type { ClickHouseConfig, Config } from '../config';
 import {
@@ -23,7 +23,7 @@ import {
 import { createHttpApp } from '../http/app';
 import { refuseSubscriptionsOverHttp } from '../http/subscriptions-over-http';
 import { BatchQueries, BatchWorker, IngestService } from '../ingest';
-import { openLimits, type Limits } from '../limits';
+import { openLimits } from '../limits';
 import { LocationsService } from '../locations';
 import type { Logger } from '../logging/logger';
 import { Readiness } from '../observability/health';
@@ -35,10 +35,12 @@ import {
   limitMetrics,
   changeFeedMetrics,
   observeReplication,
+  recordRedisAvailability,
   recordStoreError,
   replicatorMetrics,
 } from '../observability/metrics';
 import { RatesService } from '../rates';
+import { connectRedis, type RedisConnection } from '../redis';
 import { readReferenceDataset, seedReferenceData } from '../reference-data';
 import { ReplicationMonitor, Replicator } from '../replication';
 import {
@@ -339,7 +341,17 @@ function warnIfOpen(config: Config, authenticator: ApiKeyAuthenticator, log: Log
  * each GraphQL operation, replicator write and worker chunk is a trace (see docs/operations.md).
  */
 export async function startRateline(config: Config, log: Logger, tracer?: Tracer): Promise<RunningRateline> {
-  const { stores, answerCache } = await openCachedStores(config, log, tracer);
+  // One Redis connection serves the rate limits and the answer cache alike.
+  const redis = config.redisUrl
+    ? await connectRedis(config.redisUrl, log.child({ component: 'redis' }), recordRedisAvailability)
+    : undefined;
+  let stores: Stores;
+  try {
+    stores = await openCachedStores(config, redis, tracer, log);
+  } catch (error) {
+    redis?.disconnect();
+    throw error;
+  }
   const replicator = config.replication.inProcess ? createReplicator(config, stores, log, tracer) : undefined;
   // One exchange-rate service per process: its caches serve the API and the in-process worker alike.
   const exchangeRates = createExchangeRateService(config, stores.operational.exchangeRates);
@@ -347,9 +359,8 @@ export async function startRateline(config: Config, log: Logger, tracer?: Tracer
     ? createBatchWorker(config, stores.operational, exchangeRates, log, tracer)
     : undefined;
   let apiKeyReloader: ApiKeyReloader | undefined;
-  let limits: Limits | undefined;
+  const limits = openLimits(config.rateLimits, limitMetrics, redis?.client);
   try {
-    limits = await openLimits(config.rateLimits, log, limitMetrics);
     const authenticator = new ApiKeyAuthenticator(config.apiKeys);
     warnIfOpen(config, authenticator, log);
     apiKeyReloader = reloadApiKeys(config, authenticator, log);
@@ -447,18 +458,16 @@ export async function startRateline(config: Config, log: Logger, tracer?: Tracer
         // connections the kernel has already accepted (seen in the rolling-restart test).
         await sleep(config.shutdownDrainDelayMs);
         await Promise.all([apollo.stop(), workerStopped, operations?.close()]);
-        limits?.close();
         await replicator?.stop();
-        answerCache.close();
+        redis?.disconnect();
         await closeStores(stores);
       },
     };
   } catch (error) {
     apiKeyReloader?.close();
-    limits?.close();
     await worker?.stop();
     await replicator?.stop();
-    answerCache.close();
+    redis?.disconnect();
     await closeStores(stores);
     throw error;
   }
@@ -471,18 +480,19 @@ export async function startRateline(config: Config, log: Logger, tracer?: Tracer
  */
 async function openCachedStores(
   config: Config,
-  log: Logger,
+  redis: RedisConnection | undefined,
   tracer: Tracer | undefined,
-): Promise<{ stores: Stores; answerCache: AnswerCaching }> {
+  log: Logger,
+): Promise<Stores> {
   const opened = await openStores(config, log, tracer);
   try {
-    const answerCache = await cacheAnswers(opened.analytics, {
+    const analytics = await cacheAnswers(opened.analytics, {
       config: config.answerCache,
       writtenInProcess: config.clickhouse.url === undefined,
-      log,
+      redis: redis?.client,
       metrics: answerCacheMetrics,
     });
-    return { stores: { operational: opened.operational, analytics: answerCache.analytics }, answerCache };
+    return { operational: opened.operational, analytics };
   } catch (error) {
     await closeStores(opened);
     throw error;

@@ -281,13 +281,19 @@ const tracingSection = z
     serviceName: e.OTEL_SERVICE_NAME,
   }));
 
-/** The Redis that replicas share rate limits and answers through; unset, each process keeps its own. */
-const redisUrl = optional(z.url({ protocol: /^rediss?$/, message: 'must be a redis:// or rediss:// URL' }));
+/** The Redis that the API replicas share rate limits and answers through (src/redis). */
+const redisSection = z
+  .object({
+    REDIS_URL: optional(z.url({ protocol: /^rediss?$/, message: 'must be a redis:// or rediss:// URL' })),
+  })
+  .transform((e) => ({
+    /** Unset: each process counts its rate limits and keeps its answers alone. */
+    redisUrl: e.REDIS_URL,
+  }));
 
 /** Limits per caller (an API key; a client address without one). See src/limits. */
 const rateLimitsSection = z
   .object({
-    REDIS_URL: redisUrl,
     RATE_LIMIT_PER_SECOND: integer(1, 1_000_000, 50),
     RATE_LIMIT_BURST: integer(0, 100_000_000, 500),
     RATE_LIMIT_CONCURRENT_REQUESTS: integer(1, 100_000, 16),
@@ -296,8 +302,6 @@ const rateLimitsSection = z
     WS_MAX_SUBSCRIPTIONS_PER_KEY: integer(1, 1_000_000, 500),
   })
   .transform((e) => ({
-    /** Shares the request rates of every replica through this Redis; unset counts them per process. */
-    redisUrl: e.REDIS_URL,
     /** Requests (HTTP data routes, subscriptions) a caller may make each second, sustained. */
     perSecond: e.RATE_LIMIT_PER_SECOND,
     /** Requests a caller may make beyond `perSecond` in each minute. */
@@ -316,14 +320,11 @@ const answerCacheSection = z
   .object({
     ANSWER_CACHE: z.enum(['on', 'off'], { message: 'must be on or off' }).default('on'),
     CACHE_MAX_MB: integer(1, 1_048_576, 64),
-    REDIS_URL: redisUrl,
   })
   .transform((e) => ({
     enabled: e.ANSWER_CACHE === 'on',
     /** What the answers kept in this process may take, in bytes (their JSON, UTF-16 in memory). */
     maxBytes: e.CACHE_MAX_MB * 1024 * 1024,
-    /** Shares answers between the API replicas of one analytics store. */
-    redisUrl: e.REDIS_URL,
   }));
 
 /** Open Exchange Rates when OXR_APP_ID is set, else the offline table. */
@@ -368,22 +369,23 @@ export type AnswerCacheConfig = Section<typeof answerCacheSection>;
 export type TracingConfig = Section<typeof tracingSection>;
 export type OpenExchangeRatesConfig = NonNullable<ExchangeRatesConfig['openExchangeRates']>;
 
-export type Config = Section<typeof processSection> & {
-  readonly clickhouse: ClickHouseConfig;
-  readonly mongodb: MongoDbConfig | undefined;
-  readonly apiKeys: readonly ApiKeyConfig[];
-  /** Where `apiKeys` came from, so that a running process can read them again (API_KEYS_FILE changed). */
-  readonly apiKeySources: ApiKeySources;
-  readonly replication: ReplicationConfig;
-  readonly batchWork: BatchWorkConfig;
-  readonly limits: Limits;
-  readonly operations: OperationsConfig;
-  readonly http: HttpConfig;
-  readonly rateLimits: RateLimitsConfig;
-  readonly answerCache: AnswerCacheConfig;
-  readonly exchangeRates: ExchangeRatesConfig;
-  readonly tracing: TracingConfig;
-};
+export type Config = Section<typeof processSection> &
+  Section<typeof redisSection> & {
+    readonly clickhouse: ClickHouseConfig;
+    readonly mongodb: MongoDbConfig | undefined;
+    readonly apiKeys: readonly ApiKeyConfig[];
+    /** Where `apiKeys` came from, so that a running process can read them again (API_KEYS_FILE changed). */
+    readonly apiKeySources: ApiKeySources;
+    readonly replication: ReplicationConfig;
+    readonly batchWork: BatchWorkConfig;
+    readonly limits: Limits;
+    readonly operations: OperationsConfig;
+    readonly http: HttpConfig;
+    readonly rateLimits: RateLimitsConfig;
+    readonly answerCache: AnswerCacheConfig;
+    readonly exchangeRates: ExchangeRatesConfig;
+    readonly tracing: TracingConfig;
+  };
 
 const SECTIONS = [
   processSection,
@@ -395,6 +397,7 @@ const SECTIONS = [
   limitsSection,
   operationsSection,
   httpSection,
+  redisSection,
   rateLimitsSection,
   answerCacheSection,
   exchangeRatesSection,
@@ -429,6 +432,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const limits = read(limitsSection);
   const operations = read(operationsSection);
   const httpSettings = read(httpSection);
+  const redis = read(redisSection);
   const rateLimits = read(rateLimitsSection);
   const answerCache = read(answerCacheSection);
   const exchangeRates = read(exchangeRatesSection);
@@ -443,13 +447,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     !limits ||
     !operations ||
     !httpSettings ||
+    !redis ||
     !rateLimits ||
     !answerCache ||
     !exchangeRates ||
     !tracing
   ) {
-    // A variable two sections read (REDIS_URL) is reported once.
-    throw new ConfigError([...new Set(problems)]);
+    throw new ConfigError(problems);
   }
   if (general.shutdownDrainDelayMs >= general.shutdownGraceMs) {
     throw new ConfigError([
@@ -473,6 +477,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const apiKeySources = { inline: keys.API_KEYS, file: keys.API_KEYS_FILE };
   return {
     ...general,
+    ...redis,
     clickhouse,
     mongodb,
     apiKeys,

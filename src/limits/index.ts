@@ -4,8 +4,7 @@
  * when REDIS_URL is set; counts of what is open right now are per process.
  */
 import type { RateLimitsConfig } from '../config';
-import type { Logger } from '../logging/logger';
-import { connectRedis } from '../redis';
+import type { Redis } from 'ioredis';
 import { RateLimit } from './rate';
 import type { LimitEvents } from './rate-limited';
 import { RequestLimits } from './request-limits';
@@ -19,24 +18,13 @@ export { WebSocketConnection, WebSocketLimits } from './websocket-limits';
 export interface Limits {
   readonly requests: RequestLimits;
   readonly webSocket: WebSocketLimits;
-  /** Closes the Redis connection, if any. */
-  close(): void;
 }
 
-export async function openLimits(config: RateLimitsConfig, log: Logger, events: LimitEvents): Promise<Limits> {
-  const redis = config.redisUrl
-    ? await connectRedis(config.redisUrl, {
-        log: log.child({ component: 'rate-limits' }),
-        commandTimeoutMs: 1_000,
-        whileDown: 'rate limits are counted in this process alone',
-        onceBack: 'rate limits are shared again',
-        availability: (available) => events.sharedCounts(available),
-      })
-    : undefined;
-  const rate = new RateLimit({ perSecond: config.perSecond, burst: config.burst }, events, redis?.client);
+/** `redis`: the process's connection (src/redis), through which rates are shared; without one they are counted here. */
+export function openLimits(config: RateLimitsConfig, events: LimitEvents, redis: Redis | undefined): Limits {
+  const rate = new RateLimit({ perSecond: config.perSecond, burst: config.burst }, events, redis);
   return {
     requests: new RequestLimits(rate, config.concurrentRequests, events),
     webSocket: new WebSocketLimits(rate, config.webSocket, events),
-    close: () => redis?.disconnect(),
   };
 }

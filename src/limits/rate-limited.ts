@@ -4,8 +4,6 @@ import { RatelineError } from '../domain/errors';
 export interface LimitEvents {
   /** A call was refused by `limit`, the setting's name (RATE_LIMIT_PER_SECOND, …). */
   refused(limit: string): void;
-  /** Redis stopped answering (false) or answers again (true): rates are counted per process meanwhile. */
-  sharedCounts(available: boolean): void;
 }
 
 /** A caller over one of its limits: HTTP 429 with `Retry-After`, or a GraphQL error with code RATE_LIMITED. */

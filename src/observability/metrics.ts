@@ -287,13 +287,10 @@ const sharedLimitsUp = new Gauge({
   registers: [registry],
 });
 
-/** The limits' refusals, and whether their counts are shared through Redis right now. */
+/** The limits' refusals. */
 export const limitMetrics: LimitEvents = {
   refused(limit: string): void {
     rateLimited.inc({ limit });
-  },
-  sharedCounts(available: boolean): void {
-    sharedLimitsUp.set(available ? 1 : 0);
   },
 };
 
@@ -317,7 +314,7 @@ const sharedAnswersUp = new Gauge({
   registers: [registry],
 });
 
-/** The answer cache's outcomes and its Redis, as `rateline_answer_cache_*`. */
+/** The answer cache's outcomes and its failed Redis commands, as `rateline_answer_cache_*`. */
 export const answerCacheMetrics: AnswerCacheMetrics = {
   answered(outcome: AnswerOutcome): void {
     answerRequests.inc({ outcome });
@@ -325,10 +322,13 @@ export const answerCacheMetrics: AnswerCacheMetrics = {
   sharedStoreFailed(operation: 'get' | 'set'): void {
     sharedAnswerFailures.inc({ operation });
   },
-  sharedStoreUp(up: boolean): void {
-    sharedAnswersUp.set(up ? 1 : 0);
-  },
 };
+
+/** The process's Redis connection (src/redis) answers or not: what each of its users shares follows it. */
+export function recordRedisAvailability(available: boolean): void {
+  sharedLimitsUp.set(available ? 1 : 0);
+  sharedAnswersUp.set(available ? 1 : 0);
+}
 
 const feedRestarts = new Counter({
   name: 'rateline_change_feed_restarts_total',

@@ -5,6 +5,11 @@ import type { Logger } from '../logging/logger';
 
 /** How long a start waits for Redis before it goes on without it (and keeps reconnecting). */
 const CONNECT_WAIT_MS = 2_000;
+/**
+ * How long a command may take before it fails and its user goes on without Redis: a rate count is then
+ * kept in memory, an answer computed here (a shared answer slower than this is slower than many queries).
+ */
+const COMMAND_TIMEOUT_MS = 200;
 
 export interface RedisConnection {
   readonly client: Redis;
@@ -12,30 +17,22 @@ export interface RedisConnection {
   disconnect(): void;
 }
 
-export interface RedisConnectionOptions {
-  readonly log: Logger;
-  /** How long a command may take before it fails (the caller then goes on without Redis). */
-  readonly commandTimeoutMs: number;
-  /** What the process does while Redis does not answer, for the one warning logged when it stops. */
-  readonly whileDown: string;
-  /** What comes back once it answers again, for the one line logged then. */
-  readonly onceBack: string;
-  /** Called with false when Redis stops answering and true when it answers (again). */
-  readonly availability: (available: boolean) => void;
-}
-
 /**
- * A Redis connection for what replicas share (rate limits, answers). Commands fail at once while it is
+ * The process's one Redis connection, for what API replicas share (rate limits, answers). Commands fail at once while it is
  * down (no offline queue, short timeouts), so a request never waits for Redis: its user goes on
  * without it. Losing and regaining Redis is logged once each, not once per request or reconnect attempt.
  */
-export async function connectRedis(url: string, options: RedisConnectionOptions): Promise<RedisConnection> {
-  const { log, availability } = options;
+export async function connectRedis(
+  url: string,
+  log: Logger,
+  /** Called with false when Redis stops answering and true when it answers (again). */
+  availability: (available: boolean) => void,
+): Promise<RedisConnection> {
   const redis = new Redis(url, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: 2_000,
-    commandTimeout: options.commandTimeoutMs,
+    commandTimeout: COMMAND_TIMEOUT_MS,
     // A stream still closing after this is destroyed: closing means at once.
     disconnectTimeout: 200,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
@@ -46,7 +43,10 @@ export async function connectRedis(url: string, options: RedisConnectionOptions)
     if (down || closing) return;
     down = true;
     availability(false);
-    log.warn({ redis: redactedUrl(url), reason }, `Redis does not answer: ${options.whileDown} until it does`);
+    log.warn(
+      { redis: redactedUrl(url), reason },
+      'Redis does not answer: rate limits are counted and answers cached in this process alone until it does',
+    );
   };
   redis.on('error', (error: Error) => lost(error.message));
   redis.on('close', () => lost('connection closed'));
@@ -54,7 +54,7 @@ export async function connectRedis(url: string, options: RedisConnectionOptions)
     availability(true);
     if (!down) return;
     down = false;
-    log.info({ redis: redactedUrl(url) }, `Redis answers again: ${options.onceBack}`);
+    log.info({ redis: redactedUrl(url) }, 'Redis answers again: rate limits and answers are shared again');
   });
   const wait = new AbortController();
   await Promise.race([once(redis, 'ready'), sleep(CONNECT_WAIT_MS, undefined, { signal: wait.signal })]).catch(

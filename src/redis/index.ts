@@ -1,1 +1,1 @@
-export { connectRedis, type RedisConnection, type RedisConnectionOptions } from './connection';
+export { connectRedis, type RedisConnection } from './connection';

@@ -36,13 +36,7 @@ let replicas: ApiReplica[];
 async function apiReplica(): Promise<ApiReplica> {
   const outcomes: AnswerOutcome[] = [];
   const failures: string[] = [];
-  const connection = await connectRedis(redis.url, {
-    log: silentLog,
-    commandTimeoutMs: 100,
-    whileDown: 'test',
-    onceBack: 'test',
-    availability: () => undefined,
-  });
+  const connection = await connectRedis(redis.url, silentLog, () => undefined);
   const cache = new AnswerCache(
     new RedisAnswerStore(connection.client, 60, { sharedStoreFailed: (operation) => failures.push(operation) }),
     new ReplicaStateVersion(stores.analytics.replica),

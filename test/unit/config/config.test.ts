@@ -102,16 +102,16 @@ describe('loadConfig', () => {
   });
 
   it('limits each caller by default, shares rates through REDIS_URL when set, and names a bad one', () => {
+    expect(loadConfig({}).redisUrl).toBeUndefined();
     expect(loadConfig({}).rateLimits).toEqual({
-      redisUrl: undefined,
       perSecond: 50,
       burst: 500,
       concurrentRequests: 16,
       webSocket: { maxConnectionsPerCaller: 16, maxSubscriptionsPerConnection: 100, maxSubscriptionsPerCaller: 500 },
     });
+    expect(loadConfig({ REDIS_URL: 'redis://cache:6379/2' }).redisUrl).toBe('redis://cache:6379/2');
     expect(
       loadConfig({
-        REDIS_URL: 'redis://cache:6379/2',
         RATE_LIMIT_PER_SECOND: '5',
         RATE_LIMIT_BURST: '0',
         RATE_LIMIT_CONCURRENT_REQUESTS: '2',
@@ -120,7 +120,6 @@ describe('loadConfig', () => {
         WS_MAX_SUBSCRIPTIONS_PER_KEY: '6',
       }).rateLimits,
     ).toEqual({
-      redisUrl: 'redis://cache:6379/2',
       perSecond: 5,
       burst: 0,
       concurrentRequests: 2,
