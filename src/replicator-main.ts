@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   const tracing = startTracing(config.tracing, 'rateline-replicator');
   const stores = await openStores(config, log, tracing?.tracer);
   const replicator = createReplicator(config, stores, log, tracing?.tracer);
-  const readiness = storesReadiness(config, stores);
+  const readiness = storesReadiness(config, stores, replicator);
   const stopObserving = observeReplication(
     new ReplicationMonitor(stores.operational.changeFeed, stores.analytics.replica),
   );

@@ -38,11 +38,13 @@ import {
   recordRedisAvailability,
   recordStoreError,
   replicatorMetrics,
+  retentionMetrics,
 } from '../observability/metrics';
 import { RatesService } from '../rates';
 import { connectRedis, type RedisConnection } from '../redis';
 import { readReferenceDataset, seedReferenceData } from '../reference-data';
 import { ReplicationMonitor, Replicator } from '../replication';
+import { RetentionJob } from '../retention';
 import {
   guardAnalyticsStore,
   isClickHouseUnavailable,
@@ -130,15 +132,23 @@ export async function openOperationalStore(config: Config, log: Logger, tracer?:
 /**
  * Readiness of a process that needs both stores: each answers a ping within READINESS_TIMEOUT_MS, and
  * analytics are not saturated (reads wait for their turn longer than ANALYTICS_SATURATION_WAIT_MS).
+ * With its `replicator`, also that the replicator has not refused its replica (it would never catch up).
  */
-export function storesReadiness(config: Config, stores: Stores): Readiness {
+export function storesReadiness(config: Config, stores: Stores, replicator?: Replicator): Readiness {
   return new Readiness(
     [
       { name: 'operational', check: () => stores.operational.checkAvailable() },
       { name: 'analytics', check: () => analyticsReady(stores.analytics) },
+      ...(replicator ? [{ name: 'replication', check: () => replicationReady(replicator) }] : []),
     ],
     config.operations.readinessTimeoutMs,
   );
+}
+
+async function replicationReady(replicator: Replicator): Promise<void> {
+  const refusal = replicator.refused();
+  if (refusal !== undefined) throw new Error(`refused: ${refusal}`);
+  await Promise.resolve();
 }
 
 /** Rejects while the engine is saturated (naming why), else asks whether it answers. */
@@ -219,6 +229,26 @@ export function createBatchWorker(
     },
     tracer && chunkSpans(tracer),
   );
+}
+
+/** How often retention looks for prices to remove: a quarter of the retention, between 1 s and 1 min. */
+const retentionIntervalMs = (retentionMs: number): number => Math.min(60_000, Math.max(1_000, retentionMs / 4));
+
+/** The retention job beside a batch worker; undefined while OPERATIONAL_RETENTION is unset. */
+export function createRetentionJob(
+  config: Config,
+  operational: OperationalStore,
+  log: Logger,
+): RetentionJob | undefined {
+  if (!config.retention) return undefined;
+  return new RetentionJob(operational, retentionMetrics, log.child({ component: 'retention' }), {
+    ...config.retention,
+    intervalMs: retentionIntervalMs(config.retention.retentionMs),
+    batchesPerRound: 100,
+    // One step is one short write transaction: a few milliseconds of the write lock on SQLite.
+    pricesPerStep: 5_000,
+    maxBackoffMs: config.batchWork.maxBackoffMs,
+  });
 }
 
 /**
@@ -358,6 +388,8 @@ export async function startRateline(config: Config, log: Logger, tracer?: Tracer
   const worker = config.batchWork.inProcess
     ? createBatchWorker(config, stores.operational, exchangeRates, log, tracer)
     : undefined;
+  // Retention is background work of the worker: in-process with it, or in `npm run worker`.
+  const retention = config.batchWork.inProcess ? createRetentionJob(config, stores.operational, log) : undefined;
   let apiKeyReloader: ApiKeyReloader | undefined;
   const limits = openLimits(config.rateLimits, limitMetrics, redis?.client);
   try {
@@ -406,7 +438,7 @@ export async function startRateline(config: Config, log: Logger, tracer?: Tracer
       ],
     });
     await apollo.start();
-    const readiness = storesReadiness(config, stores);
+    const readiness = storesReadiness(config, stores, replicator);
     const stopObservingReplication = observeReplication(services.replication);
     const stopObservingBatchQueue = observeBatchQueue(stores.operational.batchWork);
     const app = createHttpApp({
@@ -422,6 +454,7 @@ export async function startRateline(config: Config, log: Logger, tracer?: Tracer
     });
     httpServer.on('request', app);
     worker?.start();
+    retention?.start();
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);
       httpServer.listen(config.port, config.host, resolve);
@@ -439,6 +472,7 @@ export async function startRateline(config: Config, log: Logger, tracer?: Tracer
         operational: config.mongodb ? 'MongoDB' : 'embedded SQLite',
         replicator: replicator ? 'in-process' : 'separate process',
         batchWorker: worker ? 'in-process' : 'separate process',
+        retention: config.retention ? `${config.retention.retentionMs} ms` : 'off',
         dataDir: config.dataDir,
       },
       'Rateline is serving',
@@ -453,7 +487,7 @@ export async function startRateline(config: Config, log: Logger, tracer?: Tracer
         readiness.beginShutdown();
         stopObservingReplication();
         stopObservingBatchQueue();
-        const workerStopped = worker?.stop();
+        const workerStopped = Promise.all([worker?.stop(), retention?.stop()]);
         // Still serving while load balancers notice /readyz: closing the listener at once resets the
         // connections the kernel has already accepted (seen in the rolling-restart test).
         await sleep(config.shutdownDrainDelayMs);
@@ -466,6 +500,7 @@ export async function startRateline(config: Config, log: Logger, tracer?: Tracer
   } catch (error) {
     apiKeyReloader?.close();
     await worker?.stop();
+    await retention?.stop();
     await replicator?.stop();
     redis?.disconnect();
     await closeStores(stores);

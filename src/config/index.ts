@@ -1,4 +1,5 @@
 import path from 'node:path';
+import ms from 'ms';
 import { z } from 'zod';
 import { readApiKeys, type ApiKeyConfig, type ApiKeySources } from '../auth';
 
@@ -29,6 +30,13 @@ const flag = (fallback: boolean) =>
     .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
     .transform((v) => v === 'true' || v === '1' || v === 'yes')
     .default(fallback);
+
+/** A duration as a whole number and one unit: `14d`, `36h`, `30m`, `5s`; in milliseconds. */
+const duration = z
+  .string()
+  .trim()
+  .regex(/^[1-9]\d*[dhms]$/, 'must be a duration: a whole number and a unit d, h, m or s (14d, 36h, 30m, 5s)')
+  .transform((value) => ms(value as ms.StringValue));
 
 const httpUrl = z.url({ protocol: /^https?$/, message: 'must be an http:// or https:// URL' });
 
@@ -162,6 +170,23 @@ const batchWorkSection = z
     /** Longest pause between retries after a failure (the backoff doubles up to this). */
     maxBackoffMs: e.WORKER_MAX_BACKOFF_MS,
   }));
+
+/** Operational-store retention (src/retention); off unless OPERATIONAL_RETENTION is set. */
+const retentionSection = z
+  .object({
+    OPERATIONAL_RETENTION: optional(duration),
+    REPLICA_RETIRE_AFTER: duration.default(ms('7d')),
+  })
+  .transform((e) =>
+    e.OPERATIONAL_RETENTION === undefined
+      ? undefined
+      : {
+          /** How long after being counted in analytics a batch's prices stay in the operational store. */
+          retentionMs: e.OPERATIONAL_RETENTION,
+          /** How long an analytics replica may stay silent before retention stops waiting for it. */
+          retireAfterMs: e.REPLICA_RETIRE_AFTER,
+        },
+  );
 
 const limitsSection = z
   .object({
@@ -360,6 +385,7 @@ export type ClickHouseConfig = Section<typeof clickHouseSection>;
 export type MongoDbConfig = NonNullable<Section<typeof mongoDbSection>>;
 export type ReplicationConfig = Section<typeof replicationSection>;
 export type BatchWorkConfig = Section<typeof batchWorkSection>;
+export type RetentionConfig = NonNullable<Section<typeof retentionSection>>;
 export type Limits = Section<typeof limitsSection>;
 export type OperationsConfig = Section<typeof operationsSection>;
 export type HttpConfig = Section<typeof httpSection>;
@@ -378,6 +404,8 @@ export type Config = Section<typeof processSection> &
     readonly apiKeySources: ApiKeySources;
     readonly replication: ReplicationConfig;
     readonly batchWork: BatchWorkConfig;
+    /** Undefined: the operational store keeps every price. */
+    readonly retention: RetentionConfig | undefined;
     readonly limits: Limits;
     readonly operations: OperationsConfig;
     readonly http: HttpConfig;
@@ -394,6 +422,7 @@ const SECTIONS = [
   apiKeysSection,
   replicationSection,
   batchWorkSection,
+  retentionSection,
   limitsSection,
   operationsSection,
   httpSection,
@@ -429,6 +458,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const keys = read(apiKeysSection);
   const replication = read(replicationSection);
   const batchWork = read(batchWorkSection);
+  const retention = read(retentionSection);
   const limits = read(limitsSection);
   const operations = read(operationsSection);
   const httpSettings = read(httpSection);
@@ -467,6 +497,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         `(${httpSettings.requestTimeoutMs}): the headers are part of the request`,
     ]);
   }
+  if (retention && retention.retireAfterMs <= replication.leaseTtlMs) {
+    throw new ConfigError([
+      `REPLICA_RETIRE_AFTER (${retention.retireAfterMs} ms) must exceed REPLICATION_LEASE_TTL_MS ` +
+        `(${replication.leaseTtlMs}): a replicator says it is there once per lease renewal`,
+    ]);
+  }
   const { keys: apiKeys, problems: keyProblems } = readApiKeys(keys.API_KEYS, keys.API_KEYS_FILE);
   if (keyProblems) throw new ConfigError(keyProblems);
   if (general.environment === 'production' && apiKeys.length === 0) {
@@ -484,6 +520,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     apiKeySources,
     replication,
     batchWork,
+    retention,
     limits,
     operations,
     http: httpSettings,

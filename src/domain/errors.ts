@@ -19,6 +19,8 @@ export type ErrorCode =
   /** A chunked-batch operation on a batch that is no longer open (or, for a retraction, not settled). */
   | 'BATCH_NOT_OPEN'
   | 'BATCH_NOT_SETTLED'
+  /** A restore of a retracted batch whose prices retention has removed from the operational store. */
+  | 'BATCH_PRICES_PRUNED'
   /** A chunk index sent again with different content. */
   | 'CHUNK_CONFLICT'
   /** A commit while chunks are missing from the numbering. */

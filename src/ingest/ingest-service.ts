@@ -123,13 +123,24 @@ export class IngestService {
    * Undoes a retraction (an admin's call): the batch is what it was before (`restoredStatus`) and its
    * prices count again once the replicator has copied them back. Restoring again, or a batch that was
    * never retracted but is settled, answers the batch as it is; one still open or in a worker's hands
-   * is BATCH_NOT_SETTLED.
+   * is BATCH_NOT_SETTLED, and one whose prices retention removed is BATCH_PRICES_PRUNED.
    */
   async restoreBatch(actor: BatchActor, id: string): Promise<Batch> {
     await this.batchOf(actor, id, 'id');
     const batch = await this.operational.batches.restore(id, new Date());
     if (!batch) throw notFound('id', id);
     if (batch.status === 'ACCEPTED' || batch.status === 'REJECTED') return batch;
+    // Still retracted after a restore: the store refused it, since retention removed its prices.
+    if (batch.status === 'RETRACTED') {
+      throw new RatelineError(
+        'BATCH_PRICES_PRUNED',
+        `Batch ${id} cannot be restored: its prices left the operational store (OPERATIONAL_RETENTION) and ` +
+          'its retraction removed them from analytics',
+        'id',
+        id,
+        { status: batch.status },
+      );
+    }
     throw new RatelineError(
       'BATCH_NOT_SETTLED',
       `Batch ${id} is ${batch.status}: only a retracted batch can be restored`,

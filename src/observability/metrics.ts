@@ -4,6 +4,7 @@ import type { AnswerCacheMetrics, AnswerOutcome } from '../answer-cache';
 import type { BatchOutcome, IngestEvents } from '../ingest';
 import type { LimitEvents } from '../limits';
 import type { ReplicatorEvents } from '../replication';
+import type { RetentionEvents } from '../retention';
 import type { FeedRestartReason, MongoChangeFeedEvents } from '../stores/operational';
 
 /**
@@ -341,6 +342,37 @@ const feedRestarts = new Counter({
 export const changeFeedMetrics: MongoChangeFeedEvents = {
   restartRequired(reason: FeedRestartReason): void {
     feedRestarts.inc({ reason });
+  },
+};
+
+const retentionRemovedPrices = new Counter({
+  name: 'rateline_retention_removed_prices_total',
+  help: 'Prices retention removed from the operational store (their history stays in analytics)',
+  registers: [registry],
+});
+
+const retentionPrunedBatches = new Counter({
+  name: 'rateline_retention_pruned_batches_total',
+  help: 'Batches whose prices retention removed from the operational store (their records stay)',
+  registers: [registry],
+});
+
+const replicasRetired = new Counter({
+  name: 'rateline_replicas_retired_total',
+  help: 'Analytics replicas retired after staying silent longer than REPLICA_RETIRE_AFTER',
+  registers: [registry],
+});
+
+/** The retention job's events as its counters. */
+export const retentionMetrics: RetentionEvents = {
+  pricesRemoved(count: number): void {
+    if (count > 0) retentionRemovedPrices.inc(count);
+  },
+  batchesPruned(count: number): void {
+    retentionPrunedBatches.inc(count);
+  },
+  replicasRetired(count: number): void {
+    replicasRetired.inc(count);
   },
 };
 

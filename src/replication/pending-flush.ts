@@ -8,6 +8,8 @@ export interface FlushOptions {
   readonly checkpointVersion: number;
   /** A version for the batch states the flush records, higher than every one before (called twice). */
   readonly nextStateVersion: () => number;
+  /** Tells the operational store's replica registry what the replica now holds (before the checkpoint). */
+  readonly acknowledge: (changes: readonly BatchChange[], at: Date) => Promise<void>;
 }
 
 export interface FlushSummary {
@@ -44,7 +46,7 @@ export class PendingFlush {
 
   /**
    * Applies the changes to the replica, skipping what it already holds (see {@link ReplicaWrite}),
-   * marks their batches replicated, then saves the checkpoint; a crash between any two steps replays
+   * marks their batches replicated and acknowledges them, then saves the checkpoint; a crash between any two steps replays
    * from an earlier checkpoint at worst, and the replica's batch states absorb the replay.
    */
   async applyTo(replica: AnalyticsReplica, batchStore: BatchStore, options: FlushOptions): Promise<FlushSummary> {
@@ -60,6 +62,7 @@ export class PendingFlush {
     });
     const appliedAt = new Date();
     await batchStore.markReplicated(this.changes, appliedAt);
+    await options.acknowledge(this.changes, appliedAt);
     await replica.saveCheckpoint({ position: last.position, appliedAt, version: options.checkpointVersion });
     const summary = { position: last.position, changes: this.changes.length, prices };
     this.discard();

@@ -1,6 +1,7 @@
 import type { ReplicationCheckpoint } from '../stores/analytics';
 import { PendingFlush } from './pending-flush';
 import type { ReplicaLease } from './replica-lease';
+import type { ReplicaMembership } from './replica-membership';
 
 /**
  * One stretch of following the feed while holding the lease, from the checkpoint it started at until
@@ -17,6 +18,7 @@ export class ReplicationSession {
   /** `latestStateVersion`: the replica's highest batch-state version, read after taking the lease. */
   constructor(
     private readonly lease: ReplicaLease,
+    readonly membership: ReplicaMembership,
     startedFrom: ReplicationCheckpoint | undefined,
     latestStateVersion: number,
   ) {
@@ -41,10 +43,14 @@ export class ReplicationSession {
     this.pending.discard();
   }
 
-  /** Renews the lease now (before every write); throws LeaseLost when another replicator took it. */
+  /**
+   * Renews the lease now (before every write); throws LeaseLost when another replicator took it, and
+   * ReplicaRefused when the replica was retired meanwhile.
+   */
   async renewLease(): Promise<void> {
     await this.lease.renew();
     this.leaseRenewedAt = Date.now();
+    await this.membership.confirm();
   }
 
   /** Renews the lease when a third of its TTL has passed since the last renewal. */

@@ -13,6 +13,7 @@ import {
 } from '../stores/operational';
 import { Backoff } from './backoff';
 import { LeaseLost, ReplicaLease } from './replica-lease';
+import { ReplicaMembership, ReplicaRefused } from './replica-membership';
 import { ReplicationMonitor } from './replication-status';
 import { ReplicationSession } from './replication-session';
 import { ReplicaWrite } from './pending-flush';
@@ -64,7 +65,10 @@ export type ReplicaWriteObserver = (
 
 export interface ReplicatorDependencies {
   /** The operational store's ports it follows, reads prices from, marks batches in and leases with. */
-  readonly operational: Pick<OperationalStore, 'batches' | 'replicationLeases' | 'changeFeed'>;
+  readonly operational: Pick<
+    OperationalStore,
+    'batches' | 'replicationLeases' | 'changeFeed' | 'replicas' | 'retention'
+  >;
   /** The analytics replica it writes. */
   readonly replica: AnalyticsReplica;
   readonly log: Logger;
@@ -102,6 +106,8 @@ export class Replicator {
   private running: Promise<void> | undefined;
   private quietPositionStoredAt = 0;
   private stopping = false;
+  /** Why this replicator refused to write to its replica (it then stays stopped); undefined while it may. */
+  private refusal: ReplicaRefused | undefined;
   private readonly stopSignal = new AbortController();
   /** Doubles the pause with each failure since the last successful flush. */
   private readonly backoff: Backoff;
@@ -132,8 +138,14 @@ export class Replicator {
     await this.running;
   }
 
+  /** Why the replicator refuses to write to its replica (readiness reports it); undefined while it does not. */
+  refused(): string | undefined {
+    return this.refusal?.message;
+  }
+
   /**
-   * Resolves once the replica holds every change made before this call. Changes made meanwhile may
+   * Resolves once the replica holds every change made before this call, or at once when the replicator
+   * refused to write to it (see {@link refused}). Changes made meanwhile may
    * still be on their way: under steady writes through other processes "nothing pending" may never
    * hold at any one moment (a restarting node waited 46 s for it in the rolling-restart test).
    */
@@ -144,6 +156,7 @@ export class Replicator {
     const asOf = Date.now();
     const deadline = asOf + timeoutMs;
     for (;;) {
+      if (this.refusal) return;
       const now = new Date();
       const status = await monitor.status(now);
       // Every change not applied yet is younger than this call: all older ones are in the replica.
@@ -178,6 +191,12 @@ export class Replicator {
         this.log.info({ replicaId }, 'replicator holds the lease; following the change feed');
         await this.followWhileLeased(lease);
       } catch (error) {
+        if (error instanceof ReplicaRefused) {
+          this.refusal = error;
+          this.log.error({ replicaId: lease?.replicaId }, `replicator refuses to replicate: ${error.message}`);
+          this.appliedSignal.emit('applied');
+          break;
+        }
         if (error instanceof LeaseLost) {
           this.log.warn({ replicaId: lease?.replicaId }, error.message);
           continue;
@@ -196,8 +215,9 @@ export class Replicator {
 
   private async followWhileLeased(lease: ReplicaLease): Promise<void> {
     const checkpoint = await this.replica.replicationCheckpoint();
-    let reader = await this.follow(checkpoint?.position ?? null);
-    const session = new ReplicationSession(lease, checkpoint, await this.replica.latestBatchStateVersion());
+    const membership = new ReplicaMembership(this.operational, lease.replicaId, lease.renewalIntervalMs);
+    let reader = await this.follow(await membership.join(checkpoint));
+    const session = new ReplicationSession(lease, membership, checkpoint, await this.replica.latestBatchStateVersion());
     const { pending } = session;
     try {
       while (!this.stopping || !pending.isEmpty) {
@@ -278,6 +298,7 @@ export class Replicator {
     const applied = await session.pending.applyTo(this.replica, this.operational.batches, {
       checkpointVersion: session.nextCheckpointVersion(),
       nextStateVersion: session.nextStateVersion,
+      acknowledge: (changes, at) => session.membership.acknowledge(changes, at),
     });
     this.backoff.reset();
     this.events.pricesReplicated(applied.prices);
@@ -314,6 +335,7 @@ export class Replicator {
       : 0;
     const appliedAt = new Date();
     await this.operational.batches.markReplicated([change], appliedAt);
+    await session.membership.acknowledge([change], appliedAt);
     await this.replica.saveCheckpoint({
       position: change.position,
       appliedAt,

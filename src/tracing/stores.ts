@@ -19,6 +19,8 @@ export function traceOperationalStore(store: OperationalStore, tracer: Tracer): 
     batchWork: port(store.batchWork, 'batchWork'),
     exchangeRates: port(store.exchangeRates, 'exchangeRates'),
     replicationLeases: port(store.replicationLeases, 'replicationLeases'),
+    replicas: port(store.replicas, 'replicas'),
+    retention: port(store.retention, 'retention'),
     changeFeed: port(store.changeFeed, 'changeFeed'),
     checkAvailable: () => lifecycle.checkAvailable(),
     close: () => lifecycle.close(),

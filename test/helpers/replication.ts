@@ -27,7 +27,7 @@ export const UNOBSERVED_REPLICATOR_EVENTS: ReplicatorEvents = {
 };
 
 export function newReplicator(
-  operational: Pick<OperationalStore, 'batches' | 'replicationLeases' | 'changeFeed'>,
+  operational: Pick<OperationalStore, 'batches' | 'replicationLeases' | 'changeFeed' | 'replicas' | 'retention'>,
   replica: AnalyticsReplica,
   options: ReplicatorOptions,
   log: Logger = silentLog,

@@ -20,6 +20,8 @@ export function guardOperationalStore(
     batchWork: guard(store.batchWork, 'batchWork'),
     exchangeRates: guard(store.exchangeRates, 'exchangeRates'),
     replicationLeases: guard(store.replicationLeases, 'replicationLeases'),
+    replicas: guard(store.replicas, 'replicas'),
+    retention: guard(store.retention, 'retention'),
     changeFeed: guard(store.changeFeed, 'changeFeed', ['follow']),
     checkAvailable: () => lifecycle.checkAvailable(),
     close: () => lifecycle.close(),

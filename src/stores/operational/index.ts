@@ -10,10 +10,12 @@ export type {
   EndOpenBatchOutcome,
   ExchangeRateTable,
   OperationalStore,
+  PriceRetention,
   RecordBatchOutcome,
   ReferenceData,
   ReferenceDataCounts,
   ReferenceDataStore,
+  ReplicaRegistry,
   ReplicationLeases,
 } from './ports';
 export {

@@ -18,7 +18,8 @@ import type {
 } from '../../domain/exchange-rates';
 import type { Port, Region } from '../../domain/model';
 import type { AppendVerdict, CommitVerdict } from '../../domain/batch-rules';
-import type { ChangeFeed, ReplicatedChange } from './change-feed';
+import type { ReplicaRecord, RetentionCandidate } from '../../domain/retention';
+import type { BatchChange, ChangeFeed, ReplicatedChange } from './change-feed';
 
 /*
  * The operational store, cut into one port per capability. Each consumer takes only the ports it uses;
@@ -185,6 +186,65 @@ export interface ReplicationLeases {
   release(replicaId: string, holder: string): Promise<void>;
 }
 
+/**
+ * The analytics replicas that follow this store and what each has applied, so that retention never
+ * removes a price some replica still has to copy (see `domain/retention.ts`).
+ */
+export interface ReplicaRegistry {
+  /**
+   * Records that the replica was heard from at `at`, registering it on its first call (`registered`
+   * true then) and, with `acknowledgementsOf`, giving it that replica's acknowledgements as they stand
+   * (a replica bootstrapped from another's export holds what that one held). Answers the record.
+   */
+  heartbeat(
+    replicaId: string,
+    at: Date,
+    acknowledgementsOf?: string,
+  ): Promise<{ readonly replica: ReplicaRecord; readonly registered: boolean }>;
+  /**
+   * Records that the replica applied these changes (each commit acknowledges the batch's commit it
+   * came from; a later restore is a new commit, not acknowledged yet) and was heard from at `at`.
+   * A retired replica's acknowledgements are ignored.
+   */
+  acknowledge(replicaId: string, changes: readonly BatchChange[], at: Date): Promise<void>;
+  /** Forgets a replica and its acknowledgements (one refused at its start, before it applied anything). */
+  unregister(replicaId: string): Promise<void>;
+  /** Every registered replica, retired ones included. */
+  replicas(): Promise<ReplicaRecord[]>;
+  /**
+   * Retires those of these replicas not heard from since `silentSince`, at `at`; answers the ids it
+   * retired (none twice).
+   */
+  retire(replicaIds: readonly string[], silentSince: Date, at: Date): Promise<string[]>;
+}
+
+/**
+ * The prices retention removes from the store, in bounded steps; which batches may go is decided by
+ * the caller (`retention/`) from {@link candidates} and the registry, by `domain/retention.ts`.
+ */
+export interface PriceRetention {
+  /**
+   * Up to `limit` `ACCEPTED` batches counted at or before `countedBefore` whose prices have not all
+   * been removed, oldest counted first, each with the replicas that acknowledged its current commit.
+   */
+  candidates(countedBefore: Date, limit: number): Promise<RetentionCandidate[]>;
+  /**
+   * Marks a batch's prices as leaving, if it is still `ACCEPTED` and counted at `countedAt` (not
+   * retracted or restored since it was read): from then on it cannot be restored and a replica that
+   * starts empty is refused. True when the batch is (or already was) marked.
+   */
+  markPruning(batchId: string, countedAt: Date): Promise<boolean>;
+  /**
+   * Removes up to `maxPrices` prices of a batch marked pruning, in one short atomic step, and once none
+   * is left its chunk records; answers how many prices it removed (0 once the batch is done).
+   */
+  removePrices(batchId: string, maxPrices: number): Promise<number>;
+  /** Whether any batch was ever marked pruning (a replica starting empty cannot be rebuilt from here). */
+  hasPruned(): Promise<boolean>;
+  /** How many prices the store holds (for the retention metric and the bench). */
+  priceCount(): Promise<number>;
+}
+
 /** The opened operational store: its ports, composed by an adapter's `open…()`. */
 export interface OperationalStore {
   readonly referenceData: ReferenceDataStore;
@@ -193,6 +253,8 @@ export interface OperationalStore {
   readonly batchWork: BatchWorkQueue;
   readonly exchangeRates: ExchangeRateTable;
   readonly replicationLeases: ReplicationLeases;
+  readonly replicas: ReplicaRegistry;
+  readonly retention: PriceRetention;
   /** The ordered feed of batch commits and retractions the replicator follows. */
   readonly changeFeed: ChangeFeed;
   /**

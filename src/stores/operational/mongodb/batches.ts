@@ -94,8 +94,9 @@ export class MongoBatches implements BatchStore {
     const doc = await this.collections.batches.findOne({ _id: id });
     if (!doc) return undefined;
     if (doc.status !== 'RETRACTED') return toBatch(doc);
+    // Not once retention began removing its prices: there would be nothing to copy back.
     const restored = await this.collections.batches.findOneAndUpdate(
-      { _id: id, status: 'RETRACTED' },
+      { _id: id, status: 'RETRACTED', pruningSince: null },
       {
         $set: {
           status: restoredStatus(toBatch(doc)),

@@ -25,6 +25,8 @@ export const COLLECTIONS = {
   replicationLeases: 'replication_leases',
   exchangeRates: 'exchange_rates',
   referenceRevision: 'reference_revision',
+  replicas: 'replicas',
+  replicaAcks: 'replica_acks',
 } as const;
 
 /** The adapter's collections, typed; each port class takes the ones it works on. */
@@ -38,6 +40,8 @@ export interface MongoCollections {
   readonly replicationLeases: Collection<LeaseDocument>;
   readonly exchangeRates: Collection<ExchangeRateDayDocument>;
   readonly referenceRevision: Collection<ReferenceRevisionDocument>;
+  readonly replicas: Collection<ReplicaDocument>;
+  readonly replicaAcks: Collection<ReplicaAckDocument>;
 }
 
 export function collectionsOf(db: Db): MongoCollections {
@@ -51,6 +55,8 @@ export function collectionsOf(db: Db): MongoCollections {
     replicationLeases: db.collection(COLLECTIONS.replicationLeases),
     exchangeRates: db.collection(COLLECTIONS.exchangeRates),
     referenceRevision: db.collection(COLLECTIONS.referenceRevision),
+    replicas: db.collection(COLLECTIONS.replicas),
+    replicaAcks: db.collection(COLLECTIONS.replicaAcks),
   };
 }
 
@@ -118,6 +124,9 @@ export interface BatchDocument {
   processedChunks?: number;
   workHolder?: string | null;
   workExpiresAt?: Date | null;
+  /** Retention: when its prices began to leave (it can no longer be restored), and when the last left. */
+  pruningSince?: Date | null;
+  prunedAt?: Date | null;
 }
 
 /** Only these fields of a batch travel in change events (the stream projects the rest away). */
@@ -207,6 +216,26 @@ export interface ExchangeRateDayDocument {
   sources: Record<string, string>;
   /** The distinct values of `sources`, so that "was anything loaded from X" is one query. */
   sourceNames: string[];
+}
+
+/** An analytics replica that follows this store (`_id`: its replica id). */
+export interface ReplicaDocument {
+  _id: string;
+  registeredAt: Date;
+  heardAt: Date;
+  retiredAt: Date | null;
+}
+
+/**
+ * A replica's acknowledgement of a batch's commit (`_id`: `<batchId>/<replicaId>`): `commitAt` is the
+ * commit's time (`committedAt`, or `createdAt` before chunked batches), so a restore, which sets a
+ * later `committedAt`, is acknowledged anew.
+ */
+export interface ReplicaAckDocument {
+  _id: string;
+  batchId: string;
+  replicaId: string;
+  commitAt: Date;
 }
 
 export interface LeaseDocument {

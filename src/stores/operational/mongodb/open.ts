@@ -17,7 +17,9 @@ import { MongoChunkedBatches } from './chunked-batches';
 import { COLLECTIONS, collectionsOf } from './documents';
 import { isNamespaceExists } from './errors';
 import { MongoExchangeRates } from './exchange-rates';
+import { MongoPriceRetention } from './price-retention';
 import { MongoReferenceData } from './reference-data';
+import { MongoReplicaRegistry } from './replica-registry';
 import { MongoReplicationLeases } from './replication-leases';
 
 export { isMongoUnavailable } from './errors';
@@ -56,6 +58,9 @@ const INDEXES: Record<string, IndexDescription[]> = {
     // OPEN batches. Status first instead of partial indexes, which FerretDB 1.24 lacks.
     { key: { status: 1, createdAt: 1 }, name: 'work_queue' },
     { key: { status: 1, openUntil: 1 }, name: 'open_until' },
+    // Retention's candidates (ACCEPTED, prices not all gone, oldest counted first), and "pruned ever?".
+    { key: { status: 1, prunedAt: 1, countedAt: 1 }, name: 'retention_candidates' },
+    { key: { pruningSince: 1 }, name: 'pruning_since' },
   ],
   [COLLECTIONS.prices]: [],
   [COLLECTIONS.batchChunks]: [],
@@ -63,6 +68,11 @@ const INDEXES: Record<string, IndexDescription[]> = {
   [COLLECTIONS.replicationLeases]: [],
   [COLLECTIONS.exchangeRates]: [{ key: { provider: 1, sourceNames: 1 }, name: 'by_source' }],
   [COLLECTIONS.referenceRevision]: [],
+  [COLLECTIONS.replicas]: [],
+  [COLLECTIONS.replicaAcks]: [
+    { key: { batchId: 1 }, name: 'by_batch' },
+    { key: { replicaId: 1 }, name: 'by_replica' },
+  ],
 };
 
 /**
@@ -89,6 +99,8 @@ export async function openMongoOperationalStore(options: MongoStoreOptions): Pro
       batchWork: new MongoBatchWork(collections, writes),
       exchangeRates: new MongoExchangeRates(collections.exchangeRates),
       replicationLeases: new MongoReplicationLeases(collections.replicationLeases),
+      replicas: new MongoReplicaRegistry(collections),
+      retention: new MongoPriceRetention(collections),
       changeFeed: new MongoChangeFeed(
         client,
         db,

@@ -71,10 +71,11 @@ export class SqliteBatches implements BatchStore {
           WHERE owner = ? AND (created_at < ? OR (created_at = ? AND id < ?))
           ORDER BY created_at DESC, id DESC LIMIT ?`,
       ),
-      // Unreplicated again: the replicator marks it counted once it has copied the prices back.
+      // Unreplicated again: the replicator marks it counted once it has copied the prices back. Not once
+      // retention began removing its prices: there would be nothing to copy back.
       restore: db.prepare(
         `UPDATE batches SET status = ?, retracted_at = NULL, counted_at = NULL, retraction_applied_at = NULL
-          WHERE id = ? AND status = 'RETRACTED'`,
+          WHERE id = ? AND status = 'RETRACTED' AND pruning_since IS NULL`,
       ),
       retract: db.prepare(
         `UPDATE batches SET status = 'RETRACTED', retracted_at = ?

@@ -9,7 +9,9 @@ import { SqliteChangeFeed } from './change-feed';
 import { SqliteChunkedBatches } from './chunked-batches';
 import { SqliteExchangeRates } from './exchange-rates';
 import { promised } from './promised';
+import { SqlitePriceRetention } from './price-retention';
 import { SqliteReferenceData } from './reference-data';
+import { SqliteReplicaRegistry } from './replica-registry';
 import { SqliteReplicationLeases } from './replication-leases';
 import { migrateOperationalSchema } from './schema';
 
@@ -44,6 +46,8 @@ export function openSqliteOperationalStore(options: SqliteStoreOptions): Operati
       batchWork: new SqliteBatchWork(rows),
       exchangeRates: new SqliteExchangeRates(db),
       replicationLeases: new SqliteReplicationLeases(db),
+      replicas: new SqliteReplicaRegistry(db),
+      retention: new SqlitePriceRetention(db),
       changeFeed: new SqliteChangeFeed(db, options.changeFeedPollMs ?? 50),
       checkAvailable: () =>
         promised(() => {

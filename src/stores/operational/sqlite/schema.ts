@@ -160,6 +160,27 @@ export const SCHEMA_STEPS: readonly string[] = [
      revision INTEGER NOT NULL
    ) STRICT;
    INSERT INTO reference_revision (id, revision) VALUES (1, 0);`,
+  // Retention: the analytics replicas that follow this store and the commits each acknowledged
+  // (`seq`: the change-log row of the commit), and per batch when its prices began to leave
+  // (`pruning_since`, which also refuses a restore) and when the last of them left (`pruned_at`).
+  `CREATE TABLE replicas (
+     replica_id    TEXT PRIMARY KEY,
+     registered_at INTEGER NOT NULL,
+     heard_at      INTEGER NOT NULL,
+     retired_at    INTEGER
+   ) STRICT, WITHOUT ROWID;
+   CREATE TABLE replica_acks (
+     batch_id   TEXT NOT NULL REFERENCES batches(id),
+     replica_id TEXT NOT NULL,
+     seq        INTEGER NOT NULL,
+     PRIMARY KEY (batch_id, replica_id)
+   ) STRICT, WITHOUT ROWID;
+   CREATE INDEX replica_acks_by_replica ON replica_acks(replica_id);
+   CREATE INDEX change_log_by_batch ON change_log(batch_id, seq);
+   ALTER TABLE batches ADD COLUMN pruning_since INTEGER;
+   ALTER TABLE batches ADD COLUMN pruned_at INTEGER;
+   CREATE INDEX batches_to_prune ON batches(counted_at) WHERE status = 'ACCEPTED' AND pruned_at IS NULL;
+   CREATE INDEX batches_pruning ON batches(pruning_since) WHERE pruning_since IS NOT NULL;`,
 ];
 
 const schemaVersion = (db: Database): number => db.pragma('user_version', { simple: true }) as number;

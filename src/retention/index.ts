@@ -1,0 +1,1 @@
+export { RetentionJob, type RetentionEvents, type RetentionJobOptions, type RetentionRound } from './retention-job';
