@@ -59,6 +59,8 @@ export async function cacheAnswers(
     totals: cachedPriceTotals(analytics.totals, cache),
     statistics: cachedPriceStatistics(analytics.statistics, cache),
     replica,
+    // Run by the export and import commands, which answer no query.
+    snapshots: analytics.snapshots,
     checkAvailable: () => analytics.checkAvailable(),
     saturation: () => analytics.saturation(),
     close: () => analytics.close(),

@@ -7,3 +7,5 @@ export {
   type ReplicatorEvents,
   type ReplicatorOptions,
 } from './replicator';
+export { exportReplica, importReplica, type ReplicaBootstrapDependencies } from './replica-bootstrap';
+export { BOOTSTRAP_COMMANDS, ReplicaRefused } from './replica-membership';

@@ -36,6 +36,7 @@ export function traceAnalyticsStore(store: AnalyticsStore, tracer: Tracer): Anal
     totals: port(store.totals, 'totals'),
     statistics: port(store.statistics, 'statistics'),
     replica: port(store.replica, 'replica'),
+    snapshots: port(store.snapshots, 'snapshots'),
     // Synchronous and in memory: nothing to trace.
     saturation: () => store.saturation(),
     checkAvailable: () => lifecycle.checkAvailable(),

@@ -90,7 +90,7 @@ export class BatchResolver {
       'Undoes a retraction (admin keys only): a RETRACTED batch is ACCEPTED again (REJECTED if it was) and its ' +
       'prices count again once replicated (replicatedAt is null until then). Restoring again answers the batch ' +
       'as it is; BATCH_NOT_SETTLED for a batch still open or in a worker’s hands; BATCH_PRICES_PRUNED once ' +
-        'retention has removed its prices from the operational store.',
+      'retention has removed its prices from the operational store.',
   })
   restoreBatch(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<Batch> {
     return ctx.ingest.restoreBatch(ctx.batchActor, id);

@@ -18,6 +18,7 @@ export function guardAnalyticsStore(
     totals: guard(store.totals),
     statistics: guard(store.statistics),
     replica: guard(store.replica),
+    snapshots: guard(store.snapshots),
     checkAvailable: () => lifecycle.checkAvailable(),
     // Reads a counter of this process: nothing to reach, nothing to guard.
     saturation: () => store.saturation(),

@@ -16,6 +16,8 @@ export type {
   PriceTotalsQueries,
   ReplicaBatchRecord,
   ReplicaBatchState,
+  ReplicaSnapshot,
+  ReplicaSnapshots,
   ReplicatedChanges,
   ReplicationCheckpoint,
   ReplicationProgress,

@@ -186,6 +186,37 @@ export interface AnalyticsReplica extends ReplicationProgress {
   saveCheckpoint(checkpoint: ReplicationCheckpoint): Promise<void>;
 }
 
+/** What a snapshot file holds, in short. */
+export interface ReplicaSnapshot {
+  /** The replica it was taken from. */
+  readonly sourceReplicaId: string;
+  /** The identity of the replica loaded from it. */
+  readonly replicaId: string;
+  /** The feed position its prices reflect: the replica loaded from it follows the feed from there. */
+  readonly position: string;
+  readonly prices: number;
+  readonly batches: number;
+}
+
+/**
+ * A replica written to a file and loaded from one (`npm run analytics:export` / `analytics:import`):
+ * how a new replica gets the history that retention removed from the operational store.
+ */
+export interface ReplicaSnapshots {
+  /**
+   * Writes the replica's prices, batch states and checkpoint to `file`, naming `replicaId` as the
+   * identity of the replica to be loaded from it. The caller holds the replica's lease. Replaces `file`
+   * only once it is complete.
+   */
+  exportTo(file: string, replicaId: string): Promise<ReplicaSnapshot>;
+  /**
+   * Loads `file` into this replica, which must not follow a feed yet (no checkpoint; what an import cut
+   * short left is replaced), and gives it the file's identity and checkpoint, the checkpoint last.
+   * `accept` is asked first, from the file's header, and loads nothing when it throws.
+   */
+  importFrom(file: string, accept: (snapshot: ReplicaSnapshot) => Promise<void>): Promise<ReplicaSnapshot>;
+}
+
 /**
  * The analytics store (ClickHouse; chDB in-process when embedded), one port per consumer. Every
  * analytical question is answered here and nowhere else; it is written to only by the replicator.
@@ -194,6 +225,7 @@ export interface AnalyticsStore {
   readonly totals: PriceTotalsQueries;
   readonly statistics: PriceStatisticsQueries;
   readonly replica: AnalyticsReplica;
+  readonly snapshots: ReplicaSnapshots;
   /**
    * Resolves when the store answers a cheap round trip; rejects with ANALYTICS_UNAVAILABLE when it
    * cannot be reached (readiness asks this).

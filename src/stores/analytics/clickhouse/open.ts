@@ -6,6 +6,7 @@ import { migrateAnalyticsSchema } from './migrations';
 import { ClickHousePriceStatistics } from './price-statistics';
 import { ClickHousePriceTotals } from './price-totals';
 import { ClickHouseReplica } from './replica';
+import { ClickHouseSnapshots } from './snapshots';
 import { PING_QUERY } from './sql';
 
 export { isClickHouseUnavailable } from './client';
@@ -50,6 +51,7 @@ export async function openClickHouseAnalyticsStore(options: ClickHouseStoreOptio
     totals: new ClickHousePriceTotals(db),
     statistics: new ClickHousePriceStatistics(db),
     replica: new ClickHouseReplica(db),
+    snapshots: new ClickHouseSnapshots(client, options.engine, options.database),
     /** Resolves when ClickHouse answers a trivial query (and the schema is in place). */
     async checkAvailable() {
       await db.select<{ one: number }>(PING_QUERY);
