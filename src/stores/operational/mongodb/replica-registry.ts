@@ -8,7 +8,8 @@ const toRecord = (doc: ReplicaDocument): ReplicaRecord => ({
   replicaId: doc._id,
   registeredAt: doc.registeredAt,
   heardAt: doc.heardAt,
-  retiredAt: doc.retiredAt,
+  // FerretDB 1.24 leaves a null of `$setOnInsert` out of the document.
+  retiredAt: doc.retiredAt ?? null,
 });
 
 const ackId = (batchId: string, replicaId: string): string => `${batchId}/${replicaId}`;

@@ -729,6 +729,141 @@ export function describeOperationalStoreContract(
     });
   });
 
+  describe(`${adapter}: retention`, () => {
+    const t = (ms: number) => new Date(Date.UTC(2026, 0, 1) + ms);
+
+    /**
+     * The feed's latest commit of a batch as a replicator applies it: read from the feed where the
+     * adapter has one here, else as the feed would carry it (the commit at `committedAt`).
+     */
+    async function commitOf(batchId: string, committedAt: Date): Promise<BatchChange> {
+      if (!changeFeed.available) return { kind: 'committed', batchId, position: 'none', at: committedAt };
+      const reader = await store.changeFeed.follow(null);
+      try {
+        const changes = await reader.next(1000, 200);
+        const commit = changes.filter((c) => c.batchId === batchId && c.kind === 'committed').at(-1);
+        if (!commit) throw new Error(`no commit of ${batchId} in the feed`);
+        return commit;
+      } finally {
+        await reader.close();
+      }
+    }
+
+    async function countedBatch(priceCount = 12): Promise<{ id: string; createdAt: Date; countedAt: Date }> {
+      const batch = sampleBatch({}, priceCount);
+      await store.batches.record(batch);
+      const countedAt = t(1000 + sequence);
+      await store.batches.markReplicated([{ batchId: batch.id, kind: 'committed' }], countedAt);
+      return { id: batch.id, createdAt: batch.createdAt, countedAt };
+    }
+
+    it('answers counted ACCEPTED batches up to the cutoff, each with the replicas that acknowledged its commit', async () => {
+      const old = await countedBatch();
+      const recent = await countedBatch();
+      await store.batches.record(sampleBatch()); // never counted
+      const retracted = await countedBatch();
+      await store.batches.retract(retracted.id, t(5000));
+      await store.replicas.heartbeat('replica-a', t(0));
+      await store.replicas.heartbeat('replica-b', t(0));
+      await store.replicas.acknowledge('replica-a', [await commitOf(old.id, old.createdAt)], t(10));
+
+      const candidates = await store.retention.candidates(old.countedAt, 10);
+      expect(candidates).toEqual([
+        { batchId: old.id, countedAt: old.countedAt, acknowledgedBy: new Set(['replica-a']) },
+      ]);
+      const later = await store.retention.candidates(recent.countedAt, 10);
+      expect(later.map((c) => c.batchId)).toEqual([old.id, recent.id]);
+      expect(later[1]?.acknowledgedBy).toEqual(new Set());
+      expect((await store.retention.candidates(recent.countedAt, 1)).map((c) => c.batchId)).toEqual([old.id]);
+    });
+
+    it('does not count an acknowledgement of a commit that a restore replaced', async () => {
+      const batch = await countedBatch();
+      await store.replicas.heartbeat('replica-a', t(0));
+      await store.replicas.acknowledge('replica-a', [await commitOf(batch.id, batch.createdAt)], t(10));
+      await store.batches.retract(batch.id, t(20_000));
+      await store.batches.restore(batch.id, t(30_000));
+      const recountedAt = t(40_000);
+      await store.batches.markReplicated([{ batchId: batch.id, kind: 'committed' }], recountedAt);
+      const [candidate] = await store.retention.candidates(recountedAt, 10);
+      expect(candidate?.acknowledgedBy).toEqual(new Set());
+      await store.replicas.acknowledge('replica-a', [await commitOf(batch.id, t(30_000))], t(50_000));
+      const [again] = await store.retention.candidates(recountedAt, 10);
+      expect(again?.acknowledgedBy).toEqual(new Set(['replica-a']));
+    });
+
+    it('marks a batch only as it was read, removes its prices in bounded steps, keeps its record, refuses its restore', async () => {
+      const batch = await countedBatch(12);
+      const other = await countedBatch(3);
+      expect(await store.retention.hasPruned()).toBe(false);
+      expect(await store.retention.removePrices(batch.id, 5)).toBe(0); // not marked: nothing goes
+      expect(await store.retention.markPruning(batch.id, t(1))).toBe(false); // counted at another time
+      expect(await store.retention.markPruning(batch.id, batch.countedAt)).toBe(true);
+      expect(await store.retention.markPruning(batch.id, batch.countedAt)).toBe(true);
+      expect(await store.retention.hasPruned()).toBe(true);
+      const before = await store.retention.priceCount();
+
+      expect(await store.retention.removePrices(batch.id, 5)).toBe(5);
+      expect(await store.retention.priceCount()).toBe(before - 5);
+      expect((await store.retention.candidates(other.countedAt, 10)).map((c) => c.batchId)).toContain(batch.id);
+      expect(await store.retention.removePrices(batch.id, 5)).toBe(5);
+      expect(await store.retention.removePrices(batch.id, 5)).toBe(2);
+      expect(await store.retention.removePrices(batch.id, 5)).toBe(0);
+      expect(await store.retention.priceCount()).toBe(before - 12);
+      expect(await store.batches.pricesOf(other.id, null, 100)).toHaveLength(3);
+      expect(await store.batches.pricesOf(batch.id, null, 100)).toEqual([]);
+      expect((await store.retention.candidates(other.countedAt, 10)).map((c) => c.batchId)).toEqual([other.id]);
+
+      const [record] = await store.batches.byIds([batch.id]);
+      expect(record).toMatchObject({ id: batch.id, status: 'ACCEPTED', acceptedCount: 12, errorCount: 1 });
+      expect((await store.batches.retract(batch.id, t(60_000)))?.status).toBe('RETRACTED');
+      expect((await store.batches.restore(batch.id, t(70_000)))?.status).toBe('RETRACTED');
+    });
+
+    it('does not mark a batch retracted since it was read', async () => {
+      const batch = await countedBatch();
+      await store.batches.retract(batch.id, t(5000));
+      expect(await store.retention.markPruning(batch.id, batch.countedAt)).toBe(false);
+      expect(await store.retention.hasPruned()).toBe(false);
+      expect((await store.batches.restore(batch.id, t(6000)))?.status).toBe('ACCEPTED');
+    });
+
+    it('registers a replica once, copying another one’s acknowledgements when asked', async () => {
+      const batch = await countedBatch();
+      expect(await store.replicas.heartbeat('replica-a', t(0))).toEqual({
+        registered: true,
+        replica: { replicaId: 'replica-a', registeredAt: t(0), heardAt: t(0), retiredAt: null },
+      });
+      await store.replicas.acknowledge('replica-a', [await commitOf(batch.id, batch.createdAt)], t(5));
+      const again = await store.replicas.heartbeat('replica-a', t(10));
+      expect(again).toEqual({
+        registered: false,
+        replica: { replicaId: 'replica-a', registeredAt: t(0), heardAt: t(10), retiredAt: null },
+      });
+      await store.replicas.heartbeat('replica-c', t(20), 'replica-a');
+      const [candidate] = await store.retention.candidates(batch.countedAt, 10);
+      expect(candidate?.acknowledgedBy).toEqual(new Set(['replica-a', 'replica-c']));
+      await store.replicas.unregister('replica-c');
+      expect((await store.replicas.replicas()).map((r) => r.replicaId)).toEqual(['replica-a']);
+      const [after] = await store.retention.candidates(batch.countedAt, 10);
+      expect(after?.acknowledgedBy).toEqual(new Set(['replica-a']));
+    });
+
+    it('retires only replicas silent since the cutoff, once; a retired one stays retired and acknowledges nothing', async () => {
+      const batch = await countedBatch();
+      await store.replicas.heartbeat('quiet', t(0));
+      await store.replicas.heartbeat('busy', t(0));
+      await store.replicas.acknowledge('busy', [], t(900));
+      expect(await store.replicas.retire(['quiet', 'busy'], t(500), t(1000))).toEqual(['quiet']);
+      expect(await store.replicas.retire(['quiet'], t(500), t(1001))).toEqual([]);
+      const { replica } = await store.replicas.heartbeat('quiet', t(2000));
+      expect(replica).toEqual({ replicaId: 'quiet', registeredAt: t(0), heardAt: t(0), retiredAt: t(1000) });
+      await store.replicas.acknowledge('quiet', [await commitOf(batch.id, batch.createdAt)], t(3000));
+      const [candidate] = await store.retention.candidates(batch.countedAt, 10);
+      expect(candidate?.acknowledgedBy).toEqual(new Set());
+    });
+  });
+
   describe(`${adapter}: exchange rates`, () => {
     const d = (text: string) => parseDay(text) as EpochDay;
     const rate = (currency: string, day: string, usdPerUnit: string) => ({ currency, day: d(day), usdPerUnit });
