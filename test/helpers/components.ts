@@ -71,6 +71,11 @@ export async function openEmbeddedStores(): Promise<EmbeddedStores> {
   const operational = openSqliteStore(dataDir);
   const analytics = await openChdbStore(dataDir);
   await operational.referenceData.upsert(readReferenceDataset());
+  return { dataDir, operational, analytics, ingest: ingestFor(operational) };
+}
+
+/** The write path over a store, with the offline exchange rates. */
+export function ingestFor(operational: OperationalStore): IngestService {
   const limits = {
     maxBatchItems: 100_000,
     maxChunkedBatchItems: 1_000_000,
@@ -78,12 +83,7 @@ export async function openEmbeddedStores(): Promise<EmbeddedStores> {
     maxRatesRangeDays: 3660,
   };
   const exchangeRates = new ExchangeRateService(new OfflineRateProvider(operational.exchangeRates));
-  return {
-    dataDir,
-    operational,
-    analytics,
-    ingest: new IngestService(operational, limits, exchangeRates, ignoredIngestEvents),
-  };
+  return new IngestService(operational, limits, exchangeRates, ignoredIngestEvents);
 }
 
 export async function closeEmbeddedStores(stores: EmbeddedStores): Promise<void> {

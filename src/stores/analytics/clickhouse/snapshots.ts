@@ -33,7 +33,7 @@ interface CountRow {
 interface StateRow {
   readonly batchId: string;
   readonly state: string;
-  readonly version: number | string;
+  readonly latest: number | string;
 }
 
 /**
@@ -57,7 +57,7 @@ export class ClickHouseSnapshots implements ReplicaSnapshots {
     const [source] = await select<ReplicaIdRow>(this.client, replicaIdQuery(this.db));
     const states = await select<StateRow>(
       this.client,
-      `SELECT batch_id AS batchId, argMax(state, version) AS state, max(version) AS version
+      `SELECT batch_id AS batchId, argMax(state, version) AS state, max(version) AS latest
          FROM ${this.db}.replica_batches GROUP BY batch_id ORDER BY batch_id`,
     );
     const prices = Number((await select<CountRow>(this.client, `SELECT count() AS n FROM ${this.db}.prices`))[0]?.n);
@@ -70,7 +70,7 @@ export class ClickHouseSnapshots implements ReplicaSnapshots {
         position: checkpoint.position,
         appliedAtMs: checkpoint.appliedAt.getTime(),
       },
-      batchStates: states.map((s) => [s.batchId, s.state, Number(s.version)] as const),
+      batchStates: states.map((s) => [s.batchId, s.state, Number(s.latest)] as const),
       prices,
     };
     const partial = `${file}.partial`;
