@@ -6,7 +6,8 @@
 import path from 'node:path';
 import { clickHouseStoreOptions } from '../../src/app/rateline';
 import { parseDay } from '../../src/domain/day';
-import type { IngestService } from '../../src/ingest';
+import type { Batch } from '../../src/domain/batch';
+import type { IngestService, SubmitPriceBatchInput } from '../../src/ingest';
 import type { Logger } from '../../src/logging/logger';
 import { RetentionJob, type RetentionEvents } from '../../src/retention';
 import { openClickHouseAnalyticsStore, type AnalyticsStore } from '../../src/stores/analytics';
@@ -94,7 +95,7 @@ export async function laneDayTotals(analytics: AnalyticsStore): Promise<string[]
 let keys = 0;
 
 /** A batch of `count` USD prices on the test lanes, spread over January 2016, from `base` dollars up; a new key. */
-export function priceBatchInput(count: number, base = 1000) {
+export function priceBatchInput(count: number, base = 1000): Omit<SubmitPriceBatchInput, 'owner'> {
   keys += 1;
   return {
     items: Array.from({ length: count }, (_, i) => ({
@@ -110,6 +111,6 @@ export function priceBatchInput(count: number, base = 1000) {
 }
 
 /** Submits {@link priceBatchInput} as the test supplier. */
-export function submitPrices(ingest: IngestService, count: number, base = 1000) {
+export function submitPrices(ingest: IngestService, count: number, base = 1000): Promise<Batch> {
   return ingest.submitPriceBatch(TEST_SUPPLIER, priceBatchInput(count, base));
 }
