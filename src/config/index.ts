@@ -174,7 +174,8 @@ const batchWorkSection = z
 /** Operational-store retention (src/retention); off unless OPERATIONAL_RETENTION is set. */
 const retentionSection = z
   .object({
-    OPERATIONAL_RETENTION: optional(duration),
+    // Empty means unset; not through `optional`, whose union would hide the format in its message.
+    OPERATIONAL_RETENTION: z.preprocess((value) => (value === '' ? undefined : value), duration.optional()),
     REPLICA_RETIRE_AFTER: duration.default(ms('7d')),
   })
   .transform((e) =>

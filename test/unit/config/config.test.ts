@@ -232,6 +232,34 @@ describe('loadConfig', () => {
     });
   });
 
+  it('reads OPERATIONAL_RETENTION and REPLICA_RETIRE_AFTER as durations; retention is off unless set', () => {
+    expect(loadConfig({}).retention).toBeUndefined();
+    expect(loadConfig({ OPERATIONAL_RETENTION: '' }).retention).toBeUndefined();
+    expect(loadConfig({ OPERATIONAL_RETENTION: '14d' }).retention).toEqual({
+      retentionMs: 14 * 86_400_000,
+      retireAfterMs: 7 * 86_400_000,
+    });
+    expect(loadConfig({ OPERATIONAL_RETENTION: '36h', REPLICA_RETIRE_AFTER: '30m' }).retention).toEqual({
+      retentionMs: 36 * 3_600_000,
+      retireAfterMs: 30 * 60_000,
+    });
+    expect(loadConfig({ OPERATIONAL_RETENTION: '5s' }).retention?.retentionMs).toBe(5_000);
+  });
+
+  it('names a bad retention and the accepted format, and a retirement shorter than a lease', () => {
+    for (const bad of ['14', '2w', '1.5h', '0s', '-5s', '14 days', 'soon']) {
+      expect(problemsOf({ OPERATIONAL_RETENTION: bad })).toEqual([
+        `OPERATIONAL_RETENTION: must be a duration: a whole number and a unit d, h, m or s (14d, 36h, 30m, 5s) (got ${JSON.stringify(bad)})`,
+      ]);
+    }
+    expect(problemsOf({ OPERATIONAL_RETENTION: '1d', REPLICA_RETIRE_AFTER: 'never' })[0]).toMatch(
+      /^REPLICA_RETIRE_AFTER: must be a duration/,
+    );
+    expect(problemsOf({ OPERATIONAL_RETENTION: '1d', REPLICA_RETIRE_AFTER: '10s' })).toEqual([
+      'REPLICA_RETIRE_AFTER (10000 ms) must exceed REPLICATION_LEASE_TTL_MS (15000): a replicator says it is there once per lease renewal',
+    ]);
+  });
+
   it('names every bad variable and the value it got', () => {
     const problems = problemsOf({
       PORT: 'eighty',
