@@ -15,6 +15,7 @@ import { dailyTotalsLatencySection } from './daily-totals-latency';
 import { ingestSection } from './ingest';
 import { hotReadsSection } from './hot-reads';
 import { ratesLatencySection } from './rates-latency';
+import { retentionSection } from './retention';
 import { formatCount, formatSeconds, formatTable, type BenchRow } from './stats';
 import { DEFAULT_SYNTHETIC_OPTIONS, describeSyntheticPrices, ensureSyntheticPrices } from './synthetic-prices';
 
@@ -24,7 +25,7 @@ import { DEFAULT_SYNTHETIC_OPTIONS, describeSyntheticPrices, ensureSyntheticPric
  *
  * Environment: BENCH_PRICES (10,000,000), BENCH_DATA_DIR (./data/bench), BENCH_ITERATIONS (200),
  * BENCH_WARMUP (20), BENCH_INGEST_BATCHES (24, see ingest.ts), BENCH_CHUNKED_PRICES and BENCH_CHUNK_PRICES
- * (see chunked-ingest.ts), BENCH_SECTIONS (all; a
+ * (see chunked-ingest.ts), BENCH_RETENTION_BATCHES and BENCH_RETENTION_BATCH_PRICES (see retention.ts), BENCH_SECTIONS (all; a
  * comma-separated list of section names such as `ingest`, to run or profile only those). Other Rateline
  * variables (CLICKHOUSE_URL, limits…) pass through to the config.
  */
@@ -37,6 +38,7 @@ const SECTIONS: readonly BenchSection[] = [
   ingestSection,
   chunkedIngestSection,
   hotReadsSection,
+  retentionSection,
 ];
 
 function selectedSections(): readonly BenchSection[] {
