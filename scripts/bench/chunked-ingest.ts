@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readReferenceDataset } from '../../src/reference-data';
-import { collectGarbage, type BenchContext, type BenchSection } from './context';
+import { collectGarbage, positiveIntegerFromEnv, type BenchContext, type BenchSection } from './context';
 import { BenchGraphqlClient } from './graphql-client';
 import { formatCount, formatMet, formatMs, formatSeconds, percentileCells, summarize, type BenchRow } from './stats';
 import { DEFAULT_SYNTHETIC_OPTIONS, syntheticLanes, type SyntheticLane } from './synthetic-prices';
@@ -36,13 +36,6 @@ interface Answer {
   readonly errors?: unknown[];
 }
 
-function fromEnv(name: string, fallback: number): number {
-  const raw = process.env[name]?.trim().replace(/[_,]/g, '');
-  if (raw === undefined || raw === '') return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new Error(`${name} must be a positive whole number (got "${raw}")`);
-  return Number(raw);
-}
-
 function chunkBody(lanes: readonly SyntheticLane[], batchId: string, chunkIndex: number, prices: number): Buffer {
   const items: string[] = new Array<string>(prices);
   for (let i = 0; i < prices; i += 1) {
@@ -75,8 +68,8 @@ async function call(client: BenchGraphqlClient, body: string | Buffer, field: st
 export const chunkedIngestSection: BenchSection = {
   name: 'chunked ingest',
   async run(context: BenchContext): Promise<BenchRow[]> {
-    const total = fromEnv('BENCH_CHUNKED_PRICES', DEFAULT_TOTAL);
-    const chunkSize = fromEnv('BENCH_CHUNK_PRICES', DEFAULT_CHUNK);
+    const total = positiveIntegerFromEnv('BENCH_CHUNKED_PRICES', DEFAULT_TOTAL);
+    const chunkSize = positiveIntegerFromEnv('BENCH_CHUNK_PRICES', DEFAULT_CHUNK);
     const chunks = Math.ceil(total / chunkSize);
     const lanes = syntheticLanes(readReferenceDataset(), DEFAULT_SYNTHETIC_OPTIONS.seed);
     const url = `${context.running.url}/graphql`;

@@ -42,3 +42,11 @@ export async function timed(fn: () => Promise<void>): Promise<number> {
 export function collectGarbage(): void {
   (globalThis as { gc?: () => void }).gc?.();
 }
+
+/** A positive whole number from the environment (`_` and `,` allowed as separators), or `fallback`. */
+export function positiveIntegerFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name]?.trim().replace(/[_,]/g, '');
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new Error(`${name} must be a positive whole number (got "${raw}")`);
+  return Number(raw);
+}

@@ -5,7 +5,7 @@ import readline from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import BetterSqlite3 from 'better-sqlite3';
 import { projectRoot } from '../../src/paths/project-root';
-import type { BenchContext, BenchSection } from './context';
+import { positiveIntegerFromEnv, type BenchContext, type BenchSection } from './context';
 import { BenchGraphqlClient } from './graphql-client';
 import { formatCount, formatSeconds, type BenchRow } from './stats';
 
@@ -23,13 +23,6 @@ import { formatCount, formatSeconds, type BenchRow } from './stats';
 const RETENTION = '5s';
 const TIMEOUT_MS = 5 * 60_000;
 const MIB = 1024 * 1024;
-
-function fromEnv(name: string, fallback: number): number {
-  const raw = process.env[name]?.trim().replace(/[_,]/g, '');
-  if (raw === undefined || raw === '') return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new Error(`${name} must be a positive whole number (got "${raw}")`);
-  return Number(raw);
-}
 
 interface RunSizes {
   readonly operationalPrices: number;
@@ -102,8 +95,8 @@ async function until(what: string, probe: () => boolean | Promise<boolean>): Pro
 }
 
 async function ingestRun(context: BenchContext, retention: string | undefined): Promise<RunSizes> {
-  const batches = fromEnv('BENCH_RETENTION_BATCHES', 20);
-  const perBatch = fromEnv('BENCH_RETENTION_BATCH_PRICES', 10_000);
+  const batches = positiveIntegerFromEnv('BENCH_RETENTION_BATCHES', 20);
+  const perBatch = positiveIntegerFromEnv('BENCH_RETENTION_BATCH_PRICES', 10_000);
   const dataDir = path.join(path.dirname(context.config.dataDir), `bench-retention-${retention ?? 'off'}`);
   fs.rmSync(dataDir, { recursive: true, force: true });
   const started = performance.now();

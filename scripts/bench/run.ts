@@ -8,7 +8,7 @@ import { loadConfig } from '../../src/config';
 import { projectRoot } from '../../src/paths/project-root';
 import { readReferenceDataset } from '../../src/reference-data';
 import { createClickHouseClient } from '../../src/stores/analytics/clickhouse/client';
-import type { BenchContext, BenchSection } from './context';
+import { positiveIntegerFromEnv, type BenchContext, type BenchSection } from './context';
 import { analysisLatencySection } from './analysis-latency';
 import { chunkedIngestSection } from './chunked-ingest';
 import { dailyTotalsLatencySection } from './daily-totals-latency';
@@ -56,13 +56,6 @@ function selectedSections(): readonly BenchSection[] {
   return SECTIONS.filter((section) => wanted.includes(section.name));
 }
 
-function positiveInteger(name: string, fallback: number): number {
-  const raw = process.env[name]?.trim().replace(/[_,]/g, '');
-  if (raw === undefined || raw === '') return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new Error(`${name} must be a positive whole number (got "${raw}")`);
-  return Number(raw);
-}
-
 const started = performance.now();
 function progress(message: string): void {
   process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${message}\n`);
@@ -75,9 +68,9 @@ function machine(): string {
 }
 
 async function main(): Promise<void> {
-  const prices = positiveInteger('BENCH_PRICES', 10_000_000);
-  const iterations = positiveInteger('BENCH_ITERATIONS', 200);
-  const warmup = positiveInteger('BENCH_WARMUP', 20);
+  const prices = positiveIntegerFromEnv('BENCH_PRICES', 10_000_000);
+  const iterations = positiveIntegerFromEnv('BENCH_ITERATIONS', 200);
+  const warmup = positiveIntegerFromEnv('BENCH_WARMUP', 20);
   const dataDir = path.resolve(process.env.BENCH_DATA_DIR ?? path.join(projectRoot(), 'data', 'bench'));
   // The service runs as in production: with an API key (NODE_ENV=production, set by `npm run bench`,
   // refuses to run open), so the measured path includes authentication.

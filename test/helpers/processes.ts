@@ -23,6 +23,8 @@ export const ENTRY_POINTS = {
   seed: path.join(DIST, 'scripts', 'seed.js'),
   healthcheck: path.join(DIST, 'scripts', 'healthcheck.js'),
   ratesImport: path.join(DIST, 'scripts', 'import-exchange-rates.js'),
+  analyticsExport: path.join(DIST, 'scripts', 'analytics-export.js'),
+  analyticsImport: path.join(DIST, 'scripts', 'analytics-import.js'),
 };
 
 /** What the service logs once it answers requests. */
