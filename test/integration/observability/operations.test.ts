@@ -36,7 +36,12 @@ describe('liveness and readiness', () => {
     expect(await service.get('/livez')).toEqual({ status: 200, body: { status: 'alive' } });
     expect(await service.get('/readyz')).toEqual({
       status: 200,
-      body: { status: 'ready', ready: true, shuttingDown: false, checks: { operational: 'ok', analytics: 'ok' } },
+      body: {
+        status: 'ready',
+        ready: true,
+        shuttingDown: false,
+        checks: { operational: 'ok', analytics: 'ok', replication: 'ok' },
+      },
     });
     expect((await service.get('/healthz')).status).toBe(200);
   });

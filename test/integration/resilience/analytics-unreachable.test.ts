@@ -72,7 +72,7 @@ describe('with ClickHouse unreachable', () => {
         status: 'not ready',
         ready: false,
         shuttingDown: false,
-        checks: { operational: 'ok', analytics: 'ANALYTICS_UNAVAILABLE' },
+        checks: { operational: 'ok', analytics: 'ANALYTICS_UNAVAILABLE', replication: 'ok' },
       },
     });
     expect((await service.get('/livez')).status).toBe(200);
