@@ -17,7 +17,7 @@ import { ratesRoute } from '../rest/rates-route';
 import { crossOriginAccess, securityHeaders } from './browser-policy';
 import { errorHandler } from './errors';
 import { methodGuard, unknownRoute } from './routing';
-import { limitRequests } from './rate-limits';
+import { callerAdmitted, limitRequests } from './rate-limits';
 import { webPages } from './web-pages';
 
 export interface HttpAppDependencies {
@@ -114,7 +114,13 @@ export function createHttpApp(deps: HttpAppDependencies): Express {
     expressMiddleware(deps.apollo, {
       context: ({ res }) =>
         Promise.resolve(
-          createRequestContext(deps.services, principalOf(res), requestLog(res, deps.log), budgetOf(res)),
+          createRequestContext(
+            deps.services,
+            principalOf(res),
+            callerAdmitted(res),
+            requestLog(res, deps.log),
+            budgetOf(res),
+          ),
         ),
     }),
   );
