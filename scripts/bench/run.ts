@@ -11,6 +11,7 @@ import { createClickHouseClient } from '../../src/stores/analytics/clickhouse/cl
 import type { BenchContext, BenchSection } from './context';
 import { analysisLatencySection } from './analysis-latency';
 import { chunkedIngestSection } from './chunked-ingest';
+import { concurrentWritesSection } from './concurrent-writes';
 import { dailyTotalsLatencySection } from './daily-totals-latency';
 import { ingestSection } from './ingest';
 import { hotReadsSection } from './hot-reads';
@@ -36,6 +37,7 @@ const SECTIONS: readonly BenchSection[] = [
   analysisLatencySection,
   ingestSection,
   chunkedIngestSection,
+  concurrentWritesSection,
   hotReadsSection,
 ];
 

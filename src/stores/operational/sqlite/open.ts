@@ -37,8 +37,7 @@ export function openSqliteOperationalStore(options: SqliteStoreOptions): Operati
   try {
     migrateOperationalSchema(db);
     const rows = new SqliteBatchRows(db);
-    const writeThread = new SqliteWriteThread(file);
-    return {
+    const ports = {
       referenceData: new SqliteReferenceData(db),
       batches: new SqliteBatches(rows, (batch) => writeThread.record(batch)),
       chunkedBatches: new SqliteChunkedBatches(rows),
@@ -46,6 +45,11 @@ export function openSqliteOperationalStore(options: SqliteStoreOptions): Operati
       exchangeRates: new SqliteExchangeRates(db),
       replicationLeases: new SqliteReplicationLeases(db),
       changeFeed: new SqliteChangeFeed(db, options.changeFeedPollMs ?? 50),
+    };
+    // Last: nothing after it can fail and leave the thread running.
+    const writeThread = new SqliteWriteThread(file);
+    return {
+      ...ports,
       checkAvailable: () =>
         promised(() => {
           db.prepare('SELECT 1').get();

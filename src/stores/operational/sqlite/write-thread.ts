@@ -42,8 +42,8 @@ function revived({ message, code }: { message: string; code?: string }): Error {
 /**
  * Records whole batches on a worker thread with a connection of its own (write-thread-main.ts), so
  * that the event loop of the process goes on serving while SQLite inserts tens of thousands of rows.
- * Started on the first batch; a thread that dies fails the batches it held (they were not
- * acknowledged: their transactions rolled back) and the next batch starts a new one.
+ * A thread that dies fails the batches it held (they were not acknowledged: their transactions rolled
+ * back) and the next batch starts a new one.
  */
 export class SqliteWriteThread {
   private worker: Worker | undefined;
@@ -52,7 +52,10 @@ export class SqliteWriteThread {
   private readonly inFlight = new Set<Promise<void>>();
   private nextId = 0;
 
-  constructor(private readonly file: string) {}
+  /** Starts the thread at once: starting it (loading the driver, opening the file) takes longer than a small batch. */
+  constructor(private readonly file: string) {
+    this.start();
+  }
 
   record(batch: NewBatch): Promise<RecordBatchOutcome> {
     const worker = this.worker ?? this.start();
