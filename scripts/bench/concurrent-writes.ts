@@ -117,6 +117,8 @@ async function readUntil(context: BenchContext, stop: AbortSignal, latencies: nu
       if (response.status !== 200) throw new Error(`rates answered HTTP ${response.status} during ingest`);
       latencies.push(performance.now() - start);
     }
+  } catch (error) {
+    throw new Error(`the reader failed after ${latencies.length} answers`, { cause: error });
   } finally {
     client.close();
   }

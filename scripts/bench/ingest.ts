@@ -235,7 +235,11 @@ export async function ingestRun(
     const cpuBefore = process.cpuUsage();
     const start = performance.now();
     const stop = new AbortController();
-    const alongside = meanwhile?.(stop.signal);
+    // Awaited after the writers; caught meanwhile so that its failure does not end the process first.
+    const alongside = meanwhile?.(stop.signal).then(
+      () => undefined,
+      (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
+    );
     await Promise.all(
       connections.map(async (connection, c) => {
         for (const body of bodies[c] ?? []) acknowledged.push(await submit(connection, body));
@@ -243,7 +247,8 @@ export async function ingestRun(
     );
     const seconds = (performance.now() - start) / 1000;
     stop.abort();
-    await alongside;
+    const failed = await alongside;
+    if (failed) throw failed;
     const cpu = process.cpuUsage(cpuBefore);
     const cpuSeconds = (cpu.user + cpu.system) / 1e6;
     bodies.length = 0;
