@@ -7,6 +7,7 @@ import http from 'node:http';
 import { hashApiKey } from '../../../src/auth';
 import { startTestService, type TestService } from '../../helpers/components';
 import { eventually } from '../../helpers/eventually';
+import { COUNTED_PER_DAY, countedDays, daySheet, daysFrom, tally } from '../../helpers/rate-sheets';
 import { untilReplicatedAtIsSet } from '../../helpers/service-batches';
 
 const KEYS = { supplierA: 'rl_sheet-supplier-a', supplierB: 'rl_sheet-supplier-b', reader: 'rl_sheet-reader' };
@@ -96,36 +97,12 @@ async function countedPerDay(
   to: string,
 ): Promise<Map<string, number>> {
   const answer = await service.graphql<{ rates: { day: string; priceCount: number }[] }>(
-    `query($o: String!, $d: String!, $f: Date!, $t: Date!) {
-       rates(origin: $o, destination: $d, dateFrom: $f, dateTo: $t, minPrices: 1) { day priceCount } }`,
+    COUNTED_PER_DAY,
     { o: origin, d: destination, f: from, t: to },
     as('reader'),
   );
   if (!answer.data) throw new Error(JSON.stringify(answer.errors));
-  return new Map(answer.data.rates.filter((r) => r.priceCount > 0).map((r) => [r.day, r.priceCount]));
-}
-
-/** The days from..to, both included, by the test's own calendar arithmetic. */
-function daysFrom(from: string, to: string): string[] {
-  const days: string[] = [];
-  for (let t = Date.parse(`${from}T00:00:00Z`); t <= Date.parse(`${to}T00:00:00Z`); t += 86_400_000) {
-    days.push(new Date(t).toISOString().slice(0, 10));
-  }
-  return days;
-}
-
-function tally(days: readonly string[]): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const day of days) counts.set(day, (counts.get(day) ?? 0) + 1);
-  return counts;
-}
-
-/** `count` day rows on one lane over 2044, one per line. */
-function daySheet(origin: string, destination: string, count: number): { text: string; days: string[] } {
-  const year = daysFrom('2044-01-01', '2044-12-31');
-  const days = Array.from({ length: count }, (_, i) => year[i % year.length] as string);
-  const lines = days.map((day, i) => `${origin},${destination},${day},${1000 + (i % 97)}`);
-  return { text: `origin,destination,day,price\n${lines.join('\n')}\n`, days };
+  return countedDays(answer.data.rates);
 }
 
 describe('a CSV sheet', () => {
