@@ -62,7 +62,9 @@ export function checkSheetFields(fields: readonly string[], nameOf: (field: Shee
   }
 }
 
-export const isSheetField = (name: string): name is SheetField => (SHEET_FIELDS as readonly string[]).includes(name);
+const SHEET_FIELD_SET: ReadonlySet<string> = new Set(SHEET_FIELDS);
+
+export const isSheetField = (name: string): name is SheetField => SHEET_FIELD_SET.has(name);
 
 /**
  * The items of one row: one for a `day`, one per day of a range (capped at `maxRangeDays`,
@@ -71,17 +73,28 @@ export const isSheetField = (name: string): name is SheetField => (SHEET_FIELDS 
  * the worker reports with its line like any invalid item.
  */
 export function itemsOfRow(row: SheetRow, maxRangeDays: number): PriceItemInput[] {
-  if ('problem' in row) return [unreadableItem(row.line, row.problem)];
+  if ('problem' in row) return [unreadableItem(row.line, { ...row.problem, value: excerpt(row.problem.value) })];
   try {
     return readRow(row, maxRangeDays);
   } catch (error) {
     if (!(error instanceof RatelineError) || error.field === undefined) throw error;
-    return [unreadableItem(row.line, { field: error.field, message: error.message, value: error.value ?? null })];
+    return [unreadableItem(row.line, { field: error.field, message: error.message, value: excerpt(error.value) })];
   }
 }
 
+const MAX_ECHOED_CHARS = 200;
+
+/** What an unreadable line's error echoes: the value, or its first characters when it is long. */
+function excerpt(value: unknown): unknown {
+  if (value === undefined || value === null) return null;
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  if (text.length <= MAX_ECHOED_CHARS) return value;
+  return `${text.slice(0, MAX_ECHOED_CHARS)}…`;
+}
+
 function readRow({ line, fields }: Extract<SheetRow, { fields: unknown }>, maxRangeDays: number): PriceItemInput[] {
-  const unknown = Object.keys(fields).find((name) => !isSheetField(name));
+  let unknown: string | undefined;
+  for (const name in fields) if (!isSheetField(name)) unknown ??= name;
   if (unknown !== undefined) {
     throw badUserInput(unknown, fields[unknown], `${unknown} is not an item field (${SHEET_FIELDS.join(', ')})`);
   }

@@ -4,8 +4,7 @@
  * number is computed here from the sheet's own rows; what counts is read back through GraphQL `rates`.
  */
 import http from 'node:http';
-import { hashApiKey } from '../../../src/auth';
-import { startTestService, type TestService } from '../../helpers/components';
+import { apiKeysSetting, startTestService, type TestService } from '../../helpers/components';
 import { eventually } from '../../helpers/eventually';
 import { COUNTED_PER_DAY, countedDays, daySheet, daysFrom, tally } from '../../helpers/rate-sheets';
 import { untilReplicatedAtIsSet } from '../../helpers/service-batches';
@@ -22,9 +21,7 @@ let service: TestService;
 
 beforeAll(async () => {
   service = await startTestService({
-    API_KEYS: (Object.keys(KEYS) as KeyName[])
-      .map((name) => `${name}:${ROLES[name]}:${hashApiKey(KEYS[name]).toString('hex')}`)
-      .join(','),
+    API_KEYS: apiKeysSetting(KEYS, ROLES),
     MAX_CHUNKED_BATCH_ITEMS: String(MAX_CHUNKED_BATCH_ITEMS),
     REPLICATION_FLUSH_INTERVAL_MS: '20',
     WORKER_POLL_INTERVAL_MS: '50',
@@ -39,23 +36,14 @@ interface ItemErrorJson {
   message: string;
   line: number | null;
 }
+/** The fields of the batch JSON the tests read. */
 interface BatchJson {
   id: string;
   owner: string | null;
-  idempotencyKey: string;
   status: string;
-  skipInvalid: boolean;
   itemCount: number;
-  chunkCount: number;
-  processedCount: number;
   acceptedCount: number;
-  rejectedCount: number;
   errors: ItemErrorJson[];
-  errorCount: number;
-  createdAt: string;
-  openUntil: string | null;
-  retractedAt: string | null;
-  replicatedAt: string | null;
 }
 interface ErrorJson {
   error: { code: string; message: string; field?: string; value?: unknown };
@@ -321,6 +309,29 @@ describe('requests refused before any batch is opened', () => {
 
     const put = await fetch(`${service.running.url}/batches`, { method: 'PUT', headers: as('supplierB') });
     expect([put.status, put.headers.get('allow')]).toEqual([405, 'POST']);
+  });
+});
+
+describe('a sheet the parser cannot read further', () => {
+  it('answers 400 naming the line, aborts its batch and counts nothing', async () => {
+    // Rows enough for the batch to be opened and given chunks before the parser meets the long line.
+    const text = `${daySheet('CNSGH', 'GBLTP', 20_000).text}CNSGH,GBLTP,2044-07-02,"${'9'.repeat(5000)}"\n`;
+    const answer = await csv('unreadable-file', text);
+    expect(answer.status).toBe(400);
+    const { error } = answer.json as ErrorJson;
+    expect(error.code).toBe('BAD_USER_INPUT');
+    expect(error.message).toContain('at line 20002');
+    const batches = await service.graphql<{ batches: { nodes: { idempotencyKey: string; status: string }[] } }>(
+      '{ batches(first: 100) { nodes { idempotencyKey status } } }',
+      undefined,
+      as('supplierA'),
+    );
+    expect(batches.data?.batches.nodes.filter((b) => b.idempotencyKey === 'unreadable-file')).toEqual([
+      { idempotencyKey: 'unreadable-file', status: 'ABORTED' },
+    ]);
+    const { text: later } = daySheet('CNSGH', 'IEDUB', 1);
+    await settled(((await csv('after-unreadable-file', later)).json as BatchJson).id);
+    expect(await countedPerDay('CNSGH', 'GBLTP', '2044-01-01', '2044-12-31')).toEqual(new Map());
   });
 });
 
