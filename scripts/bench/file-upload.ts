@@ -170,7 +170,11 @@ export const fileUploadSection: BenchSection = {
         },
         {
           name: `${name}: resident memory growth of the serving process until answered (peak − before)`,
-          cells: new Map([['whole run', `${uploadGrowth.toFixed(0)} MB`]]),
+          cells: new Map([
+            ['whole run', `${uploadGrowth.toFixed(0)} MB`],
+            ['target', `< ${TARGET_RSS_GROWTH_MB} MB`],
+            ['met', formatMet(uploadGrowth < TARGET_RSS_GROWTH_MB)],
+          ]),
         },
         {
           name: `${name}: resident memory growth of the serving process until counted (peak − before)`,
