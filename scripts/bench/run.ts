@@ -13,6 +13,7 @@ import { analysisLatencySection } from './analysis-latency';
 import { chunkedIngestSection } from './chunked-ingest';
 import { concurrentWritesSection } from './concurrent-writes';
 import { dailyTotalsLatencySection } from './daily-totals-latency';
+import { fileUploadSection } from './file-upload';
 import { ingestSection } from './ingest';
 import { hotReadsSection } from './hot-reads';
 import { ratesLatencySection } from './rates-latency';
@@ -25,7 +26,7 @@ import { DEFAULT_SYNTHETIC_OPTIONS, describeSyntheticPrices, ensureSyntheticPric
  *
  * Environment: BENCH_PRICES (10,000,000), BENCH_DATA_DIR (./data/bench), BENCH_ITERATIONS (200),
  * BENCH_WARMUP (20), BENCH_INGEST_BATCHES (24, see ingest.ts), BENCH_CHUNKED_PRICES and BENCH_CHUNK_PRICES
- * (see chunked-ingest.ts), BENCH_SECTIONS (all; a
+ * (see chunked-ingest.ts), BENCH_UPLOAD_LINES (see file-upload.ts), BENCH_SECTIONS (all; a
  * comma-separated list of section names such as `ingest`, to run or profile only those). Other Rateline
  * variables (CLICKHOUSE_URL, limits…) pass through to the config.
  */
@@ -38,6 +39,7 @@ const SECTIONS: readonly BenchSection[] = [
   ingestSection,
   chunkedIngestSection,
   concurrentWritesSection,
+  fileUploadSection,
   hotReadsSection,
 ];
 
