@@ -61,7 +61,7 @@ type BatchAnswer = GraphqlAnswer<{
   readonly batch: { id: string; createdAt: string; replicatedAt: string | null } | null;
 }>;
 
-function batchesFromEnv(): number {
+export function batchesFromEnv(): number {
   const raw = process.env.BENCH_INGEST_BATCHES?.trim().replace(/[_,]/g, '');
   if (raw === undefined || raw === '') return DEFAULT_BATCHES;
   if (!/^\d+$/.test(raw) || Number(raw) < 1) {
@@ -71,7 +71,9 @@ function batchesFromEnv(): number {
 }
 
 /** Every day of 2021 as YYYY-MM-DD. */
-const DAYS_2021 = Array.from({ length: 365 }, (_, i) => new Date(Date.UTC(2021, 0, 1 + i)).toISOString().slice(0, 10));
+export const DAYS_2021 = Array.from({ length: 365 }, (_, i) =>
+  new Date(Date.UTC(2021, 0, 1 + i)).toISOString().slice(0, 10),
+);
 
 /**
  * The currency of a run's prices: USD, or EUR to measure the conversion path (a prefetch of the
@@ -185,7 +187,7 @@ async function checkCounted(context: BenchContext, ids: readonly string[]): Prom
 /** USD or EUR batches, or both alternating batch by batch (an A/B run: both see the same machine load). */
 type RunCurrency = BenchCurrency | 'USD/EUR';
 
-interface IngestRun {
+export interface IngestRun {
   readonly clients: number;
   readonly currency: RunCurrency;
   readonly acknowledged: readonly Acknowledged[];
@@ -202,13 +204,15 @@ interface IngestRun {
  * Sends `batches` batches, spread over `clients` clients that each send theirs back to back, then waits
  * until all are replicated.
  */
-async function ingestRun(
+export async function ingestRun(
   context: BenchContext,
   lanes: readonly SyntheticLane[],
   keyPrefix: string,
   batches: number,
   clients: number,
   currency: RunCurrency = 'USD',
+  /** Runs alongside the writers from their first request; told to stop once the last is acknowledged. */
+  meanwhile?: (stop: AbortSignal) => Promise<void>,
 ): Promise<IngestRun> {
   const url = `${context.running.url}/graphql`;
   // USD, EUR, EUR, USD, …: each currency comes first and second in its pair equally often. Plain
@@ -230,12 +234,21 @@ async function ingestRun(
     const startedAt = Date.now();
     const cpuBefore = process.cpuUsage();
     const start = performance.now();
+    const stop = new AbortController();
+    // Awaited after the writers; caught meanwhile so that its failure does not end the process first.
+    const alongside = meanwhile?.(stop.signal).then(
+      () => undefined,
+      (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
+    );
     await Promise.all(
       connections.map(async (connection, c) => {
         for (const body of bodies[c] ?? []) acknowledged.push(await submit(connection, body));
       }),
     );
     const seconds = (performance.now() - start) / 1000;
+    stop.abort();
+    const failed = await alongside;
+    if (failed) throw failed;
     const cpu = process.cpuUsage(cpuBefore);
     const cpuSeconds = (cpu.user + cpu.system) / 1e6;
     bodies.length = 0;
@@ -248,7 +261,7 @@ async function ingestRun(
   }
 }
 
-function rowsOf(context: BenchContext, run: IngestRun): BenchRow[] {
+export function rowsOf(context: BenchContext, run: IngestRun): BenchRow[] {
   const who = `${run.clients === 1 ? '1 client' : `${run.clients} clients`}${run.currency === 'USD' ? '' : `, ${run.currency}`}`;
   const prices = run.acknowledged.length * BATCH_PRICES;
   const rate = prices / run.seconds;

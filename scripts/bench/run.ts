@@ -11,7 +11,9 @@ import { createClickHouseClient } from '../../src/stores/analytics/clickhouse/cl
 import { positiveIntegerFromEnv, type BenchContext, type BenchSection } from './context';
 import { analysisLatencySection } from './analysis-latency';
 import { chunkedIngestSection } from './chunked-ingest';
+import { concurrentWritesSection } from './concurrent-writes';
 import { dailyTotalsLatencySection } from './daily-totals-latency';
+import { fileUploadSection } from './file-upload';
 import { ingestSection } from './ingest';
 import { hotReadsSection } from './hot-reads';
 import { ratesLatencySection } from './rates-latency';
@@ -25,7 +27,8 @@ import { DEFAULT_SYNTHETIC_OPTIONS, describeSyntheticPrices, ensureSyntheticPric
  *
  * Environment: BENCH_PRICES (10,000,000), BENCH_DATA_DIR (./data/bench), BENCH_ITERATIONS (200),
  * BENCH_WARMUP (20), BENCH_INGEST_BATCHES (24, see ingest.ts), BENCH_CHUNKED_PRICES and BENCH_CHUNK_PRICES
- * (see chunked-ingest.ts), BENCH_RETENTION_BATCHES and BENCH_RETENTION_BATCH_PRICES (see retention.ts), BENCH_SECTIONS (all; a
+ * (see chunked-ingest.ts), BENCH_UPLOAD_LINES (see file-upload.ts), BENCH_RETENTION_BATCHES and
+ * BENCH_RETENTION_BATCH_PRICES (see retention.ts), BENCH_SECTIONS (all; a
  * comma-separated list of section names such as `ingest`, to run or profile only those). Other Rateline
  * variables (CLICKHOUSE_URL, limits…) pass through to the config.
  */
@@ -37,6 +40,8 @@ const SECTIONS: readonly BenchSection[] = [
   analysisLatencySection,
   ingestSection,
   chunkedIngestSection,
+  concurrentWritesSection,
+  fileUploadSection,
   hotReadsSection,
   retentionSection,
 ];

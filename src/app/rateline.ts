@@ -14,16 +14,17 @@ import {
   OpenExchangeRatesProvider,
 } from '../currencies';
 import {
-  budgetStatusPlugin,
+  httpStatusPlugin,
   buildRatelineSchema,
   freshnessPlugin,
+  writeTurnsPlugin,
   createGraphqlServer,
   serveGraphqlOverWebSocket,
 } from '../graphql';
 import { createHttpApp } from '../http/app';
 import { refuseSubscriptionsOverHttp } from '../http/subscriptions-over-http';
 import { BatchQueries, BatchWorker, IngestService } from '../ingest';
-import { openLimits } from '../limits';
+import { openLimits, WriteTurns } from '../limits';
 import { LocationsService } from '../locations';
 import type { Logger } from '../logging/logger';
 import { Readiness } from '../observability/health';
@@ -33,6 +34,8 @@ import {
   ingestMetrics,
   observeBatchQueue,
   limitMetrics,
+  observeWriteTurns,
+  writeTurnMetrics,
   changeFeedMetrics,
   observeReplication,
   recordRedisAvailability,
@@ -392,6 +395,8 @@ export async function startRateline(config: Config, log: Logger, tracer?: Tracer
   const retention = config.batchWork.inProcess ? createRetentionJob(config, stores.operational, log) : undefined;
   let apiKeyReloader: ApiKeyReloader | undefined;
   const limits = openLimits(config.rateLimits, limitMetrics, redis?.client);
+  const writeTurns = new WriteTurns(config.rateLimits.writes, writeTurnMetrics);
+  const stopObservingWriteTurns = observeWriteTurns(writeTurns);
   try {
     const authenticator = new ApiKeyAuthenticator(config.apiKeys);
     warnIfOpen(config, authenticator, log);
@@ -432,7 +437,8 @@ export async function startRateline(config: Config, log: Logger, tracer?: Tracer
         ApolloServerPluginDrainHttpServer({ httpServer }),
         refuseSubscriptionsOverHttp(),
         { serverWillStart: () => Promise.resolve({ drainServer: () => webSocket.close() }) },
-        budgetStatusPlugin(),
+        httpStatusPlugin(),
+        writeTurnsPlugin(writeTurns),
         freshnessPlugin(),
         ...(tracing ? [tracing.plugin] : []),
       ],
@@ -487,6 +493,7 @@ export async function startRateline(config: Config, log: Logger, tracer?: Tracer
         readiness.beginShutdown();
         stopObservingReplication();
         stopObservingBatchQueue();
+        stopObservingWriteTurns();
         const workerStopped = Promise.all([worker?.stop(), retention?.stop()]);
         // Still serving while load balancers notice /readyz: closing the listener at once resets the
         // connections the kernel has already accepted (seen in the rolling-restart test).

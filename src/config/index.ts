@@ -326,6 +326,9 @@ const rateLimitsSection = z
     WS_MAX_CONNECTIONS_PER_KEY: integer(1, 100_000, 16),
     WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: integer(1, 100_000, 100),
     WS_MAX_SUBSCRIPTIONS_PER_KEY: integer(1, 1_000_000, 500),
+    WRITE_CONCURRENCY: integer(1, 1_024, 2),
+    WRITE_QUEUE_PER_CALLER: integer(0, 10_000, 4),
+    WRITE_QUEUE_TIMEOUT_MS: integer(100, 600_000, 10_000),
   })
   .transform((e) => ({
     /** Requests (HTTP data routes, subscriptions) a caller may make each second, sustained. */
@@ -338,6 +341,12 @@ const rateLimitsSection = z
       maxConnectionsPerCaller: e.WS_MAX_CONNECTIONS_PER_KEY,
       maxSubscriptionsPerConnection: e.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION,
       maxSubscriptionsPerCaller: e.WS_MAX_SUBSCRIPTIONS_PER_KEY,
+    },
+    /** Turns on the write path, shared fairly between callers (src/limits/write-turns.ts). */
+    writes: {
+      concurrent: e.WRITE_CONCURRENCY,
+      queuedPerCaller: e.WRITE_QUEUE_PER_CALLER,
+      maxWaitMs: e.WRITE_QUEUE_TIMEOUT_MS,
     },
   }));
 

@@ -29,6 +29,8 @@ export interface BatchItemError {
   readonly code: ErrorCode;
   readonly message: string;
   readonly value: unknown;
+  /** The 1-based line of the rate sheet the item came from (POST /batches); absent for items sent as GraphQL. */
+  readonly line?: number;
 }
 
 /** One price as the stores keep it: exact integer cents, its original amount and currency alongside. */

@@ -33,6 +33,8 @@ export type ErrorCode =
   | 'UNSUPPORTED_MEDIA_TYPE'
   /** A caller over one of its rate, concurrency, connection or subscription limits (HTTP 429). */
   | 'RATE_LIMITED'
+  /** The write path is busier than a write may wait for a turn (WRITE_QUEUE_TIMEOUT_MS): HTTP 503, retry later. */
+  | 'SERVICE_SATURATED'
   | 'ANALYTICS_UNAVAILABLE'
   | 'OPERATIONAL_STORE_UNAVAILABLE'
   /** The request's time budget (QUERY_TIMEOUT_MS) ran out before its answer was ready; its queries were stopped. */

@@ -13,6 +13,8 @@ import type { ReplicationMonitor } from '../replication';
 /** What every resolver receives; built anew for each request. */
 export interface RequestContext {
   readonly principal: Principal;
+  /** Whom the request's limits and write turns count against (src/limits/caller.ts). */
+  readonly caller: string;
   /** The principal as the write path sees it: whose batches it sees and acts on. */
   readonly batchActor: BatchActor;
   /** The request's logger, carrying its request id. */
@@ -38,12 +40,14 @@ export interface RequestContext {
 export function createRequestContext(
   services: RatelineServices,
   principal: Principal,
+  caller: string,
   log: Logger,
   budget: Budget = UNBOUNDED,
 ): RequestContext {
   const batchActor = batchActorOf(principal);
   return {
     principal,
+    caller,
     batchActor,
     log,
     budget,

@@ -1,5 +1,5 @@
 import { ApolloServerErrorCode, unwrapResolverError } from '@apollo/server/errors';
-import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
 import { clientMessage, echoedValue, RatelineError } from '../domain/errors';
 
@@ -14,7 +14,17 @@ const CLIENT_ERROR_CODES = new Set<unknown>([
   ApolloServerErrorCode.PERSISTED_QUERY_NOT_SUPPORTED,
   'QUERY_TOO_COMPLEX',
   'RATE_LIMITED',
+  'SERVICE_SATURATED',
 ]);
+
+/**
+ * A domain error raised outside a resolver (a plugin, the WebSocket transport), as a GraphQL error with
+ * the extensions the formatter gives a resolver's: Apollo unwraps an error's cause only for resolvers.
+ */
+export const asGraphqlError = (error: RatelineError): GraphQLError =>
+  new GraphQLError(error.message, {
+    extensions: { code: error.code, field: error.field, value: echoedValue(error.value), ...error.details },
+  });
 
 /** An error the contract describes to the client (a domain error or one the client caused), not a fault. */
 export function isExpectedError(error: unknown, code: unknown): boolean {

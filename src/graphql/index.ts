@@ -3,5 +3,6 @@ export { checkQueryDocument } from './limits';
 export { createGraphqlServer } from './server';
 export { createRequestContext, type RequestContext } from './context';
 export { serveGraphqlOverWebSocket } from './websocket';
-export { budgetStatusPlugin } from './budget-plugin';
+export { httpStatusPlugin } from './http-status-plugin';
+export { writeTurnsPlugin } from './write-turns-plugin';
 export { freshnessPlugin } from './freshness-plugin';

@@ -19,7 +19,7 @@ import { callerOf, RateLimitedError, type WebSocketConnection, type WebSocketLim
 import type { RatelineServices } from '../services';
 import type { Logger } from '../logging/logger';
 import { createRequestContext } from './context';
-import { createErrorFormatter } from './errors';
+import { asGraphqlError, createErrorFormatter } from './errors';
 import { checkQueryDocument, operationJudge, queryTooComplex } from './limits';
 
 export interface GraphqlWebSocketDependencies {
@@ -46,11 +46,6 @@ interface ConnectionState extends Record<PropertyKey, unknown> {
 
 /** The close code of a connection refused by WS_MAX_CONNECTIONS_PER_KEY (4000-4999: the application's). */
 const TOO_MANY_CONNECTIONS = 4429;
-
-const rateLimited = (error: RateLimitedError): GraphQLError =>
-  new GraphQLError(error.message, {
-    extensions: { code: error.code, limit: error.limit, retryAfterSeconds: error.retryAfterSeconds },
-  });
 
 /** A client's mistake in its operation: answered with Apollo's code, logged as a warning without a stack. */
 const withCode = (error: GraphQLError, code: string): GraphQLError =>
@@ -143,7 +138,7 @@ export function serveGraphqlOverWebSocket(deps: GraphqlWebSocketDependencies): G
           await ctx.extra.connection!.subscribe(id);
         } catch (error) {
           if (!(error instanceof RateLimitedError)) throw error;
-          return [rateLimited(error)];
+          return [asGraphqlError(error)];
         }
         return {
           schema: deps.schema,
@@ -154,7 +149,12 @@ export function serveGraphqlOverWebSocket(deps: GraphqlWebSocketDependencies): G
       },
       // Errors sent by onSubscribe and by execution both pass here, so every error has the HTTP shape.
       context: (ctx, id) =>
-        createRequestContext(deps.services, ctx.extra.principal as Principal, deps.log.child({ subscriptionId: id })),
+        createRequestContext(
+          deps.services,
+          ctx.extra.principal as Principal,
+          callerOf(ctx.extra.principal as Principal, ctx.extra.request.socket.remoteAddress),
+          deps.log.child({ subscriptionId: id }),
+        ),
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors ? { ...result, errors: formatAll(result.errors) } : result,
       onError: (_ctx, _id, _payload, errors) => formatAll(errors),

@@ -12,12 +12,13 @@ import { RatelineError } from '../domain/errors';
 import { checkQueryDocument, createRequestContext, type RequestContext } from '../graphql';
 import { operationsRoutes, type Readiness } from '../observability/health';
 import { requestIds, requestLog } from '../observability/request-id';
+import { batchRoutes } from '../rest/batch-routes';
 import { exportRoutes } from '../rest/export-routes';
 import { ratesRoute } from '../rest/rates-route';
 import { crossOriginAccess, securityHeaders } from './browser-policy';
 import { errorHandler } from './errors';
 import { methodGuard, unknownRoute } from './routing';
-import { limitRequests } from './rate-limits';
+import { callerAdmitted, limitRequests } from './rate-limits';
 import { webPages } from './web-pages';
 
 export interface HttpAppDependencies {
@@ -78,7 +79,7 @@ function requireRoleFor(roles: readonly Role[]): RequestHandler {
 
 /**
  * Routes: POST/GET /graphql (GET from a browser: the playground), GET /rates (legacy REST),
- * GET /export/*.csv, GET /dashboard and its /assets, GET /healthz, and for operators GET /livez,
+ * GET /export/*.csv, POST /batches (rate sheets as files) and GET /batches/:id, GET /dashboard and its /assets, GET /healthz, and for operators GET /livez,
  * /readyz and (without API keys; else on METRICS_PORT) /metrics. The pages, their assets and the
  * operations routes are public (they hold no data; the pages' GraphQL calls carry the user's key);
  * everything that answers data needs a key once keys are configured. Every response carries an
@@ -101,9 +102,10 @@ export function createHttpApp(deps: HttpAppDependencies): Express {
   app.use(webPages({ sourceMaps: deps.sourceMaps }));
   app.use(authenticate(deps.authenticator));
   app.use(requestBudgets(deps.limits.queryTimeoutMs, deps.log));
-  app.use(['/rates', '/export', '/graphql'], limitRequests(deps.requestLimits));
+  app.use(['/rates', '/export', '/graphql', '/batches'], limitRequests(deps.requestLimits));
   app.use('/rates', requireRoleFor(['read']), answerProvenance, ratesRoute(deps.services.rates));
   app.use('/export', requireRoleFor(['read']), answerProvenance, exportRoutes(deps.services));
+  app.use('/batches', batchRoutes(deps.services, principalOf));
   app.use(
     '/graphql',
     requireKey(deps.authenticator),
@@ -114,7 +116,13 @@ export function createHttpApp(deps: HttpAppDependencies): Express {
     expressMiddleware(deps.apollo, {
       context: ({ res }) =>
         Promise.resolve(
-          createRequestContext(deps.services, principalOf(res), requestLog(res, deps.log), budgetOf(res)),
+          createRequestContext(
+            deps.services,
+            principalOf(res),
+            callerAdmitted(res),
+            requestLog(res, deps.log),
+            budgetOf(res),
+          ),
         ),
     }),
   );

@@ -13,6 +13,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   QUERY_TOO_LARGE: 413,
   IDEMPOTENCY_KEY_REUSED: 409,
   RATE_LIMITED: 429,
+  SERVICE_SATURATED: 503,
   ANALYTICS_UNAVAILABLE: 503,
   OPERATIONAL_STORE_UNAVAILABLE: 503,
   EXCHANGE_RATES_UNAVAILABLE: 503,
@@ -70,6 +71,12 @@ function asRatelineError(error: unknown): RatelineError | undefined {
   return undefined;
 }
 
+/** A refusal that says when to retry (a limit, a saturated write path) carries the seconds in its details. */
+export function retryAfterSecondsOf(error: RatelineError): number | undefined {
+  const seconds = error.details?.retryAfterSeconds;
+  return typeof seconds === 'number' ? seconds : undefined;
+}
+
 /**
  * Last handler of the HTTP app. Client errors answer 4xx with their details, as
  * `{"error": {code, message, field, value}}` on REST routes and as a GraphQL `errors` list on
@@ -88,6 +95,8 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       );
       res.setHeader('Retry-After', RETRY_AFTER_SECONDS);
     }
+    const retryAfter = known && retryAfterSecondsOf(known);
+    if (retryAfter) res.setHeader('Retry-After', String(retryAfter));
     const status = known ? (STATUS[known.code] ?? 400) : 500;
     if (known && status < 500) {
       requestLogger.warn(

@@ -10,6 +10,8 @@ const ROUTES: readonly (readonly [RegExp, readonly string[]])[] = [
   [/^\/graphql\/?$/, ['GET', 'POST']],
   [/^\/(healthz|livez|readyz|metrics|dashboard|rates)\/?$/, ['GET']],
   [/^\/export\/(rates|series)\.csv$/, ['GET']],
+  [/^\/batches\/?$/, ['POST']],
+  [/^\/batches\/[^/]+\/?$/, ['GET']],
   [/^\/assets\//, ['GET']],
 ];
 

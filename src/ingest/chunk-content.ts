@@ -1,24 +1,47 @@
 import { createHash } from 'node:crypto';
-import type { PriceItemInput } from './price-items';
+import type { ItemProblem, PriceItemInput } from './price-items';
 
-/** originCode, destinationCode, day, price, currency: half the bytes of the same items as objects. */
-type ItemTuple = [string, string, string, number, string];
+/**
+ * originCode, destinationCode, day, price, currency, and for an item of a rate sheet its line: half
+ * the bytes of the same items as objects. Chunks kept before rate sheets existed hold 5-tuples.
+ */
+type ItemTuple = [string, string, string, number, string] | [string, string, string, number, string, number];
+/** A rate sheet's line that is no item: its line first (a number, where an item has a port code). */
+type UnreadableTuple = [number, string, string, unknown];
 
 /** A chunk's items as the operational store keeps them until a worker processes them. */
 export function encodeChunkItems(items: readonly PriceItemInput[]): string {
-  return JSON.stringify(
-    items.map((item): ItemTuple => [item.originCode, item.destinationCode, item.day, item.price, item.currency]),
-  );
+  return JSON.stringify(items.map(tupleOf));
+}
+
+function tupleOf(item: PriceItemInput): ItemTuple | UnreadableTuple {
+  const { line, unreadable } = item;
+  if (line === undefined) return [item.originCode, item.destinationCode, item.day, item.price, item.currency];
+  if (unreadable) return [line, unreadable.field, unreadable.message, unreadable.value];
+  return [item.originCode, item.destinationCode, item.day, item.price, item.currency, line];
 }
 
 export function decodeChunkItems(content: string): PriceItemInput[] {
-  return (JSON.parse(content) as ItemTuple[]).map(([originCode, destinationCode, day, price, currency]) => ({
-    originCode,
-    destinationCode,
-    day,
-    price,
-    currency,
-  }));
+  return (JSON.parse(content) as (ItemTuple | UnreadableTuple)[]).map(itemOf);
+}
+
+function itemOf(tuple: ItemTuple | UnreadableTuple): PriceItemInput {
+  if (typeof tuple[0] === 'number') {
+    const [line, field, message, value] = tuple as UnreadableTuple;
+    return unreadableItem(line, { field, message, value });
+  }
+  const [originCode, destinationCode, day, price, currency, line] = tuple as ItemTuple;
+  return line === undefined
+    ? { originCode, destinationCode, day, price, currency }
+    : { originCode, destinationCode, day, price, currency, line };
+}
+
+/**
+ * The item a line that could not be read stands for, so that validation reports it like any invalid
+ * item and `skipInvalid` decides for it. Its other fields are neutral: USD needs no exchange rate.
+ */
+export function unreadableItem(line: number, problem: ItemProblem): PriceItemInput {
+  return { originCode: '', destinationCode: '', day: '', price: 0, currency: 'USD', line, unreadable: problem };
 }
 
 /** Tells a retried chunk (same hash) from different content sent under the same index. */

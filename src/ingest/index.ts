@@ -10,3 +10,4 @@ export {
 } from './ingest-service';
 export { PriceBatchWriter, type SubmitPriceBatchInput } from './price-batch-writer';
 export type { PriceItemInput } from './price-items';
+export { checkSheetFields, isSheetField, SHEET_FIELDS, type SheetRow } from './rate-sheet';

@@ -12,6 +12,7 @@ import type { IngestEvents } from './ingest-events';
 import { checkIdempotencyKey, checkItemCount, fingerprint, idempotencyConflict } from './batch-requests';
 import { PriceBatchWriter, type SubmitPriceBatchInput } from './price-batch-writer';
 import type { PriceItemInput } from './price-items';
+import { itemsOfRow, SHEET_CHUNK_ITEMS, type SheetRow } from './rate-sheet';
 
 export interface IngestLimits {
   /** Items in one request: a whole batch, or one chunk of a chunked batch. */
@@ -151,15 +152,57 @@ export class IngestService {
   }
 
   /** Opens a chunked batch; the same key with the same skipInvalid answers the batch it opened. */
-  async createBatch(actor: BatchActor, input: CreateBatchInput): Promise<Batch> {
+  createBatch(actor: BatchActor, input: CreateBatchInput): Promise<Batch> {
+    return this.openBatch(actor, input, 'chunked');
+  }
+
+  /**
+   * A rate sheet (POST /batches) as one chunked batch: opened under the key, given the items of
+   * `rows` in chunks of {@link SHEET_CHUNK_ITEMS}, each appended before the next row is read (so one
+   * chunk is in memory, whatever the file's size), then committed; a worker checks it as any chunked
+   * batch. The key names one upload: a retry after a failure mid-file appends the same chunks again
+   * (duplicates change nothing) and the rest; once the batch is committed, the key answers it without
+   * reading the rows. A sheet over MAX_CHUNKED_BATCH_ITEMS, or one its reader cannot parse (a
+   * BAD_USER_INPUT from `rows`), aborts the batch: nothing of it counts. Any other failure (the client
+   * gone, a store down) leaves it OPEN for the retry, or to expire.
+   */
+  async uploadSheet(actor: BatchActor, input: CreateBatchInput, rows: AsyncIterable<SheetRow>): Promise<Batch> {
+    const batch = await this.openBatch(actor, input, 'sheet');
+    if (batch.status === 'ABORTED' || batch.status === 'EXPIRED') throw notOpen(batch, 'given a sheet');
+    if (batch.status !== 'OPEN') return batch;
+    try {
+      let chunk: PriceItemInput[] = [];
+      let chunkIndex = 0;
+      for await (const row of rows) {
+        for (const item of itemsOfRow(row, this.limits.maxRatesRangeDays)) {
+          chunk.push(item);
+          if (chunk.length === SHEET_CHUNK_ITEMS) {
+            await this.appendChunk(batch.id, chunkIndex, chunk);
+            chunkIndex += 1;
+            chunk = [];
+          }
+        }
+      }
+      if (chunk.length > 0) await this.appendChunk(batch.id, chunkIndex, chunk);
+    } catch (error) {
+      if (error instanceof RatelineError && ABORTING_SHEET_ERRORS.has(error.code)) {
+        await this.operational.chunkedBatches.end(batch.id, 'ABORTED');
+      }
+      throw error;
+    }
+    return this.commitBatch(actor, batch.id);
+  }
+
+  private async openBatch(actor: BatchActor, input: CreateBatchInput, kind: 'chunked' | 'sheet'): Promise<Batch> {
     checkIdempotencyKey(input.idempotencyKey);
     const createdAt = new Date();
     const outcome = await this.operational.chunkedBatches.open({
       id: randomUUID(),
       owner: actor.name,
       idempotencyKey: input.idempotencyKey,
-      // A string first: never equal to a whole batch's [skipInvalid, items].
-      requestHash: fingerprint(['chunked', input.skipInvalid]),
+      // A string first: never equal to a whole batch's [skipInvalid, items]; a sheet's key is not a
+      // GraphQL chunked batch's, so the two protocols never add to one batch.
+      requestHash: fingerprint([kind, input.skipInvalid]),
       skipInvalid: input.skipInvalid,
       createdAt,
       openUntil: new Date(createdAt.getTime() + this.limits.openBatchTtlMs),
@@ -184,6 +227,11 @@ export class IngestService {
     }
     checkItemCount(items.length, this.limits.maxBatchItems, 'A chunk');
     await this.batchOf(actor, batchId, 'batchId');
+    return this.appendChunk(batchId, chunkIndex, items);
+  }
+
+  /** Keeps a chunk of a batch the caller may act on (its size is the caller's to have checked). */
+  private async appendChunk(batchId: string, chunkIndex: number, items: readonly PriceItemInput[]): Promise<Batch> {
     const content = encodeChunkItems(items);
     const chunk = { index: chunkIndex, itemCount: items.length, contentHash: chunkContentHash(content), content };
     const outcome = await this.operational.chunkedBatches.append(batchId, chunk, this.limits.maxChunkedBatchItems);
@@ -284,6 +332,9 @@ function notOpen(batch: Batch, action: string): RatelineError {
     { status: batch.status },
   );
 }
+
+/** A sheet over MAX_CHUNKED_BATCH_ITEMS, or one that cannot be parsed: its batch would never be whole. */
+const ABORTING_SHEET_ERRORS: ReadonlySet<string> = new Set(['PAYLOAD_TOO_LARGE', 'BAD_USER_INPUT']);
 
 const MAX_LISTED_CHUNKS = 100;
 const MAX_CHUNKS_IN_MESSAGE = 20;

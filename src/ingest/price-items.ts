@@ -4,13 +4,24 @@ import { parseDay, type EpochDay } from '../domain/day';
 import { CALENDAR_DAY_RULE } from '../domain/day-arguments';
 import type { ErrorCode } from '../domain/errors';
 
-/** One price as a client submits it (GraphQL has already checked the types). */
+/** One price as a client submits it (GraphQL, or a rate sheet's reader, has already checked the types). */
 export interface PriceItemInput {
   readonly originCode: string;
   readonly destinationCode: string;
   readonly day: string;
   readonly price: number;
   readonly currency: string;
+  /** The 1-based line of the rate sheet the item came from: its errors name it. */
+  readonly line?: number;
+  /** Set when the sheet's line could not be read as an item at all: the item fails with this alone. */
+  readonly unreadable?: ItemProblem;
+}
+
+/** Why a line of a rate sheet is no item (a field missing or of the wrong type, a bad range). */
+export interface ItemProblem {
+  readonly field: string;
+  readonly message: string;
+  readonly value: unknown;
 }
 
 /** Highest accepted price, in US dollars (after conversion): far above any container rate. */
@@ -115,7 +126,11 @@ function checkPrice(
   return { rate, amountMinor, usdCents };
 }
 
-type Fail = (field: keyof PriceItemInput, code: ErrorCode, message: string) => void;
+type Fail = (
+  field: 'originCode' | 'destinationCode' | 'day' | 'price' | 'currency',
+  code: ErrorCode,
+  message: string,
+) => void;
 
 export interface ValidatedItems {
   readonly prices: PriceRecord[];
@@ -128,7 +143,8 @@ export interface ValidatedItems {
  * `ExchangeRateService.lookup`): an unsupported currency is UNSUPPORTED_CURRENCY on `currency`, a day
  * without a rate RATE_UNAVAILABLE on `day`. All errors are reported, several
  * per item when several fields are wrong, so a client can fix a whole batch in one round. Items are
- * numbered from `firstIndex` (a chunk's place in its batch).
+ * numbered from `firstIndex` (a chunk's place in its batch); an item of a rate sheet gives its errors its
+ * `line`, and an unreadable one fails with its own problem alone.
  */
 export function validatePriceItems(
   items: readonly PriceItemInput[],
@@ -141,7 +157,14 @@ export function validatePriceItems(
   items.forEach((item, offset) => {
     const index = firstIndex + offset;
     const before = errors.length;
-    const fail: Fail = (field, code, message) => errors.push({ index, field, code, message, value: item[field] });
+    // Only a rate sheet's items have a line; GraphQL's errors stay as they were.
+    const line = item.line === undefined ? undefined : { line: item.line };
+    if (item.unreadable) {
+      errors.push({ index, ...item.unreadable, code: 'BAD_USER_INPUT', ...line });
+      return;
+    }
+    const fail: Fail = (field, code, message) =>
+      errors.push({ index, field, code, message, value: item[field], ...line });
     if (!knownPorts.has(item.originCode)) fail('originCode', 'UNKNOWN_LOCATION', 'is not a known port code');
     if (!knownPorts.has(item.destinationCode)) fail('destinationCode', 'UNKNOWN_LOCATION', 'is not a known port code');
     const day = parseDay(item.day);

@@ -14,6 +14,7 @@ export { callerOf } from './caller';
 export { RateLimitedError, type LimitEvents } from './rate-limited';
 export { RequestLimits } from './request-limits';
 export { WebSocketConnection, WebSocketLimits } from './websocket-limits';
+export { WriteTurns, type EndTurn, type WriteTurnEvents } from './write-turns';
 
 export interface Limits {
   readonly requests: RequestLimits;

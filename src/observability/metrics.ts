@@ -2,7 +2,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { StoreName } from '../domain/errors';
 import type { AnswerCacheMetrics, AnswerOutcome } from '../answer-cache';
 import type { BatchOutcome, IngestEvents } from '../ingest';
-import type { LimitEvents } from '../limits';
+import type { LimitEvents, WriteTurnEvents } from '../limits';
 import type { ReplicatorEvents } from '../replication';
 import type { RetentionEvents } from '../retention';
 import type { FeedRestartReason, MongoChangeFeedEvents } from '../stores/operational';
@@ -277,7 +277,7 @@ export const replicatorMetrics: ReplicatorEvents = {
 
 const rateLimited = new Counter({
   name: 'rateline_rate_limited_total',
-  help: 'Calls refused with RATE_LIMITED, by the setting that refused them',
+  help: 'Calls refused with RATE_LIMITED (or, for a write that waited too long for a turn, SERVICE_SATURATED), by the setting that refused them',
   labelNames: ['limit'] as const,
   registers: [registry],
 });
@@ -294,6 +294,40 @@ export const limitMetrics: LimitEvents = {
     rateLimited.inc({ limit });
   },
 };
+
+const writeTurnWait = new Histogram({
+  name: 'rateline_write_turn_wait_seconds',
+  help: 'How long a write (a mutation, a part of a rate sheet) waited for its turn on the write path',
+  buckets: [0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  registers: [registry],
+});
+
+let writeTurnsSource: { readonly waiting: number } | undefined;
+
+new Gauge({
+  name: 'rateline_write_turns_waiting',
+  help: 'Writes waiting for a turn on the write path of this process, all callers together',
+  registers: [registry],
+  collect() {
+    this.set(writeTurnsSource?.waiting ?? 0);
+  },
+});
+
+/** The write turns' waits and refusals. */
+export const writeTurnMetrics: WriteTurnEvents = {
+  refused: (limit) => limitMetrics.refused(limit),
+  started(waitedMs: number): void {
+    writeTurnWait.observe(waitedMs / 1000);
+  },
+};
+
+/** The waiting gauge follows these turns from now on; the returned function stops that. */
+export function observeWriteTurns(turns: { readonly waiting: number }): () => void {
+  writeTurnsSource = turns;
+  return () => {
+    if (writeTurnsSource === turns) writeTurnsSource = undefined;
+  };
+}
 
 const answerRequests = new Counter({
   name: 'rateline_answer_cache_requests_total',

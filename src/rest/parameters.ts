@@ -1,4 +1,5 @@
 import type { RateSeriesQuery } from '../analysis';
+import type { CreateBatchInput } from '../ingest';
 import { RatelineError, badUserInput } from '../domain/errors';
 import { GRANULARITIES } from '../domain/period';
 import type { LaneRangeQuery, RatesFallback, RatesInCurrencyQuery, ScopedRatesQuery } from '../rates';
@@ -75,11 +76,55 @@ function enumParameter<T extends string>(query: QueryParameters, name: string, a
 
 /** `true`/`false` (or `1`/`0`); `fallback` when absent. */
 function booleanParameter(query: QueryParameters, name: string, fallback: boolean): boolean {
-  const raw = optionalParameter(query, name);
+  return booleanValue(name, optionalParameter(query, name), fallback);
+}
+
+function booleanValue(name: string, raw: string | undefined, fallback: boolean): boolean {
   if (raw === undefined) return fallback;
   if (raw === 'true' || raw === '1') return true;
   if (raw === 'false' || raw === '0') return false;
   throw badUserInput(name, raw, `${name} must be true or false`);
+}
+
+/** A request's headers as node gives them: lower-case names, repeated ones joined or listed. */
+export type HeaderValues = Readonly<Record<string, string | readonly string[] | undefined>>;
+
+/**
+ * POST /batches: the idempotency key (required) and skipInvalid (`false` when absent), each as a query
+ * parameter or a header; given both ways, the two must agree.
+ */
+export function sheetUploadParameters(query: QueryParameters, headers: HeaderValues): CreateBatchInput {
+  const idempotencyKey = parameterOrHeader(query, 'idempotencyKey', headers, 'idempotency-key');
+  if (idempotencyKey === undefined) {
+    throw badUserInput(
+      'idempotencyKey',
+      null,
+      'POST /batches needs an idempotency key: the query parameter idempotencyKey or the header Idempotency-Key',
+    );
+  }
+  const skipInvalid = parameterOrHeader(query, 'skipInvalid', headers, 'rateline-skip-invalid');
+  return { idempotencyKey, skipInvalid: booleanValue('skipInvalid', skipInvalid, false) };
+}
+
+function parameterOrHeader(
+  query: QueryParameters,
+  name: string,
+  headers: HeaderValues,
+  header: string,
+): string | undefined {
+  const fromQuery = optionalParameter(query, name);
+  const raw = headers[header];
+  if (Array.isArray(raw)) throw badUserInput(name, raw, `the header ${header} may be given at most once`);
+  const fromHeader = raw === undefined || raw === '' ? undefined : (raw as string);
+  if (fromQuery !== undefined && fromHeader !== undefined && fromQuery !== fromHeader) {
+    throw badUserInput(
+      name,
+      fromQuery,
+      `${name} is given as a query parameter (${JSON.stringify(fromQuery)}) and as the header ${header} ` +
+        `(${JSON.stringify(fromHeader)}); give it once, or the same both ways`,
+    );
+  }
+  return fromQuery ?? fromHeader;
 }
 
 /** A whole number, range left to the service; a non-number is refused here, naming the parameter. */

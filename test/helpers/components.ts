@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Tracer } from '@opentelemetry/api';
 import pino from 'pino';
+import { hashApiKey } from '../../src/auth';
 import { ExchangeRateService, OfflineRateProvider } from '../../src/currencies';
 import { clickHouseStoreOptions, startRateline, type RunningRateline } from '../../src/app/rateline';
 import { loadConfig, type Config } from '../../src/config';
@@ -39,6 +40,13 @@ export function temporaryDataDir(): string {
 
 export function removeDataDir(dir: string): void {
   fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/** API_KEYS for a service with these keys (by name) and their roles (`ingest`, `read+ingest`, …). */
+export function apiKeysSetting<Name extends string>(keys: Record<Name, string>, roles: Record<Name, string>): string {
+  return (Object.keys(keys) as Name[])
+    .map((name) => `${name}:${roles[name]}:${hashApiKey(keys[name]).toString('hex')}`)
+    .join(',');
 }
 
 export function testConfig(dataDir: string, env: NodeJS.ProcessEnv = {}): Config {

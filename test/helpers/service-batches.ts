@@ -23,15 +23,21 @@ export async function addOnePriceAndWaitUntilReplicated(service: TestService, da
   return id;
 }
 
-/** Waits until `batch(id)` reads `replicatedAt` (after a retraction, once the retraction is applied). */
-export async function untilReplicatedAtIsSet(service: TestService, id: string): Promise<void> {
+/**
+ * Waits until `batch(id)` reads `replicatedAt` (after a retraction, once the retraction is applied);
+ * `headers` carry the API key of a service that has keys.
+ */
+export async function untilReplicatedAtIsSet(
+  service: TestService,
+  id: string,
+  headers: Record<string, string> = {},
+): Promise<void> {
   await eventually(
     () =>
       service.graphql<{ batch: { replicatedAt: string | null } }>(
         `query($id: ID!) { batch(id: $id) { replicatedAt } }`,
-        {
-          id,
-        },
+        { id },
+        headers,
       ),
     (answer) => Boolean(answer.data?.batch.replicatedAt),
     { what: `batch ${id} to read replicatedAt`, timeoutMs: 15_000, intervalMs: 5 },

@@ -48,6 +48,13 @@ class BatchItemErrorType {
 
   @Field(() => String)
   message!: string;
+
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'The line of the rate sheet (POST /batches) the item came from, from 1; null for items sent as GraphQL.',
+  })
+  line?: number;
 }
 
 @ObjectType('Batch', { description: 'A set of prices submitted together.', simpleResolvers: true })

@@ -66,6 +66,7 @@ async function execute(query: string, store: OperationalStore = operational, var
       createExchangeRateService(testConfig(dataDir), store.exchangeRates),
     ),
     OPEN_ACCESS,
+    'address:test',
     silentLog,
   );
   const response = await apollo.executeOperation({ query, variables }, { contextValue });

@@ -4,8 +4,7 @@
  * names none), its idempotency keys are its own, and only an admin retracts the reference dataset or
  * another supplier's batch, and restores a retracted one.
  */
-import { hashApiKey } from '../../../src/auth';
-import { startTestService, type GraphqlResponse, type TestService } from '../../helpers/components';
+import { apiKeysSetting, startTestService, type GraphqlResponse, type TestService } from '../../helpers/components';
 import { eventually } from '../../helpers/eventually';
 import { expectedGraphqlRates } from '../../helpers/reference-answers';
 import { collect, subscriptionClient } from '../../helpers/subscriptions';
@@ -24,9 +23,7 @@ let service: TestService;
 
 beforeAll(async () => {
   service = await startTestService({
-    API_KEYS: (Object.keys(KEYS) as KeyName[])
-      .map((name) => `${name}:${ROLES[name]}:${hashApiKey(KEYS[name]).toString('hex')}`)
-      .join(','),
+    API_KEYS: apiKeysSetting(KEYS, ROLES),
     REPLICATION_FLUSH_INTERVAL_MS: '20',
     WORKER_POLL_INTERVAL_MS: '50',
   });

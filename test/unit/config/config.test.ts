@@ -108,6 +108,7 @@ describe('loadConfig', () => {
       burst: 500,
       concurrentRequests: 16,
       webSocket: { maxConnectionsPerCaller: 16, maxSubscriptionsPerConnection: 100, maxSubscriptionsPerCaller: 500 },
+      writes: { concurrent: 2, queuedPerCaller: 4, maxWaitMs: 10_000 },
     });
     expect(loadConfig({ REDIS_URL: 'redis://cache:6379/2' }).redisUrl).toBe('redis://cache:6379/2');
     expect(
@@ -118,16 +119,21 @@ describe('loadConfig', () => {
         WS_MAX_CONNECTIONS_PER_KEY: '3',
         WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: '4',
         WS_MAX_SUBSCRIPTIONS_PER_KEY: '6',
+        WRITE_CONCURRENCY: '1',
+        WRITE_QUEUE_PER_CALLER: '0',
+        WRITE_QUEUE_TIMEOUT_MS: '250',
       }).rateLimits,
     ).toEqual({
       perSecond: 5,
       burst: 0,
       concurrentRequests: 2,
       webSocket: { maxConnectionsPerCaller: 3, maxSubscriptionsPerConnection: 4, maxSubscriptionsPerCaller: 6 },
+      writes: { concurrent: 1, queuedPerCaller: 0, maxWaitMs: 250 },
     });
-    expect(problemsOf({ REDIS_URL: 'http://cache:6379', RATE_LIMIT_PER_SECOND: '0' })).toEqual([
+    expect(problemsOf({ REDIS_URL: 'http://cache:6379', RATE_LIMIT_PER_SECOND: '0', WRITE_CONCURRENCY: '0' })).toEqual([
       expect.stringMatching(/^REDIS_URL: .*redis:\/\//),
       expect.stringMatching(/^RATE_LIMIT_PER_SECOND: .*"0"/),
+      expect.stringMatching(/^WRITE_CONCURRENCY: .*"0"/),
     ]);
   });
 

@@ -53,7 +53,14 @@ export class SqliteBatches implements BatchStore {
     markRetractionApplied: Statement<[number, string]>;
   };
 
-  constructor(private readonly rows: SqliteBatchRows) {
+  /**
+   * `recordElsewhere`: where whole batches are recorded instead of on this connection (the store's
+   * write thread, which records them with a `SqliteBatches` of its own, without one).
+   */
+  constructor(
+    private readonly rows: SqliteBatchRows,
+    private readonly recordElsewhere?: (batch: NewBatch) => Promise<RecordBatchOutcome>,
+  ) {
     const { db } = rows;
     this.statements = {
       byIds: db.prepare(`SELECT ${BATCH_COLUMNS} FROM batches WHERE id IN (SELECT value FROM json_each(?))`),
@@ -104,6 +111,7 @@ export class SqliteBatches implements BatchStore {
   }
 
   record(batch: NewBatch): Promise<RecordBatchOutcome> {
+    if (this.recordElsewhere) return this.recordElsewhere(batch);
     return promised(() => {
       const createdAt = batch.createdAt.getTime();
       return this.rows.insertUnlessKeyTaken(

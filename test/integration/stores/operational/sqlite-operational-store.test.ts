@@ -2,7 +2,11 @@ import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { readReferenceDataset } from '../../../../src/reference-data';
 import { SCHEMA_STEPS } from '../../../../src/stores/operational/sqlite/schema';
-import { openSqliteOperationalStore, type OperationalStore } from '../../../../src/stores/operational';
+import {
+  isSqliteUnavailable,
+  openSqliteOperationalStore,
+  type OperationalStore,
+} from '../../../../src/stores/operational';
 import { removeDataDir, temporaryDataDir } from '../../../helpers/components';
 import { describeOperationalStoreContract, sampleBatch } from './operational-store-contract';
 
@@ -67,6 +71,45 @@ describe('OperationalStore: on its file', () => {
     expect(await store.batches.byIds([batch.id])).toEqual([undefined]);
     expect(await store.batches.byIdempotencyKey(batch.owner, batch.idempotencyKey)).toBeUndefined();
     expect(await store.changeFeed.backlog(null)).toEqual({ changes: 0, oldestAt: null });
+    expect((await store.batches.record(batch)).kind).toBe('created');
+  });
+
+  it('records whole batches on its write thread while the main connection keeps answering', async () => {
+    const batches = Array.from({ length: 4 }, () => sampleBatch({}, 20_000));
+    const recorded = Promise.all(batches.map((batch) => store.batches.record(batch)));
+    // The event loop is free while the thread inserts: a read on the main connection answers meanwhile.
+    let readsMeanwhile = 0;
+    let done = false;
+    void recorded.finally(() => (done = true));
+    while (!done) {
+      await store.referenceData.counts();
+      readsMeanwhile += 1;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect((await recorded).map((outcome) => outcome.kind)).toEqual(['created', 'created', 'created', 'created']);
+    expect(readsMeanwhile).toBeGreaterThan(1);
+    // Written on the thread's connection, read at once on the main one, dates as this realm's Dates.
+    const [first] = await store.batches.byIds([batches[0]!.id]);
+    expect(first?.createdAt).toEqual(batches[0]!.createdAt);
+    expect((await recorded)[0]!.batch.createdAt).toBeInstanceOf(Date);
+    expect(await store.batches.pricesOf(batches[3]!.id, null, 100_000)).toHaveLength(20_000);
+    expect(await store.changeFeed.backlog(null)).toMatchObject({ changes: 4 });
+  });
+
+  it("answers a batch the thread could not write with SQLite's code: unavailable while the file is locked", async () => {
+    const other = new BetterSqlite3(path.join(dataDir, 'operational.sqlite'));
+    other.exec('BEGIN IMMEDIATE');
+    const batch = sampleBatch();
+    try {
+      // The thread waits the store's busy timeout (5 s) for the lock, then gives up.
+      const error = await store.batches.record(batch).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'SQLITE_BUSY' });
+      expect(isSqliteUnavailable(error)).toBe(true);
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    expect(await store.batches.byIds([batch.id])).toEqual([undefined]);
     expect((await store.batches.record(batch)).kind).toBe('created');
   });
 

@@ -1,0 +1,108 @@
+import path from 'node:path';
+import type { Worker } from 'node:worker_threads';
+import type { NewBatch } from '../../../domain/batch';
+import { startWorkerThread } from '../../../threads/worker-thread';
+import type { RecordBatchOutcome } from '../ports';
+
+/** A request to the thread: record this batch. */
+export interface RecordRequest {
+  readonly id: number;
+  readonly batch: NewBatch;
+}
+
+/** The thread's answer: the outcome, or the error (a class does not cross threads: its message and code do). */
+export type RecordAnswer =
+  | { readonly id: number; readonly outcome: RecordBatchOutcome }
+  | { readonly id: number; readonly error: { readonly message: string; readonly code?: string } };
+
+interface Pending {
+  readonly resolve: (outcome: RecordBatchOutcome) => void;
+  readonly reject: (error: Error) => void;
+}
+
+/**
+ * The outcome with its dates made in this realm: a Date cloned from a worker thread is the main
+ * realm's, and code that runs in another context of the process (a vm context, as jest's) would not
+ * take it for a Date of its own (`instanceof Date` fails, and GraphQL's date scalars check that).
+ */
+function withOwnDates<T>(value: T): T {
+  if (Object.prototype.toString.call(value) === '[object Date]') {
+    return new Date((value as unknown as Date).getTime()) as unknown as T;
+  }
+  if (Array.isArray(value)) return Array.from(value as unknown[], withOwnDates) as unknown as T;
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(Object.entries(value).map(([key, field]) => [key, withOwnDates(field)])) as T;
+}
+
+/** The thread's error as an Error again, with its SQLite code, so that `isSqliteUnavailable` reads it. */
+function revived({ message, code }: { message: string; code?: string }): Error {
+  return Object.assign(new Error(message), code === undefined ? {} : { code });
+}
+
+/**
+ * Records whole batches on a worker thread with a connection of its own (write-thread-main.ts), so
+ * that the event loop of the process goes on serving while SQLite inserts tens of thousands of rows.
+ * A thread that dies fails the batches it held (they were not acknowledged: their transactions rolled
+ * back) and the next batch starts a new one.
+ */
+export class SqliteWriteThread {
+  private worker: Worker | undefined;
+  private readonly pending = new Map<number, Pending>();
+  /** The answers still awaited, for close. */
+  private readonly inFlight = new Set<Promise<void>>();
+  private nextId = 0;
+
+  /** Starts the thread at once: starting it (loading the driver, opening the file) takes longer than a small batch. */
+  constructor(private readonly file: string) {
+    this.start();
+  }
+
+  record(batch: NewBatch): Promise<RecordBatchOutcome> {
+    const worker = this.worker ?? this.start();
+    const id = (this.nextId += 1);
+    const answer = new Promise<RecordBatchOutcome>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      worker.postMessage({ id, batch } satisfies RecordRequest);
+    });
+    const settled: Promise<void> = answer.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.inFlight.add(settled);
+    void settled.then(() => this.inFlight.delete(settled));
+    return answer;
+  }
+
+  /** Ends the thread once the batches in its hands are recorded. */
+  async close(): Promise<void> {
+    const worker = this.worker;
+    if (!worker) return;
+    await Promise.all(this.inFlight);
+    this.worker = undefined;
+    await worker.terminate();
+  }
+
+  private start(): Worker {
+    const worker = startWorkerThread(path.join(__dirname, 'write-thread-main'), { workerData: { file: this.file } });
+    // An idle thread keeps no process alive; a batch in its hands is awaited by a request that does.
+    worker.unref();
+    worker.on('message', (answer: RecordAnswer) => {
+      const pending = this.pending.get(answer.id);
+      if (!pending) return;
+      this.pending.delete(answer.id);
+      if ('outcome' in answer) pending.resolve(withOwnDates(answer.outcome));
+      else pending.reject(revived(answer.error));
+    });
+    const failAll = (error: Error): void => {
+      if (this.worker === worker) this.worker = undefined;
+      for (const [id, pending] of this.pending) {
+        this.pending.delete(id);
+        pending.reject(error);
+      }
+    };
+    worker.on('error', failAll);
+    worker.on('exit', (code) => failAll(new Error(`The SQLite write thread exited (code ${code})`)));
+    this.worker = worker;
+    return worker;
+  }
+}
