@@ -27,6 +27,23 @@ export const ENTRY_POINTS = {
   analyticsImport: path.join(DIST, 'scripts', 'analytics-import.js'),
 };
 
+/** A GraphQL request to the service on `port`; its data, or an error naming the errors it answered. */
+export async function graphqlOnPort<Data>(
+  port: number,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<Data> {
+  const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query, variables }),
+    signal: AbortSignal.timeout(30_000),
+  });
+  const body = (await response.json()) as { data?: Data; errors?: unknown[] };
+  if (body.errors || !body.data) throw new Error(`GraphQL answered ${JSON.stringify(body.errors)}`);
+  return body.data;
+}
+
 /** What the service logs once it answers requests. */
 const SERVING = 'Rateline is serving';
 

@@ -7,15 +7,14 @@
  * MONGODB_URI names a replica set or a sharded cluster (the replicator needs its change streams, which
  * FerretDB lacks: the adapter's own retention tests run on FerretDB in its contract suite).
  */
-import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { RatelineError } from '../../../src/domain/errors';
 import type { IngestService } from '../../../src/ingest';
 import { exportReplica, importReplica, Replicator } from '../../../src/replication';
 import type { AnalyticsStore } from '../../../src/stores/analytics';
-import { MongoClient } from 'mongodb';
-import { openMongoOperationalStore, type OperationalStore } from '../../../src/stores/operational';
+import type { OperationalStore } from '../../../src/stores/operational';
+import { openFreshMongoStore } from '../../helpers/mongodb';
 import { TEST_ADMIN, TEST_SUPPLIER } from '../../helpers/batch-actors';
 import {
   captureLog,
@@ -54,22 +53,8 @@ const sqlite: OpenOperational = (dir) => {
 
 const mongodb =
   (uri: string): OpenOperational =>
-  async () => {
-    const database = `rateline_retention_${randomUUID().replaceAll('-', '')}`;
-    const store = await openMongoOperationalStore({ uri, database, changeStreamAwaitMs: 100 });
-    return {
-      store,
-      async dispose() {
-        await store.close();
-        const client = new MongoClient(uri);
-        try {
-          await client.db(database).dropDatabase();
-        } finally {
-          await client.close();
-        }
-      },
-    };
-  };
+  () =>
+    openFreshMongoStore(uri, { changeStreamAwaitMs: 100 });
 
 describeRetention('SQLite', sqlite);
 const mongodbUri = process.env.MONGODB_URI;

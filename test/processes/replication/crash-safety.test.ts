@@ -14,7 +14,7 @@ import { seededRandom } from '../../../scripts/seeded-random';
 import { openChdbClient } from '../../helpers/components';
 import { eventually } from '../../helpers/eventually';
 import { operationalLaneDayTotals, type LaneDayTotal } from '../../helpers/lane-day-totals';
-import { freePort, processScope, type StartedProcess } from '../../helpers/processes';
+import { freePort, graphqlOnPort, processScope, type StartedProcess } from '../../helpers/processes';
 
 const KILLS = 22;
 /** After every this many kills the replica is made to replay the whole feed. */
@@ -55,16 +55,8 @@ function startService(): Promise<StartedProcess> {
   });
 }
 
-async function graphql<Data>(query: string, variables: Record<string, unknown>): Promise<Data> {
-  const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query, variables }),
-    signal: AbortSignal.timeout(30_000),
-  });
-  const body = (await response.json()) as { data?: Data; errors?: unknown[] };
-  if (body.errors || !body.data) throw new Error(`GraphQL answered ${JSON.stringify(body.errors)}`);
-  return body.data;
+function graphql<Data>(query: string, variables: Record<string, unknown>): Promise<Data> {
+  return graphqlOnPort(port, query, variables);
 }
 
 function operationalTotals(): { totals: LaneDayTotal[]; partial: number; batches: Map<string, number> } {

@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import BetterSqlite3 from 'better-sqlite3';
 import { seededRandom } from '../../../scripts/seeded-random';
 import { eventually } from '../../helpers/eventually';
-import { ENTRY_POINTS, freePort, processScope, type StartedProcess } from '../../helpers/processes';
+import { ENTRY_POINTS, freePort, graphqlOnPort, processScope, type StartedProcess } from '../../helpers/processes';
 
 const SEED = Number(process.env.CRASH_TEST_SEED ?? Date.now() % 100_000);
 const KILLS = 6;
@@ -31,17 +31,7 @@ function nodeEnv(dataDir: string, node: string, port: number): NodeJS.ProcessEnv
   };
 }
 
-async function graphql<Data>(port: number, query: string, variables: Record<string, unknown> = {}): Promise<Data> {
-  const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query, variables }),
-    signal: AbortSignal.timeout(30_000),
-  });
-  const body = (await response.json()) as { data?: Data; errors?: unknown[] };
-  if (body.errors || !body.data) throw new Error(`GraphQL answered ${JSON.stringify(body.errors)}`);
-  return body.data;
-}
+const graphql = graphqlOnPort;
 
 async function submitBatch(port: number, key: string, base: number): Promise<void> {
   const items = Array.from({ length: BATCH_PRICES }, (_, i) => ({

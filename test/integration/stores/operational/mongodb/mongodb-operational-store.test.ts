@@ -36,11 +36,11 @@ import {
   type PriceDocument,
 } from '../../../../../src/stores/operational/mongodb/documents';
 import { startFerretDb, type RunningFerretDb } from '../../../../helpers/ferretdb';
+import { openFreshMongoStore, type FreshMongoStore } from '../../../../helpers/mongodb';
 import {
   describeOperationalStoreContract,
   sampleBatch,
   type ChangeFeedAvailability,
-  type OpenedStore,
 } from '../operational-store-contract';
 
 const NO_CHANGE_STREAMS =
@@ -60,29 +60,12 @@ function ferretUri(): string {
 }
 
 /** A fresh database per test on the given server, dropped afterwards. */
-async function openFresh(uri: string): Promise<OpenedStore & { database: string }> {
-  const database = `rateline_test_${randomUUID().replaceAll('-', '')}`;
-  const store = await openMongoOperationalStore({
-    uri,
-    database,
+const openFresh = (uri: string): Promise<FreshMongoStore> =>
+  openFreshMongoStore(uri, {
     clientOptions: { serverSelectionTimeoutMS: 5000 },
     changeStreamAwaitMs: 100,
     snapshotPageSize: 2,
   });
-  return {
-    store,
-    database,
-    async dispose() {
-      await store.close();
-      const client = new MongoClient(uri);
-      try {
-        await client.db(database).dropDatabase();
-      } finally {
-        await client.close();
-      }
-    },
-  };
-}
 
 describe('on FerretDB 1.24', () => {
   describeOperationalStoreContract('MongoDB', () => openFresh(ferretUri()), {
