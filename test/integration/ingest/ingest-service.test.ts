@@ -1,6 +1,6 @@
 import { ExchangeRateService, OfflineRateProvider } from '../../../src/currencies';
 import { RatelineError } from '../../../src/domain/errors';
-import { IngestService } from '../../../src/ingest';
+import { IngestService, type SheetRow } from '../../../src/ingest';
 import { readReferenceDataset } from '../../../src/reference-data';
 import type { OperationalStore } from '../../../src/stores/operational';
 import { openSqliteStore, removeDataDir, temporaryDataDir } from '../../helpers/components';
@@ -291,10 +291,14 @@ describe('IngestService.uploadSheet: write turns', () => {
       new ExchangeRateService(new OfflineRateProvider(store.exchangeRates)),
       ignoredIngestEvents,
     );
-  async function* rows(count: number) {
-    for (let line = 2; line < count + 2; line += 1) {
-      yield { line, fields: { originCode: 'CNSGH', destinationCode: 'NLRTM', day: '2016-01-04', price: 1000 } };
-    }
+  /** A sheet's rows, as the route's reader yields them. */
+  function rows(count: number): AsyncIterable<SheetRow> {
+    return (async function* () {
+      for (let line = 2; line < count + 2; line += 1) {
+        await Promise.resolve();
+        yield { line, fields: { originCode: 'CNSGH', destinationCode: 'NLRTM', day: '2016-01-04', price: 1000 } };
+      }
+    })();
   }
 
   it('reads and appends each 10,000-item chunk within a turn of its own, each ended before the next is taken', async () => {
