@@ -457,6 +457,7 @@ export async function startRateline(config: Config, log: Logger, tracer?: Tracer
       corsOrigins: config.http.corsOrigins,
       sourceMaps: config.environment !== 'production',
       requestLimits: limits.requests,
+      writeTurns,
     });
     httpServer.on('request', app);
     worker?.start();

@@ -2,7 +2,7 @@ import type { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Express, type RequestHandler, type Response } from 'express';
 import type { Logger } from 'pino';
-import type { RequestLimits } from '../limits';
+import type { RequestLimits, WriteTurns } from '../limits';
 import type { RatelineServices } from '../services';
 import type { Limits } from '../config';
 import { withProvenance } from '../answer-cache';
@@ -35,6 +35,8 @@ export interface HttpAppDependencies {
   readonly sourceMaps: boolean;
   /** Rate and concurrency limits of the data routes (/graphql, /rates, /export), per caller. */
   readonly requestLimits: RequestLimits;
+  /** Turns on the write path, shared with the GraphQL mutations: a rate sheet takes one per chunk. */
+  readonly writeTurns: WriteTurns;
 }
 
 const principalOf = (res: Response): Principal => res.locals.principal as Principal;
@@ -105,7 +107,10 @@ export function createHttpApp(deps: HttpAppDependencies): Express {
   app.use(['/rates', '/export', '/graphql', '/batches'], limitRequests(deps.requestLimits));
   app.use('/rates', requireRoleFor(['read']), answerProvenance, ratesRoute(deps.services.rates));
   app.use('/export', requireRoleFor(['read']), answerProvenance, exportRoutes(deps.services));
-  app.use('/batches', batchRoutes(deps.services, principalOf));
+  app.use(
+    '/batches',
+    batchRoutes(deps.services, principalOf, (res, left) => deps.writeTurns.take(callerAdmitted(res), left)),
+  );
   app.use(
     '/graphql',
     requireKey(deps.authenticator),

@@ -6,6 +6,7 @@ export {
   MAX_CHUNK_INDEX,
   type CreateBatchInput,
   type IngestLimits,
+  type TakeTurn,
   type UploadPriceInput,
 } from './ingest-service';
 export { PriceBatchWriter, type SubmitPriceBatchInput } from './price-batch-writer';

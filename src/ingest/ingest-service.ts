@@ -25,6 +25,14 @@ export interface IngestLimits {
   readonly maxRatesRangeDays: number;
 }
 
+/**
+ * Waits for the caller's next turn on the write path and answers how to end it (the composition root
+ * passes the process's write turns, `limits/write-turns.ts`); it may refuse with a RatelineError.
+ */
+export type TakeTurn = () => Promise<() => void>;
+
+const noTurns: TakeTurn = () => Promise.resolve(() => undefined);
+
 export interface CreateBatchInput {
   readonly idempotencyKey: string;
   readonly skipInvalid: boolean;
@@ -164,12 +172,19 @@ export class IngestService {
    * (duplicates change nothing) and the rest; once the batch is committed, the key answers it without
    * reading the rows. A sheet over MAX_CHUNKED_BATCH_ITEMS, or one its reader cannot parse (a
    * BAD_USER_INPUT from `rows`), aborts the batch: nothing of it counts. Any other failure (the client
-   * gone, a store down) leaves it OPEN for the retry, or to expire.
+   * gone, a store down, no write turn in time) leaves it OPEN for the retry, or to expire. Each chunk
+   * is read and appended within a turn of `takeTurn`.
    */
-  async uploadSheet(actor: BatchActor, input: CreateBatchInput, rows: AsyncIterable<SheetRow>): Promise<Batch> {
+  async uploadSheet(
+    actor: BatchActor,
+    input: CreateBatchInput,
+    rows: AsyncIterable<SheetRow>,
+    takeTurn: TakeTurn = noTurns,
+  ): Promise<Batch> {
     const batch = await this.openBatch(actor, input, 'sheet');
     if (batch.status === 'ABORTED' || batch.status === 'EXPIRED') throw notOpen(batch, 'given a sheet');
     if (batch.status !== 'OPEN') return batch;
+    let endTurn = await takeTurn();
     try {
       let chunk: PriceItemInput[] = [];
       let chunkIndex = 0;
@@ -180,6 +195,9 @@ export class IngestService {
             await this.appendChunk(batch.id, chunkIndex, chunk);
             chunkIndex += 1;
             chunk = [];
+            // One chunk per turn: a long sheet takes turns with other callers' writes, chunk by chunk.
+            endTurn();
+            endTurn = await takeTurn();
           }
         }
       }
@@ -189,6 +207,8 @@ export class IngestService {
         await this.operational.chunkedBatches.end(batch.id, 'ABORTED');
       }
       throw error;
+    } finally {
+      endTurn();
     }
     return this.commitBatch(actor, batch.id);
   }

@@ -26,6 +26,8 @@ const SHEET_READERS: Readonly<Record<string, SheetReader>> = {
 export function batchRoutes(
   services: { readonly ingest: IngestService; readonly batches: BatchQueries },
   principalOf: (res: Response) => Principal,
+  /** The caller's next write turn, for each chunk of a sheet; `left` fires when the client goes away. */
+  takeTurn: (res: Response, left: AbortSignal) => Promise<() => void>,
 ): Router {
   const router = Router();
 
@@ -34,11 +36,20 @@ export function batchRoutes(
     requireRole(principal, ['ingest'], 'POST /batches');
     const input = sheetUploadParameters(req.query, req.headers);
     const rows = readerOf(req)(req);
+    const left = new AbortController();
+    req.once('close', () => {
+      if (!req.complete) left.abort(clientGone());
+    });
     try {
       // Reading the first row checks the CSV header; a body without a row is refused before any batch is opened.
       const first = await rows.next();
       if (first.done) throw new RatelineError('BAD_USER_INPUT', 'The sheet holds no row', 'body', null);
-      const batch = await services.ingest.uploadSheet(batchActorOf(principal), input, prepended(first.value, rows));
+      const batch = await services.ingest.uploadSheet(
+        batchActorOf(principal),
+        input,
+        prepended(first.value, rows),
+        () => takeTurn(res, left.signal),
+      );
       res.status(202).json(batchJson(batch));
     } catch (error) {
       throw req.readableAborted ? clientGone() : error;

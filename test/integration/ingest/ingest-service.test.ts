@@ -1,5 +1,6 @@
 import { ExchangeRateService, OfflineRateProvider } from '../../../src/currencies';
-import { IngestService } from '../../../src/ingest';
+import { RatelineError } from '../../../src/domain/errors';
+import { IngestService, type SheetRow } from '../../../src/ingest';
 import { readReferenceDataset } from '../../../src/reference-data';
 import type { OperationalStore } from '../../../src/stores/operational';
 import { openSqliteStore, removeDataDir, temporaryDataDir } from '../../helpers/components';
@@ -279,5 +280,65 @@ describe('IngestService.retractBatch', () => {
       code: 'NOT_FOUND',
       field: 'id',
     });
+  });
+});
+
+describe('IngestService.uploadSheet: write turns', () => {
+  const sheetIngest = () =>
+    new IngestService(
+      store,
+      { maxBatchItems: 100_000, maxChunkedBatchItems: 100_000, openBatchTtlMs: 60_000, maxRatesRangeDays: 4 },
+      new ExchangeRateService(new OfflineRateProvider(store.exchangeRates)),
+      ignoredIngestEvents,
+    );
+  /** A sheet's rows, as the route's reader yields them. */
+  function rows(count: number): AsyncIterable<SheetRow> {
+    return (async function* () {
+      for (let line = 2; line < count + 2; line += 1) {
+        await Promise.resolve();
+        yield { line, fields: { originCode: 'CNSGH', destinationCode: 'NLRTM', day: '2016-01-04', price: 1000 } };
+      }
+    })();
+  }
+
+  it('reads and appends each 10,000-item chunk within a turn of its own, each ended before the next is taken', async () => {
+    const turns: string[] = [];
+    let held = 0;
+    const takeTurn = () => {
+      expect(held).toBe(0);
+      held += 1;
+      turns.push('take');
+      return Promise.resolve(() => {
+        held -= 1;
+        turns.push('end');
+      });
+    };
+    const batch = await sheetIngest().uploadSheet(
+      TEST_SUPPLIER,
+      { idempotencyKey: freshKey(), skipInvalid: false },
+      rows(25_000),
+      takeTurn,
+    );
+    expect(batch).toMatchObject({ status: 'COMMITTED', itemCount: 25_000, chunkCount: 3 });
+    expect(turns).toEqual(['take', 'end', 'take', 'end', 'take', 'end']);
+    expect(held).toBe(0);
+  });
+
+  it('leaves the batch OPEN when a turn is refused, and a retry with the same key completes it once', async () => {
+    const key = freshKey();
+    let given = 0;
+    const refusedAfterOne = () => {
+      given += 1;
+      if (given > 1) return Promise.reject(new RatelineError('SERVICE_SATURATED', 'no turn in time'));
+      return Promise.resolve(() => undefined);
+    };
+    const service = sheetIngest();
+    await expect(
+      service.uploadSheet(TEST_SUPPLIER, { idempotencyKey: key, skipInvalid: false }, rows(25_000), refusedAfterOne),
+    ).rejects.toMatchObject({ code: 'SERVICE_SATURATED' });
+    const open = await store.batches.byIdempotencyKey(TEST_SUPPLIER.name, key);
+    expect(open).toMatchObject({ status: 'OPEN', chunkCount: 1, itemCount: 10_000 });
+    const retried = await service.uploadSheet(TEST_SUPPLIER, { idempotencyKey: key, skipInvalid: false }, rows(25_000));
+    expect(retried).toMatchObject({ id: open!.id, status: 'COMMITTED', chunkCount: 3, itemCount: 25_000 });
   });
 });

@@ -72,7 +72,13 @@ async function metric(service: TestService, name: string): Promise<number> {
   return Number(line[1]);
 }
 
-const waitingWrites = (service: TestService) => metric(service, 'rateline_write_turns_waiting');
+/** Until `count` writes wait for a turn (`what` names them for the failure). */
+const untilWaiting = (service: TestService, count: number, what: string) =>
+  eventually(
+    () => metric(service, 'rateline_write_turns_waiting'),
+    (waiting) => waiting === count,
+    { what },
+  );
 /** Turns given so far in this process (metrics are the process's: the tests compare before and after). */
 const turnsGiven = (service: TestService) => metric(service, 'rateline_write_turn_wait_seconds_count');
 
@@ -100,17 +106,9 @@ describe('one write at a time, four may wait per caller', () => {
     const release = holdWriteLock(service);
     const alpha = Array.from({ length: 5 }, (_, i) => submit(service, KEYS.alpha, `${run}-alpha-${i}`, 2_000));
     // Alpha's five are all in: one in work (held by the lock), four waiting, before beta sends its one.
-    await eventually(
-      () => waitingWrites(service),
-      (waiting) => waiting === 4,
-      { what: 'four of alpha’s writes waiting' },
-    );
+    await untilWaiting(service, 4, 'four of alpha’s writes waiting');
     const betaAnswer = submit(service, KEYS.beta, `${run}-beta`, 2_000);
-    await eventually(
-      () => waitingWrites(service),
-      (waiting) => waiting === 5,
-      { what: 'beta’s write waiting' },
-    );
+    await untilWaiting(service, 5, 'beta’s write waiting');
     release();
     const beta = await betaAnswer;
     const alphas = await Promise.all(alpha);
@@ -131,18 +129,10 @@ describe('one write at a time, four may wait per caller', () => {
     const run = `full-${Date.now()}`;
     const release = holdWriteLock(service);
     const alpha = Array.from({ length: 5 }, (_, i) => submit(service, KEYS.alpha, `${run}-alpha-${i}`, 2_000));
-    await eventually(
-      () => waitingWrites(service),
-      (waiting) => waiting === 4,
-      { what: 'four of alpha’s writes waiting' },
-    );
+    await untilWaiting(service, 4, 'four of alpha’s writes waiting');
     const refused = await submit(service, KEYS.alpha, `${run}-alpha-refused`, 10);
     const otherAnswer = submit(service, KEYS.beta, `${run}-beta`, 10);
-    await eventually(
-      () => waitingWrites(service),
-      (waiting) => waiting === 5,
-      { what: 'beta’s write waiting' },
-    );
+    await untilWaiting(service, 5, 'beta’s write waiting');
     release();
     const other = await otherAnswer;
     expect(refused.status).toBe(429);

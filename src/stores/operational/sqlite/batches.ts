@@ -38,6 +38,12 @@ const toPrice = ([
   usdPerUnit,
 });
 
+/** What a batch store hands to its write thread (write-thread.ts). */
+export interface SqliteBatchThread {
+  record(batch: NewBatch): Promise<RecordBatchOutcome>;
+  pricesJson(batchId: string, afterItemIndex: number | null, limit: number): Promise<string>;
+}
+
 /** Batches recorded whole, read and retracted on SQLite; every write is one IMMEDIATE transaction. */
 export class SqliteBatches implements BatchStore {
   private readonly statements: {
@@ -54,12 +60,12 @@ export class SqliteBatches implements BatchStore {
   };
 
   /**
-   * `recordElsewhere`: where whole batches are recorded instead of on this connection (the store's
-   * write thread, which records them with a `SqliteBatches` of its own, without one).
+   * `thread`: where whole batches are recorded and their prices read, instead of on this connection
+   * (the store's write thread, which does both with a `SqliteBatches` of its own, without one).
    */
   constructor(
     private readonly rows: SqliteBatchRows,
-    private readonly recordElsewhere?: (batch: NewBatch) => Promise<RecordBatchOutcome>,
+    private readonly thread?: SqliteBatchThread,
   ) {
     const { db } = rows;
     this.statements = {
@@ -111,7 +117,7 @@ export class SqliteBatches implements BatchStore {
   }
 
   record(batch: NewBatch): Promise<RecordBatchOutcome> {
-    if (this.recordElsewhere) return this.recordElsewhere(batch);
+    if (this.thread) return this.thread.record(batch);
     return promised(() => {
       const createdAt = batch.createdAt.getTime();
       return this.rows.insertUnlessKeyTaken(
@@ -196,13 +202,18 @@ export class SqliteBatches implements BatchStore {
     );
   }
 
-  pricesOf(batchId: string, afterItemIndex: number | null, limit: number): Promise<PriceRecord[]> {
-    return promised(() => {
-      const status = this.rows.row(batchId)?.status;
-      if (status === undefined || !arePricesVisible(status)) return [];
-      const json = this.statements.pricesAsJson.get(batchId, afterItemIndex ?? -1, limit);
-      return (JSON.parse(json ?? '[]') as PriceTuple[]).map(toPrice);
-    });
+  async pricesOf(batchId: string, afterItemIndex: number | null, limit: number): Promise<PriceRecord[]> {
+    const json = await (this.thread
+      ? this.thread.pricesJson(batchId, afterItemIndex, limit)
+      : promised(() => this.pricesJson(batchId, afterItemIndex, limit)));
+    return (JSON.parse(json) as PriceTuple[]).map(toPrice);
+  }
+
+  /** A page of {@link pricesOf} as one JSON array of tuples, as SQLite builds it (the part a thread can take). */
+  pricesJson(batchId: string, afterItemIndex: number | null, limit: number): string {
+    const status = this.rows.row(batchId)?.status;
+    if (status === undefined || !arePricesVisible(status)) return '[]';
+    return this.statements.pricesAsJson.get(batchId, afterItemIndex ?? -1, limit) ?? '[]';
   }
 
   markReplicated(changes: readonly ReplicatedChange[], at: Date): Promise<void> {

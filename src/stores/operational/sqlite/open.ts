@@ -41,7 +41,10 @@ export function openSqliteOperationalStore(options: SqliteStoreOptions): Operati
     const rows = new SqliteBatchRows(db);
     const ports = {
       referenceData: new SqliteReferenceData(db),
-      batches: new SqliteBatches(rows, (batch) => writeThread.record(batch)),
+      batches: new SqliteBatches(rows, {
+        record: (batch) => writeThread.record(batch),
+        pricesJson: (batchId, after, limit) => writeThread.pricesJson(batchId, after, limit),
+      }),
       chunkedBatches: new SqliteChunkedBatches(rows),
       batchWork: new SqliteBatchWork(rows),
       exchangeRates: new SqliteExchangeRates(db),

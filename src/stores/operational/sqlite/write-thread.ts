@@ -3,20 +3,27 @@ import type { Worker } from 'node:worker_threads';
 import type { NewBatch } from '../../../domain/batch';
 import { startWorkerThread } from '../../../threads/worker-thread';
 import type { RecordBatchOutcome } from '../ports';
+import type { SqliteBatchThread } from './batches';
 
-/** A request to the thread: record this batch. */
-export interface RecordRequest {
-  readonly id: number;
-  readonly batch: NewBatch;
-}
+/** What the thread is asked: record a batch, or read a page of a batch's prices as JSON. */
+export type ThreadJob =
+  | { readonly kind: 'record'; readonly batch: NewBatch }
+  | {
+      readonly kind: 'pricesJson';
+      readonly batchId: string;
+      readonly afterItemIndex: number | null;
+      readonly limit: number;
+    };
 
-/** The thread's answer: the outcome, or the error (a class does not cross threads: its message and code do). */
-export type RecordAnswer =
-  | { readonly id: number; readonly outcome: RecordBatchOutcome }
+export type ThreadRequest = { readonly id: number } & ThreadJob;
+
+/** The thread's answer: a value, or the error (a class does not cross threads: its message and code do). */
+export type ThreadAnswer =
+  | { readonly id: number; readonly value: unknown }
   | { readonly id: number; readonly error: { readonly message: string; readonly code?: string } };
 
 interface Pending {
-  readonly resolve: (outcome: RecordBatchOutcome) => void;
+  readonly resolve: (value: unknown) => void;
   readonly reject: (error: Error) => void;
 }
 
@@ -40,12 +47,13 @@ function revived({ message, code }: { message: string; code?: string }): Error {
 }
 
 /**
- * Records whole batches on a worker thread with a connection of its own (write-thread-main.ts), so
- * that the event loop of the process goes on serving while SQLite inserts tens of thousands of rows.
- * A thread that dies fails the batches it held (they were not acknowledged: their transactions rolled
- * back) and the next batch starts a new one.
+ * The store's write thread (write-thread-main.ts): records whole batches, and reads batches' prices
+ * for the replicator, on a connection of its own, so that the event loop of the process goes on
+ * serving while SQLite inserts or gathers tens of thousands of rows. Started with the store. A thread
+ * that dies fails the requests it held (a batch it held was not acknowledged: its transaction rolled
+ * back) and the next request starts a new one.
  */
-export class SqliteWriteThread {
+export class SqliteWriteThread implements SqliteBatchThread {
   private worker: Worker | undefined;
   private readonly pending = new Map<number, Pending>();
   /** The answers still awaited, for close. */
@@ -57,12 +65,29 @@ export class SqliteWriteThread {
     this.start();
   }
 
-  record(batch: NewBatch): Promise<RecordBatchOutcome> {
+  async record(batch: NewBatch): Promise<RecordBatchOutcome> {
+    return withOwnDates((await this.ask({ kind: 'record', batch })) as RecordBatchOutcome);
+  }
+
+  async pricesJson(batchId: string, afterItemIndex: number | null, limit: number): Promise<string> {
+    return (await this.ask({ kind: 'pricesJson', batchId, afterItemIndex, limit })) as string;
+  }
+
+  /** Ends the thread once the requests in its hands are answered. */
+  async close(): Promise<void> {
+    const worker = this.worker;
+    if (!worker) return;
+    await Promise.all(this.inFlight);
+    this.worker = undefined;
+    await worker.terminate();
+  }
+
+  private ask(job: ThreadJob): Promise<unknown> {
     const worker = this.worker ?? this.start();
     const id = (this.nextId += 1);
-    const answer = new Promise<RecordBatchOutcome>((resolve, reject) => {
+    const answer = new Promise<unknown>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      worker.postMessage({ id, batch } satisfies RecordRequest);
+      worker.postMessage({ id, ...job } satisfies ThreadRequest);
     });
     const settled: Promise<void> = answer.then(
       () => undefined,
@@ -73,24 +98,15 @@ export class SqliteWriteThread {
     return answer;
   }
 
-  /** Ends the thread once the batches in its hands are recorded. */
-  async close(): Promise<void> {
-    const worker = this.worker;
-    if (!worker) return;
-    await Promise.all(this.inFlight);
-    this.worker = undefined;
-    await worker.terminate();
-  }
-
   private start(): Worker {
     const worker = startWorkerThread(path.join(__dirname, 'write-thread-main'), { workerData: { file: this.file } });
-    // An idle thread keeps no process alive; a batch in its hands is awaited by a request that does.
+    // An idle thread keeps no process alive; a request in its hands is awaited by a caller that does.
     worker.unref();
-    worker.on('message', (answer: RecordAnswer) => {
+    worker.on('message', (answer: ThreadAnswer) => {
       const pending = this.pending.get(answer.id);
       if (!pending) return;
       this.pending.delete(answer.id);
-      if ('outcome' in answer) pending.resolve(withOwnDates(answer.outcome));
+      if ('value' in answer) pending.resolve(answer.value);
       else pending.reject(revived(answer.error));
     });
     const failAll = (error: Error): void => {
