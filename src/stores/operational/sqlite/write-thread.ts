@@ -87,6 +87,8 @@ export class SqliteWriteThread implements SqliteBatchThread {
     const id = (this.nextId += 1);
     const answer = new Promise<unknown>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
+      // Busy, the thread keeps the process alive until it answers; idle, it does not (see start).
+      if (this.pending.size === 1) worker.ref();
       worker.postMessage({ id, ...job } satisfies ThreadRequest);
     });
     const settled: Promise<void> = answer.then(
@@ -100,12 +102,11 @@ export class SqliteWriteThread implements SqliteBatchThread {
 
   private start(): Worker {
     const worker = startWorkerThread(path.join(__dirname, 'write-thread-main'), { workerData: { file: this.file } });
-    // An idle thread keeps no process alive; a request in its hands is awaited by a caller that does.
-    worker.unref();
     worker.on('message', (answer: ThreadAnswer) => {
       const pending = this.pending.get(answer.id);
       if (!pending) return;
       this.pending.delete(answer.id);
+      if (this.pending.size === 0) worker.unref();
       if ('value' in answer) pending.resolve(answer.value);
       else pending.reject(revived(answer.error));
     });
@@ -118,6 +119,9 @@ export class SqliteWriteThread implements SqliteBatchThread {
     };
     worker.on('error', failAll);
     worker.on('exit', (code) => failAll(new Error(`The SQLite write thread exited (code ${code})`)));
+    // An idle thread keeps no process alive, one with requests in its hands does (ask refs it). After
+    // the listeners: adding a 'message' listener refs the worker again.
+    worker.unref();
     this.worker = worker;
     return worker;
   }
