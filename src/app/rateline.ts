@@ -148,10 +148,9 @@ export function storesReadiness(config: Config, stores: Stores, replicator?: Rep
   );
 }
 
-async function replicationReady(replicator: Replicator): Promise<void> {
+function replicationReady(replicator: Replicator): Promise<void> {
   const refusal = replicator.refused();
-  if (refusal !== undefined) throw new Error(`refused: ${refusal}`);
-  await Promise.resolve();
+  return refusal === undefined ? Promise.resolve() : Promise.reject(new Error(`refused: ${refusal}`));
 }
 
 /** Rejects while the engine is saturated (naming why), else asks whether it answers. */

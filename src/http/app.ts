@@ -81,8 +81,9 @@ function requireRoleFor(roles: readonly Role[]): RequestHandler {
 
 /**
  * Routes: POST/GET /graphql (GET from a browser: the playground), GET /rates (legacy REST),
- * GET /export/*.csv, POST /batches (rate sheets as files) and GET /batches/:id, GET /dashboard and its /assets, GET /healthz, and for operators GET /livez,
- * /readyz and (without API keys; else on METRICS_PORT) /metrics. The pages, their assets and the
+ * GET /export/*.csv, POST /batches (rate sheets as files) and GET /batches/:id, GET /dashboard and
+ * its /assets, GET /healthz, and for operators GET /livez, /readyz and (without API keys; else on
+ * METRICS_PORT) /metrics. The pages, their assets and the
  * operations routes are public (they hold no data; the pages' GraphQL calls carry the user's key);
  * everything that answers data needs a key once keys are configured. Every response carries an
  * `X-Request-Id` (the caller's, if acceptable) and helmet's security headers; a known path asked with

@@ -72,7 +72,7 @@ function asRatelineError(error: unknown): RatelineError | undefined {
 }
 
 /** A refusal that says when to retry (a limit, a saturated write path) carries the seconds in its details. */
-export function retryAfterSecondsOf(error: RatelineError): number | undefined {
+function retryAfterSecondsOf(error: RatelineError): number | undefined {
   const seconds = error.details?.retryAfterSeconds;
   return typeof seconds === 'number' ? seconds : undefined;
 }

@@ -46,8 +46,9 @@ export class PendingFlush {
 
   /**
    * Applies the changes to the replica, skipping what it already holds (see {@link ReplicaWrite}),
-   * marks their batches replicated and acknowledges them, then saves the checkpoint; a crash between any two steps replays
-   * from an earlier checkpoint at worst, and the replica's batch states absorb the replay.
+   * marks their batches replicated and acknowledges them, then saves the checkpoint; a crash between
+   * any two steps replays from an earlier checkpoint at worst, and the replica's batch states absorb
+   * the replay.
    */
   async applyTo(replica: AnalyticsReplica, batchStore: BatchStore, options: FlushOptions): Promise<FlushSummary> {
     const last = this.changes.at(-1);

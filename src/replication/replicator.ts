@@ -145,9 +145,9 @@ export class Replicator {
 
   /**
    * Resolves once the replica holds every change made before this call, or at once when the replicator
-   * refused to write to it (see {@link refused}). Changes made meanwhile may
-   * still be on their way: under steady writes through other processes "nothing pending" may never
-   * hold at any one moment (a restarting node waited 46 s for it in the rolling-restart test).
+   * refused to write to it (see {@link refused}). Changes made meanwhile may still be on their way:
+   * under steady writes through other processes "nothing pending" may never hold at any one moment (a
+   * restarting node waited 46 s for it in the rolling-restart test).
    */
   async caughtUp(timeoutMs: number): Promise<void> {
     // The replica's state, not this replicator's own position: a replicator standing by while another
