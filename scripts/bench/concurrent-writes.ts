@@ -12,7 +12,7 @@ import { migrateOperationalSchema } from '../../src/stores/operational/sqlite/sc
 import { PRICE_COLUMNS } from '../../src/stores/analytics/clickhouse/sql';
 import { collectGarbage, type BenchContext, type BenchSection } from './context';
 import { BenchGraphqlClient } from './graphql-client';
-import { BATCH_PRICES, batchesFromEnv, DAYS_2021, ingestRun, type IngestRun } from './ingest';
+import { BATCH_PRICES, batchesFromEnv, ingestRun, randomPrice, type IngestRun } from './ingest';
 import { formatCount, formatMet, formatRatio, percentileCells, summarize, type BenchRow } from './stats';
 import { DEFAULT_SYNTHETIC_OPTIONS, syntheticLanes, type SyntheticLane } from './synthetic-prices';
 
@@ -40,14 +40,12 @@ const READ_QUERY = JSON.stringify({
 function directBatches(lanes: readonly SyntheticLane[], count: number): NewBatch[] {
   return Array.from({ length: count }, (_, b) => {
     const prices: PriceRecord[] = Array.from({ length: BATCH_PRICES }, (_, itemIndex) => {
-      const lane = lanes[Math.floor(Math.random() * lanes.length)] as SyntheticLane;
-      const usdCents = Math.round(lane.meanUsd * (85 + 30 * Math.random()));
-      const day = parseDay(DAYS_2021[Math.floor(Math.random() * DAYS_2021.length)] as string) as EpochDay;
+      const { lane, day, minor: usdCents } = randomPrice(lanes);
       return {
         itemIndex,
         originCode: lane.origin,
         destinationCode: lane.destination,
-        day,
+        day: parseDay(day) as EpochDay,
         usdCents,
         currency: 'USD',
         amountMinor: usdCents,

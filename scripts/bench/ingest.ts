@@ -71,9 +71,7 @@ export function batchesFromEnv(): number {
 }
 
 /** Every day of 2021 as YYYY-MM-DD. */
-export const DAYS_2021 = Array.from({ length: 365 }, (_, i) =>
-  new Date(Date.UTC(2021, 0, 1 + i)).toISOString().slice(0, 10),
-);
+const DAYS_2021 = Array.from({ length: 365 }, (_, i) => new Date(Date.UTC(2021, 0, 1 + i)).toISOString().slice(0, 10));
 
 /**
  * The currency of a run's prices: USD, or EUR to measure the conversion path (a prefetch of the
@@ -82,15 +80,27 @@ export const DAYS_2021 = Array.from({ length: 365 }, (_, i) =>
  */
 export type BenchCurrency = 'USD' | 'EUR';
 
+/**
+ * A random price on one of the lanes, on a random day of 2021, within 85–115 % of the lane's mean, in
+ * hundredths of the currency: `scale` converts the lane's dollars into it (1 for USD).
+ */
+export function randomPrice(
+  lanes: readonly SyntheticLane[],
+  scale = 1,
+): { lane: SyntheticLane; day: string; minor: number } {
+  const lane = lanes[Math.floor(Math.random() * lanes.length)] as SyntheticLane;
+  const day = DAYS_2021[Math.floor(Math.random() * DAYS_2021.length)] as string;
+  return { lane, day, minor: Math.round(lane.meanUsd * scale * (85 + 30 * Math.random())) };
+}
+
 /** One request body: `BATCH_PRICES` random prices on the lanes, as UTF-8 JSON. */
 export function batchBody(lanes: readonly SyntheticLane[], idempotencyKey: string, currency: BenchCurrency): Buffer {
   const items: string[] = new Array<string>(BATCH_PRICES);
   // Euro amounts near the lane means at about 1.18 USD/EUR (2021's level), so the USD values match.
   const scale = currency === 'USD' ? 1 : 1 / 1.18;
   for (let i = 0; i < BATCH_PRICES; i += 1) {
-    const lane = lanes[Math.floor(Math.random() * lanes.length)] as SyntheticLane;
-    const day = DAYS_2021[Math.floor(Math.random() * DAYS_2021.length)] as string;
-    const price = Math.round(lane.meanUsd * scale * (85 + 30 * Math.random())) / 100;
+    const { lane, day, minor } = randomPrice(lanes, scale);
+    const price = minor / 100;
     items[i] =
       `{"originCode":"${lane.origin}","destinationCode":"${lane.destination}","day":"${day}",` +
       `"price":${price},"currency":"${currency}"}`;
