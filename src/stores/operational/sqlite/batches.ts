@@ -2,6 +2,7 @@ import type { Statement } from 'better-sqlite3';
 import type { Batch, BatchOwner, NewBatch, PriceRecord } from '../../../domain/batch';
 import { arePricesVisible, restoredStatus, RETRACTABLE_STATUSES } from '../../../domain/batch-rules';
 import type { EpochDay } from '../../../domain/day';
+import { UNSPECIFIED_DIMENSIONS } from '../../../domain/freight-dimensions';
 import type { BatchChangeKind, ReplicatedChange } from '../change-feed';
 import type { BatchCursor, BatchPage, BatchStore, RecordBatchOutcome } from '../ports';
 import {
@@ -36,6 +37,7 @@ const toPrice = ([
   currency,
   amountMinor,
   usdPerUnit,
+  ...UNSPECIFIED_DIMENSIONS,
 });
 
 /** What a batch store hands to its write thread (write-thread.ts). */

@@ -34,6 +34,8 @@ function price(itemIndex: number): PriceRecord {
     currency: 'EUR',
     amountMinor: 100_000 + itemIndex,
     usdPerUnit: '1.1',
+    containerType: null,
+    contractTerm: null,
   };
 }
 
