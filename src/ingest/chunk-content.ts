@@ -2,10 +2,14 @@ import { createHash } from 'node:crypto';
 import type { ItemProblem, PriceItemInput } from './price-items';
 
 /**
- * originCode, destinationCode, day, price, currency, and for an item of a rate sheet its line: half
- * the bytes of the same items as objects. Chunks kept before rate sheets existed hold 5-tuples.
+ * originCode, destinationCode, day, price, currency, for an item of a rate sheet its line, and the
+ * item's dimensions when it states one (the line null if it has none): half the bytes of the same
+ * items as objects. Chunks kept before rate sheets existed hold 5-tuples, before dimensions 5 or 6.
  */
-type ItemTuple = [string, string, string, number, string] | [string, string, string, number, string, number];
+type ItemTuple =
+  | [string, string, string, number, string]
+  | [string, string, string, number, string, number]
+  | [string, string, string, number, string, number | null, string | null, string | null];
 /** A rate sheet's line that is no item: its line first (a number, where an item has a port code). */
 type UnreadableTuple = [number, string, string, unknown];
 
@@ -15,7 +19,11 @@ export function encodeChunkItems(items: readonly PriceItemInput[]): string {
 }
 
 function tupleOf(item: PriceItemInput): ItemTuple | UnreadableTuple {
-  const { line, unreadable } = item;
+  const { line, unreadable, containerType = null, contractTerm = null } = item;
+  if (containerType !== null || contractTerm !== null) {
+    const fields = [item.originCode, item.destinationCode, item.day, item.price, item.currency] as const;
+    return [...fields, line ?? null, containerType, contractTerm];
+  }
   if (line === undefined) return [item.originCode, item.destinationCode, item.day, item.price, item.currency];
   if (unreadable) return [line, unreadable.field, unreadable.message, unreadable.value];
   return [item.originCode, item.destinationCode, item.day, item.price, item.currency, line];
@@ -30,10 +38,17 @@ function itemOf(tuple: ItemTuple | UnreadableTuple): PriceItemInput {
     const [line, field, message, value] = tuple as UnreadableTuple;
     return unreadableItem(line, { field, message, value });
   }
-  const [originCode, destinationCode, day, price, currency, line] = tuple as ItemTuple;
-  return line === undefined
-    ? { originCode, destinationCode, day, price, currency }
-    : { originCode, destinationCode, day, price, currency, line };
+  const [originCode, destinationCode, day, price, currency, line, containerType, contractTerm] = tuple as ItemTuple;
+  return {
+    originCode,
+    destinationCode,
+    day,
+    price,
+    currency,
+    ...(line == null ? {} : { line }),
+    ...(containerType == null ? {} : { containerType }),
+    ...(contractTerm == null ? {} : { contractTerm }),
+  };
 }
 
 /**

@@ -5,6 +5,7 @@ import { mayActOn } from '../domain/batch-rules';
 import { addDays, daysInRange, formatDay } from '../domain/day';
 import { dayRangeArguments } from '../domain/day-arguments';
 import { badUserInput, RatelineError } from '../domain/errors';
+import { contractTermOf, type ContractTerm } from '../domain/freight-dimensions';
 import type { AppendChunkOutcome, CommitBatchOutcome, OperationalStore } from '../stores/operational';
 import { watchBatch, type BatchWatch } from './batch-progress';
 import { chunkContentHash, encodeChunkItems } from './chunk-content';
@@ -51,6 +52,10 @@ export interface UploadPriceInput {
   readonly dateTo: string;
   readonly price: number;
   readonly currency: string;
+  /** As the supplier writes it; absent or null: unspecified. */
+  readonly containerType?: string | null;
+  /** The term stated; absent or null: the term the range's validity implies (contractTermOf). */
+  readonly contractTerm?: ContractTerm | null;
   /** Required: a few hundred bytes ask for thousands of prices, which a blind retry must not write twice. */
   readonly idempotencyKey: string;
 }
@@ -95,12 +100,15 @@ export class IngestService {
         : { maxDays: this.limits.maxRatesRangeDays, setting: 'MAX_RATES_RANGE_DAYS' },
     );
     const days = daysInRange(from, to);
+    // The range is the price's validity: it implies a term unless the supplier states one.
+    const dimensions = { containerType: input.containerType, contractTerm: contractTermOf(input.contractTerm, days) };
     const items = Array.from({ length: days }, (_, offset) => ({
       originCode: input.originCode,
       destinationCode: input.destinationCode,
       day: formatDay(addDays(from, offset)),
       price: input.price,
       currency: input.currency,
+      ...dimensions,
     }));
     try {
       return await this.submitPriceBatch(actor, {

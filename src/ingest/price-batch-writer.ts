@@ -5,7 +5,7 @@ import { RatelineError } from '../domain/errors';
 import type { BatchStore, ReferenceDataStore } from '../stores/operational';
 import { checkIdempotencyKey, checkItemCount, fingerprint, idempotencyConflict } from './batch-requests';
 import type { IngestEvents } from './ingest-events';
-import { portCodesOf, validatePriceItems, type PriceItemInput } from './price-items';
+import { withoutUnstatedDimensions, portCodesOf, validatePriceItems, type PriceItemInput } from './price-items';
 
 export interface SubmitPriceBatchInput {
   /** Who submits it (an API key's name; null for no supplier, as the seed). */
@@ -34,7 +34,7 @@ export class PriceBatchWriter {
     checkIdempotencyKey(input.idempotencyKey);
     checkItemCount(input.items.length, maxBatchItems, 'A batch');
     const count = input.items.length;
-    const requestHash = fingerprint([input.skipInvalid, input.items]);
+    const requestHash = fingerprint([input.skipInvalid, input.items.map(withoutUnstatedDimensions)]);
     // A retry of a recorded batch answers without validating it again.
     const earlier = await this.operational.batches.byIdempotencyKey(input.owner, input.idempotencyKey);
     if (earlier) {

@@ -3,7 +3,13 @@ import type { BatchItemError, PriceRecord } from '../domain/batch';
 import { parseDay, type EpochDay } from '../domain/day';
 import { CALENDAR_DAY_RULE } from '../domain/day-arguments';
 import type { ErrorCode } from '../domain/errors';
-import { UNSPECIFIED_DIMENSIONS } from '../domain/freight-dimensions';
+import {
+  acceptedContainerTypes,
+  containerTypeOf,
+  CONTRACT_TERMS,
+  isContractTerm,
+  type PriceDimensions,
+} from '../domain/freight-dimensions';
 
 /** One price as a client submits it (GraphQL, or a rate sheet's reader, has already checked the types). */
 export interface PriceItemInput {
@@ -12,6 +18,10 @@ export interface PriceItemInput {
   readonly day: string;
   readonly price: number;
   readonly currency: string;
+  /** As the supplier writes it ("40HQ" is read as 40HC); absent or null: unspecified. */
+  readonly containerType?: string | null;
+  /** SHORT_TERM or LONG_TERM; absent or null: unspecified. */
+  readonly contractTerm?: string | null;
   /** The 1-based line of the rate sheet the item came from: its errors name it. */
   readonly line?: number;
   /** Set when the sheet's line could not be read as an item at all: the item fails with this alone. */
@@ -128,10 +138,41 @@ function checkPrice(
 }
 
 type Fail = (
-  field: 'originCode' | 'destinationCode' | 'day' | 'price' | 'currency',
+  field: 'originCode' | 'destinationCode' | 'day' | 'price' | 'currency' | 'containerType' | 'contractTerm',
   code: ErrorCode,
   message: string,
 ) => void;
+
+/** The item's dimensions, normalised (aliases read as their code); a code it does not know fails. */
+function checkDimensions(item: PriceItemInput, fail: Fail): PriceDimensions {
+  let containerType = null;
+  if (item.containerType != null) {
+    containerType = containerTypeOf(item.containerType) ?? null;
+    if (containerType === null) {
+      fail('containerType', 'BAD_USER_INPUT', `is not a known container type; accepted: ${acceptedContainerTypes()}`);
+    }
+  }
+  let contractTerm = null;
+  if (item.contractTerm != null) {
+    if (isContractTerm(item.contractTerm)) contractTerm = item.contractTerm;
+    else fail('contractTerm', 'BAD_USER_INPUT', `is not a known contract term; accepted: ${CONTRACT_TERMS.join(', ')}`);
+  }
+  return { containerType, contractTerm };
+}
+
+/**
+ * The item with its dimensions only when stated. A request's fingerprint covers its items so, so that
+ * an item without them hashes exactly as it did before prices had dimensions (a retry of a batch sent
+ * before then still matches its batch), and one with them differs.
+ */
+export function withoutUnstatedDimensions(item: PriceItemInput): PriceItemInput {
+  const { containerType, contractTerm, ...rest } = item;
+  return {
+    ...rest,
+    ...(containerType == null ? {} : { containerType }),
+    ...(contractTerm == null ? {} : { contractTerm }),
+  };
+}
 
 export interface ValidatedItems {
   readonly prices: PriceRecord[];
@@ -170,6 +211,7 @@ export function validatePriceItems(
     if (!knownPorts.has(item.destinationCode)) fail('destinationCode', 'UNKNOWN_LOCATION', 'is not a known port code');
     const day = parseDay(item.day);
     const converted = checkRules(item, day, rates, fail);
+    const dimensions = checkDimensions(item, fail);
     if (errors.length > before || !converted) return;
     prices.push({
       itemIndex: index,
@@ -180,7 +222,7 @@ export function validatePriceItems(
       currency: item.currency,
       amountMinor: converted.amountMinor,
       usdPerUnit: converted.rate.usdPerUnit,
-      ...UNSPECIFIED_DIMENSIONS,
+      ...dimensions,
     });
   });
   return { prices, errors };

@@ -1,14 +1,16 @@
 import { addDays, daysInRange, formatDay } from '../domain/day';
 import { dayRangeArguments } from '../domain/day-arguments';
 import { badUserInput, RatelineError } from '../domain/errors';
+import { contractTermOf, isContractTerm } from '../domain/freight-dimensions';
 import { unreadableItem } from './chunk-content';
-import type { ItemProblem, PriceItemInput } from './price-items';
+import { withoutUnstatedDimensions, type ItemProblem, type PriceItemInput } from './price-items';
 
 /*
  * Rate sheets (POST /batches): the rows of a CSV or NDJSON file, read by the HTTP route, become the
  * items of a chunked batch here. A row names the item fields as GraphQL does (the CSV reader maps
  * its columns to them): a price for one `day`, or for every day of `dateFrom`..`dateTo` as
- * uploadPrice takes it.
+ * uploadPrice takes it, with its dimensions as uploadPrice takes them (a range implies a term unless
+ * the row states one; a single day carries only what the row states). The codes are the worker's to check.
  */
 
 /**
@@ -28,6 +30,8 @@ export const SHEET_FIELDS = [
   'dateTo',
   'price',
   'currency',
+  'containerType',
+  'contractTerm',
 ] as const;
 
 type SheetField = (typeof SHEET_FIELDS)[number];
@@ -105,8 +109,21 @@ function readRow({ line, fields }: Extract<SheetRow, { fields: unknown }>, maxRa
   const day = optionalText(fields, 'day');
   const dateFrom = optionalText(fields, 'dateFrom');
   const dateTo = optionalText(fields, 'dateTo');
+  const containerType = optionalText(fields, 'containerType') ?? null;
+  const stated = optionalText(fields, 'contractTerm') ?? null;
   if (day !== undefined && dateFrom === undefined && dateTo === undefined) {
-    return [{ originCode, destinationCode, day, price, currency, line }];
+    return [
+      withoutUnstatedDimensions({
+        originCode,
+        destinationCode,
+        day,
+        price,
+        currency,
+        containerType,
+        contractTerm: stated,
+        line,
+      }),
+    ];
   }
   if (day !== undefined || dateFrom === undefined || dateTo === undefined) {
     throw badUserInput(
@@ -119,14 +136,21 @@ function readRow({ line, fields }: Extract<SheetRow, { fields: unknown }>, maxRa
     { dateFrom, dateTo },
     { maxDays: maxRangeDays, setting: 'MAX_RATES_RANGE_DAYS' },
   );
-  return Array.from({ length: daysInRange(from, to) }, (_, offset) => ({
-    originCode,
-    destinationCode,
-    day: formatDay(addDays(from, offset)),
-    price,
-    currency,
-    line,
-  }));
+  const days = daysInRange(from, to);
+  // A stated term the worker refuses stays as stated, so that its error names it.
+  const contractTerm = stated !== null && !isContractTerm(stated) ? stated : contractTermOf(stated, days);
+  return Array.from({ length: days }, (_, offset) =>
+    withoutUnstatedDimensions({
+      originCode,
+      destinationCode,
+      day: formatDay(addDays(from, offset)),
+      price,
+      currency,
+      containerType,
+      contractTerm,
+      line,
+    }),
+  );
 }
 
 /** A field given as text; empty (a CSV cell left blank) and null count as absent. */

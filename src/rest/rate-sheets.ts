@@ -26,6 +26,8 @@ const CSV_COLUMNS: Readonly<Record<string, string>> = {
   date_to: 'dateTo',
   price: 'price',
   currency: 'currency',
+  container_type: 'containerType',
+  contract_term: 'contractTerm',
 };
 
 const COMMON_OPTIONS: Options = {

@@ -1,7 +1,9 @@
 import { GraphQLDateTimeISO } from 'graphql-scalars';
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import type { BatchStatus } from '../../domain/batch';
+import type { ContractTerm } from '../../domain/freight-dimensions';
 import { DateScalar } from './date-scalar';
+import { CONTAINER_TYPE_DESCRIPTION, ContractTermEnum } from './freight-dimensions';
 
 const BATCH_STATUSES: Record<BatchStatus, BatchStatus> = {
   OPEN: 'OPEN',
@@ -179,6 +181,15 @@ export class PriceItemInputType {
     description: 'ISO 4217 code (see the currencies query); stored in USD at the rate of the item’s day.',
   })
   currency!: string;
+
+  @Field(() => String, { nullable: true, description: `${CONTAINER_TYPE_DESCRIPTION} Null: unspecified.` })
+  containerType?: string | null;
+
+  @Field(() => ContractTermEnum, {
+    nullable: true,
+    description: 'The term the price was agreed for. Null: unspecified (a single day implies no term).',
+  })
+  contractTerm?: ContractTerm | null;
 }
 
 @InputType('SubmitPriceBatchInput')
@@ -234,6 +245,17 @@ export class UploadPriceInputType {
     description: 'ISO 4217 code; each day’s price is stored in USD at that day’s rate.',
   })
   currency!: string;
+
+  @Field(() => String, { nullable: true, description: `${CONTAINER_TYPE_DESCRIPTION} Null: unspecified.` })
+  containerType?: string | null;
+
+  @Field(() => ContractTermEnum, {
+    nullable: true,
+    description:
+      'The term the price was agreed for; it wins over the range. Null: the term the range’s validity implies ' +
+      '(SHORT_TERM up to 31 days, LONG_TERM from 88 days, unspecified in between).',
+  })
+  contractTerm?: ContractTerm | null;
 
   @Field(() => String, {
     description: 'Required: the same key on a retry returns the first upload’s batch instead of writing it again.',

@@ -56,6 +56,8 @@ describe('validatePriceItems', () => {
         currency: 'USD',
         amountMinor: 123_450,
         usdPerUnit: '1',
+        containerType: null,
+        contractTerm: null,
       },
       expect.objectContaining({ itemIndex: 1, usdCents: 7, day: parseDay('2016-03-01') }),
     ]);
