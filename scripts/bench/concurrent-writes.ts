@@ -3,12 +3,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { NewBatch, PriceRecord } from '../../src/domain/batch';
-import { formatDay, parseDay, type EpochDay } from '../../src/domain/day';
+import { parseDay, type EpochDay } from '../../src/domain/day';
 import { readReferenceDataset } from '../../src/reference-data';
 import { SqliteBatchRows } from '../../src/stores/operational/sqlite/batch-rows';
 import { SqliteBatches } from '../../src/stores/operational/sqlite/batches';
 import { openSqliteConnection } from '../../src/stores/operational/sqlite/connection';
 import { migrateOperationalSchema } from '../../src/stores/operational/sqlite/schema';
+import { priceRow } from '../../src/stores/analytics/clickhouse/replica';
 import { PRICE_COLUMNS } from '../../src/stores/analytics/clickhouse/sql';
 import { collectGarbage, type BenchContext, type BenchSection } from './context';
 import { BenchGraphqlClient } from './graphql-client';
@@ -50,6 +51,8 @@ function directBatches(lanes: readonly SyntheticLane[], count: number): NewBatch
         currency: 'USD',
         amountMinor: usdCents,
         usdPerUnit: '1',
+        containerType: null,
+        contractTerm: null,
       };
     });
     return {
@@ -85,14 +88,7 @@ async function ceiling(context: BenchContext, batches: readonly NewBatch[]): Pro
       await context.direct.insert({
         table,
         columns: PRICE_COLUMNS,
-        values: batch.prices.map((p) => [
-          p.originCode,
-          p.destinationCode,
-          formatDay(p.day),
-          p.usdCents,
-          batch.id,
-          p.itemIndex,
-        ]),
+        values: batch.prices.map((p) => priceRow(batch.id, p)),
         format: 'JSONCompactEachRow',
         clickhouse_settings: { max_insert_block_size: String(BATCH_PRICES) },
       });

@@ -1,5 +1,6 @@
 import type { EpochDay } from './day';
 import type { ErrorCode } from './errors';
+import type { PriceDimensions } from './freight-dimensions';
 
 /**
  * Where a batch stands. A single-request batch is `ACCEPTED` or `REJECTED` when it is acknowledged; a
@@ -33,8 +34,11 @@ export interface BatchItemError {
   readonly line?: number;
 }
 
-/** One price as the stores keep it: exact integer cents, its original amount and currency alongside. */
-export interface PriceRecord {
+/**
+ * One price as the stores keep it: exact integer cents, its original amount and currency alongside, and
+ * what it is for (container type, contract term; null where the supplier said nothing: unspecified).
+ */
+export interface PriceRecord extends PriceDimensions {
   /** Position of the item in its batch; (batchId, itemIndex) identifies a price in every store. */
   readonly itemIndex: number;
   readonly originCode: string;

@@ -3,6 +3,7 @@ import type { BatchItemError, PriceRecord } from '../domain/batch';
 import { parseDay, type EpochDay } from '../domain/day';
 import { CALENDAR_DAY_RULE } from '../domain/day-arguments';
 import type { ErrorCode } from '../domain/errors';
+import { UNSPECIFIED_DIMENSIONS } from '../domain/freight-dimensions';
 
 /** One price as a client submits it (GraphQL, or a rate sheet's reader, has already checked the types). */
 export interface PriceItemInput {
@@ -179,6 +180,7 @@ export function validatePriceItems(
       currency: item.currency,
       amountMinor: converted.amountMinor,
       usdPerUnit: converted.rate.usdPerUnit,
+      ...UNSPECIFIED_DIMENSIONS,
     });
   });
   return { prices, errors };

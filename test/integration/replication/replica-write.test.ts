@@ -35,6 +35,8 @@ const prices = (count: number, usdCents: number): PriceRecord[] =>
     currency: 'USD',
     amountMinor: usdCents,
     usdPerUnit: '1',
+    containerType: null,
+    contractTerm: null,
   }));
 
 const ofBatch: Record<string, PriceRecord[]> = { a: prices(3, 100), b: prices(2, 1000), empty: [] };

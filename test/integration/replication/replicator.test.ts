@@ -319,7 +319,7 @@ describe('Replicator', () => {
     const client = openChdbClient(stores.dataDir);
     try {
       await client.command({ query: 'DROP TABLE rateline.replica_batches' });
-      // Versions after 3 go too, so that the store migrates from 2 again (version 4 only repeats itself).
+      // Versions after 3 go too, so that the store migrates from 2 again (versions 4 and 5 only repeat themselves).
       await client.command({ query: 'DELETE FROM rateline.schema_migrations WHERE version >= 3' });
     } finally {
       await client.close();

@@ -8,13 +8,18 @@ export interface PartsConnection {
 
 /**
  * Drops the parts of `prices` whose every row a retraction deleted. Rebuilding a part's daily totals
- * from no rows leaves it without them, and ClickHouse never merges parts whose projections differ
- * ("Parts have different projection sets"), so such a part would stay for good and split the merges
- * around it. It holds no row that counts, so dropping it changes no answer; that no row counts is
- * checked first, so a part is never dropped on the strength of its projection alone.
+ * (`projection`, the one the schema has at that version) from no rows leaves
+ * it without them, and ClickHouse never merges parts whose projections differ ("Parts have different
+ * projection sets"), so such a part would stay for good and split the merges around it. It holds no
+ * row that counts, so dropping it changes no answer; that no row counts is checked first, so a part is
+ * never dropped on the strength of its projection alone.
  */
-export async function dropEmptiedParts(connection: PartsConnection, database: string): Promise<void> {
-  const candidates = (await connection.select<PartNameRow>(partsWithoutTotalsQuery, { db: database })).map(
+export async function dropEmptiedParts(
+  connection: PartsConnection,
+  database: string,
+  projection: string,
+): Promise<void> {
+  const candidates = (await connection.select<PartNameRow>(partsWithoutTotalsQuery, { db: database, projection })).map(
     (p) => p.name,
   );
   if (candidates.length === 0) return;

@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { select } from './database';
 import { dropEmptiedParts, type PartsConnection } from './emptied-parts';
-import { DAILY_LANE_TOTALS } from './sql';
+import { DAILY_LANE_DIMENSION_TOTALS, DAILY_LANE_TOTALS } from './sql';
 
 /**
  * Versioned migrations of the analytics schema. Every statement is idempotent (`IF NOT EXISTS`), and a
@@ -21,7 +21,9 @@ import { DAILY_LANE_TOTALS } from './sql';
  * - `replica_batches` records what the replica holds of each batch (`ReplicaBatchState`), newest
  *   `version` first: the replicator looks up the batches of every flush there (by primary key) and
  *   skips what is already applied, so a replay of any length counts nothing twice.
- * - `daily_lane_totals`, an aggregate projection of `prices` (version 4, see there).
+ * - `daily_lane_dimension_totals`, an aggregate projection of `prices` (version 5; version 4's
+ *   `daily_lane_totals` before it, see there).
+ * - `container_type`, `contract_term` (version 5): what a price is for, '' where unspecified.
  */
 interface Migration {
   readonly version: number;
@@ -95,8 +97,8 @@ const migrations: readonly Migration[] = [
       // Count and exact sum per lane and day, kept inside each part: an INSERT's totals become visible
       // in the same instant as its rows, merges merge them, and the rates query reads them instead of
       // the prices (the optimizer matches its filter and GROUP BY day to these keys). A new price
-      // dimension (container type, contract term) is one more key: a later version drops and re-adds
-      // the projection with it and materializes it, and the rates query filters on the column.
+      // dimension is one more key: version 5 drops this projection and adds one with the container type
+      // and contract term. Version 4 still creates this one, so that a test can build a version-4 replica.
       `ALTER TABLE ${db}.prices ADD PROJECTION IF NOT EXISTS ${DAILY_LANE_TOTALS} (
          SELECT origin_code, destination_code, day, count(), sum(usd_cents)
           GROUP BY origin_code, destination_code, day)`,
@@ -105,7 +107,27 @@ const migrations: readonly Migration[] = [
       `ALTER TABLE ${db}.prices MATERIALIZE PROJECTION ${DAILY_LANE_TOTALS} SETTINGS mutations_sync = 2`,
     ],
     // Parts whose rows were all retracted before come out of MATERIALIZE without totals.
-    after: dropEmptiedParts,
+    after: (connection, db) => dropEmptiedParts(connection, db, DAILY_LANE_TOTALS),
+  },
+  {
+    version: 5,
+    description: 'price dimensions: container type and contract term, daily totals per dimension',
+    statements: (db) => [
+      // '' is unspecified: every price already here, which is what the reference dataset holds. Adding a
+      // column with a DEFAULT rewrites no part; the old parts read the default.
+      `ALTER TABLE ${db}.prices ADD COLUMN IF NOT EXISTS container_type LowCardinality(String) DEFAULT ''`,
+      `ALTER TABLE ${db}.prices ADD COLUMN IF NOT EXISTS contract_term LowCardinality(String) DEFAULT ''`,
+      // The totals gain the two keys, so that a filter on them is still read from the totals; without
+      // one, the query sums the few rows per lane and day the extra keys split the old ones into. A
+      // projection's query cannot change in place: drop, add, build for the parts already here (as in
+      // version 4, retracted rows left out) and wait for it.
+      `ALTER TABLE ${db}.prices DROP PROJECTION IF EXISTS ${DAILY_LANE_TOTALS} SETTINGS mutations_sync = 2`,
+      `ALTER TABLE ${db}.prices ADD PROJECTION IF NOT EXISTS ${DAILY_LANE_DIMENSION_TOTALS} (
+         SELECT origin_code, destination_code, day, container_type, contract_term, count(), sum(usd_cents)
+          GROUP BY origin_code, destination_code, day, container_type, contract_term)`,
+      `ALTER TABLE ${db}.prices MATERIALIZE PROJECTION ${DAILY_LANE_DIMENSION_TOTALS} SETTINGS mutations_sync = 2`,
+    ],
+    after: (connection, db) => dropEmptiedParts(connection, db, DAILY_LANE_DIMENSION_TOTALS),
   },
 ];
 

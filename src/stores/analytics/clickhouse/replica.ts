@@ -1,3 +1,4 @@
+import type { PriceRecord } from '../../../domain/batch';
 import { formatDay } from '../../../domain/day';
 import type {
   AnalyticsReplica,
@@ -14,6 +15,7 @@ import {
   batchStatesTable,
   CHECKPOINT_COLUMNS,
   checkpointsTable,
+  DAILY_LANE_DIMENSION_TOTALS,
   deleteBatchesStatement,
   latestCheckpointQuery,
   PRICE_COLUMNS,
@@ -26,7 +28,20 @@ import {
   type CheckpointRow,
   type ReplicaIdRow,
   type ReplicatedThroughRow,
+  UNSPECIFIED_DIMENSION,
 } from './sql';
+
+/** A price as a row of {@link PRICE_COLUMNS}, its dimensions '' where unspecified. */
+export const priceRow = (batchId: string, p: PriceRecord): (string | number)[] => [
+  p.originCode,
+  p.destinationCode,
+  formatDay(p.day),
+  p.usdCents,
+  batchId,
+  p.itemIndex,
+  p.containerType ?? UNSPECIFIED_DIMENSION,
+  p.contractTerm ?? UNSPECIFIED_DIMENSION,
+];
 
 /** One INSERT at most this many rows stays one block by ClickHouse's default; larger ones raise it. */
 const DEFAULT_MAX_INSERT_BLOCK_SIZE = 1_048_576;
@@ -75,9 +90,7 @@ export class ClickHouseReplica implements AnalyticsReplica {
   }
 
   async applyChanges(changes: ReplicatedChanges): Promise<void> {
-    const rows = changes.batches.flatMap(({ batchId, prices }) =>
-      prices.map((p) => [p.originCode, p.destinationCode, formatDay(p.day), p.usdCents, batchId, p.itemIndex]),
-    );
+    const rows = changes.batches.flatMap(({ batchId, prices }) => prices.map((p) => priceRow(batchId, p)));
     if (rows.length > 0) {
       await this.db.insert({
         table: pricesTable(this.db.name),
@@ -94,7 +107,7 @@ export class ClickHouseReplica implements AnalyticsReplica {
         query_params: { ids: changes.retractedBatchIds },
       });
       // A batch that was a part of its own (the usual case until merges) leaves that part empty.
-      await dropEmptiedParts(this.db, this.db.name);
+      await dropEmptiedParts(this.db, this.db.name, DAILY_LANE_DIMENSION_TOTALS);
     }
   }
 

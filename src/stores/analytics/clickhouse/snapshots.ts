@@ -9,7 +9,8 @@ import { latestCheckpointQuery, PRICE_COLUMNS, replicaIdQuery, type CheckpointRo
 
 /** The first line of a snapshot file: JSON, then a newline, then the prices in ClickHouse's Native format. */
 interface SnapshotHeader {
-  readonly format: typeof SNAPSHOT_FORMAT;
+  /** One of {@link PRICE_COLUMNS_OF_FORMAT}'s; files are written in {@link SNAPSHOT_FORMAT}. */
+  readonly format: string;
   readonly sourceReplicaId: string;
   /** The identity the replica loaded from this file takes (registered by the export). */
   readonly replicaId: string;
@@ -19,8 +20,16 @@ interface SnapshotHeader {
   readonly prices: number;
 }
 
-const SNAPSHOT_FORMAT = 'rateline-analytics-snapshot/1';
-const PRICE_LIST = PRICE_COLUMNS.join(', ');
+const SNAPSHOT_FORMAT = 'rateline-analytics-snapshot/2';
+/**
+ * The price columns a file of each format holds. Format 1 (before prices had dimensions) still
+ * imports: its prices are unspecified, which is what they were, and the columns it lacks take their
+ * default ('').
+ */
+const PRICE_COLUMNS_OF_FORMAT: Readonly<Record<string, readonly string[]>> = {
+  'rateline-analytics-snapshot/1': PRICE_COLUMNS.filter((c) => c !== 'container_type' && c !== 'contract_term'),
+  [SNAPSHOT_FORMAT]: PRICE_COLUMNS,
+};
 /** The header is read in pieces of this size until its newline. */
 const HEADER_READ_BYTES = 1 << 20;
 
@@ -75,7 +84,7 @@ export class ClickHouseSnapshots implements ReplicaSnapshots {
     };
     const partial = `${file}.partial`;
     fs.writeFileSync(partial, `${JSON.stringify(header)}\n`);
-    const query = `SELECT ${PRICE_LIST} FROM ${this.db}.prices`;
+    const query = `SELECT ${PRICE_COLUMNS.join(', ')} FROM ${this.db}.prices`;
     if (this.engine.kind === 'embedded') {
       await this.client.command({
         query: `${query} INTO OUTFILE ${literal(path.resolve(partial))} APPEND FORMAT Native`,
@@ -97,12 +106,13 @@ export class ClickHouseSnapshots implements ReplicaSnapshots {
     // No checkpoint: an empty replica, or an import cut short; either way nothing here counts yet.
     await this.client.command({ query: `TRUNCATE TABLE ${this.db}.prices` });
     await this.client.command({ query: `TRUNCATE TABLE ${this.db}.replica_batches` });
-    const insert = `INSERT INTO ${this.db}.prices (${PRICE_LIST})`;
+    const columns = (PRICE_COLUMNS_OF_FORMAT[header.format] ?? PRICE_COLUMNS).join(', ');
+    const insert = `INSERT INTO ${this.db}.prices (${columns})`;
     if (this.engine.kind === 'embedded') {
       const body = path.join(path.dirname(path.resolve(file)), `.${path.basename(file)}.${process.pid}.native`);
       try {
         await pipeline(fs.createReadStream(file, { start: bodyStart }), fs.createWriteStream(body));
-        await this.client.command({ query: `${insert} SELECT ${PRICE_LIST} FROM file(${literal(body)}, Native)` });
+        await this.client.command({ query: `${insert} SELECT ${columns} FROM file(${literal(body)}, Native)` });
       } finally {
         fs.rmSync(body, { force: true });
       }
@@ -186,8 +196,10 @@ function parseHeader(text: string, file: string): SnapshotHeader {
   } catch {
     throw new Error(`${file} is not an analytics snapshot (its first line is not JSON)`);
   }
-  if (header.format !== SNAPSHOT_FORMAT) {
-    throw new Error(`${file} is not an analytics snapshot of this version (expected format ${SNAPSHOT_FORMAT})`);
+  if (typeof header.format !== 'string' || !Object.hasOwn(PRICE_COLUMNS_OF_FORMAT, header.format)) {
+    throw new Error(
+      `${file} is not an analytics snapshot of a known version (expected format ${Object.keys(PRICE_COLUMNS_OF_FORMAT).join(' or ')})`,
+    );
   }
   return header as SnapshotHeader;
 }

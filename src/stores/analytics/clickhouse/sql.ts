@@ -249,15 +249,24 @@ export const BATCH_STATE_COLUMNS: [string, ...string[]] = ['batch_id', 'state', 
 export const deleteBatchesStatement = (database: string): string =>
   `DELETE FROM ${database}.prices WHERE batch_id IN {ids:Array(String)}`;
 
-/** The aggregate projection of `prices` the rates query reads (migrations.ts, version 4). */
+/**
+ * The aggregate projection of `prices` the rates query reads (migrations.ts, version 5): count and sum
+ * per lane, day, container type and contract term.
+ */
+export const DAILY_LANE_DIMENSION_TOTALS = 'daily_lane_dimension_totals';
+
+/** Version 4's projection, per lane and day only; version 5 replaced it by {@link DAILY_LANE_DIMENSION_TOTALS}. */
 export const DAILY_LANE_TOTALS = 'daily_lane_totals';
 
-/** Parameter `db`: the parts of `prices` a DELETE masked rows in that hold no daily totals. */
+/**
+ * Parameters `db` and `projection`: the parts of `prices` a DELETE masked rows in that do not hold
+ * that projection.
+ */
 export const partsWithoutTotalsQuery = `
   SELECT name FROM system.parts
    WHERE database = {db:String} AND table = 'prices' AND active AND has_lightweight_delete
      AND name NOT IN (SELECT parent_name FROM system.projection_parts
-                       WHERE database = {db:String} AND table = 'prices' AND active AND name = '${DAILY_LANE_TOTALS}')`;
+                       WHERE database = {db:String} AND table = 'prices' AND active AND name = {projection:String})`;
 
 /** Parameter `parts`: those of them that still hold a row that counts (DELETE's mask applies to `_part` too). */
 export const livePartsQuery = (database: string): string =>
@@ -284,7 +293,12 @@ export const PRICE_COLUMNS: [string, ...string[]] = [
   'usd_cents',
   'batch_id',
   'item_index',
+  'container_type',
+  'contract_term',
 ];
+
+/** How `container_type` and `contract_term` write an unspecified dimension (their DEFAULT). */
+export const UNSPECIFIED_DIMENSION = '';
 
 export const checkpointsTable = (database: string): string => `${database}.replication_checkpoints`;
 export const CHECKPOINT_COLUMNS: [string, ...string[]] = ['version', 'position', 'applied_at_ms'];

@@ -12,6 +12,7 @@ import type {
 } from '../../../domain/batch';
 import { batchOf, type StoredBatch } from '../../../domain/batch-rules';
 import { formatDay, type EpochDay } from '../../../domain/day';
+import type { ContainerType, ContractTerm } from '../../../domain/freight-dimensions';
 import type { Port, Region } from '../../../domain/model';
 
 /** Collection names; `docs/operational-store-mongodb.md` gives each one's indexes and shard key. */
@@ -192,6 +193,12 @@ export interface PriceDocument {
   amountMinor: number;
   /** The rate usdCents was converted at; absent in prices recorded before conversion existed (USD, 1). */
   usdPerUnit?: string;
+  /**
+   * What the price is for; each absent where unspecified (every price recorded before prices had
+   * dimensions reads so, and FerretDB drops a null that `$setOnInsert` writes, so none is written).
+   */
+  containerType?: ContainerType;
+  contractTerm?: ContractTerm;
 }
 
 /** The one document (`_id: 'reference'`) whose `revision` every upsert of ports or regions moves on. */
@@ -297,6 +304,8 @@ export function toPriceDocument(batchId: string, price: PriceRecord, attempt = F
     currency: price.currency,
     amountMinor: price.amountMinor,
     usdPerUnit: price.usdPerUnit,
+    ...(price.containerType === null ? {} : { containerType: price.containerType }),
+    ...(price.contractTerm === null ? {} : { contractTerm: price.contractTerm }),
   };
 }
 
@@ -314,6 +323,8 @@ export function fromPriceDocument(doc: PriceDocument): { batchId: string; price:
       currency: doc.currency,
       amountMinor: doc.amountMinor,
       usdPerUnit: doc.usdPerUnit ?? '1',
+      containerType: doc.containerType ?? null,
+      contractTerm: doc.contractTerm ?? null,
     },
   };
 }

@@ -90,8 +90,8 @@ export function newBatchRow(
 
 const insertPricesSql = (rows: number): string =>
   `INSERT INTO prices (batch_id, item_index, origin_code, destination_code, day, usd_cents, currency, amount_minor,
-                       usd_per_unit)
-   VALUES ${valuesPlaceholders(rows, 9)}`;
+                       usd_per_unit, container_type, contract_term)
+   VALUES ${valuesPlaceholders(rows, 11)}`;
 
 /**
  * The row-level steps the batch ports share on SQLite: batch rows, their prices and the change log.
@@ -182,6 +182,8 @@ export class SqliteBatchRows {
         p.currency,
         p.amountMinor,
         p.usdPerUnit,
+        p.containerType,
+        p.contractTerm,
       ),
     );
   }

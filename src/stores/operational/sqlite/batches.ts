@@ -2,6 +2,7 @@ import type { Statement } from 'better-sqlite3';
 import type { Batch, BatchOwner, NewBatch, PriceRecord } from '../../../domain/batch';
 import { arePricesVisible, restoredStatus, RETRACTABLE_STATUSES } from '../../../domain/batch-rules';
 import type { EpochDay } from '../../../domain/day';
+import type { ContainerType, ContractTerm } from '../../../domain/freight-dimensions';
 import type { BatchChangeKind, ReplicatedChange } from '../change-feed';
 import type { BatchCursor, BatchPage, BatchStore, RecordBatchOutcome } from '../ports';
 import {
@@ -15,8 +16,22 @@ import {
 } from './batch-rows';
 import { promised } from './promised';
 
-/** item_index, origin_code, destination_code, day, usd_cents, currency, amount_minor, usd_per_unit */
-type PriceTuple = [number, string, string, number, number, string, number, string];
+/**
+ * item_index, origin_code, destination_code, day, usd_cents, currency, amount_minor, usd_per_unit,
+ * container_type, contract_term (the schema's CHECKs hold them to the domain's codes)
+ */
+type PriceTuple = [
+  number,
+  string,
+  string,
+  number,
+  number,
+  string,
+  number,
+  string,
+  ContainerType | null,
+  ContractTerm | null,
+];
 
 const toPrice = ([
   itemIndex,
@@ -27,6 +42,8 @@ const toPrice = ([
   currency,
   amountMinor,
   usdPerUnit,
+  containerType,
+  contractTerm,
 ]: PriceTuple): PriceRecord => ({
   itemIndex,
   originCode,
@@ -36,6 +53,8 @@ const toPrice = ([
   currency,
   amountMinor,
   usdPerUnit,
+  containerType,
+  contractTerm,
 });
 
 /** What a batch store hands to its write thread (write-thread.ts). */
@@ -100,7 +119,7 @@ export class SqliteBatches implements BatchStore {
         .prepare<[string, number, number], string>(
           `SELECT json_group_array(
                     json_array(item_index, origin_code, destination_code, day, usd_cents, currency, amount_minor,
-                               usd_per_unit)
+                               usd_per_unit, container_type, contract_term)
                     ORDER BY item_index)
              FROM (SELECT * FROM prices WHERE batch_id = ? AND item_index > ? ORDER BY item_index LIMIT ?)`,
         )

@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { CONTAINER_TYPES, CONTRACT_TERMS } from '../../../domain/freight-dimensions';
 
 /**
  * Versioned schema of the embedded operational store. Each step runs in one transaction together
@@ -181,6 +182,12 @@ export const SCHEMA_STEPS: readonly string[] = [
    ALTER TABLE batches ADD COLUMN pruned_at INTEGER;
    CREATE INDEX batches_to_prune ON batches(counted_at) WHERE status = 'ACCEPTED' AND pruned_at IS NULL;
    CREATE INDEX batches_pruning ON batches(pruning_since) WHERE pruning_since IS NOT NULL;`,
+  // What a price is for (domain/freight-dimensions): NULL is unspecified, which every price recorded
+  // before this step is. A column added with a CHECK and no default leaves the rows there untouched.
+  `ALTER TABLE prices ADD COLUMN container_type TEXT
+     CHECK (container_type IN (${CONTAINER_TYPES.map((t) => `'${t}'`).join(', ')}));
+   ALTER TABLE prices ADD COLUMN contract_term TEXT
+     CHECK (contract_term IN (${CONTRACT_TERMS.map((t) => `'${t}'`).join(', ')}));`,
 ];
 
 const schemaVersion = (db: Database): number => db.pragma('user_version', { simple: true }) as number;

@@ -55,6 +55,8 @@ export function describeAnalyticsStoreContract(adapter: string, opened: () => Op
     currency: 'USD',
     amountMinor: usdCents,
     usdPerUnit: '1',
+    containerType: null,
+    contractTerm: null,
   });
 
   const lane = { originPorts: ['AAAAA', 'DDDDD'], destinationPorts: ['BBBBB'] };

@@ -79,6 +79,8 @@ const price = (
   currency: 'USD',
   amountMinor: usdCents,
   usdPerUnit: '1',
+  containerType: null,
+  contractTerm: null,
 });
 
 /** What only the ClickHouse adapter promises, beyond the contract. */
@@ -113,6 +115,7 @@ function describeClickHouseAdapter(adapter: string, engine: () => OpenedEngine):
         [2, 1],
         [3, 1],
         [4, 1],
+        [5, 1],
       ]);
     });
   });

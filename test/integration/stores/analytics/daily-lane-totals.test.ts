@@ -13,11 +13,10 @@ import type { AnalyticsStore, DailyPriceTotal, DayRange, LanePorts } from '../..
 import { select } from '../../../../src/stores/analytics/clickhouse/database';
 import { migrateAnalyticsSchema } from '../../../../src/stores/analytics/clickhouse/migrations';
 import {
-  DAILY_LANE_TOTALS,
+  DAILY_LANE_DIMENSION_TOTALS,
   dailyPriceTotalsQuery,
   dailyTotalsWithoutOutliersQuery,
   deleteBatchesStatement,
-  PRICE_COLUMNS,
   partsWithoutTotalsQuery,
   pricesTable,
   selectedPricesParams,
@@ -110,6 +109,8 @@ const asRecords = (prices: readonly RawPrice[], firstIndex = 0): PriceRecord[] =
     currency: 'USD',
     amountMinor: p.usdCents,
     usdPerUnit: '1',
+    containerType: null,
+    contractTerm: null,
   }));
 
 /** SQL on the chDB the store under test holds, on a client of its own. */
@@ -128,14 +129,19 @@ async function partsWithoutTotals(client: ClickHouseClient, database: string): P
       WHERE _part NOT IN (SELECT parent_name FROM system.projection_parts
                            WHERE database = {db:String} AND table = 'prices' AND active AND name = {projection:String})
       ORDER BY part`,
-    { db: database, projection: DAILY_LANE_TOTALS },
+    { db: database, projection: DAILY_LANE_DIMENSION_TOTALS },
   );
   return rows.map((r) => r.part);
 }
 
 /** Parts a DELETE emptied and left without totals (dropEmptiedParts removes them). */
 async function emptiedParts(client: ClickHouseClient, database: string): Promise<string[]> {
-  return (await sql<{ name: string }>(client, partsWithoutTotalsQuery, { db: database })).map((r) => r.name);
+  return (
+    await sql<{ name: string }>(client, partsWithoutTotalsQuery, {
+      db: database,
+      projection: DAILY_LANE_DIMENSION_TOTALS,
+    })
+  ).map((r) => r.name);
 }
 
 async function activeParts(client: ClickHouseClient, database: string): Promise<number> {
@@ -166,6 +172,16 @@ async function expectOracleAnswers(
     });
   }
 }
+
+/** The columns of `prices` before version 5 added the dimensions. */
+const VERSION_3_PRICE_COLUMNS: [string, ...string[]] = [
+  'origin_code',
+  'destination_code',
+  'day',
+  'usd_cents',
+  'batch_id',
+  'item_index',
+];
 
 const database = (dataDir: string): string => clickHouseStoreOptions(testConfig(dataDir).clickhouse).database;
 
@@ -226,7 +242,7 @@ describe('daily lane totals: inserts, retractions, merges', () => {
   it('reads the daily totals, not the prices (the query fails if the projection cannot answer it)', async () => {
     const lane = { originPorts: ORIGINS.slice(0, 3), destinationPorts: DESTINATIONS };
     const range = { from: FIRST_DAY, to: (FIRST_DAY + DAYS - 1) as EpochDay };
-    const force = `SETTINGS force_optimize_projection = 1, force_optimize_projection_name = '${DAILY_LANE_TOTALS}'`;
+    const force = `SETTINGS force_optimize_projection = 1, force_optimize_projection_name = '${DAILY_LANE_DIMENSION_TOTALS}'`;
     const params = selectedPricesParams(lane, range);
     const forced = await sql<{ epochDay: number; priceCount: number; totalUsdCents: number }>(
       client,
@@ -342,7 +358,7 @@ describe('daily lane totals: replication, retraction and a replay of the whole f
   });
 });
 
-describe('daily lane totals: migrating a replica that holds prices (version 3 to 4)', () => {
+describe('daily lane totals: migrating a replica that holds prices (version 3 to the newest)', () => {
   const ORIGINS = ['OAAAA', 'OBBBB', 'OCCCC'];
   const DESTINATIONS = ['DAAAA', 'DBBBB', 'DCCCC', 'DDDDD'];
   let dataDir: string;
@@ -368,7 +384,7 @@ describe('daily lane totals: migrating a replica that holds prices (version 3 to
       const insert = (ids: readonly number[]) =>
         old.insert({
           table: pricesTable(db),
-          columns: PRICE_COLUMNS,
+          columns: VERSION_3_PRICE_COLUMNS,
           values: ids.flatMap((b) =>
             asRecords(batches[b]!).map((p) => [
               p.originCode,
@@ -394,7 +410,7 @@ describe('daily lane totals: migrating a replica that holds prices (version 3 to
     const client = openChdbClient(dataDir);
     try {
       const [version] = await sql<{ v: number }>(client, `SELECT max(version) AS v FROM ${db}.schema_migrations`);
-      expect(version?.v).toBe(4);
+      expect(version?.v).toBe(5);
       await expectOracleAnswers(store, live, random, ORIGINS, DESTINATIONS);
       expect(await partsWithoutTotals(client, db)).toEqual([]);
       // m1's part, all of it retracted before, is dropped rather than left without totals.

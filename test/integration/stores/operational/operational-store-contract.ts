@@ -34,6 +34,9 @@ function price(itemIndex: number): PriceRecord {
     currency: 'EUR',
     amountMinor: 100_000 + itemIndex,
     usdPerUnit: '1.1',
+    // Every combination of specified and unspecified dimensions, so each survives the round trip.
+    containerType: ([null, '40HC', '20RE'] as const)[itemIndex % 3]!,
+    contractTerm: ([null, 'SHORT_TERM', 'LONG_TERM', null] as const)[itemIndex % 4]!,
   };
 }
 

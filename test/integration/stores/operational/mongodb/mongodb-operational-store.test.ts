@@ -281,6 +281,8 @@ function describeMongoAdapter(uri: () => string, server: 'ferretdb' | 'mongodb')
         currency: 'USD',
         amountMinor: 100_000 + itemIndex,
         usdPerUnit: '1',
+        containerType: null,
+        contractTerm: null,
       });
       /** Chunk `chunkIndex`: `valid` prices from item `first` on, then `invalid` refused items. */
       const outcome = (chunkIndex: number, first: number, valid: number, invalid = 0): ChunkOutcome => ({
