@@ -1,4 +1,11 @@
-import { DAILY_PRICE_TOTALS_FORMAT, dailyPriceTotalsQuery, type DailyPriceTotalsRow } from '../../src/stores/analytics';
+import { dimensionFilterOf, filtersNothing, type ContractTerm } from '../../src/domain/freight-dimensions';
+import { SPREAD_FIELDS } from '../../src/domain/market-spread';
+import {
+  DAILY_PRICE_TOTALS_FORMAT,
+  dailyPriceSpreadsQuery,
+  dailyPriceTotalsQuery,
+  type DailyPriceTotalsRow,
+} from '../../src/stores/analytics';
 import { LocationsService } from '../../src/locations';
 import { BenchGraphqlClient } from './graphql-client';
 import { collectGarbage, timed, type BenchContext, type BenchSection } from './context';
@@ -19,6 +26,11 @@ export interface RatesCase {
   readonly dateTo: string;
   /** The brief's bound on e2e / direct at p50 and p95, for the case it sets one for. */
   readonly targetRatio?: number;
+  /** The dimension filter, as the client sends it; none: every price. */
+  readonly containerTypes?: readonly string[];
+  readonly contractTerm?: ContractTerm;
+  /** Whether the query selects the spread (low … high), which reads the prices themselves. */
+  readonly withSpread?: boolean;
 }
 
 export const RATES_CASES: readonly RatesCase[] = [
@@ -44,11 +56,37 @@ export const RATES_CASES: readonly RatesCase[] = [
     dateTo: '2019-12-31',
     targetRatio: 1.3,
   },
+  {
+    name: 'rates region → region, 1 year, 40HC long-term',
+    origin: 'china_main',
+    destination: 'north_europe_main',
+    dateFrom: '2019-01-01',
+    dateTo: '2019-12-31',
+    targetRatio: 1.3,
+    containerTypes: ['40HC'],
+    contractTerm: 'LONG_TERM',
+  },
+  {
+    name: 'rates region → region, 1 year, with the spread',
+    origin: 'china_main',
+    destination: 'north_europe_main',
+    dateFrom: '2019-01-01',
+    dateTo: '2019-12-31',
+    targetRatio: 1.3,
+    withSpread: true,
+  },
 ];
 
-const RATES_QUERY = `query Rates($origin: String!, $destination: String!, $dateFrom: Date!, $dateTo: Date!) {
-  rates(origin: $origin, destination: $destination, dateFrom: $dateFrom, dateTo: $dateTo) { day averagePrice priceCount }
+/** The original query (the unfiltered rows measure exactly it), or with the filter and spread as the case asks. */
+function ratesQuery(ratesCase: RatesCase): string {
+  const filtered = ratesCase.containerTypes !== undefined || ratesCase.contractTerm !== undefined;
+  const filterVariables = filtered ? ', $containerTypes: [String!], $contractTerm: ContractTerm' : '';
+  const filterArguments = filtered ? ', containerTypes: $containerTypes, contractTerm: $contractTerm' : '';
+  const spread = ratesCase.withSpread ? ` ${SPREAD_FIELDS.join(' ')}` : '';
+  return `query Rates($origin: String!, $destination: String!, $dateFrom: Date!, $dateTo: Date!${filterVariables}) {
+  rates(origin: $origin, destination: $destination, dateFrom: $dateFrom, dateTo: $dateTo${filterArguments}) { day averagePrice priceCount${spread} }
 }`;
+}
 
 interface RatesResponse {
   readonly data?: {
@@ -70,8 +108,15 @@ export async function caseRunner(
   context: BenchContext,
   ratesCase: RatesCase,
   client: BenchGraphqlClient,
-  directQuery: string = dailyPriceTotalsQuery(context.config.clickhouse.database),
+  directQuery?: string,
 ): Promise<CaseRunner> {
+  const dimensions = dimensionFilterOf(ratesCase.containerTypes, ratesCase.contractTerm);
+  const database = context.config.clickhouse.database;
+  const query =
+    directQuery ??
+    (ratesCase.withSpread
+      ? dailyPriceSpreadsQuery(database, { excludeOutliers: false }, dimensions)
+      : dailyPriceTotalsQuery(database, dimensions));
   const { running, direct } = context;
   const locations = new LocationsService(running.stores.operational.referenceData);
   const [origin, destination] = await Promise.all([
@@ -83,12 +128,16 @@ export async function caseRunner(
   }
   const expectedDays = (Date.parse(ratesCase.dateTo) - Date.parse(ratesCase.dateFrom)) / 86_400_000 + 1;
   const body = JSON.stringify({
-    query: RATES_QUERY,
+    query: ratesQuery(ratesCase),
     variables: {
       origin: ratesCase.origin,
       destination: ratesCase.destination,
       dateFrom: ratesCase.dateFrom,
       dateTo: ratesCase.dateTo,
+      ...(!filtersNothing(dimensions) && {
+        containerTypes: ratesCase.containerTypes,
+        contractTerm: ratesCase.contractTerm,
+      }),
     },
   });
   const queryParams = {
@@ -96,6 +145,8 @@ export async function caseRunner(
     destinations: destination.portCodes,
     from: ratesCase.dateFrom,
     to: ratesCase.dateTo,
+    ...(dimensions.containerTypes !== null && { containerTypes: dimensions.containerTypes }),
+    ...(dimensions.contractTerm !== null && { contractTerm: dimensions.contractTerm }),
   };
   return {
     async e2e() {
@@ -111,7 +162,7 @@ export async function caseRunner(
     },
     async direct() {
       const result = await direct.query({
-        query: directQuery,
+        query,
         query_params: queryParams,
         format: DAILY_PRICE_TOTALS_FORMAT,
       });

@@ -1,9 +1,10 @@
 import { UNBOUNDED, type Budget } from '../domain/budget';
 import { badUserInput } from '../domain/errors';
-import type { Granularity } from '../domain/period';
+import { addDays, type EpochDay } from '../domain/day';
+import { periodStart, type Granularity } from '../domain/period';
 import type { LocationsService } from '../locations';
 import { LaneRangeValidator, type LaneRangeQuery } from '../rates';
-import type { LaneOrder, PriceStatisticsQueries } from '../stores/analytics';
+import type { DayRange, LaneOrder, PriceStatisticsQueries } from '../stores/analytics';
 import { laneStatFrom, ratePeriodsFrom, type LaneStat, type RatePeriod } from './statistics';
 
 export const DEFAULT_LANE_STATS_FIRST = 10;
@@ -50,15 +51,18 @@ export class AnalysisService {
    */
   async rateSeries(query: RateSeriesQuery, budget: Budget = UNBOUNDED): Promise<RateSeries> {
     const { from, to } = this.validator.days(query);
+    const dimensions = this.validator.dimensions(query);
     const { origin, destination } = await this.validator.lane(query);
-    const statistics = await this.analytics.periodPriceStatistics(
-      { originPorts: origin.portCodes, destinationPorts: destination.portCodes },
-      { from, to },
-      query.granularity,
-      { excludeOutliers: query.excludeOutliers ?? false },
-      budget,
-    );
-    const periods = ratePeriodsFrom(statistics, from, to, query.granularity);
+    const lane = { originPorts: origin.portCodes, destinationPorts: destination.portCodes, dimensions };
+    const selection = { excludeOutliers: query.excludeOutliers ?? false };
+    // The whole period before the first one, read on its own (its own outlier fences, and none of the
+    // first period's days before dateFrom), so that the first period has a change too.
+    const previous = previousPeriod(from, query.granularity);
+    const [statistics, before] = await Promise.all([
+      this.analytics.periodPriceStatistics(lane, { from, to }, query.granularity, selection, budget),
+      this.analytics.periodPriceStatistics(lane, previous, query.granularity, selection, budget),
+    ]);
+    const periods = ratePeriodsFrom(statistics, from, to, query.granularity, before[0]);
     return {
       granularity: query.granularity,
       periods,
@@ -73,13 +77,20 @@ export class AnalysisService {
     if (!Number.isInteger(first) || first < 1 || first > MAX_LANE_STATS_FIRST) {
       throw badUserInput('first', first, `first must be a whole number from 1 to ${MAX_LANE_STATS_FIRST}`);
     }
+    const dimensions = this.validator.dimensions(query);
     const { origin, destination } = await this.validator.lane(query);
     const lanes = await this.analytics.laneStatistics(
-      { originPorts: origin.portCodes, destinationPorts: destination.portCodes },
+      { originPorts: origin.portCodes, destinationPorts: destination.portCodes, dimensions },
       { from, to },
       { orderBy: query.orderBy ?? 'VOLUME', limit: first, excludeOutliers: query.excludeOutliers ?? false },
       budget,
     );
     return lanes.map(laneStatFrom);
   }
+}
+
+/** The whole calendar period before the one holding `from`. */
+function previousPeriod(from: EpochDay, granularity: Granularity): DayRange {
+  const lastDay = addDays(periodStart(from, granularity), -1);
+  return { from: periodStart(lastDay, granularity), to: lastDay };
 }

@@ -1,11 +1,17 @@
 import { UNBOUNDED } from '../domain/budget';
+import { filtersNothing } from '../domain/freight-dimensions';
 import type { LanePorts, PriceStatisticsQueries, PriceTotalsQueries } from '../stores/analytics';
 import type { AnswerCache } from './answer-cache';
 
-/** The port sets as sets: the same ports in another order or repeated ask the same question. */
+/**
+ * The port sets as sets: the same ports in another order or repeated ask the same question. The
+ * dimension filter (normalised by dimensionFilterOf) is part of the question only when it filters
+ * something, so that an unfiltered question keeps the key it had before prices had dimensions.
+ */
 const portSets = (lane: LanePorts) => ({
   origins: [...new Set(lane.originPorts)].sort(),
   destinations: [...new Set(lane.destinationPorts)].sort(),
+  ...(lane.dimensions && !filtersNothing(lane.dimensions) && { dimensions: lane.dimensions }),
 });
 
 /**
@@ -20,6 +26,11 @@ export function cachedPriceTotals(totals: PriceTotalsQueries, cache: AnswerCache
     dailyPriceTotalsWithoutOutliers: (lane, range, budget = UNBOUNDED) =>
       cache.answer('dailyPriceTotalsWithoutOutliers', [portSets(lane), range], budget, (b) =>
         totals.dailyPriceTotalsWithoutOutliers(lane, range, b),
+      ),
+    // Its own question: a spread answer is never taken for a plain one, nor the other way round.
+    dailyPriceSpreads: (lane, range, selection, budget = UNBOUNDED) =>
+      cache.answer('dailyPriceSpreads', [portSets(lane), range, selection], budget, (b) =>
+        totals.dailyPriceSpreads(lane, range, selection, b),
       ),
   };
 }

@@ -1,6 +1,7 @@
 import { formatDay, parseDay, type EpochDay } from '../domain/day';
 import { dayArgument } from '../domain/day-arguments';
 import { RatelineError, badUserInput } from '../domain/errors';
+import { mapSpread, type MarketSpread } from '../domain/market-spread';
 import { currencyInfo, USD, type CurrencyInfo } from './currency-table';
 import type { CurrencyDay, ExchangeRateProvider, ExchangeRateProviderName, ProvidedCurrency } from './provider';
 import { fromUsdCents, usdRate, type UsdRate } from './usd-rate';
@@ -31,13 +32,18 @@ export interface DayMean {
   readonly day: string;
   /** Unrounded mean in US cents, null when the day has no average. */
   readonly meanUsdCents: number | null;
+  /** When the answer has the spread: unrounded, in US cents, null when the day has no average. */
+  readonly spreadUsdCents?: MarketSpread | null;
 }
 
 /** The days of a rates answer with their means in another currency. */
 export interface MeansInCurrency<Day extends DayMean> {
   readonly currency: CurrencyInfo;
-  /** Each day as given, with `meanMinor`: the unrounded mean in minor units of the currency (null without a mean). */
-  readonly days: (Day & { readonly meanMinor: number | null })[];
+  /**
+   * Each day as given, with `meanMinor`: the unrounded mean in minor units of the currency (null
+   * without a mean), and `spreadMinor` likewise when the day has `spreadUsdCents`.
+   */
+  readonly days: (Day & { readonly meanMinor: number | null; readonly spreadMinor?: MarketSpread | null })[];
 }
 
 const USD_RATE: UsdRate = usdRate(USD, '1');
@@ -144,10 +150,18 @@ export class ExchangeRateService {
     return {
       currency: info,
       days: days.map((d) => {
-        if (d.meanUsdCents === null) return { ...d, meanMinor: null };
+        if (d.meanUsdCents === null)
+          return { ...d, meanMinor: null, ...(d.spreadUsdCents !== undefined && { spreadMinor: null }) };
         const rate = lookup.rateOn(currency, parseDay(d.day) as EpochDay);
         if (!rate) throw rateUnavailable(currency, d.day, field, this.provider.name);
-        return { ...d, meanMinor: fromUsdCents(d.meanUsdCents, rate) };
+        const convert = (cents: number) => fromUsdCents(cents, rate);
+        return {
+          ...d,
+          meanMinor: convert(d.meanUsdCents),
+          ...(d.spreadUsdCents !== undefined && {
+            spreadMinor: d.spreadUsdCents && mapSpread(d.spreadUsdCents, convert),
+          }),
+        };
       }),
     };
   }

@@ -2,13 +2,20 @@ import { USD, type CurrencyInfo, type ExchangeRateService } from '../currencies'
 import { UNBOUNDED, type Budget } from '../domain/budget';
 import type { ResolvedLocation } from '../domain/model';
 import type { LocationsReader, LocationsService } from '../locations';
-import type { DailyPriceTotalsWithoutOutliers, PriceTotalsQueries } from '../stores/analytics';
+import type { DimensionFilter } from '../domain/freight-dimensions';
+import type { MarketSpread } from '../domain/market-spread';
+import type { DailyPriceSpreads, DailyPriceTotalsWithoutOutliers, PriceTotalsQueries } from '../stores/analytics';
 import { dailyRatesFrom, minPricesArgument, someDayHasEnoughPrices, type DailyRate } from './daily-rates';
 import { LaneRangeValidator, type LaneRangeQuery, type ResolvedLane, type ValidDayRange } from './lane-range';
 import { widenedScopes, type Ancestry, type LaneScope, type LocationScope, type ScopeLocation } from './scope';
 
 export interface RatesQuery extends LaneRangeQuery {
   readonly minPrices?: number;
+  /**
+   * Whether each day gets its spread too (`spreadUsdCents`, `spreadMinor`): only then are the prices
+   * themselves read, the answer otherwise comes from the daily lane totals.
+   */
+  readonly withSpread?: boolean;
 }
 
 export interface RatesInCurrencyQuery extends RatesQuery {
@@ -22,6 +29,8 @@ export interface DailyRateInCurrency {
   readonly priceCount: number;
   /** Unrounded mean in minor units of the currency (cents for USD), or null under `minPrices` prices. */
   readonly meanMinor: number | null;
+  /** Only when the question asked for the spread: likewise. */
+  readonly spreadMinor?: MarketSpread | null;
 }
 
 /** Each transport rounds `meanMinor` once, to its own precision (GraphQL to the minor unit, REST to whole units). */
@@ -56,6 +65,8 @@ export interface RatesServiceDependencies {
 
 interface ValidRatesQuery extends ValidDayRange {
   readonly minPrices: number;
+  readonly dimensions: DimensionFilter;
+  readonly withSpread: boolean;
 }
 
 /**
@@ -78,11 +89,16 @@ export class RatesService {
     const q = this.checkArguments(query);
     const lane = await this.validator.lane(query);
     const totals = await this.totals(lane, q, false, budget);
-    const days = dailyRatesFrom(totals.days, q.from, q.to, q.minPrices);
+    const days = dailyRatesFrom(totals.days, q.from, q.to, q.minPrices, q.withSpread);
     if (query.currency === undefined || query.currency === USD.code) {
       return {
         currency: USD,
-        days: days.map((d) => ({ day: d.day, priceCount: d.priceCount, meanMinor: d.meanUsdCents })),
+        days: days.map((d) => ({
+          day: d.day,
+          priceCount: d.priceCount,
+          meanMinor: d.meanUsdCents,
+          ...(d.spreadUsdCents !== undefined && { spreadMinor: d.spreadUsdCents }),
+        })),
       };
     }
     return this.deps.exchangeRates.inCurrency(query.currency, days);
@@ -92,7 +108,7 @@ export class RatesService {
    * `rates` with the scope it was answered for. With PARENT_REGIONS, while no day of the range has
    * `minPrices` prices, the scope widens as {@link widenedScopes} says, until some day does or neither
    * side can move. With excludeOutliers, prices outside their lane's Tukey fences do not count (and so
-   * do not count towards `minPrices` either).
+   * do not count towards `minPrices` either). The spread, when asked for, is of the scope that answered.
    */
   async ratesWithScope(query: ScopedRatesQuery, budget: Budget = UNBOUNDED): Promise<ScopedRates> {
     const q = this.checkArguments(query);
@@ -118,33 +134,32 @@ export class RatesService {
       }
     }
     return {
-      days: dailyRatesFrom(totals.days, q.from, q.to, q.minPrices),
+      days: dailyRatesFrom(totals.days, q.from, q.to, q.minPrices, q.withSpread),
       origin: scope.origin,
       destination: scope.destination,
       outliersExcluded: totals.outliersExcluded,
     };
   }
 
-  /** The days first (no store call for a malformed request), then minPrices. */
+  /** The days first (no store call for a malformed request), then minPrices, then the dimensions. */
   private checkArguments(query: RatesQuery): ValidRatesQuery {
     const { from, to } = this.validator.days(query);
-    return { from, to, minPrices: minPricesArgument(query.minPrices) };
+    const minPrices = minPricesArgument(query.minPrices);
+    return { from, to, minPrices, dimensions: this.validator.dimensions(query), withSpread: query.withSpread ?? false };
   }
 
+  /** One read per scope: the spread's scan gives the totals too. */
   private async totals(
     lane: ResolvedLane,
-    range: ValidDayRange,
+    q: ValidRatesQuery,
     excludeOutliers: boolean,
     budget: Budget,
-  ): Promise<DailyPriceTotalsWithoutOutliers> {
-    const dayRange = { from: range.from, to: range.to };
-    if (excludeOutliers) {
-      return this.deps.analytics.dailyPriceTotalsWithoutOutliers(lanePorts(lane), dayRange, budget);
-    }
-    return {
-      days: await this.deps.analytics.dailyPriceTotals(lanePorts(lane), dayRange, budget),
-      outliersExcluded: 0,
-    };
+  ): Promise<DailyPriceSpreads | DailyPriceTotalsWithoutOutliers> {
+    const ports = { ...lanePorts(lane), dimensions: q.dimensions };
+    const dayRange = { from: q.from, to: q.to };
+    if (q.withSpread) return this.deps.analytics.dailyPriceSpreads(ports, dayRange, { excludeOutliers }, budget);
+    if (excludeOutliers) return this.deps.analytics.dailyPriceTotalsWithoutOutliers(ports, dayRange, budget);
+    return { days: await this.deps.analytics.dailyPriceTotals(ports, dayRange, budget), outliersExcluded: 0 };
   }
 
   /** `current`, or the region it widened to (found above it, so the reference data holds it). */

@@ -10,9 +10,11 @@ import { inRestSpellingOnError, scopedRatesParameters, seriesParameters } from '
  * CSV downloads of what the analyst sees, with the arguments of the GraphQL queries as query parameters
  * in the REST spelling of `GET /rates` (snake_case):
  *
- *   GET /export/rates.csv?origin=&destination=&date_from=&date_to=[&min_prices=3][&fallback=none|parent_regions][&exclude_outliers=false]
- *     day,price_count,average_price,origin,destination   (origin/destination: the scope actually used)
+ *   GET /export/rates.csv?origin=&destination=&date_from=&date_to=[&min_prices=3][&fallback=none|parent_regions][&exclude_outliers=false][&fields=low,p25,median,p75,high]
+ *     day,price_count,average_price,origin,destination[,low,...]   (origin/destination: the scope actually used)
  *   GET /export/series.csv?origin=&destination=&date_from=&date_to=&granularity=day|week|month|quarter|year[&exclude_outliers=false]
+ *
+ * Both take `container_types=` and `contract_term=` as GET /rates does.
  *     period_start,price_count,average_price,min_price,max_price,p25,median,p75,outliers_excluded
  *
  * Prices are USD with two decimals, as GraphQL rounds them; a missing value is an empty field. Bad
@@ -32,8 +34,15 @@ export function exportRoutes(services: {
     sendCsv(
       res,
       `rates_${query.origin}_${query.destination}_${query.dateFrom}_${query.dateTo}.csv`,
-      ['day', 'price_count', 'average_price', 'origin', 'destination'],
-      answer.days.map((d) => [d.day, d.priceCount, usd(d.meanUsdCents), answer.origin.id, answer.destination.id]),
+      ['day', 'price_count', 'average_price', 'origin', 'destination', ...query.fields],
+      answer.days.map((d) => [
+        d.day,
+        d.priceCount,
+        usd(d.meanUsdCents),
+        answer.origin.id,
+        answer.destination.id,
+        ...query.fields.map((field) => usd(d.spreadUsdCents?.[field] ?? null)),
+      ]),
     );
   });
 

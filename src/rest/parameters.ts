@@ -1,6 +1,7 @@
 import type { RateSeriesQuery } from '../analysis';
 import type { CreateBatchInput } from '../ingest';
 import { RatelineError, badUserInput } from '../domain/errors';
+import { isSpreadField, SPREAD_FIELDS, type SpreadField } from '../domain/market-spread';
 import { GRANULARITIES } from '../domain/period';
 import type { LaneRangeQuery, RatesFallback, RatesInCurrencyQuery, ScopedRatesQuery } from '../rates';
 
@@ -11,14 +12,23 @@ import type { LaneRangeQuery, RatesFallback, RatesInCurrencyQuery, ScopedRatesQu
 export type QueryParameters = Readonly<Record<string, unknown>>;
 
 /** GET /rates: the lane and range, and the currency to report in (USD when absent). */
-export function ratesParameters(query: QueryParameters): RatesInCurrencyQuery {
-  return { ...laneRangeParameters(query), currency: optionalParameter(query, 'currency') };
+export function ratesParameters(query: QueryParameters): RatesInCurrencyQuery & { readonly fields: SpreadField[] } {
+  const fields = spreadFieldsParameter(query);
+  return {
+    ...laneRangeParameters(query),
+    currency: optionalParameter(query, 'currency'),
+    fields,
+    withSpread: fields.length > 0,
+  };
 }
 
 /** GET /export/rates.csv: as `ratesWithScope`; fallback `none` and exclude_outliers `false` when absent. */
-export function scopedRatesParameters(query: QueryParameters): ScopedRatesQuery {
+export function scopedRatesParameters(query: QueryParameters): ScopedRatesQuery & { readonly fields: SpreadField[] } {
+  const fields = spreadFieldsParameter(query);
   return {
     ...laneRangeParameters(query),
+    fields,
+    withSpread: fields.length > 0,
     minPrices: integerParameter(query, 'min_prices'),
     fallback: enumParameter<RatesFallback>(query, 'fallback', ['NONE', 'PARENT_REGIONS'], 'NONE'),
     excludeOutliers: booleanParameter(query, 'exclude_outliers', false),
@@ -34,14 +44,35 @@ export function seriesParameters(query: QueryParameters): RateSeriesQuery {
   };
 }
 
-/** The four parameters every rates-like call takes, in the service's spelling. */
+/**
+ * The parameters every rates-like call takes, in the service's spelling; the dimension filter as
+ * `container_types=40HC,20DC` and `contract_term=long_term` (any case), checked by the service.
+ */
 function laneRangeParameters(query: QueryParameters): LaneRangeQuery {
   return {
     origin: requiredParameter(query, 'origin'),
     destination: requiredParameter(query, 'destination'),
     dateFrom: requiredParameter(query, 'date_from'),
     dateTo: requiredParameter(query, 'date_to'),
+    containerTypes: optionalParameter(query, 'container_types')?.split(','),
+    contractTerm: optionalParameter(query, 'contract_term')?.toUpperCase(),
   };
+}
+
+/** `fields=low,p25,median,p75,high` (any subset, any order; listed in this order); none when absent. */
+function spreadFieldsParameter(query: QueryParameters): SpreadField[] {
+  const raw = optionalParameter(query, 'fields');
+  if (raw === undefined) return [];
+  const named = raw.split(',');
+  const unknown = named.find((name) => !isSpreadField(name));
+  if (unknown !== undefined) {
+    throw badUserInput(
+      'fields',
+      unknown,
+      `Unknown field "${unknown}" in fields; accepted: ${SPREAD_FIELDS.join(', ')}`,
+    );
+  }
+  return SPREAD_FIELDS.filter((field) => named.includes(field));
 }
 
 /** A query parameter given exactly once and not empty. */
@@ -141,6 +172,8 @@ const REST_FIELD_NAMES: Readonly<Record<string, string>> = {
   dateTo: 'date_to',
   minPrices: 'min_prices',
   excludeOutliers: 'exclude_outliers',
+  containerTypes: 'container_types',
+  contractTerm: 'contract_term',
 };
 
 /** The service's answer, with any error re-spelled for a REST client (see {@link inRestSpelling}). */

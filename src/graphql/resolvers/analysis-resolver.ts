@@ -67,6 +67,7 @@ export class RateSeriesResolver {
         p75: centsToUsdOrNull(p.p75UsdCents),
         priceCount: p.priceCount,
         outliersExcluded: p.outliersExcluded,
+        change: p.change === null ? null : Math.round(p.change * 10_000) / 10_000,
       })),
     };
   }

@@ -1,11 +1,14 @@
-import { Args, ArgsType, Authorized, Ctx, Field, Int, Query, Resolver } from 'type-graphql';
-import { centsToUsdOrNull } from '../../domain/money';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Args, ArgsType, Authorized, Ctx, Field, Info, Int, Query, Resolver } from 'type-graphql';
+import { mapSpread, SPREAD_FIELDS, type MarketSpread } from '../../domain/market-spread';
+import { centsToUsd, centsToUsdOrNull } from '../../domain/money';
 import { DEFAULT_MIN_PRICES, type DailyRate, type LocationScope } from '../../rates';
 import type { RequestContext } from '../context';
 import { LocationScopeType, RatesFallbackEnum, RatesResultType } from '../types/analysis-types';
 import { DailyRateType } from '../types/daily-rate';
 import { LaneRangeArgs } from '../types/lane-range-args';
 import { laneQueryComplexity } from '../limits';
+import { selectsAnyOf } from '../selection';
 
 @ArgsType()
 class RatesArgs extends LaneRangeArgs {
@@ -51,7 +54,18 @@ const toDailyRateType = (r: DailyRate): DailyRateType => ({
   day: r.day,
   priceCount: r.priceCount,
   averagePrice: centsToUsdOrNull(r.meanUsdCents),
+  ...spreadFields(r.spreadUsdCents, centsToUsd),
 });
+
+/** The spread's fields of a day, rounded as its average is; none when the question did not ask for them. */
+function spreadFields(
+  spread: MarketSpread | null | undefined,
+  round: (minor: number) => number,
+): Partial<Record<keyof MarketSpread, number | null>> {
+  if (spread === undefined) return {};
+  if (spread === null) return Object.fromEntries(SPREAD_FIELDS.map((field) => [field, null]));
+  return mapSpread(spread, round);
+}
 
 const toScopeType = (scope: LocationScope): LocationScopeType => ({
   kind: scope.kind === 'port' ? 'PORT' : 'REGION',
@@ -71,17 +85,25 @@ export class RatesResolver {
   async rates(
     @Args(() => RatesInCurrencyArgs) args: RatesInCurrencyArgs,
     @Ctx() ctx: RequestContext,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<DailyRateType[]> {
     const answer = await ctx.rates.ratesInCurrency(
-      { ...args, minPrices: args.minPrices ?? undefined, currency: args.currency ?? undefined },
+      {
+        ...args,
+        minPrices: args.minPrices ?? undefined,
+        currency: args.currency ?? undefined,
+        withSpread: selectsAnyOf(info, [], SPREAD_FIELDS),
+      },
       ctx.budget,
     );
     const minorPerUnit = 10 ** answer.currency.minorDigits;
-    // Rounded once, half up, from the unrounded mean in minor units: as US cents are (centsToUsd).
+    // Rounded once, half up, from the unrounded amount in minor units: as US cents are (centsToUsd).
+    const round = (minor: number) => Math.round(minor) / minorPerUnit;
     return answer.days.map((d) => ({
       day: d.day,
       priceCount: d.priceCount,
-      averagePrice: d.meanMinor === null ? null : Math.round(d.meanMinor) / minorPerUnit,
+      averagePrice: d.meanMinor === null ? null : round(d.meanMinor),
+      ...spreadFields(d.spreadMinor, round),
     }));
   }
 
@@ -95,6 +117,7 @@ export class RatesResolver {
   async ratesWithScope(
     @Args(() => RatesWithScopeArgs) args: RatesWithScopeArgs,
     @Ctx() ctx: RequestContext,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<RatesResultType> {
     const answer = await ctx.rates.ratesWithScope(
       {
@@ -102,6 +125,7 @@ export class RatesResolver {
         minPrices: args.minPrices ?? undefined,
         fallback: args.fallback ?? 'NONE',
         excludeOutliers: args.excludeOutliers ?? false,
+        withSpread: selectsAnyOf(info, ['days'], SPREAD_FIELDS),
       },
       ctx.budget,
     );

@@ -84,6 +84,15 @@ class RatePeriodType {
 
   @Field(() => Int, { description: 'Prices of this period dropped as outliers.' })
   outliersExcluded!: number;
+
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      'Change of averagePrice against the previous period: its average / the previous one − 1, rounded to 4 ' +
+      'decimals (0.12 is up 12 %); null when either period has no price. The first period is compared ' +
+      'with the whole calendar period before it, so a one-week range still answers week on week.',
+  })
+  change!: number | null;
 }
 
 @ObjectType('RateSeries', { description: 'Price statistics per calendar period.', simpleResolvers: true })

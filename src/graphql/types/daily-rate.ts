@@ -18,4 +18,27 @@ export class DailyRateType {
 
   @Field(() => Int, { description: 'Number of prices counted on this day.' })
   priceCount!: number;
+
+  @Field(() => Float, { nullable: true, description: spread('2.5th percentile (the low end of the market)') })
+  low?: number | null;
+
+  @Field(() => Float, { nullable: true, description: spread('25th percentile') })
+  p25?: number | null;
+
+  @Field(() => Float, { nullable: true, description: spread('Median') })
+  median?: number | null;
+
+  @Field(() => Float, { nullable: true, description: spread('75th percentile') })
+  p75?: number | null;
+
+  @Field(() => Float, { nullable: true, description: spread('97.5th percentile (the high end of the market)') })
+  high?: number | null;
+}
+
+function spread(quantile: string): string {
+  return (
+    `${quantile} of the day's prices: exact, interpolated linearly between ranks (as rateSeries' quartiles), ` +
+    'in the currency and rounding of averagePrice; null when the day has fewer than minPrices prices. Only ' +
+    'a query that selects one of low, p25, median, p75, high reads the prices themselves for it.'
+  );
 }

@@ -1,5 +1,6 @@
 import { ArgsType, Field } from 'type-graphql';
 import { DateScalar } from './date-scalar';
+import { CONTAINER_TYPE_DESCRIPTION, ContractTermEnum } from './freight-dimensions';
 
 /** The arguments every analytical query starts with (rates, ratesWithScope, rateSeries, laneStats). */
 @ArgsType()
@@ -15,4 +16,18 @@ export class LaneRangeArgs {
 
   @Field(() => DateScalar, { description: 'Last day, included.' })
   dateTo!: string;
+
+  @Field(() => [String], {
+    nullable: true,
+    description:
+      `Count only prices of these container types. ${CONTAINER_TYPE_DESCRIPTION} ` +
+      'Null counts every price, unspecified ones (no container type given) included.',
+  })
+  containerTypes!: string[] | null;
+
+  @Field(() => ContractTermEnum, {
+    nullable: true,
+    description: 'Count only prices of this contract term. Null counts every price, unspecified ones included.',
+  })
+  contractTerm!: keyof typeof ContractTermEnum | null;
 }

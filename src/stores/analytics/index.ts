@@ -3,6 +3,8 @@ export type {
   AnalyticsSaturation,
   AnalyticsStore,
   BatchPrices,
+  DailyPriceSpread,
+  DailyPriceSpreads,
   DailyPriceTotal,
   DailyPriceTotalsWithoutOutliers,
   DayRange,
@@ -28,9 +30,11 @@ export type { ClickHouseEngine, ClickHouseServer, EmbeddedChdb } from './clickho
 // The benchmark issues exactly the API's queries, read exactly as the API reads them.
 export { READ_FORMAT as DAILY_PRICE_TOTALS_FORMAT } from './clickhouse/database';
 export {
+  dailyPriceSpreadsQuery,
   dailyPriceTotalsQuery,
   laneStatisticsQuery,
   periodPriceStatisticsQuery,
+  type DailyPriceSpreadsRow,
   type DailyPriceTotalsRow,
   type LaneStatisticsRow,
   type PeriodPriceStatisticsRow,

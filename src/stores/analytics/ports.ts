@@ -1,12 +1,19 @@
 import type { PriceRecord } from '../../domain/batch';
 import type { Budget } from '../../domain/budget';
 import type { EpochDay } from '../../domain/day';
+import type { DimensionFilter } from '../../domain/freight-dimensions';
+import type { MarketSpread } from '../../domain/market-spread';
 import type { Granularity } from '../../domain/period';
 
-/** The origin and destination ports a rates question is about (regions already expanded to ports). */
+/**
+ * The origin and destination ports a rates question is about (regions already expanded to ports), and
+ * which of their prices it counts by container type and contract term (absent: every price, specified
+ * or not, exactly as before prices had dimensions).
+ */
 export interface LanePorts {
   readonly originPorts: readonly string[];
   readonly destinationPorts: readonly string[];
+  readonly dimensions?: DimensionFilter;
 }
 
 /** Inclusive range of calendar days. */
@@ -20,6 +27,18 @@ export interface DailyPriceTotal {
   readonly day: EpochDay;
   readonly priceCount: number;
   readonly totalUsdCents: number;
+}
+
+/** A day's totals with the spread of the prices counted (null when none counts: all dropped as outliers). */
+export interface DailyPriceSpread extends DailyPriceTotal {
+  /** Unrounded, in US cents. */
+  readonly spreadUsdCents: MarketSpread | null;
+}
+
+/** Daily totals with their spread, and how many prices were dropped as outliers over the whole range. */
+export interface DailyPriceSpreads {
+  readonly days: readonly DailyPriceSpread[];
+  readonly outliersExcluded: number;
 }
 
 /** Daily totals after dropping outliers, and how many prices were dropped over the whole range. */
@@ -134,6 +153,16 @@ export interface PriceTotalsQueries {
     range: DayRange,
     budget?: Budget,
   ): Promise<DailyPriceTotalsWithoutOutliers>;
+  /**
+   * As the totals of `selection`, each day with its spread. It reads every price, not the daily
+   * totals: ask it only when the spread is asked for.
+   */
+  dailyPriceSpreads(
+    lane: LanePorts,
+    range: DayRange,
+    selection: PriceSelection,
+    budget?: Budget,
+  ): Promise<DailyPriceSpreads>;
 }
 
 /** The statistics the analyst questions are answered from (used by `analysis/`). */

@@ -13,6 +13,7 @@ const EMPTY = {
   medianUsdCents: null,
   p75UsdCents: null,
   outliersExcluded: 0,
+  change: null,
 };
 
 describe('ratePeriodsFrom: every period overlapping the range, ascending', () => {
@@ -79,10 +80,52 @@ describe('ratePeriodsFrom: statistics', () => {
         medianUsdCents: 110_000,
         p75UsdCents: 115_000,
         outliersExcluded: 1,
+        change: null,
       },
       { periodStart: '2016-01-11', ...EMPTY, outliersExcluded: 2 },
       { periodStart: '2016-01-18', ...EMPTY },
     ]);
+  });
+});
+
+describe('ratePeriodsFrom: change over time', () => {
+  const week = (start: string, priceCount: number, totalUsdCents: number) => ({
+    periodStart: day(start),
+    priceCount,
+    totalUsdCents,
+    minUsdCents: priceCount > 0 ? 1 : null,
+    maxUsdCents: priceCount > 0 ? 1 : null,
+    p25UsdCents: null,
+    medianUsdCents: null,
+    p75UsdCents: null,
+    outliersExcluded: priceCount > 0 ? 0 : 1,
+  });
+
+  it('compares each mean with the one before, the first with the period before the range', () => {
+    const before = week('2015-12-28', 2, 200_000); // mean 1,000.00
+    const weeks = [week('2016-01-04', 4, 448_000), week('2016-01-11', 1, 100_800), week('2016-01-25', 2, 200_000)];
+    const changes = ratePeriodsFrom(weeks, day('2016-01-06'), day('2016-02-01'), 'WEEK', before).map((p) => [
+      p.periodStart,
+      p.change,
+    ]);
+    expect(changes).toEqual([
+      ['2016-01-04', 1_120 / 1_000 - 1],
+      ['2016-01-11', 1_008 / 1_120 - 1],
+      ['2016-01-18', null], // no price this week
+      ['2016-01-25', null], // none the week before
+      ['2016-02-01', null],
+    ]);
+  });
+
+  it('has no change for the first period without a previous price, nor after a period of dropped outliers', () => {
+    const periods = ratePeriodsFrom(
+      [week('2016-01-04', 0, 0), week('2016-01-11', 2, 2)],
+      day('2016-01-04'),
+      day('2016-01-17'),
+      'WEEK',
+      week('2015-12-28', 0, 0),
+    );
+    expect(periods.map((p) => p.change)).toEqual([null, null]);
   });
 });
 

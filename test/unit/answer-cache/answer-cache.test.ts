@@ -154,6 +154,7 @@ describe('the cached totals port', () => {
         return Promise.resolve([day]);
       },
       dailyPriceTotalsWithoutOutliers: () => Promise.resolve({ days: [], outliersExcluded: 0 }),
+      dailyPriceSpreads: () => Promise.resolve({ days: [], outliersExcluded: 0 }),
     };
     const cached = cachedPriceTotals(totals, cache);
     const range = { from: 16_801 as EpochDay, to: 16_802 as EpochDay };

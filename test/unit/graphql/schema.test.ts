@@ -24,7 +24,12 @@ describe('the GraphQL schema', () => {
       region: 'Region',
       regions: '[Region!]!',
     });
-    expect(fieldsOf('DailyRate')).toEqual({ day: 'Date!', averagePrice: 'Float', priceCount: 'Int!' });
+    expect(fieldsOf('DailyRate')).toEqual({
+      day: 'Date!',
+      averagePrice: 'Float',
+      priceCount: 'Int!',
+      ...{ low: 'Float', p25: 'Float', median: 'Float', p75: 'Float', high: 'Float' },
+    });
     expect(fieldsOf('Port')).toEqual({ code: 'String!', name: 'String!', region: 'Region!' });
     expect(fieldsOf('Region')).toEqual({
       slug: 'String!',
@@ -44,6 +49,9 @@ describe('the GraphQL schema', () => {
       'destination: String!',
       'dateFrom: Date!',
       'dateTo: Date!',
+      // Issue 17: optional, null counts every price.
+      'containerTypes: [String!]',
+      'contractTerm: ContractTerm',
       'minPrices: Int = 3',
       // Issue 5: optional, so every query of the brief's contract means what it meant.
       'currency: String',
@@ -65,7 +73,14 @@ describe('the GraphQL schema', () => {
         (a) =>
           `${a.name}: ${String(a.type)}${a.defaultValue === undefined ? '' : ` = ${JSON.stringify(a.defaultValue)}`}`,
       );
-    const common = ['origin: String!', 'destination: String!', 'dateFrom: Date!', 'dateTo: Date!'];
+    const common = [
+      'origin: String!',
+      'destination: String!',
+      'dateFrom: Date!',
+      'dateTo: Date!',
+      'containerTypes: [String!]',
+      'contractTerm: ContractTerm',
+    ];
     expect(signature('rateSeries')).toEqual([
       ...common,
       'granularity: Granularity!',

@@ -44,9 +44,34 @@ describe('the lane and range every REST call takes', () => {
 
 describe('GET /rates', () => {
   it('reads no currency as absent (USD) and passes a given one as sent', () => {
-    expect(ratesParameters(LANE)).toEqual({ ...LANE_QUERY, currency: undefined });
-    expect(ratesParameters({ ...LANE, currency: '' })).toEqual({ ...LANE_QUERY, currency: undefined });
-    expect(ratesParameters({ ...LANE, currency: 'eur' })).toEqual({ ...LANE_QUERY, currency: 'eur' });
+    const plain = { fields: [], withSpread: false };
+    expect(ratesParameters(LANE)).toEqual({ ...LANE_QUERY, ...plain, currency: undefined });
+    expect(ratesParameters({ ...LANE, currency: '' })).toEqual({ ...LANE_QUERY, ...plain, currency: undefined });
+    expect(ratesParameters({ ...LANE, currency: 'eur' })).toEqual({ ...LANE_QUERY, ...plain, currency: 'eur' });
+  });
+
+  it('reads the dimension filter (left to the service to check) and the spread fields, listed in their order', () => {
+    expect(
+      ratesParameters({ ...LANE, container_types: '40HC,20gp', contract_term: 'long_term', fields: 'high,low' }),
+    ).toMatchObject({
+      containerTypes: ['40HC', '20gp'],
+      contractTerm: 'LONG_TERM',
+      fields: ['low', 'high'],
+      withSpread: true,
+    });
+    expect(scopedRatesParameters({ ...LANE, fields: 'median' })).toMatchObject({
+      fields: ['median'],
+      withSpread: true,
+    });
+  });
+
+  it('refuses a field it does not know, naming the accepted ones', () => {
+    expect(refusal(() => ratesParameters({ ...LANE, fields: 'low,mean' }))).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'fields',
+      value: 'mean',
+      message: 'Unknown field "mean" in fields; accepted: low, p25, median, p75, high',
+    });
   });
 
   it('refuses a repeated currency', () => {
@@ -63,6 +88,8 @@ describe('GET /export/rates.csv', () => {
   it('defaults to no minimum of its own, no fallback and outliers kept', () => {
     expect(scopedRatesParameters(LANE)).toEqual({
       ...LANE_QUERY,
+      fields: [],
+      withSpread: false,
       minPrices: undefined,
       fallback: 'NONE',
       excludeOutliers: false,
@@ -72,7 +99,7 @@ describe('GET /export/rates.csv', () => {
   it('reads min_prices as a whole number, fallback in either case, exclude_outliers as true/false/1/0', () => {
     expect(
       scopedRatesParameters({ ...LANE, min_prices: '-2', fallback: 'parent_regions', exclude_outliers: '1' }),
-    ).toEqual({ ...LANE_QUERY, minPrices: -2, fallback: 'PARENT_REGIONS', excludeOutliers: true });
+    ).toMatchObject({ ...LANE_QUERY, minPrices: -2, fallback: 'PARENT_REGIONS', excludeOutliers: true });
     expect(scopedRatesParameters({ ...LANE, fallback: 'NONE', exclude_outliers: 'true' })).toMatchObject({
       fallback: 'NONE',
       excludeOutliers: true,

@@ -11,19 +11,13 @@ import type {
   PriceStatisticsQueries,
 } from '../ports';
 import type { AnalyticsDatabase } from './analytics-database';
+import { finiteOrNull } from './float';
 import {
   laneStatisticsQuery,
   periodPriceStatisticsQuery,
   type LaneStatisticsRow,
   type PeriodPriceStatisticsRow,
 } from './sql';
-
-/** A Float64 from ClickHouse's JSON: NaN and infinities arrive as null (or quoted when a server quotes them). */
-function finiteOrNull(value: number | string | null | undefined): number | null {
-  if (value === null || value === undefined) return null;
-  const n = Number(value);
-  return Number.isFinite(n) ? n : null;
-}
 
 export class ClickHousePriceStatistics implements PriceStatisticsQueries {
   constructor(private readonly db: AnalyticsDatabase) {}
@@ -36,7 +30,7 @@ export class ClickHousePriceStatistics implements PriceStatisticsQueries {
     budget: Budget = UNBOUNDED,
   ): Promise<PeriodPriceStatistics[]> {
     const rows = await this.db.selectOnLane<PeriodPriceStatisticsRow>(
-      periodPriceStatisticsQuery(this.db.name, granularity, selection),
+      periodPriceStatisticsQuery(this.db.name, granularity, selection, lane.dimensions),
       lane,
       range,
       budget,
@@ -64,7 +58,7 @@ export class ClickHousePriceStatistics implements PriceStatisticsQueries {
     budget: Budget = UNBOUNDED,
   ): Promise<LaneStatistics[]> {
     const rows = await this.db.selectOnLane<LaneStatisticsRow>(
-      laneStatisticsQuery(this.db.name, options),
+      laneStatisticsQuery(this.db.name, options, lane.dimensions),
       lane,
       range,
       budget,

@@ -1,16 +1,22 @@
 import { UNBOUNDED, type Budget } from '../../../domain/budget';
 import type { EpochDay } from '../../../domain/day';
+import { SPREAD_FIELDS, type MarketSpread } from '../../../domain/market-spread';
 import type {
+  DailyPriceSpreads,
   DailyPriceTotal,
   DailyPriceTotalsWithoutOutliers,
   DayRange,
   LanePorts,
+  PriceSelection,
   PriceTotalsQueries,
 } from '../ports';
 import type { AnalyticsDatabase } from './analytics-database';
+import { finiteOrNull } from './float';
 import {
+  dailyPriceSpreadsQuery,
   dailyPriceTotalsQuery,
   dailyTotalsWithoutOutliersQuery,
+  type DailyPriceSpreadsRow,
   type DailyPriceTotalsRow,
   type DailyTotalsWithoutOutliersRow,
 } from './sql';
@@ -28,7 +34,7 @@ export class ClickHousePriceTotals implements PriceTotalsQueries {
 
   async dailyPriceTotals(lane: LanePorts, range: DayRange, budget: Budget = UNBOUNDED): Promise<DailyPriceTotal[]> {
     const rows = await this.db.selectOnLane<DailyPriceTotalsRow>(
-      dailyPriceTotalsQuery(this.db.name),
+      dailyPriceTotalsQuery(this.db.name, lane.dimensions),
       lane,
       range,
       budget,
@@ -42,7 +48,7 @@ export class ClickHousePriceTotals implements PriceTotalsQueries {
     budget: Budget = UNBOUNDED,
   ): Promise<DailyPriceTotalsWithoutOutliers> {
     const rows = await this.db.selectOnLane<DailyTotalsWithoutOutliersRow>(
-      dailyTotalsWithoutOutliersQuery(this.db.name),
+      dailyTotalsWithoutOutliersQuery(this.db.name, lane.dimensions),
       lane,
       range,
       budget,
@@ -52,4 +58,33 @@ export class ClickHousePriceTotals implements PriceTotalsQueries {
       outliersExcluded: rows.reduce((sum, r) => sum + r.outliersExcluded, 0),
     };
   }
+
+  async dailyPriceSpreads(
+    lane: LanePorts,
+    range: DayRange,
+    selection: PriceSelection,
+    budget: Budget = UNBOUNDED,
+  ): Promise<DailyPriceSpreads> {
+    const rows = await this.db.selectOnLane<DailyPriceSpreadsRow>(
+      dailyPriceSpreadsQuery(this.db.name, selection, lane.dimensions),
+      lane,
+      range,
+      budget,
+    );
+    return {
+      days: rows.map((r) => ({ ...dailyTotalOf(r), spreadUsdCents: r.priceCount > 0 ? spreadOf(r.spread) : null })),
+      outliersExcluded: rows.reduce((sum, r) => sum + r.outliersExcluded, 0),
+    };
+  }
+}
+
+/** The quantiles in SPREAD_FIELDS' order, as the query lists them. */
+function spreadOf(quantiles: DailyPriceSpreadsRow['spread']): MarketSpread {
+  return Object.fromEntries(
+    SPREAD_FIELDS.map((field, i) => {
+      const value = finiteOrNull(quantiles[i]);
+      if (value === null) throw new Error(`The ${field} of a day with prices came back as ${String(quantiles[i])}`);
+      return [field, value];
+    }),
+  ) as Record<keyof MarketSpread, number>;
 }

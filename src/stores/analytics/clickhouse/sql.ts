@@ -5,34 +5,51 @@
  */
 import { formatDay } from '../../../domain/day';
 import type { Granularity } from '../../../domain/period';
+import { ALL_PRICES, type DimensionFilter } from '../../../domain/freight-dimensions';
+import { SPREAD_FIELDS, SPREAD_QUANTILES } from '../../../domain/market-spread';
 import type { DayRange, LaneOrder, LanePorts, LaneStatisticsOptions, PriceSelection } from '../ports';
 
-/** The prices a question is about: these origin ports, these destination ports, these days. */
-const SELECTED_PRICES_FILTER = `origin_code IN {origins:Array(String)}
-       AND destination_code IN {destinations:Array(String)}
-       AND day BETWEEN {from:Date} AND {to:Date}`;
+/**
+ * The prices a question is about: these origin ports, these destination ports, these days and, when
+ * it filters on them, these container types and this contract term. Without a filter the text is the
+ * one from before prices had dimensions. The dimension columns are keys of the daily lane totals, so
+ * that a filtered rates query is answered from them too.
+ */
+function selectedPricesFilter(dimensions: DimensionFilter = ALL_PRICES): string {
+  const conditions = [
+    'origin_code IN {origins:Array(String)}',
+    'destination_code IN {destinations:Array(String)}',
+    'day BETWEEN {from:Date} AND {to:Date}',
+  ];
+  if (dimensions.containerTypes !== null) conditions.push('container_type IN {containerTypes:Array(String)}');
+  if (dimensions.contractTerm !== null) conditions.push('contract_term = {contractTerm:String}');
+  return conditions.join('\n       AND ');
+}
 
-/** The parameters of {@link SELECTED_PRICES_FILTER}. */
+/** The parameters of {@link selectedPricesFilter}. */
 export function selectedPricesParams(lane: LanePorts, range: DayRange): Record<string, unknown> {
+  const dimensions = lane.dimensions ?? ALL_PRICES;
   return {
     origins: lane.originPorts,
     destinations: lane.destinationPorts,
     from: formatDay(range.from),
     to: formatDay(range.to),
+    ...(dimensions.containerTypes !== null && { containerTypes: dimensions.containerTypes }),
+    ...(dimensions.contractTerm !== null && { contractTerm: dimensions.contractTerm }),
   };
 }
 
 /**
  * The rates aggregate. Days come back as days since 1970-01-01 (a Date's own representation), so
- * nothing parses date strings. ClickHouse answers it from the `daily_lane_totals` projection
- * (migrations.ts, version 4), a few rows per lane and day instead of every price: its filter and keys
- * are the projection's columns and its aggregates the projection's, so it must stay so (a test forces
- * the projection on it).
+ * nothing parses date strings. ClickHouse answers it from the daily lane totals projection
+ * (migrations.ts), a few rows per lane and day instead of every price: its filter and keys are the
+ * projection's columns and its aggregates the projection's, so it must stay so (a test forces the
+ * projection on it, filtered and not).
  */
-export const dailyPriceTotalsQuery = (database: string): string => `
+export const dailyPriceTotalsQuery = (database: string, dimensions?: DimensionFilter): string => `
   SELECT toUInt32(day) AS epochDay, toUInt32(count()) AS priceCount, sum(usd_cents) AS totalUsdCents
     FROM ${database}.prices
-   WHERE ${SELECTED_PRICES_FILTER}
+   WHERE ${selectedPricesFilter(dimensions)}
    GROUP BY day
    ORDER BY day`;
 
@@ -49,11 +66,11 @@ export interface DailyPriceTotalsRow {
  * `quantilesExactInclusive`). The window function computes one pair of quartiles per lane in the same
  * scan; quartiles of whole cents are multiples of a quarter cent, so the fences are exact in Float64.
  */
-function selectedPrices(database: string, selection: PriceSelection): string {
+function selectedPrices(database: string, selection: PriceSelection, dimensions?: DimensionFilter): string {
   if (!selection.excludeOutliers) {
     return `SELECT origin_code, destination_code, day, usd_cents, true AS kept
       FROM ${database}.prices
-     WHERE ${SELECTED_PRICES_FILTER}`;
+     WHERE ${selectedPricesFilter(dimensions)}`;
   }
   return `SELECT origin_code, destination_code, day, usd_cents,
            usd_cents BETWEEN fences[1] - 1.5 * (fences[2] - fences[1])
@@ -63,19 +80,41 @@ function selectedPrices(database: string, selection: PriceSelection): string {
                quantilesExactInclusive(0.25, 0.75)(usd_cents)
                  OVER (PARTITION BY origin_code, destination_code) AS fences
           FROM ${database}.prices
-         WHERE ${SELECTED_PRICES_FILTER})`;
+         WHERE ${selectedPricesFilter(dimensions)})`;
 }
 
 /** Reads the prices themselves, not the daily totals: the fences need every price of the lane. */
-export const dailyTotalsWithoutOutliersQuery = (database: string): string => `
+export const dailyTotalsWithoutOutliersQuery = (database: string, dimensions?: DimensionFilter): string => `
   SELECT toUInt32(day) AS epochDay, toUInt32(countIf(kept)) AS priceCount,
          sumIf(usd_cents, kept) AS totalUsdCents, toUInt32(countIf(NOT kept)) AS outliersExcluded
-    FROM (${selectedPrices(database, { excludeOutliers: true })})
+    FROM (${selectedPrices(database, { excludeOutliers: true }, dimensions)})
    GROUP BY day
    ORDER BY day`;
 
 export interface DailyTotalsWithoutOutliersRow extends DailyPriceTotalsRow {
   readonly outliersExcluded: number;
+}
+
+/**
+ * The daily totals with the spread of each day's counted prices, in one scan of the prices (the
+ * quantiles need every price; the projection holds only counts and sums). In SPREAD_FIELDS' order.
+ */
+export const dailyPriceSpreadsQuery = (
+  database: string,
+  selection: PriceSelection,
+  dimensions?: DimensionFilter,
+): string => `
+  SELECT toUInt32(day) AS epochDay, toUInt32(countIf(kept)) AS priceCount,
+         sumIf(usd_cents, kept) AS totalUsdCents,
+         quantilesExactInclusiveIf(${SPREAD_FIELDS.map((f) => SPREAD_QUANTILES[f]).join(', ')})(usd_cents, kept) AS spread,
+         toUInt32(countIf(NOT kept)) AS outliersExcluded
+    FROM (${selectedPrices(database, selection, dimensions)})
+   GROUP BY day
+   ORDER BY day`;
+
+export interface DailyPriceSpreadsRow extends DailyTotalsWithoutOutliersRow {
+  /** NaN (written as null) when no price of the day counts. */
+  readonly spread: readonly (number | string | null)[];
 }
 
 const PERIOD_START: Readonly<Record<Granularity, string>> = {
@@ -91,6 +130,7 @@ export const periodPriceStatisticsQuery = (
   database: string,
   granularity: Granularity,
   selection: PriceSelection,
+  dimensions?: DimensionFilter,
 ): string => `
   SELECT toUInt32(${PERIOD_START[granularity]}) AS periodStart,
          toUInt32(countIf(kept)) AS priceCount,
@@ -99,7 +139,7 @@ export const periodPriceStatisticsQuery = (
          maxIf(usd_cents, kept) AS maxUsdCents,
          quantilesExactInclusiveIf(0.25, 0.5, 0.75)(usd_cents, kept) AS quartiles,
          toUInt32(countIf(NOT kept)) AS outliersExcluded
-    FROM (${selectedPrices(database, selection)})
+    FROM (${selectedPrices(database, selection, dimensions)})
    GROUP BY periodStart
    ORDER BY periodStart`;
 
@@ -121,7 +161,11 @@ const LANE_ORDER: Readonly<Record<LaneOrder, string>> = {
 };
 
 /** The lane statistics aggregate. Ties break on origin, then destination. */
-export const laneStatisticsQuery = (database: string, options: Omit<LaneStatisticsOptions, 'limit'>): string => `
+export const laneStatisticsQuery = (
+  database: string,
+  options: Omit<LaneStatisticsOptions, 'limit'>,
+  dimensions?: DimensionFilter,
+): string => `
   SELECT origin_code AS originCode, destination_code AS destinationCode,
          toUInt32(countIf(kept)) AS priceCount,
          sumIf(usd_cents, kept) AS totalUsdCents,
@@ -129,7 +173,7 @@ export const laneStatisticsQuery = (database: string, options: Omit<LaneStatisti
          maxIf(usd_cents, kept) AS maxUsdCents,
          stddevPopIf(usd_cents, kept) AS stddevUsdCents,
          toUInt32(countIf(NOT kept)) AS outliersExcluded
-    FROM (${selectedPrices(database, options)})
+    FROM (${selectedPrices(database, options, dimensions)})
    GROUP BY origin_code, destination_code
   HAVING priceCount > 0
    ORDER BY ${LANE_ORDER[options.orderBy]}, originCode, destinationCode
