@@ -23,6 +23,21 @@ export async function addOnePriceAndWaitUntilReplicated(service: TestService, da
   return id;
 }
 
+/** Submits `items` (PriceItemInput objects) as one batch and waits until it reads `replicatedAt`; resolves its id. */
+export async function submitAndWaitUntilReplicated(
+  service: TestService,
+  items: readonly Record<string, unknown>[],
+): Promise<string> {
+  const submitted = await service.graphql<{ submitPriceBatch: { id: string; status: string } }>(
+    `mutation($input: SubmitPriceBatchInput!) { submitPriceBatch(input: $input) { id status } }`,
+    { input: { idempotencyKey: `batch-${randomUUID()}`, items } },
+  );
+  const batch = submitted.data?.submitPriceBatch;
+  if (batch?.status !== 'ACCEPTED') throw new Error(`submitPriceBatch failed: ${JSON.stringify(submitted)}`);
+  await untilReplicatedAtIsSet(service, batch.id);
+  return batch.id;
+}
+
 /**
  * Waits until `batch(id)` reads `replicatedAt` (after a retraction, once the retraction is applied);
  * `headers` carry the API key of a service that has keys.

@@ -2,6 +2,12 @@
 
 export type Granularity = 'DAY' | 'WEEK' | 'MONTH' | 'QUARTER' | 'YEAR';
 export type LaneOrder = 'VOLUME' | 'AVERAGE_PRICE' | 'VOLATILITY';
+export type ContractTerm = 'SHORT_TERM' | 'LONG_TERM';
+
+/** The container types the API takes (schema: `containerTypes`); no box ticked is every price. */
+export const CONTAINER_TYPES = ['20DC', '20RE', '20TK', '40DC', '40RH', '40HC'] as const;
+export type ContainerType = (typeof CONTAINER_TYPES)[number];
+export const CONTRACT_TERMS: readonly ContractTerm[] = ['SHORT_TERM', 'LONG_TERM'];
 
 export interface Location {
   readonly id: string;
@@ -12,11 +18,16 @@ export interface Location {
 export interface RatePeriod {
   readonly periodStart: string;
   readonly averagePrice: number | null;
+  /** The average's change against the period before, as a fraction. */
+  readonly change: number | null;
   readonly minPrice: number | null;
   readonly maxPrice: number | null;
+  /** 2.5th and 97.5th percentiles: the market's low and high. */
+  readonly low: number | null;
   readonly p25: number | null;
   readonly median: number | null;
   readonly p75: number | null;
+  readonly high: number | null;
   readonly priceCount: number;
   readonly outliersExcluded: number;
 }
@@ -40,6 +51,10 @@ export interface AnalysisQuery {
   readonly granularity: Granularity;
   readonly excludeOutliers: boolean;
   readonly orderBy: LaneOrder;
+  /** Empty: every container type, and prices without one. */
+  readonly containerTypes: readonly ContainerType[];
+  /** Null: every term, and prices without one. */
+  readonly contractTerm: ContractTerm | null;
 }
 
 export interface Analysis {
@@ -115,15 +130,20 @@ export async function fetchLocations(): Promise<Location[]> {
 
 const ANALYSIS = `query Analysis(
   $origin: String!, $destination: String!, $dateFrom: Date!, $dateTo: Date!,
-  $granularity: Granularity!, $excludeOutliers: Boolean, $orderBy: LaneStatsOrder
+  $granularity: Granularity!, $excludeOutliers: Boolean, $orderBy: LaneStatsOrder,
+  $containerTypes: [String!], $contractTerm: ContractTerm
 ) {
   rateSeries(origin: $origin, destination: $destination, dateFrom: $dateFrom, dateTo: $dateTo,
-             granularity: $granularity, excludeOutliers: $excludeOutliers) {
+             granularity: $granularity, excludeOutliers: $excludeOutliers,
+             containerTypes: $containerTypes, contractTerm: $contractTerm) {
     outliersExcluded
-    periods { periodStart averagePrice minPrice maxPrice p25 median p75 priceCount outliersExcluded }
+    periods {
+      periodStart averagePrice change minPrice maxPrice low p25 median p75 high priceCount outliersExcluded
+    }
   }
   laneStats(origin: $origin, destination: $destination, dateFrom: $dateFrom, dateTo: $dateTo,
-            orderBy: $orderBy, first: 10, excludeOutliers: $excludeOutliers) {
+            orderBy: $orderBy, first: 10, excludeOutliers: $excludeOutliers,
+            containerTypes: $containerTypes, contractTerm: $contractTerm) {
     origin { code name }
     destination { code name }
     priceCount averagePrice minPrice maxPrice stddevPrice volatility
@@ -131,8 +151,21 @@ const ANALYSIS = `query Analysis(
 }`;
 
 export async function fetchAnalysis(query: AnalysisQuery): Promise<Analysis> {
-  const { data, dataAsOf } = await graphql<Omit<Analysis, 'dataAsOf'>>(ANALYSIS, { ...query });
+  const { data, dataAsOf } = await graphql<Omit<Analysis, 'dataAsOf'>>(ANALYSIS, {
+    ...query,
+    // Left out rather than empty: an empty list is refused, a missing one counts every price.
+    containerTypes: query.containerTypes.length > 0 ? query.containerTypes : null,
+  });
   return { ...data, dataAsOf };
+}
+
+/** The filters in the REST spelling (`container_types=40HC,20DC&contract_term=LONG_TERM`), when set. */
+export function addDimensionParameters(
+  params: URLSearchParams,
+  query: Pick<AnalysisQuery, 'containerTypes' | 'contractTerm'>,
+): void {
+  if (query.containerTypes.length > 0) params.set('container_types', query.containerTypes.join(','));
+  if (query.contractTerm !== null) params.set('contract_term', query.contractTerm);
 }
 
 /** The CSV export of the same series (GET /export/series.csv takes the REST spelling). */
@@ -145,6 +178,7 @@ export function seriesCsvUrl(query: AnalysisQuery): string {
     granularity: query.granularity,
     exclude_outliers: String(query.excludeOutliers),
   });
+  addDimensionParameters(params, query);
   return `/export/series.csv?${params.toString()}`;
 }
 

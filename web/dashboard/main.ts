@@ -1,8 +1,10 @@
 /**
- * The analyst page: pick two locations, a range and a granularity; see the average price with its
- * p25–p75 band, the price counts under it, the top lanes, and a CSV link. Talks only to /graphql.
+ * The analyst page: pick two locations, a range, a granularity and optionally container types and a
+ * contract term; see the average price with its p25–p75 and/or low–high band, the price counts under
+ * it, the top lanes, and a CSV link. Talks only to /graphql.
  */
 import {
+  type ChartDataset,
   BarController,
   BarElement,
   CategoryScale,
@@ -16,8 +18,11 @@ import {
   Tooltip,
 } from 'chart.js';
 import {
+  addDimensionParameters,
   ApiError,
   apiKey,
+  CONTAINER_TYPES,
+  CONTRACT_TERMS,
   downloadCsv,
   fetchAnalysis,
   fetchLocations,
@@ -25,6 +30,7 @@ import {
   setApiKey,
   type Analysis,
   type AnalysisQuery,
+  type ContainerType,
   type Granularity,
   type LaneOrder,
 } from './api';
@@ -53,7 +59,20 @@ const DEFAULTS: AnalysisQuery = {
   // flattens the whole chart. The status line says how many prices were dropped.
   excludeOutliers: true,
   orderBy: 'VOLUME',
+  containerTypes: [],
+  contractTerm: null,
 };
+
+/** Which spread the chart draws around the average; the table always shows both. */
+type Band = 'QUARTILES' | 'LOW_HIGH' | 'BOTH';
+const BANDS: readonly Band[] = ['QUARTILES', 'LOW_HIGH', 'BOTH'];
+const DEFAULT_BAND: Band = 'QUARTILES';
+
+/** What the page shows: the API's question and how to draw its answer. */
+interface View {
+  readonly query: AnalysisQuery;
+  readonly band: Band;
+}
 
 const GRANULARITIES: readonly Granularity[] = ['DAY', 'WEEK', 'MONTH', 'QUARTER', 'YEAR'];
 const ORDERS: readonly LaneOrder[] = ['VOLUME', 'AVERAGE_PRICE', 'VOLATILITY'];
@@ -85,18 +104,27 @@ const inputs = {
   granularity: field('granularity', HTMLSelectElement),
   excludeOutliers: field('excludeOutliers', HTMLInputElement),
   orderBy: element('#lanes-order', HTMLSelectElement),
+  containerTypes: [...form.querySelectorAll<HTMLInputElement>('input[name=containerTypes]')],
+  contractTerm: field('contractTerm', HTMLSelectElement),
+  band: field('band', HTMLSelectElement),
 };
 
 /** Prices as the API gives them (USD, 2 decimals); a dash where there is no value. */
 const money = (value: number | null): string => (value === null ? '–' : value.toFixed(2));
+/** A change as a signed percentage ("+12.00 %"). */
+const percentChange = (value: number | null): string =>
+  value === null ? '–' : `${value > 0 ? '+' : ''}${(value * 100).toFixed(2)} %`;
 
 const oneOf = <T extends string>(value: string | null, allowed: readonly T[], fallback: T): T =>
   allowed.find((a) => a === value) ?? fallback;
 
-/** The query in the address bar (shareable links), else the brief's example lane. */
-function queryFromUrl(): AnalysisQuery {
+const containerTypesOf = (codes: readonly string[]): ContainerType[] =>
+  CONTAINER_TYPES.filter((code) => codes.includes(code));
+
+/** The view in the address bar (shareable links), else the brief's example lane. */
+function viewFromUrl(): View {
   const params = new URLSearchParams(window.location.search);
-  return {
+  const query: AnalysisQuery = {
     origin: params.get('origin') ?? DEFAULTS.origin,
     destination: params.get('destination') ?? DEFAULTS.destination,
     dateFrom: params.get('date_from') ?? DEFAULTS.dateFrom,
@@ -106,10 +134,13 @@ function queryFromUrl(): AnalysisQuery {
       ? params.get('exclude_outliers') === 'true'
       : DEFAULTS.excludeOutliers,
     orderBy: oneOf(params.get('order_by'), ORDERS, DEFAULTS.orderBy),
+    containerTypes: containerTypesOf((params.get('container_types') ?? '').split(',')),
+    contractTerm: CONTRACT_TERMS.find((term) => term === params.get('contract_term')) ?? null,
   };
+  return { query, band: oneOf(params.get('band'), BANDS, DEFAULT_BAND) };
 }
 
-function fillForm(query: AnalysisQuery): void {
+function fillForm({ query, band }: View): void {
   inputs.origin.value = query.origin;
   inputs.destination.value = query.destination;
   inputs.dateFrom.value = query.dateFrom;
@@ -117,10 +148,13 @@ function fillForm(query: AnalysisQuery): void {
   inputs.granularity.value = query.granularity;
   inputs.excludeOutliers.checked = query.excludeOutliers;
   inputs.orderBy.value = query.orderBy;
+  for (const box of inputs.containerTypes) box.checked = query.containerTypes.some((code) => code === box.value);
+  inputs.contractTerm.value = query.contractTerm ?? '';
+  inputs.band.value = band;
 }
 
-function queryFromForm(): AnalysisQuery {
-  return {
+function viewFromForm(): View {
+  const query: AnalysisQuery = {
     origin: inputs.origin.value.trim(),
     destination: inputs.destination.value.trim(),
     dateFrom: inputs.dateFrom.value,
@@ -128,10 +162,13 @@ function queryFromForm(): AnalysisQuery {
     granularity: oneOf(inputs.granularity.value, GRANULARITIES, DEFAULTS.granularity),
     excludeOutliers: inputs.excludeOutliers.checked,
     orderBy: oneOf(inputs.orderBy.value, ORDERS, DEFAULTS.orderBy),
+    containerTypes: containerTypesOf(inputs.containerTypes.filter((box) => box.checked).map((box) => box.value)),
+    contractTerm: CONTRACT_TERMS.find((term) => term === inputs.contractTerm.value) ?? null,
   };
+  return { query, band: oneOf(inputs.band.value, BANDS, DEFAULT_BAND) };
 }
 
-function urlOf(query: AnalysisQuery): string {
+function urlOf({ query, band }: View): string {
   const params = new URLSearchParams({
     origin: query.origin,
     destination: query.destination,
@@ -141,6 +178,8 @@ function urlOf(query: AnalysisQuery): string {
     exclude_outliers: String(query.excludeOutliers),
     order_by: query.orderBy,
   });
+  addDimensionParameters(params, query);
+  if (band !== DEFAULT_BAND) params.set('band', band);
   return `${window.location.pathname}?${params.toString()}`;
 }
 
@@ -153,8 +192,8 @@ const priceChart = new Chart<'line', (number | null)[], string>(element('#price-
     interaction: { mode: 'index', intersect: false },
     scales: { y: { title: { display: true, text: 'USD' } } },
     plugins: {
-      // The band is drawn between the p25 and p75 lines; one legend entry names it.
-      legend: { position: 'bottom', labels: { filter: (item) => item.text !== 'p25' } },
+      // Each band is drawn between two lines; the legend names it once, at its upper line.
+      legend: { position: 'bottom', labels: { filter: (item) => item.text !== 'p25' && item.text !== 'low' } },
     },
   },
 });
@@ -170,29 +209,52 @@ const countChart = new Chart<'bar', number[], string>(element('#count-chart', HT
   },
 });
 
-function drawCharts(analysis: Analysis): void {
+type Periods = Analysis['rateSeries']['periods'];
+type PriceLine = ChartDataset<'line', (number | null)[]>;
+
+/**
+ * A band between two lines: the lower one unfilled, the upper one filled down to it (chart.js fills
+ * towards the dataset before). The legend shows the upper one, named for the band.
+ */
+function bandLines(
+  periods: Periods,
+  lower: { readonly label: string; readonly value: (p: Periods[number]) => number | null },
+  upper: { readonly label: string; readonly value: (p: Periods[number]) => number | null },
+  rgb: string,
+): PriceLine[] {
+  const line = { borderColor: `rgba(${rgb}, 0.35)`, borderWidth: 1, pointRadius: 0 };
+  return [
+    { ...line, label: lower.label, data: periods.map(lower.value), fill: false },
+    {
+      ...line,
+      label: upper.label,
+      data: periods.map(upper.value),
+      backgroundColor: `rgba(${rgb}, 0.12)`,
+      fill: '-1',
+    },
+  ];
+}
+
+function drawCharts(analysis: Analysis, shown: Band): void {
   const periods = analysis.rateSeries.periods;
   const labels = periods.map((p) => p.periodStart);
+  const lowHigh = bandLines(
+    periods,
+    { label: 'low', value: (p) => p.low },
+    { label: 'low–high (2.5th–97.5th)', value: (p) => p.high },
+    '230, 140, 30',
+  );
+  const quartiles = bandLines(
+    periods,
+    { label: 'p25', value: (p) => p.p25 },
+    { label: 'p25–p75', value: (p) => p.p75 },
+    '31, 111, 235',
+  );
   priceChart.data = {
     labels,
     datasets: [
-      {
-        label: 'p25',
-        data: periods.map((p) => p.p25),
-        borderColor: 'rgba(31, 111, 235, 0.35)',
-        borderWidth: 1,
-        pointRadius: 0,
-        fill: false,
-      },
-      {
-        label: 'p25–p75',
-        data: periods.map((p) => p.p75),
-        borderColor: 'rgba(31, 111, 235, 0.35)',
-        backgroundColor: 'rgba(31, 111, 235, 0.15)',
-        borderWidth: 1,
-        pointRadius: 0,
-        fill: '-1',
-      },
+      ...(shown === 'QUARTILES' ? [] : lowHigh),
+      ...(shown === 'LOW_HIGH' ? [] : quartiles),
       {
         label: 'average',
         data: periods.map((p) => p.averagePrice),
@@ -242,9 +304,12 @@ function drawTables(analysis: Analysis): void {
       row([
         p.periodStart,
         money(p.averagePrice),
+        percentChange(p.change),
+        money(p.low),
         money(p.p25),
         money(p.median),
         money(p.p75),
+        money(p.high),
         money(p.minPrice),
         money(p.maxPrice),
         String(p.priceCount),
@@ -259,8 +324,21 @@ function showStatus(text: string, isError = false): void {
   status.classList.toggle('error', isError);
 }
 
+const TERM_NAMES = { SHORT_TERM: 'short term', LONG_TERM: 'long term' } as const;
+
+/** The filters in words for the status line (" (40HC, 20DC; long term)"), empty without any. */
+function filterText(query: AnalysisQuery): string {
+  const parts = [
+    ...(query.containerTypes.length > 0 ? [query.containerTypes.join(', ')] : []),
+    ...(query.contractTerm ? [TERM_NAMES[query.contractTerm]] : []),
+  ];
+  return parts.length > 0 ? ` (${parts.join('; ')})` : '';
+}
+
 let latest = 0;
-async function show(query: AnalysisQuery): Promise<void> {
+/** The answer on screen, redrawn as it is when only the band changes. */
+let shownAnalysis: Analysis | undefined;
+async function show({ query, band }: View): Promise<void> {
   const request = ++latest;
   document.body.dataset.state = 'loading';
   csvLink.href = seriesCsvUrl(query);
@@ -268,14 +346,17 @@ async function show(query: AnalysisQuery): Promise<void> {
   try {
     const analysis = await fetchAnalysis(query);
     if (request !== latest) return; // a newer request superseded this one
-    drawCharts(analysis);
+    shownAnalysis = analysis;
+    drawCharts(analysis, band);
     drawTables(analysis);
     const prices = analysis.rateSeries.periods.reduce((sum, p) => sum + p.priceCount, 0);
     const outliers = analysis.rateSeries.outliersExcluded;
     const dropped = query.excludeOutliers ? `, ${outliers} outlier${outliers === 1 ? '' : 's'} excluded` : '';
     // When the data was complete, to the second, in UTC as the days are.
     const asOf = analysis.dataAsOf ? ` Data as of ${analysis.dataAsOf.slice(0, 19).replace('T', ' ')} UTC.` : '';
-    showStatus(`${prices} prices in ${analysis.rateSeries.periods.length} periods${dropped}.${asOf}`);
+    showStatus(
+      `${prices} prices${filterText(query)} in ${analysis.rateSeries.periods.length} periods${dropped}.${asOf}`,
+    );
     document.body.dataset.state = 'ready';
   } catch (error) {
     if (request !== latest) return;
@@ -290,9 +371,14 @@ async function show(query: AnalysisQuery): Promise<void> {
 
 form.addEventListener('submit', (event) => {
   event.preventDefault();
-  const query = queryFromForm();
-  window.history.replaceState(null, '', urlOf(query));
-  void show(query);
+  const view = viewFromForm();
+  window.history.replaceState(null, '', urlOf(view));
+  void show(view);
+});
+inputs.band.addEventListener('change', () => {
+  const view = viewFromForm();
+  window.history.replaceState(null, '', urlOf(view));
+  if (shownAnalysis) drawCharts(shownAnalysis, view.band);
 });
 inputs.orderBy.addEventListener('change', () => form.requestSubmit());
 
@@ -338,6 +424,6 @@ csvLink.addEventListener('click', (event) => {
 
 loadLocations();
 
-const initial = queryFromUrl();
+const initial = viewFromUrl();
 fillForm(initial);
 void show(initial);

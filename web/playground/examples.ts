@@ -14,7 +14,32 @@ query Rates {
 }
 `;
 
-export const SERIES_EXAMPLE = `# Weekly statistics (ISO weeks, Monday first) with exact quartiles, without outliers.
+export const FILTERED_RATES_EXAMPLE = `# 40-foot high cubes on long-term contracts only, with the market's spread each day:
+# low (2.5th percentile), p25, median, p75 and high (97.5th). Without containerTypes and contractTerm
+# every price counts, including those that say neither (the reference data's are all unspecified).
+query FilteredRates {
+  rates(
+    origin: "china_main"
+    destination: "north_europe_main"
+    dateFrom: "2016-01-01"
+    dateTo: "2016-01-10"
+    containerTypes: ["40HC"]
+    contractTerm: LONG_TERM
+  ) {
+    day
+    averagePrice
+    low
+    p25
+    median
+    p75
+    high
+    priceCount
+  }
+}
+`;
+
+export const SERIES_EXAMPLE = `# Weekly statistics (ISO weeks, Monday first) with exact quartiles, without outliers;
+# change is the average's change against the week before (0.12: up 12 %).
 query Series {
   rateSeries(
     origin: "china_main"
@@ -25,7 +50,7 @@ query Series {
     excludeOutliers: true
   ) {
     outliersExcluded
-    periods { periodStart averagePrice minPrice p25 median p75 maxPrice priceCount }
+    periods { periodStart averagePrice change minPrice p25 median p75 maxPrice priceCount }
   }
   laneStats(
     origin: "china_main"
@@ -44,7 +69,8 @@ query Series {
 
 export const BATCH_MUTATION_EXAMPLE = `# Submit prices in one batch (needs an API key: open "Headers" below and set
 #   {"Authorization": "Bearer <your key>"}).
-# Each item: origin and destination port codes, the day, the price and its currency.
+# Each item: origin and destination port codes, the day, the price and its currency; optionally the
+# container type ("40HC") and the contract term (SHORT_TERM or LONG_TERM).
 mutation SubmitPrices {
   submitPriceBatch(
     input: {
@@ -53,6 +79,10 @@ mutation SubmitPrices {
       items: [
         { originCode: "CNSGH", destinationCode: "NLRTM", day: "2016-02-01", price: 1250, currency: "USD" }
         { originCode: "CNSGH", destinationCode: "DEHAM", day: "2016-02-01", price: 1190.5, currency: "EUR" }
+        {
+          originCode: "CNSGH", destinationCode: "DEHAM", day: "2016-02-01", price: 2310, currency: "USD"
+          containerType: "40HC", contractTerm: LONG_TERM
+        }
       ]
     }
   ) {
@@ -96,6 +126,7 @@ export interface ExampleTab {
 
 export const EXAMPLE_TABS: readonly ExampleTab[] = [
   { query: RATES_EXAMPLE },
+  { query: FILTERED_RATES_EXAMPLE },
   { query: SERIES_EXAMPLE },
   { query: BATCH_MUTATION_EXAMPLE, headers: API_KEY_HEADERS },
   { query: BATCH_STATUS_EXAMPLE, variables: '{\n  "id": "<batch id>"\n}', headers: API_KEY_HEADERS },
