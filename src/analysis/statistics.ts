@@ -13,9 +13,11 @@ export interface RatePeriod {
   readonly meanUsdCents: number | null;
   readonly minUsdCents: number | null;
   readonly maxUsdCents: number | null;
+  readonly lowUsdCents: number | null;
   readonly p25UsdCents: number | null;
   readonly medianUsdCents: number | null;
   readonly p75UsdCents: number | null;
+  readonly highUsdCents: number | null;
   readonly outliersExcluded: number;
   /**
    * The mean against the previous period's mean − 1 (0.12: up 12 %); null when either has no counted
@@ -66,9 +68,11 @@ export function ratePeriodsFrom(
       meanUsdCents,
       minUsdCents: counted ? s.minUsdCents : null,
       maxUsdCents: counted ? s.maxUsdCents : null,
+      lowUsdCents: counted ? s.lowUsdCents : null,
       p25UsdCents: counted ? s.p25UsdCents : null,
       medianUsdCents: counted ? s.medianUsdCents : null,
       p75UsdCents: counted ? s.p75UsdCents : null,
+      highUsdCents: counted ? s.highUsdCents : null,
       outliersExcluded: s?.outliersExcluded ?? 0,
       change,
     };

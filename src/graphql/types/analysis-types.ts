@@ -70,6 +70,12 @@ class RatePeriodType {
   @Field(() => Float, { nullable: true, description: 'Highest price in USD; null without prices.' })
   maxPrice!: number | null;
 
+  @Field(() => Float, {
+    nullable: true,
+    description: `The market's low, the 2.5th percentile: ${QUARTILES}; null without prices.`,
+  })
+  low!: number | null;
+
   @Field(() => Float, { nullable: true, description: `First quartile: ${QUARTILES}; null without prices.` })
   p25!: number | null;
 
@@ -78,6 +84,12 @@ class RatePeriodType {
 
   @Field(() => Float, { nullable: true, description: `Third quartile: ${QUARTILES}; null without prices.` })
   p75!: number | null;
+
+  @Field(() => Float, {
+    nullable: true,
+    description: `The market's high, the 97.5th percentile: ${QUARTILES}; null without prices.`,
+  })
+  high!: number | null;
 
   @Field(() => Int, { description: 'Number of prices counted in the period (after dropping outliers).' })
   priceCount!: number;

@@ -59,7 +59,8 @@ export interface PriceSelection {
 
 /**
  * Statistics of the prices of one period (only periods with at least one price, counted or dropped,
- * appear). Quartiles are exact, interpolated linearly between ranks (type 7), in cents, unrounded.
+ * appear). Quantiles are exact, interpolated linearly between ranks (type 7), in cents, unrounded: the
+ * market's low (2.5th percentile) and high (97.5th) as on a day's spread, and the quartiles.
  */
 export interface PeriodPriceStatistics {
   readonly periodStart: EpochDay;
@@ -68,9 +69,11 @@ export interface PeriodPriceStatistics {
   /** The remaining statistics are null when every price of the period was dropped as an outlier. */
   readonly minUsdCents: number | null;
   readonly maxUsdCents: number | null;
+  readonly lowUsdCents: number | null;
   readonly p25UsdCents: number | null;
   readonly medianUsdCents: number | null;
   readonly p75UsdCents: number | null;
+  readonly highUsdCents: number | null;
   readonly outliersExcluded: number;
 }
 

@@ -214,13 +214,17 @@ it('answers as the raw prices say after a retraction', async () => {
   await expectAnswersAsTheOracle(15);
 }, 120_000);
 
-it('gives each week its change against the week before, the first one too', async () => {
+it('gives each week its change against the week before, the first one too, and its low and high', async () => {
   for (let i = 0; i < 8; i++) {
     const q = { ...randomQuestion(), minPrices: 1 };
     const to = addDays(q.from, Math.floor(random() * 20));
-    const series = await data<{ rateSeries: { periods: { periodStart: string; change: number | null }[] } }>(
+    const series = await data<{
+      rateSeries: {
+        periods: { periodStart: string; change: number | null; low: number | null; high: number | null }[];
+      };
+    }>(
       `query(${ARGS.replace(', $minPrices: Int', '')}) { rateSeries(${PASS.replace(', minPrices: $minPrices', '')}, granularity: WEEK) {
-         periods { periodStart change } } }`,
+         periods { periodStart change low high } } }`,
       { ...argsOf(q), dateTo: formatDay(to), minPrices: undefined },
     );
     const starts = periodStarts(q.from, to, 'WEEK');
@@ -231,10 +235,15 @@ it('gives each week its change against the week before, the first one too', asyn
     const first = starts[0]!;
     let previous = meanOf(periodStart(addDays(first, -1), 'WEEK'), addDays(first, -1));
     const expected = starts.map((start) => {
-      const current = meanOf(start < q.from ? q.from : start, addDays(start, 6) > to ? to : addDays(start, 6));
+      const [from, last] = [start < q.from ? q.from : start, addDays(start, 6) > to ? to : addDays(start, 6)];
+      const current = meanOf(from, last);
       const change = previous === null || current === null ? null : Math.round((current / previous - 1) * 1e4) / 1e4;
       previous = current;
-      return { periodStart: formatDay(start), change };
+      const sorted = pricesOf(q, from, last)
+        .map((p) => p.usdCents)
+        .sort((x, y) => x - y);
+      const spread = (at: number): number | null => (sorted.length === 0 ? null : dollars(quantile(sorted, at)));
+      return { periodStart: formatDay(start), change, low: spread(0.025), high: spread(0.975) };
     });
     expect({ q, periods: series.rateSeries.periods }).toEqual({ q, periods: expected });
   }

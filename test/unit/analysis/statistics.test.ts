@@ -9,9 +9,11 @@ const EMPTY = {
   meanUsdCents: null,
   minUsdCents: null,
   maxUsdCents: null,
+  lowUsdCents: null,
   p25UsdCents: null,
   medianUsdCents: null,
   p75UsdCents: null,
+  highUsdCents: null,
   outliersExcluded: 0,
   change: null,
 };
@@ -49,9 +51,11 @@ describe('ratePeriodsFrom: statistics', () => {
     totalUsdCents: 440_000,
     minUsdCents: 100_000,
     maxUsdCents: 120_000,
+    lowUsdCents: 100_750,
     p25UsdCents: 105_000,
     medianUsdCents: 110_000,
     p75UsdCents: 115_000,
+    highUsdCents: 119_250,
     outliersExcluded: 1,
   };
   // Every price of the week was dropped as an outlier: nothing counts, but the drop is reported.
@@ -61,9 +65,11 @@ describe('ratePeriodsFrom: statistics', () => {
     totalUsdCents: 0,
     minUsdCents: null,
     maxUsdCents: null,
+    lowUsdCents: null,
     p25UsdCents: null,
     medianUsdCents: null,
     p75UsdCents: null,
+    highUsdCents: null,
     outliersExcluded: 2,
   };
 
@@ -76,9 +82,11 @@ describe('ratePeriodsFrom: statistics', () => {
         meanUsdCents: 110_000,
         minUsdCents: 100_000,
         maxUsdCents: 120_000,
+        lowUsdCents: 100_750,
         p25UsdCents: 105_000,
         medianUsdCents: 110_000,
         p75UsdCents: 115_000,
+        highUsdCents: 119_250,
         outliersExcluded: 1,
         change: null,
       },
@@ -95,9 +103,11 @@ describe('ratePeriodsFrom: change over time', () => {
     totalUsdCents,
     minUsdCents: priceCount > 0 ? 1 : null,
     maxUsdCents: priceCount > 0 ? 1 : null,
+    lowUsdCents: null,
     p25UsdCents: null,
     medianUsdCents: null,
     p75UsdCents: null,
+    highUsdCents: null,
     outliersExcluded: priceCount > 0 ? 0 : 1,
   });
 

@@ -43,9 +43,11 @@ export class ClickHousePriceStatistics implements PriceStatisticsQueries {
         totalUsdCents: Number(r.totalUsdCents),
         minUsdCents: counted ? Number(r.minUsdCents) : null,
         maxUsdCents: counted ? Number(r.maxUsdCents) : null,
-        p25UsdCents: counted ? finiteOrNull(r.quartiles[0]) : null,
-        medianUsdCents: counted ? finiteOrNull(r.quartiles[1]) : null,
-        p75UsdCents: counted ? finiteOrNull(r.quartiles[2]) : null,
+        lowUsdCents: counted ? finiteOrNull(r.quantiles[0]) : null,
+        p25UsdCents: counted ? finiteOrNull(r.quantiles[1]) : null,
+        medianUsdCents: counted ? finiteOrNull(r.quantiles[2]) : null,
+        p75UsdCents: counted ? finiteOrNull(r.quantiles[3]) : null,
+        highUsdCents: counted ? finiteOrNull(r.quantiles[4]) : null,
         outliersExcluded: r.outliersExcluded,
       };
     });

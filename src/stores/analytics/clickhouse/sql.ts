@@ -137,7 +137,7 @@ export const periodPriceStatisticsQuery = (
          sumIf(usd_cents, kept) AS totalUsdCents,
          minIf(usd_cents, kept) AS minUsdCents,
          maxIf(usd_cents, kept) AS maxUsdCents,
-         quantilesExactInclusiveIf(0.25, 0.5, 0.75)(usd_cents, kept) AS quartiles,
+         quantilesExactInclusiveIf(0.025, 0.25, 0.5, 0.75, 0.975)(usd_cents, kept) AS quantiles,
          toUInt32(countIf(NOT kept)) AS outliersExcluded
     FROM (${selectedPrices(database, selection, dimensions)})
    GROUP BY periodStart
@@ -149,8 +149,8 @@ export interface PeriodPriceStatisticsRow {
   readonly totalUsdCents: number | string;
   readonly minUsdCents: number | string;
   readonly maxUsdCents: number | string;
-  /** Empty (NaN, written as null) when no price of the period counts. */
-  readonly quartiles: readonly (number | string | null)[];
+  /** 2.5th, 25th, 50th, 75th, 97.5th percentiles; NaN (written as null) when no price of the period counts. */
+  readonly quantiles: readonly (number | string | null)[];
   readonly outliersExcluded: number;
 }
 
