@@ -40,7 +40,7 @@ beforeAll(async () => {
   // replica's queries are what is under test. One lane, 2010..2019, about 5,500 prices a day.
   raw = openChdbClient(service.dataDir);
   await raw.command({
-    query: `INSERT INTO rateline.prices
+    query: `INSERT INTO rateline.prices (origin_code, destination_code, day, usd_cents, batch_id, item_index)
       SELECT 'CNSGH', 'NLRTM', toDate('2010-01-01') + intDiv(number, 5500), 100000 + cityHash64(number) % 50000,
              'synthetic', number
         FROM numbers(${SYNTHETIC_PRICES})`,
