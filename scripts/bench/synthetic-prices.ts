@@ -178,8 +178,9 @@ function insertStatement(
   if (!firstMonth) throw new Error('empty day range');
   const seed = options.seed;
   return `
-    INSERT INTO ${database}.prices (origin_code, destination_code, day, usd_cents, batch_id, item_index)
-    SELECT origin_code, destination_code, day, usd_cents, batch_id, item_index
+    INSERT INTO ${database}.prices
+      (origin_code, destination_code, day, usd_cents, batch_id, item_index, container_type, contract_term)
+    SELECT origin_code, destination_code, day, usd_cents, batch_id, item_index, container_type, contract_term
       FROM (
         WITH
           [${slots.join(',')}] AS lane_of_slot,
@@ -202,7 +203,14 @@ function insertStatement(
           toInt64(greatest(100, round(lane_mean_usd[lane] * market[month_no]
                                       * (1 + 0.05 * lane_day_noise) * (1 + 0.12 * price_noise)))) * 100 AS usd_cents,
           ${sqlString(SYNTHETIC_BATCH_ID)} AS batch_id,
-          toUInt64(number) AS item_index
+          toUInt64(number) AS item_index,
+          -- Shares as on a trade lane's market: 40HC 40 %, 40DC 25 %, 20DC 25 %, 40RH 5 %, 20RE 3 %, 20TK 2 %;
+          -- 55 % short term, 35 % long term, 10 % unspecified.
+          cityHash64(${seed}, number, 'box') % 100 AS box,
+          multiIf(box < 40, '40HC', box < 65, '40DC', box < 90, '20DC', box < 95, '40RH', box < 98, '20RE', '20TK')
+            AS container_type,
+          cityHash64(${seed}, number, 'term') % 100 AS term,
+          multiIf(term < 55, 'SHORT_TERM', term < 90, 'LONG_TERM', '') AS contract_term
         FROM numbers(${start}, ${count})
       )`;
 }
