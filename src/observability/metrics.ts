@@ -223,6 +223,7 @@ export function observeBatchQueue(source: BatchQueueSource): () => void {
 export const KNOWN_OPERATION_NAMES: ReadonlySet<string> = new Set([
   'Analysis',
   'BatchStatus',
+  'FilteredRates',
   'Locations',
   'Rates',
   'Series',

@@ -250,12 +250,12 @@ export const deleteBatchesStatement = (database: string): string =>
   `DELETE FROM ${database}.prices WHERE batch_id IN {ids:Array(String)}`;
 
 /**
- * The aggregate projection of `prices` the rates query reads (migrations.ts, version 5): count and sum
- * per lane, day, container type and contract term.
+ * The aggregate projection of `prices` a rates question filtered on a dimension reads (migrations.ts,
+ * version 5): count and sum per lane, day, container type and contract term.
  */
 export const DAILY_LANE_DIMENSION_TOTALS = 'daily_lane_dimension_totals';
 
-/** Version 4's projection, per lane and day only; version 5 replaced it by {@link DAILY_LANE_DIMENSION_TOTALS}. */
+/** Version 4's projection, per lane and day only: what questions without a dimension filter read. */
 export const DAILY_LANE_TOTALS = 'daily_lane_totals';
 
 /**

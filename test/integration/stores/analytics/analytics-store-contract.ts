@@ -179,9 +179,12 @@ export function describeAnalyticsStoreContract(adapter: string, opened: () => Op
         totalUsdCents: 1700,
         minUsdCents: 100,
         maxUsdCents: 700,
+        // Type 7 at 0.025 and 0.975 of 100, 200, 300, 400, 700: ranks 0.1 and 3.9.
+        lowUsdCents: expect.closeTo(110, 9),
         p25UsdCents: 200,
         medianUsdCents: 300,
         p75UsdCents: 400,
+        highUsdCents: expect.closeTo(670, 9),
         outliersExcluded: 0,
       });
     });
@@ -198,9 +201,11 @@ export function describeAnalyticsStoreContract(adapter: string, opened: () => Op
           totalUsdCents: 0,
           minUsdCents: null,
           maxUsdCents: null,
+          lowUsdCents: null,
           p25UsdCents: null,
           medianUsdCents: null,
           p75UsdCents: null,
+          highUsdCents: null,
           outliersExcluded: 1,
         });
         const totals = await store.totals.dailyPriceTotalsWithoutOutliers(lane, range);

@@ -14,6 +14,7 @@ import { select } from '../../../../src/stores/analytics/clickhouse/database';
 import { migrateAnalyticsSchema } from '../../../../src/stores/analytics/clickhouse/migrations';
 import {
   DAILY_LANE_DIMENSION_TOTALS,
+  DAILY_LANE_TOTALS,
   dailyPriceTotalsQuery,
   dailyTotalsWithoutOutliersQuery,
   deleteBatchesStatement,
@@ -242,7 +243,7 @@ describe('daily lane totals: inserts, retractions, merges', () => {
   it('reads the daily totals, not the prices (the query fails if the projection cannot answer it)', async () => {
     const lane = { originPorts: ORIGINS.slice(0, 3), destinationPorts: DESTINATIONS };
     const range = { from: FIRST_DAY, to: (FIRST_DAY + DAYS - 1) as EpochDay };
-    const force = `SETTINGS force_optimize_projection = 1, force_optimize_projection_name = '${DAILY_LANE_DIMENSION_TOTALS}'`;
+    const force = `SETTINGS force_optimize_projection = 1, force_optimize_projection_name = '${DAILY_LANE_TOTALS}'`;
     const params = selectedPricesParams(lane, range);
     const forced = await sql<{ epochDay: number; priceCount: number; totalUsdCents: number }>(
       client,
@@ -256,6 +257,22 @@ describe('daily lane totals: inserts, retractions, merges', () => {
     await expect(sql(client, `${dailyTotalsWithoutOutliersQuery(db)}\n${force}`, params)).rejects.toThrow(
       /projection/i,
     );
+  });
+
+  it('answers a question without a filter from the lane totals, a filtered one from the dimension totals', async () => {
+    const range = { from: FIRST_DAY, to: (FIRST_DAY + DAYS - 1) as EpochDay };
+    const readsFrom = async (lane: LanePorts): Promise<string[]> => {
+      const plan = await sql<{ explain: string }>(
+        client,
+        `EXPLAIN ${dailyPriceTotalsQuery(db, lane.dimensions)}`,
+        selectedPricesParams(lane, range),
+      );
+      return plan.flatMap((r) => /ReadFromMergeTree \((\w+)\)/.exec(r.explain)?.[1] ?? []);
+    };
+    const lane = { originPorts: ORIGINS.slice(0, 3), destinationPorts: DESTINATIONS };
+    expect(await readsFrom(lane)).toEqual([DAILY_LANE_TOTALS]);
+    const filtered = { ...lane, dimensions: { containerTypes: ['40HC' as const], contractTerm: null } };
+    expect(await readsFrom(filtered)).toEqual([DAILY_LANE_DIMENSION_TOTALS]);
   });
 
   it('stops counting retracted batches at once: in a merged part, across slices, a whole part of their own', async () => {

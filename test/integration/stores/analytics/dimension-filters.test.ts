@@ -7,11 +7,12 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { clickHouseStoreOptions } from '../../../../src/app/rateline';
 import type { PriceRecord } from '../../../../src/domain/batch';
 import { parseDay, type EpochDay } from '../../../../src/domain/day';
-import { dimensionFilterOf, type DimensionFilter } from '../../../../src/domain/freight-dimensions';
+import { dimensionFilterOf, filtersNothing, type DimensionFilter } from '../../../../src/domain/freight-dimensions';
 import type { AnalyticsStore } from '../../../../src/stores/analytics';
 import { select } from '../../../../src/stores/analytics/clickhouse/database';
 import {
   DAILY_LANE_DIMENSION_TOTALS,
+  DAILY_LANE_TOTALS,
   dailyPriceSpreadsQuery,
   dailyPriceTotalsQuery,
   selectedPricesParams,
@@ -67,7 +68,11 @@ afterAll(async () => {
 
 const lane = { originPorts: ORIGINS, destinationPorts: DESTINATIONS };
 const range = { from: FIRST_DAY, to: (FIRST_DAY + 19) as EpochDay };
-const force = `SETTINGS force_optimize_projection = 1, force_optimize_projection_name = '${DAILY_LANE_DIMENSION_TOTALS}'`;
+/** The totals a question must be read from: a filter needs the dimension keys, no filter the lane totals. */
+const force = (dimensions: DimensionFilter): string =>
+  `SETTINGS force_optimize_projection = 1, force_optimize_projection_name = '${
+    filtersNothing(dimensions) ? DAILY_LANE_TOTALS : DAILY_LANE_DIMENSION_TOTALS
+  }'`;
 
 function expectedTotals(filter: DimensionFilter) {
   const byDay = new Map<number, { day: number; priceCount: number; totalUsdCents: number }>();
@@ -93,7 +98,7 @@ it.each([
   const ports = { ...lane, dimensions };
   const forced = await select<{ epochDay: number; priceCount: number; totalUsdCents: number }>(
     client,
-    `${dailyPriceTotalsQuery(db, dimensions)}\n${force}`,
+    `${dailyPriceTotalsQuery(db, dimensions)}\n${force(dimensions)}`,
     selectedPricesParams(ports, range),
   );
   const expected = expectedTotals(dimensions);
@@ -110,7 +115,7 @@ it('reads the prices for the spread (the projection cannot answer it)', async ()
   await expect(
     select(
       client,
-      `${dailyPriceSpreadsQuery(db, { excludeOutliers: false }, dimensions)}\n${force}`,
+      `${dailyPriceSpreadsQuery(db, { excludeOutliers: false }, dimensions)}\n${force(dimensions)}`,
       selectedPricesParams(ports, range),
     ),
   ).rejects.toThrow(/projection/i);
