@@ -1,4 +1,4 @@
-import { dailyPriceTotalsQuery } from '../../src/stores/analytics';
+import { dailyPriceTotalsQuery, settingsClause } from '../../src/stores/analytics';
 import type { BenchSection } from './context';
 import { BenchGraphqlClient } from './graphql-client';
 import { caseRunner, measureWith, type RatesCase } from './rates-latency';
@@ -24,7 +24,7 @@ export const dailyTotalsLatencySection: BenchSection = {
     context.progress(
       `measuring ${RAW_SCAN_CASE.name} (${context.warmup} warm-up + ${context.iterations} timed, each way)`,
     );
-    const rawScan = `${dailyPriceTotalsQuery(context.config.clickhouse.database)}\nSETTINGS optimize_use_projections = 0`;
+    const rawScan = `${dailyPriceTotalsQuery(context.config.clickhouse.database)}\n${settingsClause({ optimize_use_projections: 0 })}`;
     const client = new BenchGraphqlClient(`${context.running.url}/graphql`, context.apiKey);
     try {
       const runner = await caseRunner(context, RAW_SCAN_CASE, client, rawScan);

@@ -4,6 +4,8 @@ import {
   DAILY_PRICE_TOTALS_FORMAT,
   dailyPriceSpreadsQuery,
   dailyPriceTotalsQuery,
+  dailyPriceTotalsSettings,
+  settingsClause,
   type DailyPriceTotalsRow,
 } from '../../src/stores/analytics';
 import { LocationsService } from '../../src/locations';
@@ -116,7 +118,7 @@ export async function caseRunner(
     directQuery ??
     (ratesCase.withSpread
       ? dailyPriceSpreadsQuery(database, { excludeOutliers: false }, dimensions)
-      : dailyPriceTotalsQuery(database, dimensions));
+      : `${dailyPriceTotalsQuery(database, dimensions)}\n${settingsClause(dailyPriceTotalsSettings(dimensions))}`);
   const { running, direct } = context;
   const locations = new LocationsService(running.stores.operational.referenceData);
   const [origin, destination] = await Promise.all([

@@ -5,15 +5,23 @@ import {
   Lexer,
   Source,
   TokenKind,
+  getNamedType,
+  getNullableType,
   getOperationAST,
   getVariableValues,
+  isInputObjectType,
+  isInputType,
+  isListType,
+  typeFromAST,
   validate,
   visit,
   type DocumentNode,
+  type GraphQLInputType,
   type GraphQLSchema,
   type OperationDefinitionNode,
   type SelectionSetNode,
   type ValidationRule,
+  type VariableDefinitionNode,
 } from 'graphql';
 import depthLimit from 'graphql-depth-limit';
 import {
@@ -202,8 +210,50 @@ export function operationCost(
 }
 
 /**
+ * A variable's value as the cost walk needs it: every list of input objects in it (a batch's items)
+ * empty. No cost depends on such a list's contents (a write's size is bounded by MAX_BATCH_ITEMS and
+ * the body's), and coercing 50,000 items costs about 150 ms, which the walk and the check before it
+ * would otherwise each spend on top of execution's own coercion. A field that came to be priced by
+ * such a list would have to change this.
+ */
+function withoutInputObjectLists(value: unknown, type: GraphQLInputType): unknown {
+  const nullable = getNullableType(type);
+  if (isListType(nullable)) {
+    return Array.isArray(value) && value.length > 0 && isInputObjectType(getNamedType(nullable)) ? [] : value;
+  }
+  if (!isInputObjectType(nullable) || typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return value;
+  }
+  const fields = value as Record<string, unknown>;
+  let lighter: Record<string, unknown> | undefined;
+  for (const [name, field] of Object.entries(nullable.getFields())) {
+    if (!Object.hasOwn(fields, name)) continue;
+    const fieldValue = withoutInputObjectLists(fields[name], field.type);
+    if (fieldValue !== fields[name]) (lighter ??= { ...fields })[name] = fieldValue;
+  }
+  return lighter ?? value;
+}
+
+function costVariables(
+  schema: GraphQLSchema,
+  definitions: readonly VariableDefinitionNode[],
+  variables: Record<string, unknown>,
+): Record<string, unknown> {
+  let lighter: Record<string, unknown> | undefined;
+  for (const definition of definitions) {
+    const name = definition.variable.name.value;
+    const type = typeFromAST(schema, definition.type);
+    if (!type || !isInputType(type) || !Object.hasOwn(variables, name)) continue;
+    const value = withoutInputObjectLists(variables[name], type);
+    if (value !== variables[name]) (lighter ??= { ...variables })[name] = value;
+  }
+  return lighter ?? variables;
+}
+
+/**
  * Judges operations against the limits: a verdict, or undefined when the variables do not coerce
- * (execution then reports that, field by field, before resolving anything).
+ * (execution then reports that, field by field, before resolving anything; items of a list of input
+ * objects are only coerced there, see {@link withoutInputObjectLists}).
  */
 export function operationJudge(
   schema: GraphQLSchema,
@@ -220,11 +270,12 @@ export function operationJudge(
     if (!operation) return undefined;
     const counted = countedVerdict(document, operation, limits);
     if (counted) return counted;
-    const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables);
-    if (coerced.errors) return undefined;
+    const definitions = operation.variableDefinitions ?? [];
+    const costed = costVariables(schema, definitions, variables);
+    if (getVariableValues(schema, definitions, costed).errors) return undefined;
     let complexity: number;
     try {
-      complexity = operationCost(schema, document, operationName, variables, limits.maxQueryComplexity);
+      complexity = operationCost(schema, document, operationName, costed, limits.maxQueryComplexity);
     } catch (error) {
       // With variables that coerce, what is left is the walk giving up: more fields than it may count.
       if (!(error instanceof GraphQLError)) throw error;

@@ -32,7 +32,9 @@ export { READ_FORMAT as DAILY_PRICE_TOTALS_FORMAT } from './clickhouse/database'
 export {
   dailyPriceSpreadsQuery,
   dailyPriceTotalsQuery,
+  dailyPriceTotalsSettings,
   laneStatisticsQuery,
+  settingsClause,
   periodPriceStatisticsQuery,
   type DailyPriceSpreadsRow,
   type DailyPriceTotalsRow,

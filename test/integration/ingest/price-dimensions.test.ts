@@ -11,7 +11,7 @@ import { ExchangeRateService, OfflineRateProvider } from '../../../src/currencie
 import { RatelineError } from '../../../src/domain/errors';
 import type { SheetRow } from '../../../src/ingest';
 import { select } from '../../../src/stores/analytics/clickhouse/database';
-import { TEST_SUPPLIER } from '../../helpers/batch-actors';
+import { TEST_ADMIN, TEST_SUPPLIER } from '../../helpers/batch-actors';
 import {
   closeEmbeddedStores,
   openChdbClient,
@@ -233,36 +233,62 @@ describe('a rate sheet', () => {
 });
 
 describe('replication', () => {
-  let client: ClickHouseClient;
+  let client: ClickHouseClient | undefined;
   afterAll(() => client?.close());
 
-  it('writes each price’s dimensions into ClickHouse exactly, unspecified as empty', async () => {
-    const batch = await stores.ingest.submitPriceBatch(TEST_SUPPLIER, {
-      items: [
-        item('2016-02-01', 1000, { containerType: '40HQ', contractTerm: 'LONG_TERM' }),
-        item('2016-02-01', 1100, { containerType: '20TK' }),
-        item('2016-02-01', 1200, { contractTerm: 'SHORT_TERM' }),
-        item('2016-02-01', 1300),
-      ],
-      idempotencyKey: freshKey(),
-      skipInvalid: false,
-    });
+  /** Runs a replicator until ClickHouse holds every change made so far. */
+  async function replicate(): Promise<void> {
     const replicator = newReplicator(stores.operational, stores.analytics.replica, FAST_REPLICATOR_OPTIONS);
     replicator.start();
     await replicator.caughtUp(30_000);
     await replicator.stop();
-    client = openChdbClient(stores.dataDir);
+  }
+  /** What ClickHouse holds of a batch: [item, cents, container type, contract term]. */
+  async function replicated(batchId: string): Promise<[number, number, string, string][]> {
+    client ??= openChdbClient(stores.dataDir);
     const rows = await select<{ item: number; cents: number; type: string; term: string }>(
       client,
       `SELECT item_index AS item, usd_cents AS cents, container_type AS type, contract_term AS term
          FROM rateline.prices WHERE batch_id = {id:String} ORDER BY item_index`,
-      { id: batch.id },
+      { id: batchId },
     );
-    expect(rows.map((r) => [Number(r.item), Number(r.cents), r.type, r.term])).toEqual([
-      [0, 100_000, '40HC', 'LONG_TERM'],
-      [1, 110_000, '20TK', ''],
-      [2, 120_000, '', 'SHORT_TERM'],
-      [3, 130_000, '', ''],
-    ]);
+    return rows.map((r) => [Number(r.item), Number(r.cents), r.type, r.term]);
+  }
+  const mixed = [
+    item('2016-02-01', 1000, { containerType: '40HQ', contractTerm: 'LONG_TERM' }),
+    item('2016-02-01', 1100, { containerType: '20TK' }),
+    item('2016-02-01', 1200, { contractTerm: 'SHORT_TERM' }),
+    item('2016-02-01', 1300),
+  ];
+  const mixedInClickHouse = [
+    [0, 100_000, '40HC', 'LONG_TERM'],
+    [1, 110_000, '20TK', ''],
+    [2, 120_000, '', 'SHORT_TERM'],
+    [3, 130_000, '', ''],
+  ];
+
+  it('writes each price’s dimensions into ClickHouse exactly, unspecified as empty', async () => {
+    const batch = await stores.ingest.submitPriceBatch(TEST_SUPPLIER, {
+      items: mixed,
+      idempotencyKey: freshKey(),
+      skipInvalid: false,
+    });
+    await replicate();
+    expect(await replicated(batch.id)).toEqual(mixedInClickHouse);
+  });
+
+  it('copies a restored batch’s prices again with their dimensions', async () => {
+    const batch = await stores.ingest.submitPriceBatch(TEST_SUPPLIER, {
+      items: mixed.map((i) => ({ ...i, day: '2016-02-02' })),
+      idempotencyKey: freshKey(),
+      skipInvalid: false,
+    });
+    await replicate();
+    await stores.ingest.retractBatch(TEST_ADMIN, batch.id);
+    await replicate();
+    expect(await replicated(batch.id)).toEqual([]);
+    await stores.ingest.restoreBatch(TEST_ADMIN, batch.id);
+    await replicate();
+    expect(await replicated(batch.id)).toEqual(mixedInClickHouse);
   });
 });

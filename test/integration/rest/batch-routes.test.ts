@@ -190,6 +190,82 @@ describe('a CSV sheet', () => {
   });
 });
 
+describe('a sheet’s container types and contract terms', () => {
+  /** Prices counted per day on CNSGH → DKAAR in a month of 2044 (June unless given), filtered as given. */
+  async function countedUnder(filter: { containerTypes?: string[]; contractTerm?: string }, month = '06') {
+    const answer = await service.graphql<{ rates: { day: string; priceCount: number }[] }>(
+      `query($types: [String!], $term: ContractTerm, $f: Date!, $t: Date!) {
+        rates(origin: "CNSGH", destination: "DKAAR", dateFrom: $f, dateTo: $t, minPrices: 1,
+              containerTypes: $types, contractTerm: $term) { day priceCount } }`,
+      { types: filter.containerTypes, term: filter.contractTerm, f: `2044-${month}-01`, t: `2044-${month}-28` },
+      as('reader'),
+    );
+    if (!answer.data) throw new Error(JSON.stringify(answer.errors));
+    return countedDays(answer.data.rates);
+  }
+
+  it('reads container_type and contract_term columns per line, the stated term over the range’s validity', async () => {
+    const text =
+      'origin,destination,day,date_from,date_to,price,container_type,contract_term\n' +
+      'CNSGH,DKAAR,2044-06-01,,,1500,40HQ,LONG_TERM\n' + // the alias reads as 40HC
+      'CNSGH,DKAAR,2044-06-01,,,900,20dc,\n' + // a single day implies no term
+      'CNSGH,DKAAR,,2044-06-01,2044-06-03,1000,40HC,\n' + // 3 days of validity: short
+      'CNSGH,DKAAR,,2044-06-02,2044-06-03,1100,,LONG_TERM\n' + // stated: long, whatever the validity
+      'CNSGH,DKAAR,2044-06-04,,,1200,,\n' + // unspecified
+      'CNSGH,DKAAR,2044-06-04,,,1200,45XX,\n' + // line 7: an unknown code
+      'CNSGH,DKAAR,2044-06-04,,,1200,,YEARLY\n'; // line 8: an unknown term
+    const answer = await csv('csv-dimensions', text, 'supplierA', '&skipInvalid=true');
+    expect(answer.status).toBe(202);
+    const batch = await settled((answer.json as BatchJson).id);
+    expect(batch).toMatchObject({ status: 'ACCEPTED', acceptedCount: 8 });
+    expect(batch.errors.map((e) => [e.line, e.field, e.code])).toEqual([
+      [7, 'containerType', 'BAD_USER_INPUT'],
+      [8, 'contractTerm', 'BAD_USER_INPUT'],
+    ]);
+
+    expect(await countedUnder({})).toEqual(
+      tally([
+        '2044-06-01',
+        '2044-06-01',
+        ...daysFrom('2044-06-01', '2044-06-03'),
+        '2044-06-02',
+        '2044-06-03',
+        '2044-06-04',
+      ]),
+    );
+    expect(await countedUnder({ containerTypes: ['40HC'] })).toEqual(
+      tally(['2044-06-01', ...daysFrom('2044-06-01', '2044-06-03')]),
+    );
+    expect(await countedUnder({ containerTypes: ['20GP'] })).toEqual(tally(['2044-06-01']));
+    expect(await countedUnder({ contractTerm: 'LONG_TERM' })).toEqual(
+      tally(['2044-06-01', '2044-06-02', '2044-06-03']),
+    );
+    expect(await countedUnder({ contractTerm: 'SHORT_TERM' })).toEqual(tally(daysFrom('2044-06-01', '2044-06-03')));
+    expect(await countedUnder({ containerTypes: ['40HC'], contractTerm: 'SHORT_TERM' })).toEqual(
+      tally(daysFrom('2044-06-01', '2044-06-03')),
+    );
+  });
+
+  it('reads containerType and contractTerm from NDJSON objects', async () => {
+    const lane = { originCode: 'CNSGH', destinationCode: 'DKAAR' };
+    const lines = [
+      { ...lane, day: '2044-07-20', price: 1500, containerType: '40RH', contractTerm: 'SHORT_TERM' },
+      { ...lane, day: '2044-07-20', price: 1400, containerType: '40RH' },
+      { ...lane, day: '2044-07-21', price: 1300 },
+    ].map((o) => JSON.stringify(o));
+    const answer = await post(lines.join('\n'), {
+      headers: { 'content-type': 'application/x-ndjson', 'idempotency-key': 'ndjson-dimensions', ...as('supplierA') },
+    });
+    expect(answer.status).toBe(202);
+    expect(await settled((answer.json as BatchJson).id)).toMatchObject({ status: 'ACCEPTED', acceptedCount: 3 });
+    expect(await countedUnder({ containerTypes: ['40RH'] }, '07')).toEqual(tally(['2044-07-20', '2044-07-20']));
+    expect(await countedUnder({ containerTypes: ['40RH'], contractTerm: 'SHORT_TERM' }, '07')).toEqual(
+      tally(['2044-07-20']),
+    );
+    expect(await countedUnder({}, '07')).toEqual(tally(['2044-07-20', '2044-07-20', '2044-07-21']));
+  });
+});
+
 describe('an NDJSON sheet', () => {
   it('counts its objects, days and ranges, blank lines ignored, skipInvalid from the header', async () => {
     const objects = [

@@ -84,6 +84,30 @@ describe('operationJudge', () => {
   it('gives no verdict when the variables do not coerce: execution reports them', () => {
     expect(verdictOf('query($code: String!) { port(code: $code) { code } }', { code: 42 })).toBeUndefined();
   });
+
+  it('never reads the items of a batch: execution alone coerces them, while the other variables still count', () => {
+    let reads = 0;
+    const item = new Proxy(
+      { originCode: 'CNSGH', destinationCode: 'NLRTM', day: '2016-01-04', price: 1000, currency: 'USD' },
+      {
+        get(target, key): unknown {
+          reads += 1;
+          return Reflect.get(target, key) as unknown;
+        },
+      },
+    );
+    const submit = `mutation($input: SubmitPriceBatchInput!, $skip: Boolean!) {
+      submitPriceBatch(input: $input) { id errors @skip(if: $skip) { message } } }`;
+    const input = { items: Array.from({ length: 1_000 }, () => item), idempotencyKey: 'k' };
+    expect(verdictOf(submit, { input, skip: false })).toBeNull();
+    expect(reads).toBe(0);
+    expect(input.items).toHaveLength(1_000); // the request's own variables are left as they came
+    // A bad item is left to execution too; a bad variable of another kind still gives no verdict.
+    expect(verdictOf(submit, { input: { ...input, items: [{ price: 'no' }] }, skip: false })).toBeNull();
+    expect(verdictOf(submit, { input, skip: 'no' })).toBeUndefined();
+    expect(verdictOf(submit, { input: { ...input, idempotencyKey: 7 }, skip: false })).toBeUndefined();
+    expect(reads).toBe(0);
+  });
 });
 
 describe('checkQueryDocument', () => {

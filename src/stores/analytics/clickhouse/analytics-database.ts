@@ -4,7 +4,7 @@ import type { DayRange, LanePorts } from '../ports';
 import type { BudgetedReads } from './budgeted-reads';
 import { select } from './database';
 import { migrateAnalyticsSchema } from './migrations';
-import { selectedPricesParams } from './sql';
+import { selectedPricesParams, type QuerySettings } from './sql';
 
 /**
  * The client and database every port of the adapter shares, and whether the schema is up to date: a
@@ -45,19 +45,19 @@ export class AnalyticsDatabase {
 
   /**
    * The rows of a query over the prices of a lane and range (its parameters are
-   * {@link selectedPricesParams} plus `params`), run within `budget` (see {@link BudgetedReads}); none,
-   * without asking, when a side of the lane has no port, since no price can match.
+   * {@link selectedPricesParams} plus `params`), run within `budget` (see {@link BudgetedReads}) with
+   * its `settings`; none, without asking, when a side of the lane has no port, since no price can match.
    */
   async selectOnLane<Row>(
     query: string,
     lane: LanePorts,
     range: DayRange,
     budget: Budget,
-    params: Record<string, unknown> = {},
+    { params = {}, settings = {} }: { params?: Record<string, unknown>; settings?: QuerySettings } = {},
   ): Promise<Row[]> {
     await this.ready();
     if (lane.originPorts.length === 0 || lane.destinationPorts.length === 0) return [];
-    return this.reads.select<Row>(query, { ...selectedPricesParams(lane, range), ...params }, budget);
+    return this.reads.select<Row>(query, { ...selectedPricesParams(lane, range), ...params }, budget, settings);
   }
 
   async insert(params: Parameters<ClickHouseClient['insert']>[0]): Promise<void> {

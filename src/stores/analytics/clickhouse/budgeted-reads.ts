@@ -5,6 +5,7 @@ import { recoverAfterFailedRead, type ClickHouseEngine } from './client';
 import { select } from './database';
 import type { AnalyticsSaturation } from '../ports';
 import { QueryLine } from './query-line';
+import { settingsClause, type QuerySettings } from './sql';
 
 /** ClickHouse's error when `max_execution_time` stopped a query (code 159). */
 const isTimeoutExceeded = (error: unknown): boolean =>
@@ -24,9 +25,12 @@ const killStatement = (tag: string): string =>
  * `clickhouse_settings`, which the chDB connection turns into `SET` statements that stay on the
  * connection for every later query.
  */
-function budgetSettings(tag: string, remainingMs: number): string {
-  const limit = Number.isFinite(remainingMs) ? `max_execution_time = ${Math.max(remainingMs, 1) / 1000}, ` : '';
-  return `SETTINGS ${limit}log_comment = '${tag}'`;
+function budgetSettings(tag: string, remainingMs: number, settings: QuerySettings): string {
+  return settingsClause({
+    ...settings,
+    ...(Number.isFinite(remainingMs) && { max_execution_time: Math.max(remainingMs, 1) / 1000 }),
+    log_comment: tag,
+  });
 }
 
 /**
@@ -51,16 +55,29 @@ export class BudgetedReads {
     this.line = new QueryLine(concurrency, saturationWaitMs);
   }
 
-  /** The rows of a SELECT run within `budget`; rejects with the budget's reason once it is spent. */
-  select<Row>(query: string, params: Record<string, unknown>, budget: Budget): Promise<Row[]> {
-    return this.line.run(budget.signal, () => this.execute<Row>(query, params, budget));
+  /**
+   * The rows of a SELECT run within `budget` and with the query's own `settings`; rejects with the
+   * budget's reason once it is spent.
+   */
+  select<Row>(
+    query: string,
+    params: Record<string, unknown>,
+    budget: Budget,
+    settings: QuerySettings = {},
+  ): Promise<Row[]> {
+    return this.line.run(budget.signal, () => this.execute<Row>(query, params, budget, settings));
   }
 
   saturation(): AnalyticsSaturation | undefined {
     return this.line.saturation();
   }
 
-  private async execute<Row>(query: string, params: Record<string, unknown>, budget: Budget): Promise<Row[]> {
+  private async execute<Row>(
+    query: string,
+    params: Record<string, unknown>,
+    budget: Budget,
+    settings: QuerySettings,
+  ): Promise<Row[]> {
     const tag = randomUUID();
     const kill = (): void => {
       // Nobody waits for the kill: the read's caller has its answer already. If it fails, the query
@@ -69,9 +86,14 @@ export class BudgetedReads {
     };
     budget.signal.addEventListener('abort', kill, { once: true });
     try {
-      return await select<Row>(this.client, `${query}\n${budgetSettings(tag, budget.deadline - Date.now())}`, params, {
-        query_id: tag,
-      });
+      return await select<Row>(
+        this.client,
+        `${query}\n${budgetSettings(tag, budget.deadline - Date.now(), settings)}`,
+        params,
+        {
+          query_id: tag,
+        },
+      );
     } catch (error) {
       await recoverAfterFailedRead(this.engine, this.client).catch(() => undefined);
       // The engine's own limit may strike a moment before the budget's timer does.

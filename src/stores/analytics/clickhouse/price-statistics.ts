@@ -64,7 +64,7 @@ export class ClickHousePriceStatistics implements PriceStatisticsQueries {
       lane,
       range,
       budget,
-      { limit: options.limit },
+      { params: { limit: options.limit } },
     );
     return rows.map((r) => ({
       originCode: r.originCode,

@@ -15,6 +15,7 @@ import { finiteOrNull } from './float';
 import {
   dailyPriceSpreadsQuery,
   dailyPriceTotalsQuery,
+  dailyPriceTotalsSettings,
   dailyTotalsWithoutOutliersQuery,
   type DailyPriceSpreadsRow,
   type DailyPriceTotalsRow,
@@ -38,6 +39,7 @@ export class ClickHousePriceTotals implements PriceTotalsQueries {
       lane,
       range,
       budget,
+      { settings: dailyPriceTotalsSettings(lane.dimensions) },
     );
     return rows.map(dailyTotalOf);
   }

@@ -5,7 +5,14 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { ReplicaSnapshot, ReplicaSnapshots, ReplicationCheckpoint } from '../ports';
 import type { ClickHouseEngine } from './client';
 import { select } from './database';
-import { latestCheckpointQuery, PRICE_COLUMNS, replicaIdQuery, type CheckpointRow, type ReplicaIdRow } from './sql';
+import {
+  latestCheckpointQuery,
+  PRICE_COLUMNS,
+  replicaIdQuery,
+  stringLiteral,
+  type CheckpointRow,
+  type ReplicaIdRow,
+} from './sql';
 
 /** The first line of a snapshot file: JSON, then a newline, then the prices in ClickHouse's Native format. */
 interface SnapshotHeader {
@@ -32,9 +39,6 @@ const PRICE_COLUMNS_OF_FORMAT: Readonly<Record<string, readonly string[]>> = {
 };
 /** The header is read in pieces of this size until its newline. */
 const HEADER_READ_BYTES = 1 << 20;
-
-/** A file path as a ClickHouse string literal. */
-const literal = (text: string): string => `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
 interface CountRow {
   readonly n: number | string;
@@ -87,7 +91,7 @@ export class ClickHouseSnapshots implements ReplicaSnapshots {
     const query = `SELECT ${PRICE_COLUMNS.join(', ')} FROM ${this.db}.prices`;
     if (this.engine.kind === 'embedded') {
       await this.client.command({
-        query: `${query} INTO OUTFILE ${literal(path.resolve(partial))} APPEND FORMAT Native`,
+        query: `${query} INTO OUTFILE ${stringLiteral(path.resolve(partial))} APPEND FORMAT Native`,
       });
     } else {
       const { stream } = await this.client.exec({ query: `${query} FORMAT Native` });
@@ -112,7 +116,7 @@ export class ClickHouseSnapshots implements ReplicaSnapshots {
       const body = path.join(path.dirname(path.resolve(file)), `.${path.basename(file)}.${process.pid}.native`);
       try {
         await pipeline(fs.createReadStream(file, { start: bodyStart }), fs.createWriteStream(body));
-        await this.client.command({ query: `${insert} SELECT ${columns} FROM file(${literal(body)}, Native)` });
+        await this.client.command({ query: `${insert} SELECT ${columns} FROM file(${stringLiteral(body)}, Native)` });
       } finally {
         fs.rmSync(body, { force: true });
       }

@@ -5,7 +5,7 @@
  */
 import { formatDay } from '../../../domain/day';
 import type { Granularity } from '../../../domain/period';
-import { ALL_PRICES, type DimensionFilter } from '../../../domain/freight-dimensions';
+import { ALL_PRICES, filtersNothing, type DimensionFilter } from '../../../domain/freight-dimensions';
 import { SPREAD_FIELDS, SPREAD_QUANTILES } from '../../../domain/market-spread';
 import type { DayRange, LaneOrder, LanePorts, LaneStatisticsOptions, PriceSelection } from '../ports';
 
@@ -52,6 +52,31 @@ export const dailyPriceTotalsQuery = (database: string, dimensions?: DimensionFi
    WHERE ${selectedPricesFilter(dimensions)}
    GROUP BY day
    ORDER BY day`;
+
+/** Settings of one query, written into its own SETTINGS clause (see {@link settingsClause}). */
+export type QuerySettings = Readonly<Record<string, string | number>>;
+
+/**
+ * The rates aggregate's settings: the daily totals it should read. Left to choose, ClickHouse plans the
+ * question against both projections every time, which cost an unfiltered question about 2 ms more
+ * than before the dimension totals existed (10 million prices, region → region over a year, 13.2–16.7
+ * against 11.1–13.2 ms; with the preference 11.3–11.8 ms). The preference is only a hint: a question the
+ * projection cannot answer still reads what can.
+ */
+export const dailyPriceTotalsSettings = (dimensions: DimensionFilter = ALL_PRICES): QuerySettings => ({
+  preferred_optimize_projection_name: filtersNothing(dimensions) ? DAILY_LANE_TOTALS : DAILY_LANE_DIMENSION_TOTALS,
+});
+
+/** A string as a ClickHouse string literal. */
+export const stringLiteral = (text: string): string => `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
+/** `SETTINGS a = 'x', b = 2`, or '' for none. */
+export function settingsClause(settings: QuerySettings): string {
+  const entries = Object.entries(settings).map(
+    ([name, value]) => `${name} = ${typeof value === 'number' ? value : stringLiteral(value)}`,
+  );
+  return entries.length === 0 ? '' : `SETTINGS ${entries.join(', ')}`;
+}
 
 export interface DailyPriceTotalsRow {
   readonly epochDay: number;

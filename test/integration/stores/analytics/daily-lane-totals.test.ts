@@ -16,6 +16,8 @@ import {
   DAILY_LANE_DIMENSION_TOTALS,
   DAILY_LANE_TOTALS,
   dailyPriceTotalsQuery,
+  dailyPriceTotalsSettings,
+  settingsClause,
   dailyTotalsWithoutOutliersQuery,
   deleteBatchesStatement,
   partsWithoutTotalsQuery,
@@ -264,7 +266,7 @@ describe('daily lane totals: inserts, retractions, merges', () => {
     const readsFrom = async (lane: LanePorts): Promise<string[]> => {
       const plan = await sql<{ explain: string }>(
         client,
-        `EXPLAIN ${dailyPriceTotalsQuery(db, lane.dimensions)}`,
+        `EXPLAIN ${dailyPriceTotalsQuery(db, lane.dimensions)}\n${settingsClause(dailyPriceTotalsSettings(lane.dimensions))}`,
         selectedPricesParams(lane, range),
       );
       return plan.flatMap((r) => /ReadFromMergeTree \((\w+)\)/.exec(r.explain)?.[1] ?? []);
