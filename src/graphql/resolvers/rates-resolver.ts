@@ -79,7 +79,12 @@ export class RatesResolver {
   @Query(() => [DailyRateType], {
     description:
       'Daily average price from origin to destination (regions count every port below them), one entry per ' +
-      'day from dateFrom to dateTo inclusive, ascending.',
+      'day from dateFrom to dateTo inclusive, ascending. Without containerTypes and contractTerm every price ' +
+      'counts, unspecified ones (a price that states no container type or term) included; the spread fields ' +
+      'cost a scan of the prices and are computed only when selected. Example, 40-foot high cubes on long-term ' +
+      'contracts with the spread: `rates(origin: "china_main", destination: "north_europe_main", dateFrom: ' +
+      '"2016-01-01", dateTo: "2016-01-10", containerTypes: ["40HC"], contractTerm: LONG_TERM) ' +
+      '{ day averagePrice low p25 median p75 high priceCount }`.',
     complexity: laneQueryComplexity(1, true),
   })
   async rates(
