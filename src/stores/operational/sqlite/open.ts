@@ -30,7 +30,7 @@ export interface SqliteStoreOptions {
  * WAL mode with synchronous=FULL, and brings its schema up to date. Every port shares one connection,
  * except that whole batches are recorded on a thread of their own, with its own connection (WAL lets
  * the main one read meanwhile): a 50,000-price batch takes the write thread about 160 ms that the
- * event loop no longer spends.
+ * event loop no longer spends. Batches' prices are read for the replicator on another such thread.
  */
 export function openSqliteOperationalStore(options: SqliteStoreOptions): OperationalStore {
   fs.mkdirSync(options.dataDir, { recursive: true });
@@ -43,7 +43,7 @@ export function openSqliteOperationalStore(options: SqliteStoreOptions): Operati
       referenceData: new SqliteReferenceData(db),
       batches: new SqliteBatches(rows, {
         record: (batch) => writeThread.record(batch),
-        pricesJson: (batchId, after, limit) => writeThread.pricesJson(batchId, after, limit),
+        pricesJson: (batchId, after, limit) => readThread.pricesJson(batchId, after, limit),
       }),
       chunkedBatches: new SqliteChunkedBatches(rows),
       batchWork: new SqliteBatchWork(rows),
@@ -53,8 +53,11 @@ export function openSqliteOperationalStore(options: SqliteStoreOptions): Operati
       retention: new SqlitePriceRetention(db),
       changeFeed: new SqliteChangeFeed(db, options.changeFeedPollMs ?? 50),
     };
-    // Last: nothing after it can fail and leave the thread running.
+    // Last: nothing after them can fail and leave a thread running. The replicator's reads of prices
+    // run on a second thread of the same kind, so that they do not queue behind the batches clients
+    // send (WAL lets readers and the writer work at once).
     const writeThread = new SqliteWriteThread(file);
+    const readThread = new SqliteWriteThread(file);
     return {
       ...ports,
       checkAvailable: () =>
@@ -62,7 +65,7 @@ export function openSqliteOperationalStore(options: SqliteStoreOptions): Operati
           db.prepare('SELECT 1').get();
         }),
       close: async () => {
-        await writeThread.close();
+        await Promise.all([writeThread.close(), readThread.close()]);
         db.close();
       },
     };
