@@ -17,6 +17,7 @@ import {
 } from '../../../../src/stores/analytics';
 import { select } from '../../../../src/stores/analytics/clickhouse/database';
 import { migrateAnalyticsSchema } from '../../../../src/stores/analytics/clickhouse/migrations';
+import { PRICE_COLUMNS } from '../../../../src/stores/analytics/clickhouse/sql';
 import { openChdbClient, removeDataDir, temporaryDataDir, testConfig } from '../../../helpers/components';
 
 interface StoredPrice {
@@ -158,16 +159,7 @@ describe('replica snapshots', () => {
     const source = await freshReplica('snapshot_source');
     await client.insert({
       table: `${source.database}.prices`,
-      columns: [
-        'origin_code',
-        'destination_code',
-        'day',
-        'usd_cents',
-        'batch_id',
-        'item_index',
-        'container_type',
-        'contract_term',
-      ],
+      columns: PRICE_COLUMNS,
       values: PRICES.map((p) => [p.origin, p.destination, p.day, p.cents, p.batch, p.item, p.type, p.term]),
       format: 'JSONCompactEachRow',
     });
