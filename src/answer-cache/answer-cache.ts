@@ -49,7 +49,7 @@ export class AnswerCache {
     compute: (budget: Budget) => Promise<T>,
   ): Promise<T> {
     const version = await this.version.current();
-    noteDataVersion(version);
+    noteDataVersion(budget, version);
     const key = `${this.keyPrefix}${version.token}:${question}:${digest(args)}`;
     const kept = await this.store.get(key);
     if (kept !== undefined) {

@@ -11,13 +11,7 @@ import { MemoryAnswerStore, RedisAnswerStore, TieredAnswerStore, type SharedStor
 import { cachedPriceStatistics, cachedPriceTotals } from './cached-queries';
 import { InProcessReplicaVersion, ReplicaStateVersion, type DataVersionSource } from './data-version';
 
-export {
-  ANSWER_CACHE_CONTROL,
-  currentDataAsOf,
-  DATA_AS_OF_HEADER,
-  freshnessHeaders,
-  withProvenance,
-} from './provenance';
+export { ANSWER_CACHE_CONTROL, dataAsOf, DATA_AS_OF_HEADER, freshnessHeaders } from './provenance';
 export type { AnswerOutcome } from './answer-cache';
 
 /** How long a shared answer is kept: far longer than a version lives while prices arrive. */

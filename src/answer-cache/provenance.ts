@@ -1,4 +1,4 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { UNBOUNDED, type Budget } from '../domain/budget';
 import type { DataVersion } from './data-version';
 
 /** The data versions the answers of one request were computed from (or found under). */
@@ -16,24 +16,27 @@ class RequestProvenance {
   }
 }
 
-const requests = new AsyncLocalStorage<RequestProvenance>();
-
 /**
- * Runs `handle` (an HTTP request's handling) with a record of the data versions its answers come
- * from; every read through the cache in its asynchronous descent notes its version there, without the
- * services passing anything along.
+ * Each request's provenance, found by its budget: every analytical read takes the budget of the request
+ * it answers down to the cache, so the budget names the request. (An AsyncLocalStorage did this before;
+ * its promise hooks, run for every promise of every request, cost a cached answer about a tenth of its
+ * CPU.) Work for no request (UNBOUNDED: subscriptions, the replicator) records nothing.
  */
-export function withProvenance<T>(handle: () => T): T {
-  return requests.run(new RequestProvenance(), handle);
+const provenances = new WeakMap<Budget, RequestProvenance>();
+
+export function noteDataVersion(budget: Budget, version: DataVersion): void {
+  if (budget === UNBOUNDED) return;
+  let provenance = provenances.get(budget);
+  if (provenance === undefined) {
+    provenance = new RequestProvenance();
+    provenances.set(budget, provenance);
+  }
+  provenance.note(version);
 }
 
-export function noteDataVersion(version: DataVersion): void {
-  requests.getStore()?.note(version);
-}
-
-/** When the data the current request's answers were computed from was complete; undefined if no answer read any. */
-export function currentDataAsOf(): Date | undefined {
-  return requests.getStore()?.dataAsOf();
+/** When the data the answers read within `budget` were computed from was complete; undefined if none read any. */
+export function dataAsOf(budget: Budget): Date | undefined {
+  return provenances.get(budget)?.dataAsOf();
 }
 
 /**
@@ -43,12 +46,12 @@ export function currentDataAsOf(): Date | undefined {
  */
 export const ANSWER_CACHE_CONTROL = 'public, no-cache';
 
-/** When the data of the answer was complete (ISO 8601), as {@link currentDataAsOf} says. */
+/** When the data of the answer was complete (ISO 8601), as {@link dataAsOf} says. */
 export const DATA_AS_OF_HEADER = 'Rateline-Data-As-Of';
 
-/** The headers of an HTTP answer read from analytics. */
-export function freshnessHeaders(): Record<string, string> {
-  const asOf = currentDataAsOf();
+/** The headers of an HTTP answer read from analytics within `budget`. */
+export function freshnessHeaders(budget: Budget): Record<string, string> {
+  const asOf = dataAsOf(budget);
   return {
     'Cache-Control': ANSWER_CACHE_CONTROL,
     ...(asOf === undefined ? {} : { [DATA_AS_OF_HEADER]: asOf.toISOString() }),

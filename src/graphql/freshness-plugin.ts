@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { ANSWER_CACHE_CONTROL, currentDataAsOf, DATA_AS_OF_HEADER } from '../answer-cache';
+import { ANSWER_CACHE_CONTROL, dataAsOf, DATA_AS_OF_HEADER } from '../answer-cache';
 import type { RequestContext } from './context';
 
 /**
@@ -12,9 +12,9 @@ export function freshnessPlugin(): ApolloServerPlugin<RequestContext> {
   return {
     requestDidStart: () =>
       Promise.resolve({
-        willSendResponse: ({ request, response }) => {
+        willSendResponse: ({ request, response, contextValue }) => {
           if (request.http?.method === 'GET') response.http.headers.set('cache-control', ANSWER_CACHE_CONTROL);
-          const asOf = currentDataAsOf()?.toISOString();
+          const asOf = dataAsOf(contextValue.budget)?.toISOString();
           if (asOf !== undefined) {
             response.http.headers.set(DATA_AS_OF_HEADER.toLowerCase(), asOf);
             if (response.body.kind === 'single') {

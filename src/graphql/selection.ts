@@ -12,6 +12,29 @@ import {
  * not evaluated: a field under `@skip` counts as selected, which costs time, never a wrong answer.
  */
 export function selectsAnyOf(info: GraphQLResolveInfo, path: readonly string[], names: readonly string[]): boolean {
+  // A field asked once in its document (the common case) selects the same whatever the variables, and
+  // its node lives as long as Apollo keeps the parsed document: walked once per document, not per request.
+  // Several nodes merged into one field can differ by request (@include on one of them): walked each time.
+  const [node] = info.fieldNodes;
+  if (node === undefined || info.fieldNodes.length > 1) return walkSelection(info, path, names);
+  const question = `${path.join('.')}:${names.join(',')}`;
+  let answers = answersByNode.get(node);
+  if (answers === undefined) {
+    answers = new Map();
+    answersByNode.set(node, answers);
+  }
+  let answer = answers.get(question);
+  if (answer === undefined) {
+    answer = walkSelection(info, path, names);
+    answers.set(question, answer);
+  }
+  return answer;
+}
+
+/** What {@link selectsAnyOf} answered for a field node, by path and names. */
+const answersByNode = new WeakMap<FieldNode, Map<string, boolean>>();
+
+function walkSelection(info: GraphQLResolveInfo, path: readonly string[], names: readonly string[]): boolean {
   const wanted = new Set(names);
   let sets = info.fieldNodes.flatMap((node) => (node.selectionSet ? [node.selectionSet] : []));
   for (const step of path) {

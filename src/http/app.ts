@@ -5,7 +5,6 @@ import type { Logger } from 'pino';
 import type { RequestLimits, WriteTurns } from '../limits';
 import type { RatelineServices } from '../services';
 import type { Limits } from '../config';
-import { withProvenance } from '../answer-cache';
 import { ANONYMOUS, presentedApiKey, requireRole, type ApiKeyAuthenticator, type Principal, type Role } from '../auth';
 import { budgetOf, requestBudgets } from '../budget';
 import { RatelineError } from '../domain/errors';
@@ -69,9 +68,6 @@ function boundedQueryDocuments(limits: HttpAppDependencies['limits']): RequestHa
   };
 }
 
-/** The answers of what follows note the data versions they were computed from (answer-cache/provenance.ts). */
-const answerProvenance: RequestHandler = (_req, _res, next) => withProvenance(next);
-
 function requireRoleFor(roles: readonly Role[]): RequestHandler {
   return (req, res, next) => {
     requireRole(principalOf(res), roles, `GET ${req.baseUrl}${req.path}`);
@@ -106,8 +102,8 @@ export function createHttpApp(deps: HttpAppDependencies): Express {
   app.use(authenticate(deps.authenticator));
   app.use(requestBudgets(deps.limits.queryTimeoutMs, deps.log));
   app.use(['/rates', '/export', '/graphql', '/batches'], limitRequests(deps.requestLimits));
-  app.use('/rates', requireRoleFor(['read']), answerProvenance, ratesRoute(deps.services.rates));
-  app.use('/export', requireRoleFor(['read']), answerProvenance, exportRoutes(deps.services));
+  app.use('/rates', requireRoleFor(['read']), ratesRoute(deps.services.rates));
+  app.use('/export', requireRoleFor(['read']), exportRoutes(deps.services));
   app.use(
     '/batches',
     batchRoutes(deps.services, principalOf, (res, left) => deps.writeTurns.take(callerAdmitted(res), left)),
@@ -117,8 +113,6 @@ export function createHttpApp(deps: HttpAppDependencies): Express {
     requireKey(deps.authenticator),
     express.json({ limit: deps.limits.maxRequestBodyBytes }),
     boundedQueryDocuments(deps.limits),
-    // After the body is read: its stream's callbacks would not carry the request's provenance on.
-    answerProvenance,
     expressMiddleware(deps.apollo, {
       context: ({ res }) =>
         Promise.resolve(

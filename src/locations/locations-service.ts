@@ -85,15 +85,29 @@ export class LocationsService {
   /**
    * A port code stands for itself, a region slug for every port at or below it; undefined when it names
    * nothing. Kept per revision of the reference data: one cheap read instead of three while it does
-   * not change (every analytical request resolves two locations).
+   * not change.
    */
   async resolve(id: string): Promise<ResolvedLocation | undefined> {
-    const key = `${await this.store.revision()}:${id}`;
-    const kept = this.resolved.get(key);
-    if (kept !== undefined) return kept === 'unknown' ? undefined : kept;
-    const resolved = await this.lookUp(id);
-    this.resolved.set(key, resolved ?? 'unknown');
+    const [resolved] = await this.resolveAll([id]);
     return resolved;
+  }
+
+  /**
+   * {@link resolve} for each id, against one read of the revision: every analytical request resolves
+   * the two ends of a lane, and that read was the largest cost of resolving them.
+   */
+  async resolveAll(ids: readonly string[]): Promise<(ResolvedLocation | undefined)[]> {
+    const revision = await this.store.revision();
+    return Promise.all(
+      ids.map(async (id) => {
+        const key = `${revision}:${id}`;
+        const kept = this.resolved.get(key);
+        if (kept !== undefined) return kept === 'unknown' ? undefined : kept;
+        const resolved = await this.lookUp(id);
+        this.resolved.set(key, resolved ?? 'unknown');
+        return resolved;
+      }),
+    );
   }
 
   private async lookUp(id: string): Promise<ResolvedLocation | undefined> {

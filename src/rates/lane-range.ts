@@ -38,7 +38,7 @@ export interface ResolvedLane {
  */
 export class LaneRangeValidator {
   constructor(
-    private readonly locations: Pick<LocationsService, 'resolve'>,
+    private readonly locations: Pick<LocationsService, 'resolveAll'>,
     private readonly maxRangeDays: number,
   ) {}
 
@@ -52,23 +52,18 @@ export class LaneRangeValidator {
   }
 
   async lane(query: Pick<LaneRangeQuery, 'origin' | 'destination'>): Promise<ResolvedLane> {
-    const [origin, destination] = await Promise.all([
-      this.location('origin', query.origin),
-      this.location('destination', query.destination),
-    ]);
-    return { origin, destination };
+    const [origin, destination] = await this.locations.resolveAll([query.origin, query.destination]);
+    return {
+      origin: known('origin', query.origin, origin),
+      destination: known('destination', query.destination, destination),
+    };
   }
+}
 
-  async location(field: 'origin' | 'destination', id: string): Promise<ResolvedLocation> {
-    const location = await this.locations.resolve(id);
-    if (!location) {
-      throw new RatelineError(
-        'UNKNOWN_LOCATION',
-        `${field} "${id}" is neither a port code nor a region slug`,
-        field,
-        id,
-      );
-    }
-    return location;
+/** UNKNOWN_LOCATION naming the argument unless `location` resolved it. */
+function known(field: 'origin' | 'destination', id: string, location: ResolvedLocation | undefined): ResolvedLocation {
+  if (!location) {
+    throw new RatelineError('UNKNOWN_LOCATION', `${field} "${id}" is neither a port code nor a region slug`, field, id);
   }
+  return location;
 }

@@ -98,7 +98,7 @@ function sendCsv(res: Response, filename: string, header: readonly string[], row
   const lines = [header, ...rows].map((cells) => cells.map(csvField).join(','));
   res
     .status(200)
-    .set(freshnessHeaders())
+    .set(freshnessHeaders(budgetOf(res)))
     .type('text/csv; charset=utf-8')
     .attachment(filename.replace(/[^A-Za-z0-9_.-]/g, '_'))
     .send(`${lines.join('\r\n')}\r\n`);

@@ -22,7 +22,7 @@ export function ratesRoute(rates: Pick<RatesService, 'ratesInCurrency'>): Router
     const minorPerUnit = 10 ** answer.currency.minorDigits;
     const round = (minor: number) => Math.round(minor / minorPerUnit);
     // Express adds the ETag and answers a matching If-None-Match with 304.
-    res.set(freshnessHeaders()).json(
+    res.set(freshnessHeaders(budgetOf(res))).json(
       answer.days.map((d) => ({
         day: d.day,
         average_price: d.meanMinor === null ? null : round(d.meanMinor),

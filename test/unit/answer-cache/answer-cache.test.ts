@@ -2,7 +2,7 @@ import { AnswerCache, type AnswerOutcome } from '../../../src/answer-cache/answe
 import { MemoryAnswerStore } from '../../../src/answer-cache/answer-store';
 import { cachedPriceTotals } from '../../../src/answer-cache/cached-queries';
 import type { DataVersion, DataVersionSource } from '../../../src/answer-cache/data-version';
-import { currentDataAsOf, withProvenance } from '../../../src/answer-cache/provenance';
+import { dataAsOf } from '../../../src/answer-cache/provenance';
 import { startBudget, UNBOUNDED, type Budget } from '../../../src/domain/budget';
 import type { EpochDay } from '../../../src/domain/day';
 import type { DailyPriceTotal, PriceTotalsQueries } from '../../../src/stores/analytics';
@@ -182,14 +182,24 @@ describe('the cached totals port', () => {
 });
 
 describe('provenance', () => {
-  it('reports the oldest data version a request’s answers came from', async () => {
-    const asOf = await withProvenance(async () => {
-      await cache.answer('q', 1, UNBOUNDED, () => Promise.resolve(1));
+  it('reports the oldest data version the answers read within a request’s budget came from', async () => {
+    const request = startBudget(60_000);
+    const other = startBudget(60_000);
+    try {
+      await cache.answer('q', 1, request.budget, () => Promise.resolve(1));
       version.version = { token: 'v2', asOf: new Date('2026-01-02T00:00:00Z') };
-      await cache.answer('q', 2, UNBOUNDED, () => Promise.resolve(2));
-      return currentDataAsOf();
-    });
-    expect(asOf).toEqual(new Date('2026-01-01T00:00:00Z'));
-    expect(currentDataAsOf()).toBeUndefined();
+      await cache.answer('q', 2, request.budget, () => Promise.resolve(2));
+      await cache.answer('q', 2, other.budget, () => Promise.resolve(2));
+      expect(dataAsOf(request.budget)).toEqual(new Date('2026-01-01T00:00:00Z'));
+      expect(dataAsOf(other.budget)).toEqual(new Date('2026-01-02T00:00:00Z'));
+    } finally {
+      request.finish();
+      other.finish();
+    }
+  });
+
+  it('records nothing for work of no request (UNBOUNDED)', async () => {
+    await cache.answer('q', 1, UNBOUNDED, () => Promise.resolve(1));
+    expect(dataAsOf(UNBOUNDED)).toBeUndefined();
   });
 });

@@ -35,17 +35,21 @@ const bySlug = (a: Region, b: Region) => (a.slug < b.slug ? -1 : 1);
 
 /**
  * The reads of ReferenceDataStore, over the arrays above; `calls` counts the store calls made (the
- * revision aside), `currentRevision` is what `revision()` answers.
+ * revision aside, counted in `revisionReads`), `currentRevision` is what `revision()` answers.
  */
-function inMemoryReferenceData(): LocationLookups & { calls: number; currentRevision: number } {
+function inMemoryReferenceData(): LocationLookups & { calls: number; revisionReads: number; currentRevision: number } {
   const below = (slug: string): string[] => [
     slug,
     ...REGIONS.filter((r) => r.parentSlug === slug).flatMap((r) => below(r.slug)),
   ];
   const store = {
     calls: 0,
+    revisionReads: 0,
     currentRevision: 1,
-    revision: () => Promise.resolve(store.currentRevision),
+    revision: () => {
+      store.revisionReads += 1;
+      return Promise.resolve(store.currentRevision);
+    },
     portsByCodes: (codes: readonly string[]) => {
       store.calls += 1;
       return Promise.resolve(codes.map((code) => PORTS.find((p) => p.code === code)));
@@ -143,6 +147,14 @@ describe('LocationsService.resolve, asked again', () => {
     store.currentRevision += 1;
     expect(await service.resolve('china')).toEqual(china);
     expect(store.calls).toBe(withUnknown + lookups);
+  });
+
+  it('reads the revision once for both ends of a lane (every analytical request resolves a lane)', async () => {
+    const store = inMemoryReferenceData();
+    const lanes = new LaneRangeValidator(new LocationsService(store), 3660);
+    await lanes.lane({ origin: 'china', destination: 'europe' });
+    await lanes.lane({ origin: 'china', destination: 'europe' });
+    expect(store.revisionReads).toBe(2);
   });
 });
 
