@@ -1,3 +1,4 @@
+import type { WriteTurns } from './write-turns';
 import type { Database, Statement } from 'better-sqlite3';
 import type { Batch, BatchItemError, BatchOwner, BatchStatus, PriceRecord } from '../../../domain/batch';
 import { batchOf } from '../../../domain/batch-rules';
@@ -108,7 +109,11 @@ export class SqliteBatchRows {
     dropChunkContent: Statement<[string]>;
   };
 
-  constructor(readonly db: Database) {
+  /** `turns`: those of every write this process makes to the file (see {@link WriteTurns}). */
+  constructor(
+    readonly db: Database,
+    readonly turns: WriteTurns,
+  ) {
     this.statements = {
       byId: db.prepare(`SELECT ${BATCH_COLUMNS} FROM batches WHERE id = ?`),
       byKey: db.prepare(`SELECT ${BATCH_COLUMNS} FROM batches WHERE owner = ? AND idempotency_key = ?`),

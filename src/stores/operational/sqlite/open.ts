@@ -15,6 +15,7 @@ import { SqliteReplicaRegistry } from './replica-registry';
 import { SqliteReplicationLeases } from './replication-leases';
 import { migrateOperationalSchema } from './schema';
 import { SqliteWriteThread } from './write-thread';
+import { WriteTurns } from './write-turns';
 
 export { isSqliteUnavailable } from './errors';
 
@@ -23,6 +24,8 @@ export interface SqliteStoreOptions {
   readonly dataDir: string;
   /** How often a waiting change-feed reader looks for writes by other processes; default 50 ms. */
   readonly changeFeedPollMs?: number;
+  /** How long a write waits for another process's write lock before it fails; default 5 s. */
+  readonly busyTimeoutMs?: number;
 }
 
 /**
@@ -35,26 +38,27 @@ export interface SqliteStoreOptions {
 export function openSqliteOperationalStore(options: SqliteStoreOptions): OperationalStore {
   fs.mkdirSync(options.dataDir, { recursive: true });
   const file = path.join(options.dataDir, 'operational.sqlite');
-  const db = openSqliteConnection(file);
+  const db = openSqliteConnection(file, options.busyTimeoutMs);
   try {
     migrateOperationalSchema(db);
-    const rows = new SqliteBatchRows(db);
+    const turns = new WriteTurns();
+    const rows = new SqliteBatchRows(db, turns);
     const ports = {
-      referenceData: new SqliteReferenceData(db),
+      referenceData: new SqliteReferenceData(db, turns),
       batches: new SqliteBatches(rows, {
         record: (batch) => writeThread.record(batch),
         pricesJson: (batchId, after, limit) => writeThread.pricesJson(batchId, after, limit),
       }),
       chunkedBatches: new SqliteChunkedBatches(rows),
       batchWork: new SqliteBatchWork(rows),
-      exchangeRates: new SqliteExchangeRates(db),
-      replicationLeases: new SqliteReplicationLeases(db),
-      replicas: new SqliteReplicaRegistry(db),
-      retention: new SqlitePriceRetention(db),
+      exchangeRates: new SqliteExchangeRates(db, turns),
+      replicationLeases: new SqliteReplicationLeases(db, turns),
+      replicas: new SqliteReplicaRegistry(db, turns),
+      retention: new SqlitePriceRetention(db, turns),
       changeFeed: new SqliteChangeFeed(db, options.changeFeedPollMs ?? 50),
     };
     // Last: nothing after it can fail and leave the thread running.
-    const writeThread = new SqliteWriteThread(file);
+    const writeThread = new SqliteWriteThread(file, options.busyTimeoutMs);
     return {
       ...ports,
       checkAvailable: () =>
