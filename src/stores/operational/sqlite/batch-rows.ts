@@ -1,4 +1,4 @@
-import type { WriteTurns } from './write-turns';
+import type { SqliteWriteQueue } from './write-queue';
 import type { Database, Statement } from 'better-sqlite3';
 import type { Batch, BatchItemError, BatchOwner, BatchStatus, PriceRecord } from '../../../domain/batch';
 import { batchOf } from '../../../domain/batch-rules';
@@ -109,10 +109,10 @@ export class SqliteBatchRows {
     dropChunkContent: Statement<[string]>;
   };
 
-  /** `turns`: those of every write this process makes to the file (see {@link WriteTurns}). */
+  /** `writes`: the queue of every write this process makes to the file (see {@link SqliteWriteQueue}). */
   constructor(
     readonly db: Database,
-    readonly turns: WriteTurns,
+    readonly writes: SqliteWriteQueue,
   ) {
     this.statements = {
       byId: db.prepare(`SELECT ${BATCH_COLUMNS} FROM batches WHERE id = ?`),

@@ -52,7 +52,7 @@ export class SqliteChunkedBatches implements ChunkedBatchStore {
   }
 
   open(batch: NewOpenBatch): Promise<RecordBatchOutcome> {
-    return this.rows.turns.take(() =>
+    return this.rows.writes.run(() =>
       this.rows.insertUnlessKeyTaken(
         newBatchRow({
           id: batch.id,
@@ -69,7 +69,7 @@ export class SqliteChunkedBatches implements ChunkedBatchStore {
   }
 
   append(batchId: string, chunk: BatchChunk, maxItems: number): Promise<AppendChunkOutcome | undefined> {
-    return this.rows.turns.take(() =>
+    return this.rows.writes.run(() =>
       this.rows.db
         .transaction((): AppendChunkOutcome | undefined => {
           const row = this.rows.row(batchId);
@@ -86,7 +86,7 @@ export class SqliteChunkedBatches implements ChunkedBatchStore {
   }
 
   commit(batchId: string): Promise<CommitBatchOutcome | undefined> {
-    return this.rows.turns.take(() =>
+    return this.rows.writes.run(() =>
       this.rows.db
         .transaction((): CommitBatchOutcome | undefined => {
           const row = this.rows.row(batchId);
@@ -111,11 +111,11 @@ export class SqliteChunkedBatches implements ChunkedBatchStore {
   }
 
   end(batchId: string, status: 'ABORTED' | 'EXPIRED'): Promise<EndOpenBatchOutcome | undefined> {
-    return this.rows.turns.take(() => this.endNow(batchId, status));
+    return this.rows.writes.run(() => this.endNow(batchId, status));
   }
 
   expireDue(now: Date): Promise<string[]> {
-    return this.rows.turns.take(() =>
+    return this.rows.writes.run(() =>
       this.statements.expiredOpen.all(now.getTime()).filter((id) => this.endNow(id, 'EXPIRED')?.kind === 'ended'),
     );
   }

@@ -9,7 +9,7 @@ import type {
 import type { ExchangeRateTable } from '../ports';
 import { insertInGroups, prepareMultiRowInsert, valuesPlaceholders, type MultiRowInsert } from './multi-row-insert';
 import { promised } from './promised';
-import type { WriteTurns } from './write-turns';
+import type { SqliteWriteQueue } from './write-queue';
 
 interface RateRow {
   currency: string;
@@ -43,7 +43,7 @@ export class SqliteExchangeRates implements ExchangeRateTable {
 
   constructor(
     private readonly db: Database,
-    private readonly turns: WriteTurns,
+    private readonly writes: SqliteWriteQueue,
   ) {
     this.statements = {
       // The asked pairs arrive as one JSON array of [currency, day]: one statement for any number of them.
@@ -83,7 +83,7 @@ export class SqliteExchangeRates implements ExchangeRateTable {
     const rates = [...unsorted].sort((a, b) =>
       a.currency < b.currency ? -1 : a.currency > b.currency ? 1 : a.day - b.day,
     );
-    return this.turns.take(() =>
+    return this.writes.run(() =>
       this.db.transaction(() =>
         insertInGroups(this.statements.save, rates, (r, into) =>
           into.push(provider, r.currency, r.day, r.usdPerUnit, source),

@@ -15,7 +15,7 @@ import { SqliteReplicaRegistry } from './replica-registry';
 import { SqliteReplicationLeases } from './replication-leases';
 import { migrateOperationalSchema } from './schema';
 import { SqliteWriteThread } from './write-thread';
-import { WriteTurns } from './write-turns';
+import { SqliteWriteQueue } from './write-queue';
 
 export { isSqliteUnavailable } from './errors';
 
@@ -41,20 +41,20 @@ export function openSqliteOperationalStore(options: SqliteStoreOptions): Operati
   const db = openSqliteConnection(file, options.busyTimeoutMs);
   try {
     migrateOperationalSchema(db);
-    const turns = new WriteTurns();
-    const rows = new SqliteBatchRows(db, turns);
+    const writes = new SqliteWriteQueue();
+    const rows = new SqliteBatchRows(db, writes);
     const ports = {
-      referenceData: new SqliteReferenceData(db, turns),
+      referenceData: new SqliteReferenceData(db, writes),
       batches: new SqliteBatches(rows, {
         record: (batch) => writeThread.record(batch),
         pricesJson: (batchId, after, limit) => writeThread.pricesJson(batchId, after, limit),
       }),
       chunkedBatches: new SqliteChunkedBatches(rows),
       batchWork: new SqliteBatchWork(rows),
-      exchangeRates: new SqliteExchangeRates(db, turns),
-      replicationLeases: new SqliteReplicationLeases(db, turns),
-      replicas: new SqliteReplicaRegistry(db, turns),
-      retention: new SqlitePriceRetention(db, turns),
+      exchangeRates: new SqliteExchangeRates(db, writes),
+      replicationLeases: new SqliteReplicationLeases(db, writes),
+      replicas: new SqliteReplicaRegistry(db, writes),
+      retention: new SqlitePriceRetention(db, writes),
       changeFeed: new SqliteChangeFeed(db, options.changeFeedPollMs ?? 50),
     };
     // Last: nothing after it can fail and leave the thread running.

@@ -2,7 +2,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { RetentionCandidate } from '../../../domain/retention';
 import type { PriceRetention } from '../ports';
 import { promised } from './promised';
-import type { WriteTurns } from './write-turns';
+import type { SqliteWriteQueue } from './write-queue';
 
 interface CandidateRow {
   id: string;
@@ -29,7 +29,7 @@ export class SqlitePriceRetention implements PriceRetention {
 
   constructor(
     private readonly db: Database,
-    private readonly turns: WriteTurns,
+    private readonly writes: SqliteWriteQueue,
   ) {
     this.statements = {
       // The replicas whose acknowledgement names the batch's latest commit row (a restore logs a new one).
@@ -74,7 +74,7 @@ export class SqlitePriceRetention implements PriceRetention {
   }
 
   markPruning(batchId: string, countedAt: Date): Promise<boolean> {
-    return this.turns.take(() =>
+    return this.writes.run(() =>
       this.db
         .transaction(() => {
           this.statements.mark.run(Date.now(), batchId, countedAt.getTime());
@@ -85,7 +85,7 @@ export class SqlitePriceRetention implements PriceRetention {
   }
 
   removePrices(batchId: string, maxPrices: number): Promise<number> {
-    return this.turns.take(() =>
+    return this.writes.run(() =>
       this.db
         .transaction(() => {
           if (this.statements.isMarked.get(batchId) !== 1) return 0;

@@ -2,7 +2,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { Port, Region } from '../../../domain/model';
 import type { ReferenceData, ReferenceDataCounts, ReferenceDataStore } from '../ports';
 import { promised } from './promised';
-import type { WriteTurns } from './write-turns';
+import type { SqliteWriteQueue } from './write-queue';
 
 interface PortRow {
   code: string;
@@ -58,7 +58,7 @@ export class SqliteReferenceData implements ReferenceDataStore {
 
   constructor(
     private readonly db: Database,
-    private readonly turns: WriteTurns,
+    private readonly writes: SqliteWriteQueue,
   ) {
     this.statements = {
       portsByCodes: db.prepare(
@@ -123,7 +123,7 @@ export class SqliteReferenceData implements ReferenceDataStore {
   }
 
   upsert(data: ReferenceData): Promise<ReferenceDataCounts> {
-    return this.turns.take(() => {
+    return this.writes.run(() => {
       this.db.transaction(() => {
         // Parents first would need a topological sort; deferring the foreign keys to commit is simpler.
         this.db.pragma('defer_foreign_keys = ON');

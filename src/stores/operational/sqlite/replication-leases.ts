@@ -1,7 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { ReplicationLeases } from '../ports';
 import { promised } from './promised';
-import type { WriteTurns } from './write-turns';
+import type { SqliteWriteQueue } from './write-queue';
 
 interface AcquireParameters {
   replicaId: string;
@@ -21,7 +21,7 @@ export class SqliteReplicationLeases implements ReplicationLeases {
 
   constructor(
     db: Database,
-    private readonly turns: WriteTurns,
+    private readonly writes: SqliteWriteQueue,
   ) {
     this.statements = {
       acquire: db.prepare(
@@ -35,7 +35,7 @@ export class SqliteReplicationLeases implements ReplicationLeases {
   }
 
   acquire(replicaId: string, holder: string, ttlMs: number, now: Date, replacing?: string): Promise<boolean> {
-    return this.turns.take(
+    return this.writes.run(
       () =>
         this.statements.acquire.run({
           replicaId,
@@ -52,7 +52,7 @@ export class SqliteReplicationLeases implements ReplicationLeases {
   }
 
   release(replicaId: string, holder: string): Promise<void> {
-    return this.turns.take(() => {
+    return this.writes.run(() => {
       this.statements.release.run(replicaId, holder);
     });
   }
