@@ -113,11 +113,13 @@ describe('OperationalStore: on its file', () => {
   });
 
   it("answers a batch the thread could not write with SQLite's code: unavailable while the file is locked", async () => {
+    await store.close();
+    store = openSqliteOperationalStore({ dataDir, changeFeedPollMs: 10, busyTimeoutMs: 100 });
     const other = new BetterSqlite3(path.join(dataDir, 'operational.sqlite'));
     other.exec('BEGIN IMMEDIATE');
     const batch = sampleBatch();
     try {
-      // The thread waits the store's busy timeout (5 s) for the lock, then gives up.
+      // The thread waits the store's busy timeout for the lock, then gives up.
       const error = await store.batches.record(batch).catch((e: unknown) => e);
       expect(error).toMatchObject({ code: 'SQLITE_BUSY' });
       expect(isSqliteUnavailable(error)).toBe(true);
