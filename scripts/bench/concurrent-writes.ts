@@ -8,6 +8,7 @@ import { readReferenceDataset } from '../../src/reference-data';
 import { SqliteBatchRows } from '../../src/stores/operational/sqlite/batch-rows';
 import { SqliteBatches } from '../../src/stores/operational/sqlite/batches';
 import { openSqliteConnection } from '../../src/stores/operational/sqlite/connection';
+import { SqliteWriteQueue } from '../../src/stores/operational/sqlite/write-queue';
 import { migrateOperationalSchema } from '../../src/stores/operational/sqlite/schema';
 import { priceRow } from '../../src/stores/analytics/clickhouse/replica';
 import { PRICE_COLUMNS } from '../../src/stores/analytics/clickhouse/sql';
@@ -78,7 +79,7 @@ async function ceiling(context: BenchContext, batches: readonly NewBatch[]): Pro
   const table = `${database}.ceiling_prices`;
   try {
     migrateOperationalSchema(db);
-    const store = new SqliteBatches(new SqliteBatchRows(db));
+    const store = new SqliteBatches(new SqliteBatchRows(db, new SqliteWriteQueue()));
     await context.direct.command({ query: `DROP TABLE IF EXISTS ${table}` });
     await context.direct.command({ query: `CREATE TABLE ${table} AS ${database}.prices` });
     collectGarbage();

@@ -110,11 +110,18 @@ export const fileUploadSection: BenchSection = {
       // The service serves from this process (run.ts starts it in-process).
       const servicePid = process.pid;
       const baseline = residentMb(servicePid);
+      const baselineUsage = process.memoryUsage();
       let peak = baseline;
+      // V8's share of the peak (the rest is native: SQLite's, chDB's, malloc's): where the growth is.
+      let usageAtPeak = baselineUsage;
       let sampling = true;
       const sampler = (async () => {
         while (sampling) {
-          peak = Math.max(peak, residentMb(servicePid));
+          const resident = residentMb(servicePid);
+          if (resident > peak) {
+            peak = resident;
+            usageAtPeak = process.memoryUsage();
+          }
           await sleep(RSS_SAMPLE_MS);
         }
       })();
@@ -153,6 +160,14 @@ export const fileUploadSection: BenchSection = {
         `upload: answered after ${formatSeconds(answeredSeconds)}, counted after ${formatSeconds(countedSeconds)} ` +
           `(${formatCount(Math.round(lines / countedSeconds))} prices/s); RSS ${baseline.toFixed(0)} MB → ` +
           `${peakWhileUploading.toFixed(0)} MB at most until the answer, ${peak.toFixed(0)} MB until counted`,
+      );
+      const grewMb = (field: 'heapTotal' | 'heapUsed' | 'external' | 'arrayBuffers') =>
+        (usageAtPeak[field] - baselineUsage[field]) / 2 ** 20;
+      context.progress(
+        `upload: growth at the peak ${growth.toFixed(0)} MB: V8 heap ${grewMb('heapTotal').toFixed(0)} MB ` +
+          `(used ${grewMb('heapUsed').toFixed(0)} MB), external ${grewMb('external').toFixed(0)} MB ` +
+          `(array buffers ${grewMb('arrayBuffers').toFixed(0)} MB), native rest ` +
+          `${(growth - grewMb('heapTotal') - grewMb('external')).toFixed(0)} MB`,
       );
       const name = `CSV sheet of ${formatCount(lines)} lines, one streaming POST /batches`;
       return [

@@ -72,7 +72,7 @@ describe('loadConfig', () => {
       flushMaxPrices: 200_000,
       flushIntervalMs: 250,
       leaseTtlMs: 15_000,
-      batchSlicePrices: 25_000,
+      batchSlicePrices: 10_000,
       idleWaitMs: 500,
       maxBackoffMs: 10_000,
     });

@@ -1,3 +1,4 @@
+import type { SqliteWriteQueue } from './write-queue';
 import type { Database, Statement } from 'better-sqlite3';
 import type { Batch, BatchItemError, BatchOwner, BatchStatus, PriceRecord } from '../../../domain/batch';
 import { batchOf } from '../../../domain/batch-rules';
@@ -108,7 +109,11 @@ export class SqliteBatchRows {
     dropChunkContent: Statement<[string]>;
   };
 
-  constructor(readonly db: Database) {
+  /** `writes`: the queue of every write this process makes to the file (see {@link SqliteWriteQueue}). */
+  constructor(
+    readonly db: Database,
+    readonly writes: SqliteWriteQueue,
+  ) {
     this.statements = {
       byId: db.prepare(`SELECT ${BATCH_COLUMNS} FROM batches WHERE id = ?`),
       byKey: db.prepare(`SELECT ${BATCH_COLUMNS} FROM batches WHERE owner = ? AND idempotency_key = ?`),

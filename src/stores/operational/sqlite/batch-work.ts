@@ -69,7 +69,7 @@ export class SqliteBatchWork implements BatchWorkQueue {
   }
 
   claim(holder: string, ttlMs: number, now: Date): Promise<BatchWork | undefined> {
-    return promised(() =>
+    return this.rows.writes.run(() =>
       this.rows.db
         .transaction((): BatchWork | undefined => {
           const row = this.statements.nextWork.get(now.getTime());
@@ -89,7 +89,7 @@ export class SqliteBatchWork implements BatchWorkQueue {
   }
 
   recordChunk(batchId: string, holder: string, outcome: ChunkOutcome, leaseUntil: Date): Promise<boolean> {
-    return promised(() =>
+    return this.rows.writes.run(() =>
       this.rows.db
         .transaction((): boolean => {
           const row = this.rows.row(batchId);
@@ -111,7 +111,7 @@ export class SqliteBatchWork implements BatchWorkQueue {
   }
 
   settle(batchId: string, holder: string, status: SettledStatus, at: Date): Promise<Batch | undefined> {
-    return promised(() =>
+    return this.rows.writes.run(() =>
       this.rows.db
         .transaction((): Batch | undefined => {
           const rejected = status === 'REJECTED';
@@ -126,7 +126,7 @@ export class SqliteBatchWork implements BatchWorkQueue {
   }
 
   handBack(batchId: string, holder: string): Promise<void> {
-    return promised(() => {
+    return this.rows.writes.run(() => {
       this.statements.handBack.run(batchId, holder);
     });
   }

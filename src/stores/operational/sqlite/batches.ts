@@ -136,8 +136,10 @@ export class SqliteBatches implements BatchStore {
   }
 
   record(batch: NewBatch): Promise<RecordBatchOutcome> {
-    if (this.thread) return this.thread.record(batch);
-    return promised(() => {
+    const { thread } = this;
+    // The thread's batch is queued too: while it holds the lock, this process writes nothing else.
+    if (thread) return this.rows.writes.run(() => thread.record(batch));
+    return this.rows.writes.run(() => {
       const createdAt = batch.createdAt.getTime();
       return this.rows.insertUnlessKeyTaken(
         newBatchRow({
@@ -193,7 +195,7 @@ export class SqliteBatches implements BatchStore {
   }
 
   retract(id: string, at: Date): Promise<Batch | undefined> {
-    return promised(() =>
+    return this.rows.writes.run(() =>
       this.rows.db
         .transaction((): Batch | undefined => {
           if (this.statements.retract.run(at.getTime(), id).changes === 1) {
@@ -207,7 +209,7 @@ export class SqliteBatches implements BatchStore {
   }
 
   restore(id: string, at: Date): Promise<Batch | undefined> {
-    return promised(() =>
+    return this.rows.writes.run(() =>
       this.rows.db
         .transaction((): Batch | undefined => {
           const row = this.rows.row(id);
@@ -236,7 +238,7 @@ export class SqliteBatches implements BatchStore {
   }
 
   markReplicated(changes: readonly ReplicatedChange[], at: Date): Promise<void> {
-    return promised(() => {
+    return this.rows.writes.run(() => {
       const ids = (kind: BatchChangeKind) =>
         JSON.stringify(changes.filter((c) => c.kind === kind).map((c) => c.batchId));
       this.rows.db.transaction(() => {

@@ -9,7 +9,6 @@ import type {
   RecordBatchOutcome,
 } from '../ports';
 import { newBatchRow, ownerColumn, toBatch, type SqliteBatchRows } from './batch-rows';
-import { promised } from './promised';
 
 interface ChunkRow {
   chunk_index: number;
@@ -53,7 +52,7 @@ export class SqliteChunkedBatches implements ChunkedBatchStore {
   }
 
   open(batch: NewOpenBatch): Promise<RecordBatchOutcome> {
-    return promised(() =>
+    return this.rows.writes.run(() =>
       this.rows.insertUnlessKeyTaken(
         newBatchRow({
           id: batch.id,
@@ -70,7 +69,7 @@ export class SqliteChunkedBatches implements ChunkedBatchStore {
   }
 
   append(batchId: string, chunk: BatchChunk, maxItems: number): Promise<AppendChunkOutcome | undefined> {
-    return promised(() =>
+    return this.rows.writes.run(() =>
       this.rows.db
         .transaction((): AppendChunkOutcome | undefined => {
           const row = this.rows.row(batchId);
@@ -87,7 +86,7 @@ export class SqliteChunkedBatches implements ChunkedBatchStore {
   }
 
   commit(batchId: string): Promise<CommitBatchOutcome | undefined> {
-    return promised(() =>
+    return this.rows.writes.run(() =>
       this.rows.db
         .transaction((): CommitBatchOutcome | undefined => {
           const row = this.rows.row(batchId);
@@ -112,11 +111,11 @@ export class SqliteChunkedBatches implements ChunkedBatchStore {
   }
 
   end(batchId: string, status: 'ABORTED' | 'EXPIRED'): Promise<EndOpenBatchOutcome | undefined> {
-    return promised(() => this.endNow(batchId, status));
+    return this.rows.writes.run(() => this.endNow(batchId, status));
   }
 
   expireDue(now: Date): Promise<string[]> {
-    return promised(() =>
+    return this.rows.writes.run(() =>
       this.statements.expiredOpen.all(now.getTime()).filter((id) => this.endNow(id, 'EXPIRED')?.kind === 'ended'),
     );
   }

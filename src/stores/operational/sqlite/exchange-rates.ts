@@ -9,6 +9,7 @@ import type {
 import type { ExchangeRateTable } from '../ports';
 import { insertInGroups, prepareMultiRowInsert, valuesPlaceholders, type MultiRowInsert } from './multi-row-insert';
 import { promised } from './promised';
+import type { SqliteWriteQueue } from './write-queue';
 
 interface RateRow {
   currency: string;
@@ -40,7 +41,10 @@ export class SqliteExchangeRates implements ExchangeRateTable {
     hasSource: Statement<[string, string], number>;
   };
 
-  constructor(private readonly db: Database) {
+  constructor(
+    private readonly db: Database,
+    private readonly writes: SqliteWriteQueue,
+  ) {
     this.statements = {
       // The asked pairs arrive as one JSON array of [currency, day]: one statement for any number of them.
       ratesFor: db.prepare(
@@ -79,7 +83,7 @@ export class SqliteExchangeRates implements ExchangeRateTable {
     const rates = [...unsorted].sort((a, b) =>
       a.currency < b.currency ? -1 : a.currency > b.currency ? 1 : a.day - b.day,
     );
-    return promised(() =>
+    return this.writes.run(() =>
       this.db.transaction(() =>
         insertInGroups(this.statements.save, rates, (r, into) =>
           into.push(provider, r.currency, r.day, r.usdPerUnit, source),

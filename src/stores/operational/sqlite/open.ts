@@ -15,6 +15,7 @@ import { SqliteReplicaRegistry } from './replica-registry';
 import { SqliteReplicationLeases } from './replication-leases';
 import { migrateOperationalSchema } from './schema';
 import { SqliteWriteThread } from './write-thread';
+import { SqliteWriteQueue } from './write-queue';
 
 export { isSqliteUnavailable } from './errors';
 
@@ -23,6 +24,8 @@ export interface SqliteStoreOptions {
   readonly dataDir: string;
   /** How often a waiting change-feed reader looks for writes by other processes; default 50 ms. */
   readonly changeFeedPollMs?: number;
+  /** How long a write waits for another process's write lock before it fails; default 5 s. */
+  readonly busyTimeoutMs?: number;
 }
 
 /**
@@ -35,29 +38,30 @@ export interface SqliteStoreOptions {
 export function openSqliteOperationalStore(options: SqliteStoreOptions): OperationalStore {
   fs.mkdirSync(options.dataDir, { recursive: true });
   const file = path.join(options.dataDir, 'operational.sqlite');
-  const db = openSqliteConnection(file);
+  const db = openSqliteConnection(file, options.busyTimeoutMs);
   try {
     migrateOperationalSchema(db);
-    const rows = new SqliteBatchRows(db);
+    const writes = new SqliteWriteQueue();
+    const rows = new SqliteBatchRows(db, writes);
     const ports = {
-      referenceData: new SqliteReferenceData(db),
+      referenceData: new SqliteReferenceData(db, writes),
       batches: new SqliteBatches(rows, {
         record: (batch) => writeThread.record(batch),
         pricesJson: (batchId, after, limit) => readThread.pricesJson(batchId, after, limit),
       }),
       chunkedBatches: new SqliteChunkedBatches(rows),
       batchWork: new SqliteBatchWork(rows),
-      exchangeRates: new SqliteExchangeRates(db),
-      replicationLeases: new SqliteReplicationLeases(db),
-      replicas: new SqliteReplicaRegistry(db),
-      retention: new SqlitePriceRetention(db),
+      exchangeRates: new SqliteExchangeRates(db, writes),
+      replicationLeases: new SqliteReplicationLeases(db, writes),
+      replicas: new SqliteReplicaRegistry(db, writes),
+      retention: new SqlitePriceRetention(db, writes),
       changeFeed: new SqliteChangeFeed(db, options.changeFeedPollMs ?? 50),
     };
     // Last: nothing after them can fail and leave a thread running. The replicator's reads of prices
     // run on a second thread of the same kind, so that they do not queue behind the batches clients
     // send (WAL lets readers and the writer work at once).
-    const writeThread = new SqliteWriteThread(file);
-    const readThread = new SqliteWriteThread(file);
+    const writeThread = new SqliteWriteThread(file, options.busyTimeoutMs);
+    const readThread = new SqliteWriteThread(file, options.busyTimeoutMs);
     return {
       ...ports,
       checkAvailable: () =>

@@ -2,6 +2,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { RetentionCandidate } from '../../../domain/retention';
 import type { PriceRetention } from '../ports';
 import { promised } from './promised';
+import type { SqliteWriteQueue } from './write-queue';
 
 interface CandidateRow {
   id: string;
@@ -26,7 +27,10 @@ export class SqlitePriceRetention implements PriceRetention {
     priceCount: Statement<[], number>;
   };
 
-  constructor(private readonly db: Database) {
+  constructor(
+    private readonly db: Database,
+    private readonly writes: SqliteWriteQueue,
+  ) {
     this.statements = {
       // The replicas whose acknowledgement names the batch's latest commit row (a restore logs a new one).
       candidates: db.prepare(
@@ -70,7 +74,7 @@ export class SqlitePriceRetention implements PriceRetention {
   }
 
   markPruning(batchId: string, countedAt: Date): Promise<boolean> {
-    return promised(() =>
+    return this.writes.run(() =>
       this.db
         .transaction(() => {
           this.statements.mark.run(Date.now(), batchId, countedAt.getTime());
@@ -81,7 +85,7 @@ export class SqlitePriceRetention implements PriceRetention {
   }
 
   removePrices(batchId: string, maxPrices: number): Promise<number> {
-    return promised(() =>
+    return this.writes.run(() =>
       this.db
         .transaction(() => {
           if (this.statements.isMarked.get(batchId) !== 1) return 0;

@@ -2,6 +2,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { Port, Region } from '../../../domain/model';
 import type { ReferenceData, ReferenceDataCounts, ReferenceDataStore } from '../ports';
 import { promised } from './promised';
+import type { SqliteWriteQueue } from './write-queue';
 
 interface PortRow {
   code: string;
@@ -55,7 +56,10 @@ export class SqliteReferenceData implements ReferenceDataStore {
     nextRevision: Statement<[]>;
   };
 
-  constructor(private readonly db: Database) {
+  constructor(
+    private readonly db: Database,
+    private readonly writes: SqliteWriteQueue,
+  ) {
     this.statements = {
       portsByCodes: db.prepare(
         'SELECT code, name, region_slug FROM ports WHERE code IN (SELECT value FROM json_each(?))',
@@ -119,7 +123,7 @@ export class SqliteReferenceData implements ReferenceDataStore {
   }
 
   upsert(data: ReferenceData): Promise<ReferenceDataCounts> {
-    return promised(() => {
+    return this.writes.run(() => {
       this.db.transaction(() => {
         // Parents first would need a topological sort; deferring the foreign keys to commit is simpler.
         this.db.pragma('defer_foreign_keys = ON');

@@ -3,6 +3,7 @@ import type { ReplicaRecord } from '../../../domain/retention';
 import type { BatchChange } from '../change-feed';
 import type { ReplicaRegistry } from '../ports';
 import { promised } from './promised';
+import type { SqliteWriteQueue } from './write-queue';
 
 interface ReplicaRow {
   replica_id: string;
@@ -36,7 +37,10 @@ export class SqliteReplicaRegistry implements ReplicaRegistry {
     retire: Statement<[number, string, number]>;
   };
 
-  constructor(private readonly db: Database) {
+  constructor(
+    private readonly db: Database,
+    private readonly writes: SqliteWriteQueue,
+  ) {
     this.statements = {
       register: db.prepare(
         'INSERT INTO replicas (replica_id, registered_at, heard_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
@@ -67,7 +71,7 @@ export class SqliteReplicaRegistry implements ReplicaRegistry {
     at: Date,
     acknowledgementsOf?: string,
   ): Promise<{ readonly replica: ReplicaRecord; readonly registered: boolean }> {
-    return promised(() =>
+    return this.writes.run(() =>
       this.db
         .transaction(() => {
           const registered = this.statements.register.run(replicaId, at.getTime(), at.getTime()).changes === 1;
@@ -81,7 +85,7 @@ export class SqliteReplicaRegistry implements ReplicaRegistry {
   }
 
   acknowledge(replicaId: string, changes: readonly BatchChange[], at: Date): Promise<void> {
-    return promised(() => {
+    return this.writes.run(() => {
       this.db
         .transaction(() => {
           for (const change of changes) {
@@ -96,7 +100,7 @@ export class SqliteReplicaRegistry implements ReplicaRegistry {
   }
 
   unregister(replicaId: string): Promise<void> {
-    return promised(() => {
+    return this.writes.run(() => {
       this.db.transaction(() => {
         this.statements.forgetAcks.run(replicaId);
         this.statements.unregister.run(replicaId);
@@ -109,7 +113,7 @@ export class SqliteReplicaRegistry implements ReplicaRegistry {
   }
 
   retire(replicaIds: readonly string[], silentSince: Date, at: Date): Promise<string[]> {
-    return promised(() =>
+    return this.writes.run(() =>
       this.db
         .transaction(() =>
           replicaIds.filter((id) => this.statements.retire.run(at.getTime(), id, silentSince.getTime()).changes === 1),

@@ -1,6 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { ReplicationLeases } from '../ports';
 import { promised } from './promised';
+import type { SqliteWriteQueue } from './write-queue';
 
 interface AcquireParameters {
   replicaId: string;
@@ -18,7 +19,10 @@ export class SqliteReplicationLeases implements ReplicationLeases {
     release: Statement<[string, string]>;
   };
 
-  constructor(db: Database) {
+  constructor(
+    db: Database,
+    private readonly writes: SqliteWriteQueue,
+  ) {
     this.statements = {
       acquire: db.prepare(
         `INSERT INTO replication_leases (replica_id, holder, expires_at) VALUES (@replicaId, @holder, @expiresAt)
@@ -31,7 +35,7 @@ export class SqliteReplicationLeases implements ReplicationLeases {
   }
 
   acquire(replicaId: string, holder: string, ttlMs: number, now: Date, replacing?: string): Promise<boolean> {
-    return promised(
+    return this.writes.run(
       () =>
         this.statements.acquire.run({
           replicaId,
@@ -48,7 +52,7 @@ export class SqliteReplicationLeases implements ReplicationLeases {
   }
 
   release(replicaId: string, holder: string): Promise<void> {
-    return promised(() => {
+    return this.writes.run(() => {
       this.statements.release.run(replicaId, holder);
     });
   }

@@ -2,6 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { SqliteBatchRows } from './batch-rows';
 import { SqliteBatches } from './batches';
 import { openSqliteConnection } from './connection';
+import { SqliteWriteQueue } from './write-queue';
 import type { ThreadAnswer, ThreadRequest } from './write-thread';
 
 /*
@@ -11,8 +12,10 @@ import type { ThreadAnswer, ThreadRequest } from './write-thread';
  */
 const port = parentPort;
 if (!port) throw new Error('write-thread-main runs as a worker thread');
-const { file } = workerData as { file: string };
-const batches = new SqliteBatches(new SqliteBatchRows(openSqliteConnection(file)));
+const { file, busyTimeoutMs } = workerData as { file: string; busyTimeoutMs?: number };
+const batches = new SqliteBatches(
+  new SqliteBatchRows(openSqliteConnection(file, busyTimeoutMs), new SqliteWriteQueue()),
+);
 
 function answer(request: ThreadRequest): Promise<unknown> {
   switch (request.kind) {

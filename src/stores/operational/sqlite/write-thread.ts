@@ -61,7 +61,10 @@ export class SqliteWriteThread implements SqliteBatchThread {
   private nextId = 0;
 
   /** Starts the thread at once: starting it (loading the driver, opening the file) takes longer than a small batch. */
-  constructor(private readonly file: string) {
+  constructor(
+    private readonly file: string,
+    private readonly busyTimeoutMs?: number,
+  ) {
     this.start();
   }
 
@@ -101,7 +104,9 @@ export class SqliteWriteThread implements SqliteBatchThread {
   }
 
   private start(): Worker {
-    const worker = startWorkerThread(path.join(__dirname, 'write-thread-main'), { workerData: { file: this.file } });
+    const worker = startWorkerThread(path.join(__dirname, 'write-thread-main'), {
+      workerData: { file: this.file, busyTimeoutMs: this.busyTimeoutMs },
+    });
     worker.on('message', (answer: ThreadAnswer) => {
       const pending = this.pending.get(answer.id);
       if (!pending) return;

@@ -96,12 +96,30 @@ describe('OperationalStore: on its file', () => {
     expect(await store.changeFeed.backlog(null)).toMatchObject({ changes: 4 });
   });
 
+  it("lets the main connection's writes wait their turn behind the write thread's batches, not fail for its lock", async () => {
+    await store.close();
+    // A busy timeout far shorter than one batch's insert: the main connection must never need it.
+    store = openSqliteOperationalStore({ dataDir, changeFeedPollMs: 10, busyTimeoutMs: 10 });
+    const batches = Array.from({ length: 3 }, () => sampleBatch({}, 100_000));
+    const recorded = Promise.all(batches.map((batch) => store.batches.record(batch)));
+    await writeLockTakenByAnother(path.join(dataDir, 'operational.sqlite'));
+    // The writes the batch worker and the replicator make while the thread inserts (seen failing with
+    // "database is locked" after the busy timeout, the thread taking the lock again and again).
+    const claimed = store.batchWork.claim('worker-1', 60_000, new Date());
+    const leased = store.replicationLeases.acquire('replica-1', 'replicator-1', 60_000, new Date());
+    await expect(claimed).resolves.toBeUndefined();
+    await expect(leased).resolves.toBe(true);
+    expect((await recorded).map((outcome) => outcome.kind)).toEqual(['created', 'created', 'created']);
+  });
+
   it("answers a batch the thread could not write with SQLite's code: unavailable while the file is locked", async () => {
+    await store.close();
+    store = openSqliteOperationalStore({ dataDir, changeFeedPollMs: 10, busyTimeoutMs: 100 });
     const other = new BetterSqlite3(path.join(dataDir, 'operational.sqlite'));
     other.exec('BEGIN IMMEDIATE');
     const batch = sampleBatch();
     try {
-      // The thread waits the store's busy timeout (5 s) for the lock, then gives up.
+      // The thread waits the store's busy timeout for the lock, then gives up.
       const error = await store.batches.record(batch).catch((e: unknown) => e);
       expect(error).toMatchObject({ code: 'SQLITE_BUSY' });
       expect(isSqliteUnavailable(error)).toBe(true);
@@ -181,3 +199,22 @@ describe('OperationalStore: on its file', () => {
     }
   });
 });
+
+/** Resolves once another connection holds the file's write lock (a connection that does not wait sees it refused). */
+async function writeLockTakenByAnother(file: string): Promise<void> {
+  const probe = new BetterSqlite3(file, { timeout: 0 });
+  try {
+    for (;;) {
+      try {
+        probe.exec('BEGIN IMMEDIATE');
+        probe.exec('ROLLBACK');
+      } catch (error) {
+        if (isSqliteUnavailable(error)) return;
+        throw error;
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  } finally {
+    probe.close();
+  }
+}
