@@ -42,12 +42,14 @@ export function openSqliteOperationalStore(options: SqliteStoreOptions): Operati
   try {
     migrateOperationalSchema(db);
     const writes = new SqliteWriteQueue();
+    let readThread: SqliteWriteThread | undefined;
     const rows = new SqliteBatchRows(db, writes);
     const ports = {
       referenceData: new SqliteReferenceData(db, writes),
       batches: new SqliteBatches(rows, {
         record: (batch) => writeThread.record(batch),
-        pricesJson: (batchId, after, limit) => readThread.pricesJson(batchId, after, limit),
+        pricesJson: (batchId, after, limit) =>
+          (readThread ??= new SqliteWriteThread(file, options.busyTimeoutMs)).pricesJson(batchId, after, limit),
       }),
       chunkedBatches: new SqliteChunkedBatches(rows),
       batchWork: new SqliteBatchWork(rows),
@@ -57,11 +59,11 @@ export function openSqliteOperationalStore(options: SqliteStoreOptions): Operati
       retention: new SqlitePriceRetention(db, writes),
       changeFeed: new SqliteChangeFeed(db, options.changeFeedPollMs ?? 50),
     };
-    // Last: nothing after them can fail and leave a thread running. The replicator's reads of prices
-    // run on a second thread of the same kind, so that they do not queue behind the batches clients
-    // send (WAL lets readers and the writer work at once).
+    // Last: nothing after it can fail and leave the thread running. The replicator's reads of prices
+    // run on a second thread of the same kind (above), so that they do not queue behind the batches
+    // clients send (WAL lets readers and the writer work at once); it starts with the first read, since
+    // most processes that open the store (the worker, scripts) never replicate.
     const writeThread = new SqliteWriteThread(file, options.busyTimeoutMs);
-    const readThread = new SqliteWriteThread(file, options.busyTimeoutMs);
     return {
       ...ports,
       checkAvailable: () =>
@@ -69,7 +71,7 @@ export function openSqliteOperationalStore(options: SqliteStoreOptions): Operati
           db.prepare('SELECT 1').get();
         }),
       close: async () => {
-        await Promise.all([writeThread.close(), readThread.close()]);
+        await Promise.all([writeThread.close(), readThread?.close()]);
         db.close();
       },
     };
